@@ -1,0 +1,37 @@
+# The README's two commands:
+#   make demo   - set up .venv/ if needed, then run the embedded demo
+#   make test   - set up .venv/ if needed, then run the whole test suite
+# Optional: WHEELS=DIR (make variable or environment variable) adds a folder of
+# prebuilt wheels, e.g. WHEELS=../shared/wheels to skip the ~50 min mmcv build.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+WHEELS ?=
+FIND_LINKS := $(if $(WHEELS),--find-links $(abspath $(WHEELS)),)
+PIP := $(PY) -m pip install --disable-pip-version-check $(FIND_LINKS)
+REQS := requirements/build.txt requirements/runtime.txt requirements/openmmlab.txt requirements/tests.txt
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test clean
+
+setup: $(STAMP)
+
+$(STAMP): $(REQS) setup.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements/build.txt
+	$(PIP) -r requirements/runtime.txt -r requirements/tests.txt
+	MMCV_WITH_OPS=1 FORCE_CUDA=0 $(PIP) --no-build-isolation --no-deps -r requirements/openmmlab.txt
+	$(PIP) --no-build-isolation --no-deps -e .
+	$(PY) -c "import mmdet_efficientdet, mmcv.ops; print('stack ok')"
+	@touch $@
+
+demo: setup
+	$(PY) tools/run_demo.py
+
+test: setup
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) work_dirs demo_out

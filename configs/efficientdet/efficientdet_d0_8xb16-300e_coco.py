@@ -1,0 +1,197 @@
+# EfficientDet-D0 on COCO: the complete config. D1–D7x are thin children of it.
+#
+# Model numbers: paper Table 1 (Tan, Pang, Le, "EfficientDet", CVPR 2020) and
+# google/automl efficientdet/hparams_config.py; kept in code in
+# mmdet_efficientdet.scaling.EFFICIENTDET_SCALES, and tests check this file
+# against that table. Training recipe: automl hparams_config.py defaults.
+_base_ = [
+    'mmdet::_base_/datasets/coco_detection.py',
+    'mmdet::_base_/default_runtime.py',
+]
+custom_imports = dict(
+    imports=['mmdet_efficientdet'], allow_failed_imports=False)
+
+# ---------------------------------------------------------------------------
+# D-level numbers (children override exactly this block, and pass the values
+# back into `model` and the pipelines below).
+# ---------------------------------------------------------------------------
+image_size = 512  # input 512 + 128 * phi (table wins at D5+)
+backbone_arch = 'b0'
+backbone_channels = [40, 112, 320]  # EfficientNet-B0 strides 8/16/32
+bifpn_channels = 64  # W_bifpn
+bifpn_repeats = 3  # D_bifpn
+head_repeats = 3  # D_class
+fusion = 'fast'  # fast normalized fusion; 'sum' for D6/D7/D7x
+anchor_scale = 4  # anchor size = anchor_scale * stride * 2**(i/3)
+strides = [8, 16, 32, 64, 128]  # P3-P7
+num_classes = 80
+
+norm_cfg = dict(type='BN', eps=1e-3, momentum=0.01)  # TF BN: eps 1e-3, decay 0.99
+
+model = dict(
+    type='EfficientDet',
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        # every side must be a multiple of the coarsest stride (128; 256 with P8)
+        pad_size_divisor=strides[-1]),
+    backbone=dict(
+        type='EfficientNetBackbone',
+        arch=backbone_arch,
+        out_indices=(2, 3, 4),
+        drop_path_rate=0.2,  # automl survival_prob 0.8
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(
+        type='BiFPN',
+        in_channels=backbone_channels,
+        out_channels=bifpn_channels,
+        num_outs=len(strides),
+        num_stages=bifpn_repeats,
+        fusion=fusion,
+        norm_cfg=norm_cfg),
+    bbox_head=dict(
+        type='EfficientDetSepBNHead',
+        num_classes=num_classes,
+        in_channels=bifpn_channels,
+        stacked_convs=head_repeats,
+        num_levels=len(strides),
+        norm_cfg=norm_cfg,
+        anchor_generator=dict(
+            type='AnchorGenerator',
+            octave_base_scale=anchor_scale,
+            scales_per_octave=3,  # 2**0, 2**(1/3), 2**(2/3)
+            ratios=[0.5, 1.0, 2.0],
+            strides=strides,
+            center_offset=0.5),  # automl anchors are centred in their cell
+        bbox_coder=dict(
+            type='DeltaXYWHBBoxCoder',
+            target_means=[0.0, 0.0, 0.0, 0.0],
+            target_stds=[1.0, 1.0, 1.0, 1.0]),
+        # automl: focal loss alpha 0.25, gamma 1.5, normalised by #positives
+        loss_cls=dict(
+            type='FocalLoss',
+            use_sigmoid=True,
+            gamma=1.5,
+            alpha=0.25,
+            loss_weight=1.0),
+        # automl: Huber(delta=0.1) summed / (4 * #positives), times 50.
+        # Huber_d(x) = d * SmoothL1_{beta=d}(x), and mmdet divides the sum by
+        # #positives only, so the weight is 50 * 0.1 / 4 = 1.25.
+        loss_bbox=dict(type='SmoothL1Loss', beta=0.1, loss_weight=1.25)),
+    train_cfg=dict(
+        # automl ArgMaxMatcher(0.5, 0.5, force_match_for_each_row=True)
+        assigner=dict(
+            type='MaxIoUAssigner',
+            pos_iou_thr=0.5,
+            neg_iou_thr=0.5,
+            min_pos_iou=0,
+            ignore_iof_thr=-1),
+        sampler=dict(type='PseudoSampler'),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False),
+    test_cfg=dict(
+        nms_pre=5000,
+        min_bbox_size=0,
+        score_thr=0.001,
+        nms=dict(type='nms', iou_threshold=0.5),
+        max_per_img=100))
+
+# ---------------------------------------------------------------------------
+# Data: automl scale jitter 0.1-2.0 of the input size, crop, flip.
+# ---------------------------------------------------------------------------
+backend_args = None
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='RandomResize',
+        scale=(image_size, image_size),
+        ratio_range=(0.1, 2.0),
+        keep_ratio=True),
+    dict(
+        type='RandomCrop',
+        crop_size=(image_size, image_size),
+        crop_type='absolute',
+        recompute_bbox=False,
+        allow_negative_crop=True),
+    dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Pad', size=(image_size, image_size)),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Pad', size=(image_size, image_size)),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+# ---------------------------------------------------------------------------
+# Schedule (automl): SGD momentum 0.9, weight decay 4e-5 (not on BN),
+# lr 0.08 per 64 images, 1 epoch linear warm-up from lr/10, cosine decay,
+# 300 epochs, gradient-norm clipping at 10, EMA decay 0.9998.
+# ---------------------------------------------------------------------------
+max_epochs = 300
+base_lr = 0.16  # 0.08 per 64 images at the 8x16 = 128 batch below
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=base_lr, momentum=0.9, weight_decay=4e-5),
+    paramwise_cfg=dict(norm_decay_mult=0.0),
+    clip_grad=dict(max_norm=10.0, norm_type=2))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.1,  # automl lr_warmup_init 0.008 = 0.08 / 10
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.0,
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+        T_max=max_epochs - 1,
+        convert_to_iter_based=True),
+]
+auto_scale_lr = dict(enable=False, base_batch_size=128)
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+# EMA of the weights (automl moving_average_decay 0.9998); evaluation and
+# checkpoints use the averaged weights.
+custom_hooks = [
+    dict(
+        type='EMAHook',
+        ema_type='ExponentialMovingAverage',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49)
+]
+default_hooks = dict(
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=10,
+        max_keep_ckpts=3,
+        save_best='coco/bbox_mAP',
+        rule='greater'))
+# Cross-replica BN when training on several processes (automl use_tpu/strategy).
+sync_bn = 'torch'

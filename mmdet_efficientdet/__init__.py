@@ -1,0 +1,13 @@
+"""EfficientDet for MMDetection 3.x.
+
+Importing this package registers its modules into mmdet's registries and makes
+``torch.load(weights_only=True)`` accept the types that mmengine/mmdet
+checkpoints hold (see :mod:`mmdet_efficientdet.checkpoint`).
+"""
+from .version import __version__
+from . import models  # noqa: F401  (registers the modules)
+from .checkpoint import register_safe_checkpoint_loading
+
+register_safe_checkpoint_loading()
+
+__all__ = ['__version__']

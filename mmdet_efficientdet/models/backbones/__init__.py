@@ -1,0 +1,3 @@
+from .efficientnet import EfficientNetBackbone
+
+__all__ = ['EfficientNetBackbone']

@@ -1,0 +1,212 @@
+"""EfficientNet B0–B7 backbone defined by block strings and scaled by multipliers."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmcv.cnn import ConvModule
+from mmdet.models.layers import InvertedResidual
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ...scaling import EFFICIENTNET_SCALES, round_channels, round_repeats
+from ..layers.block_string import BlockArgs, parse_block_string
+from ..layers.padding import same_conv_cfg
+
+#: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
+EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
+    'ds_r1_k3_s1_e1_c16_se0.25',
+    'ir_r2_k3_s2_e6_c24_se0.25',
+    'ir_r2_k5_s2_e6_c40_se0.25',
+    'ir_r3_k3_s2_e6_c80_se0.25',
+    'ir_r3_k5_s1_e6_c112_se0.25',
+    'ir_r4_k5_s2_e6_c192_se0.25',
+    'ir_r1_k3_s1_e6_c320_se0.25',
+)
+EFFICIENTNET_STEM_CHANNELS = 32
+
+#: Output feature levels: index ``i`` is the last feature map of stride ``2 ** (i + 1)``.
+NUM_FEATURE_LEVELS = 5
+
+
+@MODELS.register_module()
+class EfficientNetBackbone(BaseModule):
+    """EfficientNet B0–B7 feature extractor for detection.
+
+    Differs from mmdet's ``EfficientNet`` (an mmcls port) in what EfficientDet
+    needs: TF BatchNorm settings, TF ``'SAME'`` padding for ported weights,
+    squeeze-excitation sized from each block's *input* channels, and stages
+    written as block strings scaled by :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`.
+
+    The classification head (1x1 conv to 1280 channels) is not built.
+
+    Args:
+        arch (str): ``'b0'`` … ``'b7'``. Defaults to ``'b0'``.
+        out_indices (Sequence[int]): Feature levels to return; level ``i`` has
+            stride ``2 ** (i + 1)``, so ``(2, 3, 4)`` gives strides 8/16/32
+            (P3–P5). Any subset of ``range(5)``. Defaults to ``(2, 3, 4)``.
+        frozen_stages (int): Freeze (eval mode, no grads) the stem and the
+            first ``frozen_stages`` block stages; ``-1`` freezes nothing,
+            ``0`` only the stem. At most 7. Defaults to -1.
+        norm_eval (bool): Keep BatchNorm layers in eval mode while training.
+            Defaults to False.
+        drop_path_rate (float): Stochastic depth rate of the last block; it
+            grows linearly from 0 over the blocks. Defaults to 0.2.
+        same_padding (bool): TF ``'SAME'`` padding (for TF-ported weights).
+            Defaults to False.
+        blocks (Sequence[str]): Block strings of the unscaled network.
+            Defaults to :data:`EFFICIENTNET_B0_BLOCKS`.
+        stem_channels (int): Unscaled stem width. Defaults to 32.
+        norm_cfg (dict): Norm layer config; TF's eps 1e-3 and decay 0.99
+            (PyTorch momentum 0.01) by default.
+        act_cfg (dict): Activation config. Defaults to SiLU (swish).
+        with_cp (bool): Gradient checkpointing in blocks. Defaults to False.
+        init_cfg (dict | list[dict], optional): Initialization config.
+
+    Example:
+        >>> import torch
+        >>> model = EfficientNetBackbone('b0').eval()
+        >>> outs = model(torch.rand(1, 3, 256, 256))
+        >>> [tuple(o.shape) for o in outs]
+        [(1, 40, 32, 32), (1, 112, 16, 16), (1, 320, 8, 8)]
+    """
+
+    def __init__(self,
+                 arch: str = 'b0',
+                 out_indices: Sequence[int] = (2, 3, 4),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.2,
+                 same_padding: bool = False,
+                 blocks: Sequence[str] = EFFICIENTNET_B0_BLOCKS,
+                 stem_channels: int = EFFICIENTNET_STEM_CHANNELS,
+                 norm_cfg: Dict = dict(type='BN', eps=1e-3, momentum=0.01),
+                 act_cfg: Dict = dict(type='SiLU'),
+                 with_cp: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if arch not in EFFICIENTNET_SCALES:
+            raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
+                           f'expected one of {sorted(EFFICIENTNET_SCALES)}')
+        out_indices = tuple(out_indices)
+        if not out_indices or any(not 0 <= i < NUM_FEATURE_LEVELS
+                                  for i in out_indices):
+            raise ValueError(f'out_indices={out_indices} must be a non-empty '
+                             f'subset of range({NUM_FEATURE_LEVELS}) '
+                             f'(level i has stride 2**(i+1))')
+        stage_args = [parse_block_string(s) for s in blocks]
+        if not -1 <= frozen_stages <= len(stage_args):
+            raise ValueError(f'frozen_stages={frozen_stages} must be in '
+                             f'[-1, {len(stage_args)}]')
+        if not 0.0 <= drop_path_rate < 1.0:
+            raise ValueError(f'drop_path_rate={drop_path_rate} must be in [0, 1)')
+        scale = EFFICIENTNET_SCALES[arch]
+        self.arch = arch
+        self.out_indices = out_indices
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        conv_cfg = same_conv_cfg(same_padding)
+
+        in_channels = round_channels(stem_channels, scale.width)
+        self.stem = ConvModule(
+            3, in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg, act_cfg=act_cfg)
+
+        repeats = [round_repeats(a.repeats, scale.depth) for a in stage_args]
+        total_blocks = sum(repeats)
+        block_idx = 0
+        stride = 2
+        # feature level -> index of the stage whose output it is
+        self._level_to_stage: Dict[int, int] = {0: -1}
+        self.stages = nn.ModuleList()
+        self.out_channels: List[int] = []
+        stage_channels = [in_channels]
+        for stage_id, (args, num_blocks) in enumerate(zip(stage_args, repeats)):
+            out_channels = round_channels(args.out_channels, scale.width)
+            layers = []
+            for i in range(num_blocks):
+                layers.append(
+                    self._make_block(args, in_channels, out_channels,
+                                     args.stride if i == 0 else 1,
+                                     drop_path_rate * block_idx / total_blocks,
+                                     conv_cfg, norm_cfg, act_cfg, with_cp))
+                in_channels = out_channels
+                block_idx += 1
+            self.stages.append(nn.Sequential(*layers))
+            stride *= args.stride
+            self._level_to_stage[stride.bit_length() - 2] = stage_id
+            stage_channels.append(out_channels)
+        if max(self._level_to_stage) < NUM_FEATURE_LEVELS - 1:
+            raise ValueError(f'blocks reach stride {stride}, expected 32')
+        self.out_channels = [
+            stage_channels[self._level_to_stage[i] + 1] for i in out_indices
+        ]
+        self._freeze_stages()
+
+    @staticmethod
+    def _make_block(args: BlockArgs, in_channels: int, out_channels: int,
+                    stride: int, drop_path_rate: float, conv_cfg: Optional[dict],
+                    norm_cfg: dict, act_cfg: dict, with_cp: bool) -> nn.Module:
+        """Build one MBConv block (``ds`` blocks are MBConv without expansion)."""
+        if args.block_type == 'fr':
+            raise NotImplementedError('Fused-MBConv blocks are not built by '
+                                      'EfficientNetBackbone')
+        mid_channels = int(in_channels * args.expand_ratio)
+        se_cfg = None
+        if args.se_ratio > 0:
+            # squeeze width = int(block input channels * se_ratio), as in TF
+            se_cfg = dict(
+                channels=mid_channels,
+                ratio=mid_channels / max(1, int(in_channels * args.se_ratio)),
+                act_cfg=(act_cfg, dict(type='Sigmoid')))
+        return InvertedResidual(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            mid_channels=mid_channels,
+            kernel_size=args.kernel_size,
+            stride=stride,
+            se_cfg=se_cfg,
+            with_expand_conv=args.expand_ratio != 1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            drop_path_rate=drop_path_rate,
+            with_cp=with_cp)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        frozen = [self.stem] + list(self.stages[:self.frozen_stages])
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Extract features.
+
+        Args:
+            x (Tensor): Images of shape ``(N, 3, H, W)``.
+
+        Returns:
+            tuple[Tensor]: One map per ``out_indices`` entry ``i``, of shape
+            ``(N, C_i, H / 2**(i+1), W / 2**(i+1))`` (rounded up).
+        """
+        x = self.stem(x)
+        feats = {-1: x}
+        for stage_id, stage in enumerate(self.stages):
+            x = stage(x)
+            feats[stage_id] = x
+        return tuple(feats[self._level_to_stage[i]] for i in self.out_indices)
+
+    def train(self, mode: bool = True) -> 'EfficientNetBackbone':
+        """Set train mode, keeping frozen stages and (if norm_eval) BN in eval."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self

@@ -1,0 +1,3 @@
+from .efficientdet_head import EfficientDetSepBNHead
+
+__all__ = ['EfficientDetSepBNHead']

@@ -1,0 +1,3 @@
+from .efficientdet import EfficientDet
+
+__all__ = ['EfficientDet']

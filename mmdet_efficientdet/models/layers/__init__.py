@@ -1,0 +1,8 @@
+from .block_string import BlockArgs, parse_block_string
+from .padding import MaxPool2dDown, same_conv_cfg
+from .weighted_fusion import FUSION_MODES, WeightedFusion
+
+__all__ = [
+    'BlockArgs', 'parse_block_string', 'MaxPool2dDown', 'same_conv_cfg',
+    'FUSION_MODES', 'WeightedFusion'
+]

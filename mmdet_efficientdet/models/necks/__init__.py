@@ -1,0 +1,4 @@
+from .bifpn import BiFPN
+from .bifpn_topology import FusionNode, bifpn_nodes
+
+__all__ = ['BiFPN', 'FusionNode', 'bifpn_nodes']

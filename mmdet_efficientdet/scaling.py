@@ -1,0 +1,153 @@
+"""Compound scaling: the one table of EfficientNet and EfficientDet numbers.
+
+Everything that differs between B0–B7 and D0–D7x lives here. The backbone, the
+configs and the analysis tool read these tables; ``tests/test_scaling.py``
+checks every config in ``configs/efficientdet`` against them.
+
+The paper's compound-scaling rule (Tan, Pang, Le, CVPR 2020, Eq. 1–3) is kept as
+pure functions. The official table (google/automl ``efficientdet/hparams_config.py``)
+departs from the rule at D5–D7x, and the table wins.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Dict
+
+
+@dataclass(frozen=True)
+class EfficientNetScale:
+    """Width/depth multipliers of one EfficientNet variant.
+
+    Attributes:
+        width (float): Channel multiplier.
+        depth (float): Block-repeat multiplier (repeats are rounded up).
+        resolution (int): ImageNet training resolution (informative).
+    """
+    width: float
+    depth: float
+    resolution: int
+
+
+#: EfficientNet B0–B7 (Tan & Le, ICML 2019, Table 1 / official `efficientnet_builder.py`).
+EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
+    'b0': EfficientNetScale(1.0, 1.0, 224),
+    'b1': EfficientNetScale(1.0, 1.1, 240),
+    'b2': EfficientNetScale(1.1, 1.2, 260),
+    'b3': EfficientNetScale(1.2, 1.4, 300),
+    'b4': EfficientNetScale(1.4, 1.8, 380),
+    'b5': EfficientNetScale(1.6, 2.2, 456),
+    'b6': EfficientNetScale(1.8, 2.6, 528),
+    'b7': EfficientNetScale(2.0, 3.1, 600),
+}
+
+
+@dataclass(frozen=True)
+class EfficientDetScale:
+    """The numbers that define one EfficientDet level.
+
+    Attributes:
+        phi (int): Compound coefficient (7 for D7x as well).
+        image_size (int): Square training/test input size.
+        backbone (str): EfficientNet variant key in :data:`EFFICIENTNET_SCALES`.
+        bifpn_channels (int): BiFPN width ``W_bifpn``.
+        bifpn_repeats (int): BiFPN depth ``D_bifpn``.
+        head_repeats (int): Class/box head depth ``D_class``.
+        fusion (str): BiFPN fusion mode, ``'fast'`` or ``'sum'``.
+        min_level (int): Lowest pyramid level (P3).
+        max_level (int): Highest pyramid level (P7, or P8 for D7x).
+        anchor_scale (float): Anchor size as a multiple of the level stride.
+        params_m (float): Parameters in millions (paper / official README).
+        flops_g (float): Multiply-adds in billions at ``image_size`` (paper).
+    """
+    phi: int
+    image_size: int
+    backbone: str
+    bifpn_channels: int
+    bifpn_repeats: int
+    head_repeats: int
+    fusion: str
+    min_level: int
+    max_level: int
+    anchor_scale: float
+    params_m: float
+    flops_g: float
+
+    @property
+    def num_levels(self) -> int:
+        """Number of pyramid levels."""
+        return self.max_level - self.min_level + 1
+
+    @property
+    def strides(self) -> list:
+        """Stride of each pyramid level, e.g. ``[8, 16, 32, 64, 128]``."""
+        return [2**level for level in range(self.min_level, self.max_level + 1)]
+
+
+#: EfficientDet D0–D7x: paper Table 1 and google/automl ``hparams_config.py``.
+EFFICIENTDET_SCALES: Dict[str, EfficientDetScale] = {
+    'd0': EfficientDetScale(0, 512, 'b0', 64, 3, 3, 'fast', 3, 7, 4.0, 3.9, 2.54),
+    'd1': EfficientDetScale(1, 640, 'b1', 88, 4, 3, 'fast', 3, 7, 4.0, 6.6, 6.10),
+    'd2': EfficientDetScale(2, 768, 'b2', 112, 5, 3, 'fast', 3, 7, 4.0, 8.1, 11.0),
+    'd3': EfficientDetScale(3, 896, 'b3', 160, 6, 4, 'fast', 3, 7, 4.0, 12.0, 24.9),
+    'd4': EfficientDetScale(4, 1024, 'b4', 224, 7, 4, 'fast', 3, 7, 4.0, 20.7, 55.2),
+    'd5': EfficientDetScale(5, 1280, 'b5', 288, 7, 4, 'fast', 3, 7, 4.0, 33.7, 130.0),
+    'd6': EfficientDetScale(6, 1280, 'b6', 384, 8, 5, 'sum', 3, 7, 4.0, 51.9, 226.0),
+    'd7': EfficientDetScale(7, 1536, 'b6', 384, 8, 5, 'sum', 3, 7, 5.0, 51.9, 325.0),
+    'd7x': EfficientDetScale(7, 1536, 'b7', 384, 8, 5, 'sum', 3, 8, 4.0, 77.0, 410.0),
+}
+
+
+def compound_image_size(phi: int) -> int:
+    """Input resolution by the paper's rule ``R = 512 + 128 * phi`` (Eq. 3)."""
+    return 512 + 128 * phi
+
+
+def compound_bifpn_width(phi: int) -> float:
+    """Unrounded BiFPN width by the paper's rule ``W = 64 * 1.35 ** phi`` (Eq. 1).
+
+    The paper rounds these by hand (86.4 -> 88, 116.6 -> 112, ...); the rounded
+    values are the ``bifpn_channels`` of :data:`EFFICIENTDET_SCALES`.
+    """
+    return 64 * 1.35**phi
+
+
+def compound_bifpn_depth(phi: int) -> int:
+    """BiFPN depth by the paper's rule ``D_bifpn = 3 + phi`` (Eq. 1)."""
+    return 3 + phi
+
+
+def compound_head_depth(phi: int) -> int:
+    """Head depth by the paper's rule ``D_class = 3 + floor(phi / 3)`` (Eq. 2)."""
+    return 3 + phi // 3
+
+
+def round_channels(channels: float, multiplier: float, divisor: int = 8) -> int:
+    """Scale a channel count and round it to a multiple of ``divisor``.
+
+    Same rule as the official EfficientNet ``round_filters``: round to the
+    nearest multiple, never going below 90% of the scaled value.
+
+    Example:
+        >>> round_channels(40, 1.1)
+        48
+    """
+    scaled = channels * multiplier
+    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * scaled:
+        rounded += divisor
+    return int(rounded)
+
+
+def round_repeats(repeats: int, multiplier: float) -> int:
+    """Scale a block-repeat count, rounding up (official ``round_repeats``)."""
+    return int(math.ceil(multiplier * repeats))
+
+
+def get_efficientdet_scale(name: str) -> EfficientDetScale:
+    """Look up one D-level by name (``'d0'`` … ``'d7x'``), with a clear error."""
+    key = name.lower()
+    if key not in EFFICIENTDET_SCALES:
+        raise KeyError(f'unknown EfficientDet level {name!r}; '
+                       f'expected one of {sorted(EFFICIENTDET_SCALES)}')
+    return EFFICIENTDET_SCALES[key]
