@@ -1,0 +1,98 @@
+"""Shared fixtures: registries, a generated dataset, tiny trainable configs."""
+from __future__ import annotations
+
+import os.path as osp
+import textwrap
+from typing import Callable
+
+import pytest
+import torch
+
+import mmdet_efficientdet  # noqa: F401  (registers modules)
+from mmdet.utils import register_all_modules
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(REPO, 'configs', 'efficientdet')
+D0_CONFIG = osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py')
+
+register_all_modules()
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope='session')
+def shapes_root(tmp_path_factory) -> str:
+    """A small generated COCO-format dataset (3 classes, 128x128 images)."""
+    from mmdet_efficientdet.datasets import make_shapes_dataset
+    root = str(tmp_path_factory.mktemp('shapes'))
+    make_shapes_dataset(root, num_train=8, num_val=4, image_size=128,
+                        min_size=16, max_size=48, seed=1)
+    return root
+
+
+TINY_CONFIG = '''
+_base_ = {base!r}
+image_size = 128
+data_root = {data_root!r}
+classes = {classes!r}
+metainfo = dict(classes=classes)
+model = dict(
+    backbone=dict(drop_path_rate=0.0),
+    bbox_head=dict(num_classes=len(classes)))
+# deterministic pipeline: no random resize/crop/flip
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Pad', size=(image_size, image_size)),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
+    dict(type='Pad', size=(image_size, image_size)),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=None,
+    dataset=dict(data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/instances_train.json',
+                 data_prefix=dict(img='train/'), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, metainfo=metainfo,
+                 ann_file='annotations/instances_val.json',
+                 data_prefix=dict(img='val/'), pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+test_evaluator = val_evaluator
+optim_wrapper = dict(optimizer=dict(lr=0.01))
+param_scheduler = []
+train_cfg = dict(max_epochs={max_epochs}, val_interval={max_epochs})
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=1, max_keep_ckpts=-1, save_best=None),
+    visualization=dict(draw=False))
+randomness = dict(seed=0, deterministic=False)
+env_cfg = dict(mp_cfg=dict(mp_start_method='fork'))
+'''
+
+
+@pytest.fixture
+def make_tiny_config(tmp_path, shapes_root) -> Callable[..., str]:
+    """Write a tiny D0 child config for the shapes data; returns its path."""
+
+    def _make(max_epochs: int = 1, extra: str = '',
+              classes=('circle', 'square', 'triangle'), name='tiny.py') -> str:
+        text = TINY_CONFIG.format(
+            base=D0_CONFIG, data_root=shapes_root.rstrip('/') + '/',
+            classes=tuple(classes), max_epochs=max_epochs)
+        path = tmp_path / name
+        path.write_text(text + textwrap.dedent(extra))
+        return str(path)
+
+    return _make

@@ -1,0 +1,75 @@
+"""Every D-level config: matches the scaling table, builds, runs a forward pass."""
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from mmdet_efficientdet.analysis import measure_complexity
+from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES, EFFICIENTNET_SCALES, round_channels
+
+from .conftest import CONFIG_DIR
+
+LEVELS = list(EFFICIENTDET_SCALES)
+
+
+def _config(level):
+    return Config.fromfile(
+        osp.join(CONFIG_DIR, f'efficientdet_{level}_8xb16-300e_coco.py'))
+
+
+def _pipeline_sizes(pipeline):
+    return {tuple(t[k]) for t in pipeline for k in ('scale', 'crop_size', 'size')
+            if k in t}
+
+
+@pytest.mark.parametrize('level', LEVELS)
+def test_config_matches_scaling_table(level):
+    ref = EFFICIENTDET_SCALES[level]
+    cfg = _config(level)
+    m = cfg.model
+    width = EFFICIENTNET_SCALES[ref.backbone].width
+    assert cfg.image_size == ref.image_size
+    assert m.backbone.arch == ref.backbone
+    assert m.neck.in_channels == [round_channels(c, width) for c in (40, 112, 320)]
+    assert m.neck.out_channels == ref.bifpn_channels
+    assert m.neck.num_stages == ref.bifpn_repeats
+    assert m.neck.fusion == ref.fusion
+    assert m.neck.num_outs == ref.num_levels
+    assert m.bbox_head.in_channels == ref.bifpn_channels
+    assert m.bbox_head.stacked_convs == ref.head_repeats
+    assert m.bbox_head.num_levels == ref.num_levels
+    assert m.bbox_head.anchor_generator.octave_base_scale == ref.anchor_scale
+    assert m.bbox_head.anchor_generator.strides == ref.strides
+    assert m.data_preprocessor.pad_size_divisor == ref.strides[-1]
+    size = {(ref.image_size, ref.image_size)}
+    assert _pipeline_sizes(cfg.train_dataloader.dataset.pipeline) == size
+    assert _pipeline_sizes(cfg.test_dataloader.dataset.pipeline) == size
+    assert _pipeline_sizes(cfg.val_dataloader.dataset.pipeline) == size
+
+
+@pytest.mark.parametrize('level', LEVELS)
+def test_config_builds_and_runs_forward(level):
+    cfg = _config(level)
+    cfg.model.bbox_head.num_classes = 4
+    model = MODELS.build(cfg.model).eval()
+    stride = cfg.model.data_preprocessor.pad_size_divisor
+    height, width = (stride, 2 * stride) if level >= 'd4' else (3 * stride, 2 * stride)
+    with torch.no_grad():
+        cls_scores, bbox_preds = model._forward(torch.rand(1, 3, height, width))
+    ref = EFFICIENTDET_SCALES[level]
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
+        (height // s, width // s) for s in ref.strides]
+    assert all(c.shape[1] == 9 * 4 for c in cls_scores)
+    assert all(b.shape[1] == 9 * 4 for b in bbox_preds)
+
+
+def test_d0_params_and_flops_match_paper():
+    cfg = _config('d0')
+    cfg.model.bbox_head.num_classes = 90  # the paper's COCO head
+    cx = measure_complexity(MODELS.build(cfg.model), 512, 512)
+    ref = EFFICIENTDET_SCALES['d0']
+    assert abs(cx.params / 1e6 / ref.params_m - 1) <= 0.02
+    assert abs(cx.flops / 1e9 / ref.flops_g - 1) <= 0.05
+    assert cx.params == 3_877_891

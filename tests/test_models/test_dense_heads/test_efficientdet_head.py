@@ -1,0 +1,114 @@
+"""EfficientDetSepBNHead: shared convs, per-level BN, anchors, losses."""
+import math
+
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from mmdet_efficientdet.models.dense_heads import EfficientDetSepBNHead
+
+
+def _head(**kwargs):
+    head = EfficientDetSepBNHead(num_classes=3, in_channels=16, stacked_convs=2,
+                                 **kwargs)
+    head.init_weights()
+    return head
+
+
+def _feats(size=32, channels=16):
+    return [torch.rand(2, channels, size // 2**i, size // 2**i) for i in range(5)]
+
+
+def test_convs_shared_across_levels_bn_per_level():
+    head = _head()
+    assert len(head.cls_convs) == 2 and len(head.reg_convs) == 2
+    assert [len(level_bns) for level_bns in head.cls_bns] == [5, 5]
+    bn_ids = {id(bn) for level_bns in head.cls_bns for bn in level_bns}
+    assert len(bn_ids) == 10
+    conv_params = sum(p.numel() for p in head.cls_convs.parameters())
+    assert conv_params == 2 * (16 * 9 + 16 * 16)  # one set, not one per level
+
+    head.eval()
+    for conv in head.modules():  # larger weights so a BN change shows clearly
+        if isinstance(conv, torch.nn.Conv2d):
+            torch.nn.init.normal_(conv.weight, std=0.5)
+    feats = _feats()
+    with torch.no_grad():
+        before = head(feats)[0]
+        head.cls_bns[0][1].bias.add_(1.0)  # level 1's BN only
+        after = head(feats)[0]
+    assert torch.equal(before[0], after[0]) and torch.equal(before[2], after[2])
+    assert (before[1] - after[1]).abs().max() > 1e-2
+
+
+def test_output_shapes_and_prior_init():
+    head = _head().eval()
+    with torch.no_grad():
+        cls_scores, bbox_preds = head(_feats())
+    assert [tuple(c.shape) for c in cls_scores] == [
+        (2, 27, 32 >> i, 32 >> i) for i in range(5)]
+    assert [tuple(b.shape) for b in bbox_preds] == [
+        (2, 36, 32 >> i, 32 >> i) for i in range(5)]
+    bias = head.cls_pred.pointwise_conv.conv.bias
+    torch.testing.assert_close(bias, torch.full_like(bias, -math.log(99)))
+    probs = torch.cat([c.flatten() for c in cls_scores]).sigmoid()
+    assert abs(float(probs.mean()) - 0.01) < 0.005
+
+
+def test_anchors_nine_per_location_scale_four_times_stride_centred():
+    head = _head()
+    gen = head.prior_generator
+    assert head.num_base_priors == 9
+    anchors = gen.grid_priors([(4, 4)] * 5, device='cpu')
+    level0 = anchors[0][:9]  # first cell of P3 (stride 8)
+    centres = (level0[:, :2] + level0[:, 2:]) / 2
+    torch.testing.assert_close(centres, torch.full((9, 2), 4.0))
+    areas = ((level0[:, 2] - level0[:, 0]) * (level0[:, 3] - level0[:, 1]))
+    expected = sorted((32 * 2**(i / 3))**2 for i in range(3))
+    torch.testing.assert_close(torch.unique(areas.round()),
+                               torch.tensor(expected).round())
+
+
+def _sample(boxes, labels, size=64):
+    sample = DetDataSample()
+    sample.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size),
+                             scale_factor=(1.0, 1.0), ori_shape=(size, size)))
+    sample.gt_instances = InstanceData(bboxes=torch.tensor(boxes).reshape(-1, 4),
+                                       labels=torch.tensor(labels).long())
+    return sample
+
+
+TRAIN_CFG = dict(
+    assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
+                  min_pos_iou=0, ignore_iof_thr=-1),
+    sampler=dict(type='PseudoSampler'), allowed_border=-1, pos_weight=-1,
+    debug=False)
+
+
+def test_losses_with_and_without_boxes():
+    head = _head(train_cfg=TRAIN_CFG)
+    feats = [torch.rand(2, 16, 16 >> i, 16 >> i) for i in range(5)]  # 128x128 image
+    samples = [_sample([[8., 8., 40., 40.]], [1], 128), _sample([], [], 128)]
+    losses = head.loss(feats, samples)
+    loss_cls = sum(losses['loss_cls'])
+    loss_bbox = sum(losses['loss_bbox'])
+    assert torch.isfinite(loss_cls) and float(loss_cls) > 0
+    assert torch.isfinite(loss_bbox) and float(loss_bbox) > 0
+    empty = head.loss(feats, [_sample([], [], 128), _sample([], [], 128)])
+    assert float(sum(empty['loss_bbox'])) == 0.0
+    assert float(sum(empty['loss_cls'])) > 0
+
+
+def test_loss_settings_follow_automl():
+    head = _head()
+    assert head.loss_cls.gamma == 1.5 and head.loss_cls.alpha == 0.25
+    assert head.loss_bbox.beta == 0.1 and head.loss_bbox.loss_weight == 1.25
+
+
+def test_level_count_is_checked():
+    with pytest.raises(ValueError, match='num_levels'):
+        EfficientDetSepBNHead(num_classes=3, in_channels=16, num_levels=6)
+    head = _head()
+    with pytest.raises(ValueError, match='num_levels'):
+        head(_feats()[:4])

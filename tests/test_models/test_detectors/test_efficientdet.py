@@ -1,0 +1,42 @@
+"""EfficientDet detector: end to end on small inputs."""
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from ...conftest import D0_CONFIG
+
+
+@pytest.fixture(scope='module')
+def d0():
+    cfg = Config.fromfile(D0_CONFIG)
+    cfg.model.bbox_head.num_classes = 3
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model.eval()
+
+
+def test_raw_outputs_for_non_square_input(d0):
+    with torch.no_grad():
+        cls_scores, bbox_preds = d0._forward(torch.rand(1, 3, 384, 640))
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
+        (48, 80), (24, 40), (12, 20), (6, 10), (3, 5)]
+    assert cls_scores[0].shape[1] == 27 and bbox_preds[0].shape[1] == 36
+
+
+def test_input_not_divisible_by_128_is_rejected(d0):
+    with pytest.raises(ValueError, match='divisible by 128'):
+        d0._forward(torch.rand(1, 3, 256, 200))
+
+
+def test_predict_returns_scaled_boxes(d0):
+    from mmdet.structures import DetDataSample
+    sample = DetDataSample()
+    sample.set_metainfo(dict(img_shape=(256, 256), ori_shape=(512, 512),
+                             scale_factor=(0.5, 0.5), pad_shape=(256, 256)))
+    with torch.no_grad():
+        result = d0.predict(torch.rand(1, 3, 256, 256), [sample])[0]
+    boxes = result.pred_instances.bboxes
+    assert 0 < len(boxes) <= 100
+    assert float(boxes.max()) <= 512 + 1e-3 and float(boxes.min()) >= 0
+    assert float(result.pred_instances.scores.min()) >= 0.001

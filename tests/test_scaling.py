@@ -1,0 +1,47 @@
+"""The scaling table: the paper's rule, where the official table departs, helpers."""
+import pytest
+
+from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, compound_bifpn_depth,
+                                        compound_bifpn_width, compound_head_depth,
+                                        compound_image_size, get_efficientdet_scale,
+                                        round_channels, round_repeats)
+
+
+@pytest.mark.parametrize('level', ['d0', 'd1', 'd2', 'd3', 'd4'])
+def test_d0_to_d4_follow_the_compound_rule(level):
+    s = EFFICIENTDET_SCALES[level]
+    assert s.image_size == compound_image_size(s.phi)
+    assert s.bifpn_repeats == compound_bifpn_depth(s.phi)
+    assert s.head_repeats == compound_head_depth(s.phi)
+    # the paper rounds 64 * 1.35**phi by hand (212.6 -> 224) to a multiple of 8
+    assert s.bifpn_channels % 8 == 0
+    assert abs(s.bifpn_channels / compound_bifpn_width(s.phi) - 1) < 0.06
+
+
+def test_official_table_departures_win():
+    d5, d6, d7, d7x = (EFFICIENTDET_SCALES[k] for k in ('d5', 'd6', 'd7', 'd7x'))
+    assert (d5.image_size, compound_image_size(5)) == (1280, 1152)
+    assert (d5.bifpn_repeats, compound_bifpn_depth(5)) == (7, 8)
+    assert (d6.bifpn_repeats, d6.fusion) == (8, 'sum')
+    assert (d7.image_size, d7.backbone, d7.anchor_scale) == (1536, 'b6', 5.0)
+    assert (d7x.backbone, d7x.max_level, d7x.strides[-1]) == ('b7', 8, 256)
+
+
+def test_table_rows():
+    widths = [EFFICIENTDET_SCALES[k].bifpn_channels for k in EFFICIENTDET_SCALES]
+    assert widths == [64, 88, 112, 160, 224, 288, 384, 384, 384]
+    assert [EFFICIENTDET_SCALES[k].head_repeats for k in EFFICIENTDET_SCALES] == [
+        3, 3, 3, 4, 4, 4, 5, 5, 5]
+
+
+def test_round_channels_and_repeats():
+    assert [round_channels(c, 1.1) for c in (32, 40, 112, 320)] == [32, 48, 120, 352]
+    assert [round_channels(c, 1.4) for c in (40, 112, 320)] == [56, 160, 448]
+    assert round_channels(16, 0.25) == 8  # never below the divisor
+    assert [round_repeats(r, 3.1) for r in (1, 2, 3, 4)] == [4, 7, 10, 13]
+
+
+def test_unknown_level_named():
+    with pytest.raises(KeyError, match='d9'):
+        get_efficientdet_scale('d9')
+    assert get_efficientdet_scale('D3').bifpn_channels == 160

@@ -1,0 +1,87 @@
+#!/usr/bin/env python
+"""Print the EfficientDet D0–D7x table measured on the real configs.
+
+For each config: the numbers read from the config, and params / multiply-adds
+measured on the built model at its native square input, next to the paper's
+Table 1 (``mmdet_efficientdet.scaling``). Params must be within 2% and FLOPs
+within 5%; the last column says whether they are. Exit status 1 if any is not.
+
+    python tools/analysis/model_table.py            # all of D0-D7x
+    python tools/analysis/model_table.py --levels d0 d3 --num-classes 90
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs', 'efficientdet',
+                  'efficientdet_{}_8xb16-300e_coco.py')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument('--levels', nargs='+', default=None,
+                        help='D-levels to measure (default: all)')
+    parser.add_argument('--num-classes', type=int, default=90,
+                        help='classes of the head; the paper counts COCO with '
+                        '90 class slots (default: 90)')
+    parser.add_argument('--threads', type=int, default=2)
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    import torch
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+
+    import mmdet_efficientdet  # noqa: F401
+    from mmdet_efficientdet.analysis import measure_complexity
+    from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES
+
+    torch.set_num_threads(args.threads)
+    MMLogger.get_instance('mmengine', log_level='ERROR')
+    register_all_modules()
+    levels = args.levels or list(EFFICIENTDET_SCALES)
+    header = (f'{"model":5} {"input":>5} {"bb":>3} {"W":>4} {"D":>2} {"Dc":>3} '
+              f'{"fusion":>6} {"levels":>6} {"anc":>3} | {"params(M)":>9} '
+              f'{"paper":>6} {"diff":>6} | {"GFLOPs":>7} {"paper":>6} '
+              f'{"diff":>6} | ok')
+    print(f'threads={args.threads}, num_classes={args.num_classes}')
+    print(header)
+    print('-' * len(header))
+    all_ok = True
+    for level in levels:
+        ref = EFFICIENTDET_SCALES[level]
+        cfg = Config.fromfile(CONFIG.format(level))
+        cfg.model.bbox_head.num_classes = args.num_classes
+        model = MODELS.build(cfg.model)
+        start = time.time()
+        size = cfg.image_size
+        cx = measure_complexity(model, size, size)
+        m = cfg.model
+        strides = m.bbox_head.anchor_generator.strides
+        lv = f'P3-P{strides[-1].bit_length() - 1}'
+        p_diff = cx.params / 1e6 / ref.params_m - 1
+        f_diff = cx.flops / 1e9 / ref.flops_g - 1
+        ok = abs(p_diff) <= 0.02 and abs(f_diff) <= 0.05
+        all_ok &= ok
+        print(f'{level.upper():5} {size:>5} {m.backbone.arch:>3} '
+              f'{m.neck.out_channels:>4} {m.neck.num_stages:>2} '
+              f'{m.bbox_head.stacked_convs:>3} {m.neck.fusion:>6} {lv:>6} '
+              f'{m.bbox_head.anchor_generator.octave_base_scale:>3} | '
+              f'{cx.params / 1e6:>9.3f} {ref.params_m:>6.1f} {p_diff:>+6.1%} | '
+              f'{cx.flops / 1e9:>7.2f} {ref.flops_g:>6.4g} {f_diff:>+6.1%} | '
+              f'{"yes" if ok else "NO"}  ({time.time() - start:.0f}s)',
+              flush=True)
+    return 0 if all_ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
