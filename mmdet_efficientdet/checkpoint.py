@@ -65,7 +65,7 @@ def _history_buffer_getstate(self: HistoryBuffer) -> Dict[str, Any]:
     return state
 
 
-def load_checkpoint_safely(filename: str,
+def load_from_local_safely(filename: str,
                            map_location: Optional[Union[str, Callable]] = None
                            ) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
@@ -118,4 +118,8 @@ def register_safe_checkpoint_loading() -> None:
     torch.serialization.add_safe_globals(safe_checkpoint_globals())
     HistoryBuffer.__getstate__ = _history_buffer_getstate
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_safely, force=True)
+        prefixes='', loader=load_from_local_safely, force=True)
+
+
+#: Public name of the safe loader (mmengine names loaders by their suffix).
+load_checkpoint_safely = load_from_local_safely

@@ -87,9 +87,10 @@ def make_tiny_config(tmp_path, shapes_root) -> Callable[..., str]:
     """Write a tiny D0 child config for the shapes data; returns its path."""
 
     def _make(max_epochs: int = 1, extra: str = '',
-              classes=('circle', 'square', 'triangle'), name='tiny.py') -> str:
+              classes=('circle', 'square', 'triangle'), name='tiny.py',
+              data_root: str = None) -> str:
         text = TINY_CONFIG.format(
-            base=D0_CONFIG, data_root=shapes_root.rstrip('/') + '/',
+            base=D0_CONFIG, data_root=(data_root or shapes_root).rstrip('/') + '/',
             classes=tuple(classes), max_epochs=max_epochs)
         path = tmp_path / name
         path.write_text(text + textwrap.dedent(extra))

@@ -134,12 +134,18 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
+# CheckedCocoDataset: mmdet's CocoDataset that warns about the degenerate
+# boxes it drops; SafeCocoMetric: CocoMetric reporting 0.0 (not nothing) when
+# the model predicts no box.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+    dataset=dict(type='CheckedCocoDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=test_pipeline))
 test_dataloader = val_dataloader
+val_evaluator = dict(type='SafeCocoMetric')
+test_evaluator = val_evaluator
 
 # ---------------------------------------------------------------------------
 # Schedule (automl): SGD momentum 0.9, weight decay 4e-5 (not on BN),
@@ -187,6 +193,8 @@ custom_hooks = [
         priority=49)
 ]
 default_hooks = dict(
+    # stop at the first NaN/inf loss, before the bad weights are saved
+    non_finite_loss=dict(type='NonFiniteLossHook'),
     checkpoint=dict(
         type='CheckpointHook',
         interval=10,

@@ -1,3 +1,4 @@
+from .dist import prepare_cpu_distributed
 from .mmdet_tools import mmdet_tool_path, run_mmdet_tool
 
-__all__ = ['mmdet_tool_path', 'run_mmdet_tool']
+__all__ = ['mmdet_tool_path', 'prepare_cpu_distributed', 'run_mmdet_tool']

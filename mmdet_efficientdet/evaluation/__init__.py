@@ -1,0 +1,3 @@
+from .safe_coco_metric import SafeCocoMetric
+
+__all__ = ['SafeCocoMetric']

@@ -1,0 +1,122 @@
+"""User workflows through the repo's tools: kill + resume, fine-tune, multi-process."""
+from __future__ import annotations
+
+import glob
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmdet_efficientdet.checkpoint import load_checkpoint_safely
+
+from ..conftest import REPO
+
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+
+
+def _train(args, cwd, timeout=600):
+    out = subprocess.run([sys.executable, TRAIN] + args, capture_output=True,
+                         text=True, cwd=cwd, timeout=timeout)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    return out.stdout + out.stderr
+
+
+def _state(path):
+    return load_checkpoint_safely(path)['state_dict']
+
+
+def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_path):
+    config = make_tiny_config(max_epochs=3)
+    killed = str(tmp_path / 'killed')
+    proc = subprocess.Popen([sys.executable, TRAIN, config, '--work-dir', killed],
+                            cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not osp.exists(osp.join(killed, 'epoch_1.pth')):
+        assert proc.poll() is None and time.time() < deadline, 'training ended early'
+        time.sleep(0.2)
+    time.sleep(0.5)  # the checkpoint file is complete once last_checkpoint exists
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = sorted(glob.glob(osp.join(killed, 'epoch_*.pth')))
+    assert saved and not osp.exists(osp.join(killed, 'epoch_3.pth'))
+    last = open(osp.join(killed, 'last_checkpoint')).read().strip()
+    resumed_from = load_checkpoint_safely(last)['meta']['iter']
+
+    logs = _train([config, '--work-dir', killed, '--resume'], str(tmp_path))
+    assert f'resumed epoch: {resumed_from // 4}, iter: {resumed_from}' in logs
+    final = load_checkpoint_safely(osp.join(killed, 'epoch_3.pth'))
+    assert final['meta']['iter'] == 12
+
+    _train([config, '--work-dir', str(tmp_path / 'straight')], str(tmp_path))
+    reference = _state(str(tmp_path / 'straight' / 'epoch_3.pth'))
+    for key, value in reference.items():
+        torch.testing.assert_close(final['state_dict'][key], value, rtol=0,
+                                   atol=1e-6, msg=key)
+
+
+def test_finetune_on_other_classes_reinitialises_only_class_layer(
+        make_tiny_config, tmp_path):
+    from mmdet_efficientdet.datasets import make_shapes_dataset
+    source = make_tiny_config(max_epochs=1, name='source.py')
+    _train([source, '--work-dir', str(tmp_path / 'source')], str(tmp_path))
+    ckpt = str(tmp_path / 'source' / 'epoch_1.pth')
+
+    other_root = str(tmp_path / 'two_classes')
+    make_shapes_dataset(other_root, num_train=8, num_val=4, image_size=128,
+                        classes=('square', 'triangle'), min_size=16,
+                        max_size=48, seed=5)
+    target = make_tiny_config(max_epochs=1, classes=('square', 'triangle'),
+                              data_root=other_root, name='target.py',
+                              extra=f'load_from = {ckpt!r}\n')
+    logs = _train([target, '--work-dir', str(tmp_path / 'target')], str(tmp_path))
+    mismatched = sorted({line.split()[3].rstrip(':') for line in logs.splitlines()
+                         if line.startswith('size mismatch for')})
+    assert mismatched == ['bbox_head.cls_pred.pointwise_conv.conv.bias',
+                          'bbox_head.cls_pred.pointwise_conv.conv.weight']
+    assert 'missing keys' not in logs and 'unexpected key' not in logs
+
+    cfg = Config.fromfile(target)
+    cfg.work_dir = str(tmp_path / 'inspect')
+    cfg.custom_hooks = []  # EMAHook needs before_run before it can load
+    runner = Runner.from_cfg(cfg)
+    runner.model.init_weights()
+    runner.load_checkpoint(ckpt)
+    loaded = runner.model.state_dict()
+    source_state = _state(ckpt)
+    for key, value in source_state.items():
+        if 'cls_pred.pointwise' in key:
+            assert loaded[key].shape[0] == 9 * 2
+        else:
+            assert torch.equal(loaded[key], value), key
+    bias = loaded['bbox_head.cls_pred.pointwise_conv.conv.bias']
+    torch.testing.assert_close(bias, torch.full_like(bias, -4.59511985))
+
+
+def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
+    config = make_tiny_config(
+        max_epochs=1,
+        extra="custom_imports = dict(imports=['mmdet_efficientdet', "
+              "'tests.dist_helpers'], allow_failed_imports=False)\n"
+              "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
+    work = str(tmp_path / 'dist')
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29533',
+               OMP_NUM_THREADS='1')
+    out = subprocess.run(['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config,
+                          '2', '--work-dir', work], capture_output=True,
+                         text=True, cwd=REPO, env=env, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    rank0 = torch.load(osp.join(work, 'rank0.pth'), weights_only=True)
+    rank1 = torch.load(osp.join(work, 'rank1.pth'), weights_only=True)
+    # 8 images, 2 processes x batch 2: 2 iterations per epoch
+    assert rank0['iter'] == rank1['iter'] == 2
+    for key, value in rank0['state_dict'].items():
+        if 'running' in key or 'num_batches' in key:
+            continue  # BN statistics are per process without SyncBN
+        assert torch.equal(rank1['state_dict'][key], value), key
