@@ -73,3 +73,23 @@ def test_d0_params_and_flops_match_paper():
     assert abs(cx.params / 1e6 / ref.params_m - 1) <= 0.02
     assert abs(cx.flops / 1e9 / ref.flops_g - 1) <= 0.05
     assert cx.params == 3_877_891
+
+
+def test_finetune_example_config_is_consistent():
+    cfg = Config.fromfile(osp.join(
+        CONFIG_DIR, 'custom', 'efficientdet_d0_finetune_custom-coco.py'))
+    classes = cfg.metainfo['classes']
+    assert cfg.model.bbox_head.num_classes == len(classes) == 2
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        assert loader.dataset.metainfo['classes'] == classes
+        assert loader.dataset.data_root == cfg.data_root
+        assert loader.dataset.type == 'CheckedCocoDataset'
+    assert cfg.val_evaluator.ann_file.startswith(cfg.data_root)
+    assert cfg.load_from and cfg.train_cfg.max_epochs == 50
+    # inherited from D0, not copied: 512 input, EMA, SGD recipe shape
+    assert cfg.image_size == 512
+    assert cfg.optim_wrapper.optimizer.type == 'SGD'
+    assert cfg.optim_wrapper.optimizer.lr == 0.01
+    assert [h.type for h in cfg.custom_hooks] == ['EMAHook']
+    model = MODELS.build(cfg.model)
+    assert model.bbox_head.cls_pred.pointwise_conv.conv.out_channels == 9 * 2
