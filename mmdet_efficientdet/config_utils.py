@@ -37,3 +37,59 @@ def with_image_size(pipeline: Sequence[dict], image_size: int) -> List[dict]:
                 transform[key] = (int(image_size), int(image_size))
         result.append(transform)
     return result
+
+
+#: automl's original anchor aspects ``(w, h)``, used by the public checkpoints.
+TF_ASPECT_RATIOS = ((1.0, 1.0), (1.4, 0.7), (0.7, 1.4))
+#: ImageNet mean in 0-255, BGR (the order images are loaded in): the pad
+#: colour of automl/effdet evaluation.
+MEAN_PAD_VALUE = (104, 116, 124)
+
+
+def tf_anchor_generator(anchor_generator: dict) -> dict:
+    """Replace a parent's ``AnchorGenerator`` by :class:`TFAnchorGenerator`.
+
+    Keeps the parent's strides, ``octave_base_scale``, ``scales_per_octave``
+    and ``center_offset``; uses automl's aspect pairs and anchor order, as the
+    ported checkpoints need.
+
+    Args:
+        anchor_generator (dict): The parent's ``anchor_generator`` config.
+
+    Returns:
+        dict: A config that replaces it (``_delete_=True``).
+
+    Example:
+        >>> gen = tf_anchor_generator(dict(type='AnchorGenerator', strides=[8],
+        ...     ratios=[0.5, 1.0, 2.0], octave_base_scale=4,
+        ...     scales_per_octave=3, center_offset=0.5))
+        >>> gen['type'], gen['aspect_ratios'][1]
+        ('TFAnchorGenerator', (1.4, 0.7))
+    """
+    keep = ('strides', 'octave_base_scale', 'scales_per_octave',
+            'center_offset')
+    return dict(
+        _delete_=True,
+        type='TFAnchorGenerator',
+        aspect_ratios=TF_ASPECT_RATIOS,
+        **{k: copy.deepcopy(anchor_generator[k]) for k in keep
+           if k in anchor_generator})
+
+
+def with_pad_value(pipeline: Sequence[dict],
+                   value: Sequence[int] = MEAN_PAD_VALUE) -> List[dict]:
+    """Copy of ``pipeline`` whose ``Pad`` fills images with ``value``.
+
+    Args:
+        pipeline (Sequence[dict]): Transform configs.
+        value (Sequence[int]): Pixel value (in the loaded image's channel
+            order) for the padded area.
+
+    Returns:
+        list[dict]: The new pipeline; the input is not modified.
+    """
+    result = [copy.deepcopy(t) for t in pipeline]
+    for transform in result:
+        if transform.get('type') == 'Pad':
+            transform['pad_val'] = dict(img=tuple(value), seg=255)
+    return result

@@ -1,0 +1,217 @@
+"""rwightman ``effdet`` EfficientDet checkpoints -> our EfficientDet.
+
+Key layout of the source (effdet 0.4): ``backbone.*`` (timm EfficientNet),
+``fpn.resample.{i}`` (P6.. from the top backbone map),
+``fpn.cell.{r}.fnode.{n}.combine.{edge_weights,resample.{offset}.conv.*}``,
+``fpn.cell.{r}.fnode.{n}.after_combine.conv.{conv_dw,conv_pw,bn}``,
+``{class,box}_net.{conv_rep.{i},bn_rep.{i}.{level}.bn,predict}``.
+
+Differences handled here (all exact):
+
+* conv biases right before a BN (effdet's ``redundant_bias``) are folded into
+  the BN's running mean; shared head convs fold into every level's BN;
+* effdet's box outputs per anchor are ``(ty, tx, th, tw)``, mmdet's
+  ``(dx, dy, dw, dh)``: the predict conv's output channels are permuted;
+* the 90 COCO ids of the TF head can be reduced to mmdet's 80 classes
+  (:data:`COCO80_INDEX_IN_90`);
+* the prediction convs' depthwise bias (absent in effdet) is zero.
+
+Anchors must be automl's (``TFAnchorGenerator``: ``(1.4, 0.7)`` pairs,
+scale-major order) — the ported configs set that.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+from ..models.necks.bifpn_topology import bifpn_nodes
+from .common import (CheckpointMismatchError, ConversionReport,
+                     check_against_target, fold_bias_into_bn)
+from .timm_efficientnet import convert_timm_efficientnet
+
+# COCO category ids 1..90 that exist (80); index in the 90-way TF head = id - 1
+_COCO_MISSING_IDS = (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)
+COCO80_INDEX_IN_90: List[int] = [
+    i - 1 for i in range(1, 91) if i not in _COCO_MISSING_IDS
+]
+_BOX_ORDER = (1, 0, 3, 2)  # (ty, tx, th, tw) -> (dx, dy, dw, dh)
+
+_BN_LEAVES = ('weight', 'bias', 'running_mean', 'running_var',
+              'num_batches_tracked')
+
+
+def _copy_bn(src: Mapping[str, Tensor], src_prefix: str, out: Dict,
+             dst_prefix: str, used: set) -> None:
+    for leaf in _BN_LEAVES:
+        key = f'{src_prefix}.{leaf}'
+        if key in src:
+            out[f'{dst_prefix}.{leaf}'] = src[key]
+            used.add(key)
+
+
+def _permute_predict(weight: Tensor, num_anchors: int,
+                     index: Sequence[int]) -> Tensor:
+    """Select/permute output channels per anchor: ``(A*K, ...) -> (A*k, ...)``."""
+    per_anchor = weight.shape[0] // num_anchors
+    grouped = weight.reshape(num_anchors, per_anchor, *weight.shape[1:])
+    picked = grouped[:, list(index)]
+    return picked.reshape(num_anchors * len(index), *weight.shape[1:])
+
+
+def convert_effdet(
+    source: Mapping[str, Tensor],
+    target: Mapping[str, Tensor],
+    min_level: int = 3,
+    max_level: int = 7,
+    num_anchors: int = 9,
+    num_backbone_levels: int = 3,
+    what: str = 'effdet checkpoint',
+) -> Tuple[Dict[str, Tensor], ConversionReport]:
+    """Convert an ``effdet`` EfficientDet state dict to ours.
+
+    Args:
+        source: effdet state dict (``tf_efficientdet_d*``/``efficientdet_d*``).
+        target: Our model's state dict (``EfficientDet`` built from the config
+            the result is for): gives shapes, and whether the class head has
+            80 or 90 classes.
+        min_level: Lowest pyramid level (3).
+        max_level: Highest pyramid level (7; 8 for D7x).
+        num_anchors: Anchors per location (9).
+        num_backbone_levels: Backbone maps feeding the BiFPN (3: P3-P5).
+        what: Name of the source for messages.
+
+    Returns:
+        tuple[dict, ConversionReport]: Our state dict and what was done.
+
+    Raises:
+        CheckpointMismatchError: The source has another architecture than the
+            target (messages name the expected and found shapes).
+    """
+    src = dict(source)
+    if not any(k.startswith('fpn.cell.') for k in src) or not any(
+            k.startswith('class_net.') for k in src):
+        raise CheckpointMismatchError(
+            f'{what} is not an effdet EfficientDet state dict (no fpn.cell.* '
+            f'/ class_net.* keys; found e.g. {list(src)[:3]})')
+    out, report = convert_timm_efficientnet(
+        src, {k: v for k, v in target.items() if k.startswith('backbone.')},
+        src_prefix='backbone.', dst_prefix='backbone.', what=what)
+    used = {f'backbone.{k[len("backbone."):]}' for k in src
+            if k.startswith('backbone.')} - set(report.unused)
+    biases: List[Tuple[Tensor, str, str]] = []  # (bias, src key, bn prefix)
+
+    # P6.. from the top backbone map: fpn.resample.{offset}
+    for key in list(src):
+        match = re.match(r'^fpn\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', key)
+        if not match:
+            continue
+        offset, part, leaf = match.groups()
+        extra = int(offset) - num_backbone_levels
+        dst = f'neck.extra_levels.{extra}.0.{part}'
+        if part == 'conv' and leaf == 'bias':
+            biases.append((src[key], key, f'{dst[:-5]}.bn'))
+        else:
+            out[f'{dst}.{leaf}'] = src[key]
+        used.add(key)
+
+    nodes = bifpn_nodes(min_level, max_level)
+    node_re = re.compile(r'^fpn\.cell\.(\d+)\.fnode\.(\d+)\.(.+)$')
+    for key in list(src):
+        match = node_re.match(key)
+        if not match:
+            continue
+        rep, index, rest = match.groups()
+        node_prefix = f'neck.stages.{rep}.nodes.{index}'
+        if int(index) >= len(nodes):
+            continue  # reported unused below
+        if rest == 'combine.edge_weights':
+            out[f'{node_prefix}.fusion.weight'] = src[key]
+        elif rest.startswith('combine.resample.'):
+            m = re.match(r'combine\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$',
+                         rest)
+            if not m:
+                continue
+            offset, part, leaf = int(m.group(1)), m.group(2), m.group(3)
+            inputs = nodes[int(index)].inputs
+            if offset not in inputs:
+                raise CheckpointMismatchError(
+                    f'{what}: {key} resamples feature {offset}, but node '
+                    f'{index} of the target BiFPN fuses {inputs}')
+            dst = f'{node_prefix}.adapters.{inputs.index(offset)}.{part}'
+            if part == 'conv' and leaf == 'bias':
+                biases.append((src[key], key, dst[:-5] + '.bn'))
+            else:
+                out[f'{dst}.{leaf}'] = src[key]
+        elif rest.startswith('after_combine.conv.'):
+            leaf = rest[len('after_combine.conv.'):]
+            conv = f'{node_prefix}.conv'
+            if leaf == 'conv_dw.weight':
+                out[f'{conv}.depthwise_conv.conv.weight'] = src[key]
+            elif leaf == 'conv_pw.weight':
+                out[f'{conv}.pointwise_conv.conv.weight'] = src[key]
+            elif leaf == 'conv_pw.bias':
+                biases.append((src[key], key, f'{conv}.pointwise_conv.bn'))
+            elif leaf.startswith('bn.'):
+                out[f'{conv}.pointwise_conv.bn.{leaf[3:]}'] = src[key]
+            else:
+                continue
+        else:
+            continue
+        used.add(key)
+
+    num_levels = max_level - min_level + 1
+    num_cls_target = target['bbox_head.cls_pred.pointwise_conv.conv.bias'].shape[0]
+    num_cls_source = src['class_net.predict.conv_pw.bias'].shape[0]
+    if num_cls_source == num_anchors * 90 and num_cls_target == num_anchors * 80:
+        class_index: Sequence[int] = COCO80_INDEX_IN_90
+        report.notes.append('class head: 90 TF COCO ids -> 80 mmdet classes')
+    else:
+        class_index = range(num_cls_source // num_anchors)
+    report.notes.append('box head: (ty, tx, th, tw) -> (dx, dy, dw, dh)')
+    for net, ours, index in (('class_net', 'cls', class_index),
+                             ('box_net', 'reg', _BOX_ORDER)):
+        for key in [k for k in src if k.startswith(net + '.')]:
+            rest = key[len(net) + 1:]
+            m_conv = re.match(r'conv_rep\.(\d+)\.(conv_dw|conv_pw)\.(weight|bias)$',
+                              rest)
+            m_bn = re.match(r'bn_rep\.(\d+)\.(\d+)\.bn\.(\w+)$', rest)
+            m_pred = re.match(r'predict\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
+            if m_conv:
+                layer, conv, leaf = m_conv.groups()
+                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
+                if leaf == 'bias':
+                    for level in range(num_levels):
+                        biases.append((src[key], key,
+                                       f'bbox_head.{ours}_bns.{layer}.{level}'))
+                else:
+                    out[f'bbox_head.{ours}_convs.{layer}.{part}.conv.{leaf}'] = \
+                        src[key]
+            elif m_bn:
+                layer, level, leaf = m_bn.groups()
+                out[f'bbox_head.{ours}_bns.{layer}.{level}.{leaf}'] = src[key]
+            elif m_pred:
+                conv, leaf = m_pred.groups()
+                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
+                value = src[key]
+                if conv == 'conv_pw':
+                    value = _permute_predict(value, num_anchors, index)
+                out[f'bbox_head.{ours}_pred.{part}.conv.{leaf}'] = value
+            else:
+                continue
+            used.add(key)
+        dw_bias = f'bbox_head.{ours}_pred.depthwise_conv.conv.bias'
+        if dw_bias in target and dw_bias not in out:
+            out[dw_bias] = torch.zeros_like(target[dw_bias])
+            report.filled.append(dw_bias)
+
+    check_against_target(out, target, what)
+    for bias, key, bn_prefix in biases:
+        fold_bias_into_bn(out, bias, bn_prefix)
+        if key not in report.folded:
+            report.folded.append(key)
+    report.unused = sorted(set(report.unused) | (set(src) - used))
+    return out, report
+

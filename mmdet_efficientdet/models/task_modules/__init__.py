@@ -1,0 +1,3 @@
+from .tf_anchor_generator import TFAnchorGenerator
+
+__all__ = ['TFAnchorGenerator']
