@@ -12,9 +12,11 @@ FIND_LINKS := $(if $(WHEELS),--find-links $(abspath $(WHEELS)),)
 PIP := $(PY) -m pip install --disable-pip-version-check $(FIND_LINKS)
 REQS := requirements/build.txt requirements/runtime.txt requirements/openmmlab.txt requirements/tests.txt
 STAMP := $(VENV)/.installed
+REFENV := .refenv
+REF_STAMP := $(REFENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test clean
+.PHONY: setup refenv demo test clean
 
 setup: $(STAMP)
 
@@ -27,11 +29,20 @@ $(STAMP): $(REQS) setup.py
 	$(PY) -c "import mmdet_efficientdet, mmcv.ops; print('stack ok')"
 	@touch $@
 
+# test-only reference (effdet) for parity/benchmark comparisons, see
+# requirements/reference.txt
+refenv: $(REF_STAMP)
+
+$(REF_STAMP): requirements/reference.txt $(STAMP)
+	rm -rf $(REFENV)
+	$(PIP) --no-deps --target $(REFENV) -r requirements/reference.txt
+	@touch $@
+
 demo: setup
 	$(PY) tools/run_demo.py
 
-test: setup
+test: setup refenv
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) work_dirs demo_out
+	rm -rf $(VENV) $(REFENV) work_dirs demo_out

@@ -1,0 +1,60 @@
+"""Convert a timm / TF-ported EfficientNet ImageNet checkpoint into a backbone
+checkpoint for ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
+
+    .venv/bin/python tools/model_converters/efficientnet_to_mmdet.py \
+        tf_efficientnet_b0_aa-827b6e33.pth b0_backbone.pth --arch b0
+
+then in a config::
+
+    model = dict(backbone=dict(
+        same_padding=True,  # for tf_* (TF-ported) weights
+        init_cfg=dict(type='Pretrained', checkpoint='b0_backbone.pth')))
+
+The file is read with ``torch.load(weights_only=True)``. The classifier head
+(``conv_head``, ``bn2``, ``classifier``) is dropped and listed; a checkpoint of
+another width/depth is refused with the expected and found shapes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='timm EfficientNet checkpoint (.pth)')
+    parser.add_argument('dst', help='output backbone checkpoint')
+    parser.add_argument('--arch', required=True,
+                        help='EfficientNetBackbone arch, e.g. b0 ... b7')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mmdet_efficientdet.converters import (CheckpointMismatchError,
+                                               convert_timm_efficientnet,
+                                               load_untrusted_state_dict)
+    from mmdet_efficientdet.models.backbones import EfficientNetBackbone
+    target = EfficientNetBackbone(arch=args.arch).state_dict()
+    try:
+        source = load_untrusted_state_dict(args.src)
+        state, report = convert_timm_efficientnet(source, target,
+                                                  what=args.src)
+    except (CheckpointMismatchError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(report.summary())
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    torch.save(dict(state_dict=state,
+                    meta=dict(converted_from=osp.basename(args.src),
+                              arch=args.arch)), args.dst)
+    print(f'saved {len(state)} tensors to {args.dst}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
