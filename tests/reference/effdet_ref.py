@@ -77,15 +77,19 @@ def import_effdet() -> ModuleType:
     return effdet
 
 
-def create_reference_model(name: str, seed: int = 0) -> torch.nn.Module:
+def create_reference_model(name: str, seed: int = 0,
+                           image_size: int = None) -> torch.nn.Module:
     """``effdet``'s raw EfficientDet (no bench wrapper), random weights, eval.
 
     Args:
         name: effdet model name, e.g. ``'tf_efficientdet_d0'``.
         seed: torch seed for the random initialisation.
+        image_size: Square input size if not the model's native one (effdet
+            fixes its resampling sizes at construction).
     """
     effdet = import_effdet()
     torch.manual_seed(seed)
+    kwargs = dict(image_size=(image_size, image_size)) if image_size else {}
     model = effdet.create_model(name, pretrained=False,
-                                pretrained_backbone=False)
+                                pretrained_backbone=False, **kwargs)
     return model.eval()

@@ -27,13 +27,18 @@ PORTED = osp.join(REPO, 'configs', 'efficientdet', 'ported')
 TF_NAMES = [f'tf_efficientdet_{d}' for d in
             ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd7x')]
 MAX_DETECTION_POINTS = 5000
+DEBUG = False
 
 
-def randomize_(model: nn.Module, seed: int) -> nn.Module:
+def randomize_(model: nn.Module, seed: int,
+               calib: Optional[torch.Tensor] = None) -> nn.Module:
     """Give every BN, bias and fusion weight non-trivial random values.
 
     effdet's own init leaves BN at identity and biases at zero, which would
-    hide mistakes in BN mapping and bias folding.
+    hide mistakes in BN mapping and bias folding. With ``calib``, the BN
+    running statistics are then measured on that input (one train-mode pass,
+    cumulative average), so activations stay well scaled through deep
+    plain-sum BiFPNs (D6+) as in a trained model.
     """
     gen = torch.Generator().manual_seed(seed)
 
@@ -53,6 +58,17 @@ def randomize_(model: nn.Module, seed: int) -> nn.Module:
         for name, param in model.named_parameters():
             if name.endswith('edge_weights'):
                 param.copy_(rand(param, 0.2, 1.5))
+        if calib is not None:
+            bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+            for bn in bns:
+                bn.reset_running_stats()
+                bn.momentum = None
+            model.train()
+            model(calib)
+            for bn in bns:
+                bn.momentum = 0.01
+                # keep a non-zero mean so bias folding is exercised
+            model.eval()
     return model
 
 
@@ -70,6 +86,7 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
         unmatched on either side.
     """
     free = torch.ones(len(ref_boxes), dtype=torch.bool)
+    missed = []
     box_diff = score_diff = 0.0
     unmatched = 0
     for box, score, label in zip(boxes, scores, labels):
@@ -77,13 +94,21 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
             (ref_scores - score).abs() <= score_tol)
         if not ok.any():
             unmatched += 1
+            missed.append((box.tolist(), score.item(), label.item()))
             continue
         dist = (ref_boxes - box).abs().max(dim=1).values
         dist[~ok] = float('inf')
         j = int(dist.argmin())
         free[j] = False
+        if DEBUG and dist[j].item() > 1e-2:
+            print('far pair:', box.tolist(), score.item(), ref_boxes[j].tolist(), ref_scores[j].item())
         box_diff = max(box_diff, dist[j].item())
         score_diff = max(score_diff, (ref_scores[j] - score).abs().item())
+    if DEBUG and (missed or free.any()):
+        print('ours only:', missed)
+        print('reference only:', [(b.tolist(), s.item(), int(l)) for b, s, l in
+                                  zip(ref_boxes[free], ref_scores[free],
+                                      ref_labels[free])])
     return box_diff, score_diff, unmatched + int(free.sum())
 
 
@@ -117,18 +142,22 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     from mmengine import ConfigDict
     from mmdet_efficientdet.converters import convert_effdet
     effdet = import_effdet()
-    ref = randomize_(create_reference_model(name, seed=seed), seed + 1)
+    ref = create_reference_model(name, seed=seed, image_size=image_size)
+    size = image_size or ref.config.image_size[0]
+    calib = torch.randn(2, 3, size, size,
+                        generator=torch.Generator().manual_seed(seed + 2))
+    randomize_(ref, seed + 1, calib)
     ours = build_ours(name, num_classes)
     levels = ours.bbox_head.num_levels
     converted, report = convert_effdet(
         ref.state_dict(), ours.state_dict(), max_level=3 + levels - 1)
     ours.load_state_dict(converted, strict=True)
-    size = image_size or ref.config.image_size[0]
 
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         ref_cls, ref_box = ref(x)
         our_cls, our_box = ours._forward(x)
+    scale = max(c.abs().max().item() for c in ref_cls)
     num_anchors = 9
     cls_diff = max((a - b).abs().max().item() for a, b in zip(our_cls, ref_cls))
     box_diff = 0.0
@@ -150,7 +179,7 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     thr = torch.nextafter(kth, torch.zeros(())).item()
     cfg = ConfigDict(nms_pre=MAX_DETECTION_POINTS, score_thr=thr,
                      nms=dict(type='nms', iou_threshold=0.5), max_per_img=100,
-                     min_bbox_size=0)
+                     min_bbox_size=-1)  # effdet keeps zero-area boxes
     meta = dict(img_shape=(size, size), ori_shape=(size, size),
                 scale_factor=(1.0, 1.0))
     with torch.no_grad():
@@ -162,7 +191,7 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     return dict(cls=cls_diff, box=box_diff, det_box=det_box,
                 det_score=det_score, label_mismatch=mismatch,
                 num_det=len(result), params=sum(p.numel() for p in ours.parameters()),
-                image_size=size, folded=len(report.folded),
+                image_size=size, cls_scale=scale, folded=len(report.folded),
                 unused=len(report.unused))
 
 

@@ -1,3 +1,4 @@
 from .tf_anchor_generator import TFAnchorGenerator
+from .configurable_delta_xywh_coder import ConfigurableDeltaXYWHBBoxCoder
 
-__all__ = ['TFAnchorGenerator']
+__all__ = ['TFAnchorGenerator', 'ConfigurableDeltaXYWHBBoxCoder']

@@ -1,0 +1,5 @@
+"""Deployment helpers: ONNX export and inference-time optimisation."""
+from .onnx_export import DecodedOutputs, RawOutputs, export_onnx
+from .optimize import fuse_conv_bn
+
+__all__ = ['RawOutputs', 'DecodedOutputs', 'export_onnx', 'fuse_conv_bn']

@@ -1,0 +1,123 @@
+"""Export EfficientDet to ONNX (raw head outputs, optionally decoded boxes)."""
+from __future__ import annotations
+
+import os
+import os.path as osp
+from typing import List, Tuple
+
+import torch
+from torch import Tensor, nn
+
+
+class RawOutputs(nn.Module):
+    """Detector -> per-level raw head outputs, for export.
+
+    Outputs ``cls_0 .. cls_{L-1}`` ``(N, A*C, H_l, W_l)`` logits, then
+    ``box_0 .. box_{L-1}`` ``(N, A*4, H_l, W_l)`` deltas (mmdet order
+    ``dx, dy, dw, dh``) for a normalised input ``(N, 3, H, W)``.
+    """
+
+    def __init__(self, detector: nn.Module) -> None:
+        super().__init__()
+        self.detector = detector
+
+    def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        cls_scores, bbox_preds = self.detector._forward(inputs)
+        return tuple(cls_scores) + tuple(bbox_preds)
+
+
+class DecodedOutputs(nn.Module):
+    """Detector -> all-anchor boxes and class scores (before NMS).
+
+    Anchors are generated for the export image size and stored as a constant.
+
+    Outputs:
+        boxes ``(N, num_anchors_total, 4)`` xyxy in input pixels (clipped),
+        scores ``(N, num_anchors_total, C)`` sigmoid probabilities.
+    """
+
+    def __init__(self, detector: nn.Module, image_size: Tuple[int, int]) -> None:
+        super().__init__()
+        self.detector = detector
+        head = detector.bbox_head
+        self.num_classes = head.cls_out_channels
+        height, width = image_size
+        sizes = [(-(-height // s[1]), -(-width // s[0]))
+                 for s in head.prior_generator.strides]
+        priors = head.prior_generator.grid_priors(sizes, device='cpu')
+        self.register_buffer('priors', torch.cat(priors), persistent=False)
+        coder = head.bbox_coder
+        self.register_buffer('means', torch.tensor(coder.means),
+                             persistent=False)
+        self.register_buffer('stds', torch.tensor(coder.stds),
+                             persistent=False)
+        self.max_ratio = abs(torch.log(torch.tensor(16 / 1000)).item())
+        self.image_size = image_size
+
+    def forward(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        cls_scores, bbox_preds = self.detector._forward(inputs)
+        n = inputs.shape[0]
+        scores = torch.cat([c.permute(0, 2, 3, 1).reshape(n, -1, self.num_classes)
+                            for c in cls_scores], 1).sigmoid()
+        deltas = torch.cat([b.permute(0, 2, 3, 1).reshape(n, -1, 4)
+                            for b in bbox_preds], 1) * self.stds + self.means
+        priors = self.priors
+        pw = priors[:, 2] - priors[:, 0]
+        ph = priors[:, 3] - priors[:, 1]
+        px = (priors[:, 0] + priors[:, 2]) * 0.5
+        py = (priors[:, 1] + priors[:, 3]) * 0.5
+        dw = deltas[..., 2].clamp(-self.max_ratio, self.max_ratio)
+        dh = deltas[..., 3].clamp(-self.max_ratio, self.max_ratio)
+        cx = px + pw * deltas[..., 0]
+        cy = py + ph * deltas[..., 1]
+        w = pw * dw.exp()
+        h = ph * dh.exp()
+        height, width = self.image_size
+        boxes = torch.stack([
+            (cx - 0.5 * w).clamp(0, width), (cy - 0.5 * h).clamp(0, height),
+            (cx + 0.5 * w).clamp(0, width), (cy + 0.5 * h).clamp(0, height)
+        ], dim=-1)
+        return boxes, scores
+
+
+def output_names(num_levels: int, decode: bool) -> List[str]:
+    """ONNX output names."""
+    if decode:
+        return ['boxes', 'scores']
+    return [f'cls_{i}' for i in range(num_levels)] + [
+        f'box_{i}' for i in range(num_levels)]
+
+
+def export_onnx(detector: nn.Module,
+                path: str,
+                image_size: Tuple[int, int],
+                decode: bool = False,
+                opset: int = 17) -> List[str]:
+    """Export ``detector`` (eval mode) with a dynamic batch dimension.
+
+    Args:
+        detector: An ``EfficientDet``.
+        path: Output ``.onnx`` file.
+        image_size: ``(H, W)``, divisible by the coarsest stride.
+        decode: Export decoded boxes + scores instead of raw head outputs.
+        opset: ONNX opset.
+
+    Returns:
+        list[str]: The output names.
+    """
+    was_training = detector.training
+    module = DecodedOutputs(detector, image_size) if decode else \
+        RawOutputs(detector)
+    # the exporter restores the wrapper's mode afterwards, recursively: the
+    # wrapper must be in eval mode, or the detector comes back in train mode
+    module.eval()
+    names = output_names(detector.bbox_head.num_levels, decode)
+    dummy = torch.zeros(1, 3, *image_size)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(
+            module, (dummy, ), path, input_names=['input'],
+            output_names=names, opset_version=opset, dynamo=False,
+            dynamic_axes={name: {0: 'batch'} for name in ['input'] + names})
+    detector.train(was_training)
+    return names

@@ -1,0 +1,29 @@
+"""Inference-time optimisation that keeps the outputs (within float error)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def fuse_conv_bn(module: nn.Module) -> nn.Module:
+    """Fold every eval-mode BN that directly follows a conv into the conv.
+
+    Works on mmcv ``ConvModule`` (``conv`` + ``bn``) and on our head's
+    shared-conv + per-level-BN pattern is left alone (one conv, many BNs).
+    Returns the module (modified in place), for inference only.
+    """
+    from mmcv.cnn import ConvModule
+    for child in module.modules():
+        if isinstance(child, ConvModule) and child.with_norm and isinstance(
+                child.norm, nn.BatchNorm2d) and isinstance(child.conv, nn.Conv2d):
+            conv, bn = child.conv, child.norm
+            std = (bn.running_var + bn.eps).sqrt()
+            scale = bn.weight / std
+            with torch.no_grad():
+                conv.weight.mul_(scale.reshape(-1, 1, 1, 1))
+                bias = conv.bias if conv.bias is not None else torch.zeros_like(
+                    bn.running_mean)
+                new_bias = (bias - bn.running_mean) * scale + bn.bias
+            conv.bias = nn.Parameter(new_bias)
+            setattr(child, child.norm_name, nn.Identity())
+    return module
