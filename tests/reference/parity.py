@@ -63,7 +63,9 @@ def randomize_(model: nn.Module, seed: int,
             for bn in bns:
                 bn.reset_running_stats()
                 bn.momentum = None
-            model.train()
+            model.eval()  # drop-path/dropout off: only BN measures
+            for bn in bns:
+                bn.train()
             model(calib)
             for bn in bns:
                 bn.momentum = 0.01

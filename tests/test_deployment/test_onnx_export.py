@@ -1,0 +1,90 @@
+"""ONNX export: onnxruntime matches PyTorch, dynamic batch, decoded outputs."""
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
+
+from ..conftest import CONFIG_DIR, REPO
+from ..reference.parity import randomize_
+
+
+def _model(config):
+    model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    x = torch.randn(2, 3, 256, 384)
+    return randomize_(model, 0, calib=x).eval()
+
+
+@pytest.mark.parametrize('config', [
+    f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
+    f'{CONFIG_DIR}/ported/tf_efficientdet_d0_coco.py',  # TF 'same' padding
+])
+def test_onnxruntime_matches_pytorch_dynamic_batch(config, tmp_path):
+    model = _model(config)
+    path = str(tmp_path / 'd0.onnx')
+    names = export_onnx(model, path, (256, 384))
+    assert not model.training  # export leaves the model in eval mode
+    assert names[0] == 'cls_0' and names[-1] == 'box_4'
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    for batch in (1, 3):
+        x = torch.randn(batch, 3, 256, 384)
+        with torch.no_grad():
+            cls_scores, bbox_preds = model._forward(x)
+        out = session.run(None, {'input': x.numpy()})
+        assert out[0].shape == (batch, 9 * 80, 32, 48)
+        for got, want in zip(out, list(cls_scores) + list(bbox_preds)):
+            np.testing.assert_allclose(got, want.numpy(), rtol=0, atol=1e-4)
+
+
+def test_decoded_export_matches_mmdet_decoding(tmp_path):
+    model = _model(f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py')
+    path = str(tmp_path / 'd0_decoded.onnx')
+    assert export_onnx(model, path, (256, 256), decode=True) == [
+        'boxes', 'scores']
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    x = torch.randn(1, 3, 256, 256)
+    boxes, scores = session.run(None, {'input': x.numpy()})
+    head = model.bbox_head
+    with torch.no_grad():
+        cls_scores, bbox_preds = model._forward(x)
+    priors = torch.cat(head.prior_generator.grid_priors(
+        [c.shape[-2:] for c in cls_scores], device='cpu'))
+    deltas = torch.cat([b[0].permute(1, 2, 0).reshape(-1, 4) for b in bbox_preds])
+    want = head.bbox_coder.decode(priors, deltas, max_shape=(256, 256))
+    np.testing.assert_allclose(boxes[0], want.numpy(), rtol=0, atol=1e-3)
+    want_scores = torch.cat([c[0].permute(1, 2, 0).reshape(-1, 80)
+                             for c in cls_scores]).sigmoid()
+    np.testing.assert_allclose(scores[0], want_scores.numpy(), rtol=0,
+                               atol=1e-5)
+
+
+def test_fused_conv_bn_keeps_outputs():
+    model = _model(f'{CONFIG_DIR}/ported/tf_efficientdet_d0_coco.py')
+    x = torch.randn(1, 3, 256, 256)
+    with torch.no_grad():
+        ref = model._forward(x)
+        fuse_conv_bn(model)
+        got = model._forward(x)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d)
+                   for m in model.backbone.modules())
+    for a, b in zip(ref[0] + ref[1], got[0] + got[1]):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
+
+
+def test_export_tool_verifies(tmp_path, capsys):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'export_onnx', f'{REPO}/tools/deployment/export_onnx.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = str(tmp_path / 'm.onnx')
+    assert tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
+                      '--out', out, '--image-size', '128', '256',
+                      '--verify']) == 0
+    assert 'max abs diff' in capsys.readouterr().out
+    assert tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
+                      '--out', out, '--image-size', '100', '256']) == 1
