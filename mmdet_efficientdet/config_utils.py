@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 #: Transform arguments that hold the (square) network input size.
 SIZE_KEYS = ('scale', 'crop_size', 'size')
@@ -93,3 +93,39 @@ def with_pad_value(pipeline: Sequence[dict],
         if transform.get('type') == 'Pad':
             transform['pad_val'] = dict(img=tuple(value), seg=255)
     return result
+
+
+def ported_model(base_model: dict, same_padding: bool = True,
+                 backbone_norm_cfg: Optional[dict] = None) -> dict:
+    """Model overrides that make a D-config fit effdet's public weights.
+
+    Adds what the ported checkpoints need on top of the parent D-config:
+    TF ``'SAME'`` padding (TF ports), automl's anchors
+    (:func:`tf_anchor_generator`) and box decoding without mmdet's 62.5x
+    size-ratio clamp. Conv biases before BN are folded into BN by the
+    converter, so the layers themselves do not change.
+
+    Args:
+        base_model (dict): The parent's ``model`` config (``_base_.model``).
+        same_padding (bool): TF ``'SAME'`` padding in the backbone and the
+            BiFPN max-pools (``tf_efficientdet_*``); False for effdet's
+            PyTorch-trained ``efficientdet_*``.
+        backbone_norm_cfg (dict, optional): Backbone norm config if it differs
+            from the parent's (PyTorch-style backbones: BN eps 1e-5).
+
+    Returns:
+        dict: The ``model`` config of the child.
+    """
+    backbone = dict(norm_cfg=backbone_norm_cfg) if backbone_norm_cfg else {}
+    neck = {}
+    if same_padding:
+        backbone['same_padding'] = True
+        neck['same_padding'] = True
+    return dict(
+        backbone=backbone,
+        neck=neck,
+        bbox_head=dict(
+            anchor_generator=tf_anchor_generator(
+                base_model['bbox_head']['anchor_generator']),
+            bbox_coder=dict(type='ConfigurableDeltaXYWHBBoxCoder',
+                            wh_ratio_clip=None)))

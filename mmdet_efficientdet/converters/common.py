@@ -1,6 +1,7 @@
 """Shared pieces of the weight converters: safe loading, checks, report."""
 from __future__ import annotations
 
+import os
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping
@@ -111,3 +112,20 @@ def fold_bias_into_bn(state: StateDict, bias: Tensor, bn_prefix: str) -> None:
     """
     key = f'{bn_prefix}.running_mean'
     state[key] = state[key] - bias.to(state[key].dtype)
+
+
+def save_converted(state: StateDict, dst: str, src: str, **meta) -> None:
+    """Write a converted state dict as an mmengine-style checkpoint.
+
+    Only tensors and strings are stored, so it loads with
+    ``weights_only=True``.
+
+    Args:
+        state: Converted state dict.
+        dst: Output path (folders are created).
+        src: Source checkpoint path (its name is recorded in ``meta``).
+        **meta: Further string metadata (config, arch).
+    """
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(dict(state_dict=state,
+                    meta=dict(converted_from=osp.basename(src), **meta)), dst)

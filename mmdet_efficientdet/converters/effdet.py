@@ -22,7 +22,7 @@ scale-major order) — the ported configs set that.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -38,19 +38,6 @@ COCO80_INDEX_IN_90: List[int] = [
     i - 1 for i in range(1, 91) if i not in _COCO_MISSING_IDS
 ]
 _BOX_ORDER = (1, 0, 3, 2)  # (ty, tx, th, tw) -> (dx, dy, dw, dh)
-
-_BN_LEAVES = ('weight', 'bias', 'running_mean', 'running_var',
-              'num_batches_tracked')
-
-
-def _copy_bn(src: Mapping[str, Tensor], src_prefix: str, out: Dict,
-             dst_prefix: str, used: set) -> None:
-    for leaf in _BN_LEAVES:
-        key = f'{src_prefix}.{leaf}'
-        if key in src:
-            out[f'{dst_prefix}.{leaf}'] = src[key]
-            used.add(key)
-
 
 def _permute_predict(weight: Tensor, num_anchors: int,
                      index: Sequence[int]) -> Tensor:

@@ -27,7 +27,6 @@ PORTED = osp.join(REPO, 'configs', 'efficientdet', 'ported')
 TF_NAMES = [f'tf_efficientdet_{d}' for d in
             ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd7x')]
 MAX_DETECTION_POINTS = 5000
-DEBUG = False
 
 
 def randomize_(model: nn.Module, seed: int,
@@ -90,7 +89,6 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
         unmatched on either side.
     """
     free = torch.ones(len(ref_boxes), dtype=torch.bool)
-    missed = []
     box_diff = score_diff = 0.0
     unmatched = 0
     for box, score, label in zip(boxes, scores, labels):
@@ -98,21 +96,13 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
             (ref_scores - score).abs() <= score_tol)
         if not ok.any():
             unmatched += 1
-            missed.append((box.tolist(), score.item(), label.item()))
             continue
         dist = (ref_boxes - box).abs().max(dim=1).values
         dist[~ok] = float('inf')
         j = int(dist.argmin())
         free[j] = False
-        if DEBUG and dist[j].item() > 1e-2:
-            print('far pair:', box.tolist(), score.item(), ref_boxes[j].tolist(), ref_scores[j].item())
         box_diff = max(box_diff, dist[j].item())
         score_diff = max(score_diff, (ref_scores[j] - score).abs().item())
-    if DEBUG and (missed or free.any()):
-        print('ours only:', missed)
-        print('reference only:', [(b.tolist(), s.item(), int(l)) for b, s, l in
-                                  zip(ref_boxes[free], ref_scores[free],
-                                      ref_labels[free])])
     return box_diff, score_diff, unmatched + int(free.sum())
 
 
@@ -142,14 +132,11 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
         ``det_box`` (px), ``det_score``, ``label_mismatch`` (count),
         ``num_det``, ``params`` and ``image_size``.
     """
-    from mmengine.structures import InstanceData  # noqa: F401
     from mmengine import ConfigDict
     from mmdet_efficientdet.converters import convert_effdet
     effdet = import_effdet()
     ref = create_reference_model(name, seed=seed, image_size=image_size)
     size = image_size or ref.config.image_size[0]
-    calib = torch.randn(2, 3, size, size,
-                        generator=torch.Generator().manual_seed(seed + 2))
     randomize_(ref, seed + 1)
     ours = build_ours(name, num_classes)
     levels = ours.bbox_head.num_levels

@@ -14,11 +14,8 @@ were not used are listed.
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 import sys
-
-import torch
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,7 +40,8 @@ def main(argv=None) -> int:
 
     from mmdet_efficientdet.converters import (CheckpointMismatchError,
                                                convert_effdet,
-                                               load_untrusted_state_dict)
+                                               load_untrusted_state_dict,
+                                               save_converted)
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.num_classes:
@@ -61,10 +59,7 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 1
     print(report.summary())
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=state,
-                    meta=dict(converted_from=osp.basename(args.src),
-                              config=osp.basename(args.config))), args.dst)
+    save_converted(state, args.dst, args.src, config=osp.basename(args.config))
     print(f'saved {len(state)} tensors to {args.dst}')
     return 0
 

@@ -17,11 +17,7 @@ another width/depth is refused with the expected and found shapes.
 from __future__ import annotations
 
 import argparse
-import os
-import os.path as osp
 import sys
-
-import torch
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,7 +33,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.converters import (CheckpointMismatchError,
                                                convert_timm_efficientnet,
-                                               load_untrusted_state_dict)
+                                               load_untrusted_state_dict,
+                                               save_converted)
     from mmdet_efficientdet.models.backbones import EfficientNetBackbone
     target = EfficientNetBackbone(arch=args.arch).state_dict()
     try:
@@ -48,10 +45,7 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 1
     print(report.summary())
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=state,
-                    meta=dict(converted_from=osp.basename(args.src),
-                              arch=args.arch)), args.dst)
+    save_converted(state, args.dst, args.src, arch=args.arch)
     print(f'saved {len(state)} tensors to {args.dst}')
     return 0
 

@@ -1,19 +1,13 @@
-# EfficientDet-D0 for effdet's PyTorch-trained weights (efficientdet_d0):
-# symmetric padding, no conv biases before BN, and a PyTorch-style backbone
-# (timm efficientnet_b0: BatchNorm eps 1e-5); BiFPN and heads keep TF BN.
-# Convert with tools/model_converters/effdet_to_mmdet.py --config THIS_FILE.
+# EfficientDet-D0 for effdet's PyTorch-trained efficientdet_d0: symmetric
+# padding and a PyTorch-style backbone (timm efficientnet_b0, BN eps 1e-5);
+# BiFPN and heads keep TF BN. See tf_efficientdet_d0_coco.py.
 _base_ = '../efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (tf_anchor_generator,  # noqa: E402
-                                             with_pad_value)
+from mmdet_efficientdet.config_utils import ported_model, with_pad_value  # noqa: E402,E501
 
-model = dict(
-    backbone=dict(norm_cfg=dict(type='BN', eps=1e-5, momentum=0.1)),
-    bbox_head=dict(
-        anchor_generator=tf_anchor_generator(
-            _base_.model.bbox_head.anchor_generator),
-        # automl decodes without mmdet's 62.5x size-ratio clamp
-        bbox_coder=dict(type='ConfigurableDeltaXYWHBBoxCoder',
-                        wh_ratio_clip=None)))
+model = ported_model(
+    _base_.model,
+    same_padding=False,
+    backbone_norm_cfg=dict(type='BN', eps=1e-5, momentum=0.1))
 test_pipeline = with_pad_value(_base_.test_pipeline)
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
