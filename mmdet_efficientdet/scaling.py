@@ -23,10 +23,19 @@ class EfficientNetScale:
         width (float): Channel multiplier.
         depth (float): Block-repeat multiplier (repeats are rounded up).
         resolution (int): ImageNet training resolution (informative).
+        blocks (str): Which unscaled network the multipliers apply to, a key
+            of ``EfficientNetBackbone``'s block tables: ``'v1'`` (B0 stages),
+            ``'v2_base'`` (EfficientNetV2-B0 stages) or ``'v2_s'`` /
+            ``'v2_m'`` / ``'v2_l'`` (the paper's hand-designed V2 networks).
+        round_limit (float): :func:`round_channels` never rounds below this
+            fraction of the scaled width (0.9 officially; 0 for the V2-B
+            variants, as in the official/timm ``efficientnetv2_b*``).
     """
     width: float
     depth: float
     resolution: int
+    blocks: str = 'v1'
+    round_limit: float = 0.9
 
 
 #: EfficientNet B0–B7 (Tan & Le, ICML 2019, Table 1 / official `efficientnet_builder.py`).
@@ -39,6 +48,16 @@ EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
     'b5': EfficientNetScale(1.6, 2.2, 456),
     'b6': EfficientNetScale(1.8, 2.6, 528),
     'b7': EfficientNetScale(2.0, 3.1, 600),
+    # EfficientNetV2 (Tan & Le, ICML 2021): S/M/L are designed by hand (Table 4
+    # and the official ``effnetv2_configs.py``); B0-B3 scale the V2 base net
+    # like B0-B3 scale B0 (training resolutions from the official configs).
+    'v2_s': EfficientNetScale(1.0, 1.0, 300, 'v2_s'),
+    'v2_m': EfficientNetScale(1.0, 1.0, 384, 'v2_m'),
+    'v2_l': EfficientNetScale(1.0, 1.0, 384, 'v2_l'),
+    'v2_b0': EfficientNetScale(1.0, 1.0, 192, 'v2_base', 0.0),
+    'v2_b1': EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0),
+    'v2_b2': EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0),
+    'v2_b3': EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0),
 }
 
 
@@ -122,19 +141,23 @@ def compound_head_depth(phi: int) -> int:
     return 3 + phi // 3
 
 
-def round_channels(channels: float, multiplier: float, divisor: int = 8) -> int:
+def round_channels(channels: float, multiplier: float, divisor: int = 8,
+                   round_limit: float = 0.9) -> int:
     """Scale a channel count and round it to a multiple of ``divisor``.
 
     Same rule as the official EfficientNet ``round_filters``: round to the
-    nearest multiple, never going below 90% of the scaled value.
+    nearest multiple, never going below ``round_limit`` (90%) of the scaled
+    value.
 
     Example:
         >>> round_channels(40, 1.1)
         48
+        >>> round_channels(16, 1.2), round_channels(16, 1.2, round_limit=0.0)
+        (24, 16)
     """
     scaled = channels * multiplier
     rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * scaled:
+    if rounded < round_limit * scaled:
         rounded += divisor
     return int(rounded)
 

@@ -19,14 +19,21 @@ def _timm_model(name):
 
 
 def test_key_mapping():
-    assert timm_backbone_key('conv_stem.weight', False) == 'stem.conv.weight'
-    assert timm_backbone_key('blocks.0.0.conv_pw.weight', False) == \
+    assert timm_backbone_key('conv_stem.weight', 'ds') == 'stem.conv.weight'
+    assert timm_backbone_key('blocks.0.0.conv_pw.weight', 'ds') == \
         'stages.0.0.linear_conv.conv.weight'
-    assert timm_backbone_key('blocks.2.1.conv_pw.weight', True) == \
+    assert timm_backbone_key('blocks.2.1.conv_pw.weight', 'ir') == \
         'stages.2.1.expand_conv.conv.weight'
-    assert timm_backbone_key('blocks.2.1.se.conv_expand.bias', True) == \
+    assert timm_backbone_key('blocks.2.1.se.conv_expand.bias', 'ir') == \
         'stages.2.1.se.conv2.conv.bias'
-    assert timm_backbone_key('classifier.weight', False) is None
+    assert timm_backbone_key('classifier.weight', 'ds') is None
+    # EfficientNetV2: Fused-MBConv with (er) and without (cn) expansion
+    assert timm_backbone_key('blocks.1.3.bn2.running_mean', 'er') == \
+        'stages.1.3.linear_conv.bn.running_mean'
+    assert timm_backbone_key('blocks.0.1.conv.weight', 'cn') == \
+        'stages.0.1.fused_conv.conv.weight'
+    with pytest.raises(ValueError, match='block kind'):
+        timm_backbone_key('blocks.0.1.conv.weight', 'xx')
 
 
 def test_imagenet_checkpoint_through_pretrained_init(tmp_path):
@@ -79,3 +86,24 @@ def test_missing_pretrained_file_fails_before_training(tmp_path):
                                  checkpoint=str(tmp_path / 'missing.pth')))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         backbone.init_weights()
+
+
+@pytest.mark.parametrize('arch', ['v2_b0', 'v2_s'])
+def test_efficientnetv2_features_match_timm(arch):
+    """Fused-MBConv stages convert too: same features as timm's TF port."""
+    timm_model = _timm_model(f'tf_efficientnet{arch}')
+    backbone = EfficientNetBackbone(arch=arch, same_padding=True,
+                                    out_indices=(0, 1, 2, 3, 4))
+    state, report = convert_timm_efficientnet(timm_model.state_dict(),
+                                              backbone.state_dict())
+    assert {k.split('.')[0] for k in report.unused} == {
+        'conv_head', 'bn2', 'classifier'}
+    backbone.load_state_dict(state, strict=True)
+    backbone.eval()
+    x = torch.randn(1, 3, 128, 96)
+    with torch.no_grad():
+        ours = backbone(x)
+        ref = timm_model.forward_intermediates(x, intermediates_only=True)
+    assert [o.shape[1] for o in ours] == [r.shape[1] for r in ref]
+    for a, b in zip(ours, ref):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-4)

@@ -4,6 +4,8 @@ checkpoint for ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
     .venv/bin/python tools/model_converters/efficientnet_to_mmdet.py \
         tf_efficientnet_b0_aa-827b6e33.pth b0_backbone.pth --arch b0
 
+(EfficientNetV2: `tf_efficientnetv2_s` weights with `--arch v2_s`, ...)
+
 then in a config::
 
     model = dict(backbone=dict(
@@ -25,7 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('src', help='timm EfficientNet checkpoint (.pth)')
     parser.add_argument('dst', help='output backbone checkpoint')
     parser.add_argument('--arch', required=True,
-                        help='EfficientNetBackbone arch, e.g. b0 ... b7')
+                        help='EfficientNetBackbone arch: b0 ... b7, v2_s, v2_m, v2_l, '
+                        'v2_b0 ... v2_b3')
     return parser.parse_args(argv)
 
 

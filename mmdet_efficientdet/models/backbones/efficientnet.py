@@ -1,10 +1,11 @@
 """EfficientNet B0–B7 backbone defined by block strings and scaled by multipliers."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import ConvModule
+from mmcv.cnn.bricks import DropPath
 from mmdet.models.layers import InvertedResidual
 from mmdet.registry import MODELS
 from mmengine.model import BaseModule
@@ -13,6 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...scaling import EFFICIENTNET_SCALES, round_channels, round_repeats
 from ..layers.block_string import BlockArgs, parse_block_string
+from ..layers.fused_mbconv import FusedMBConv
 from ..layers.padding import same_conv_cfg
 
 #: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
@@ -27,23 +29,78 @@ EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
 )
 EFFICIENTNET_STEM_CHANNELS = 32
 
+
+class NetworkDef(NamedTuple):
+    """An unscaled network: stem width and one block string per stage."""
+    stem_channels: int
+    blocks: Tuple[str, ...]
+
+
+#: Unscaled networks, keyed by :attr:`EfficientNetScale.blocks`. The V2 ones
+#: follow Tan & Le 2021 (Table 4 for V2-S; M/L and the B-base from the
+#: official ``effnetv2_configs.py``): Fused-MBConv (``fr``) in the early stages,
+#: MBConv with squeeze-excitation later; ``fr..e1`` is a single fused conv.
+NETWORK_DEFS: Dict[str, NetworkDef] = {
+    'v1': NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_B0_BLOCKS),
+    'v2_base': NetworkDef(32, (
+        'fr_r1_k3_s1_e1_c16',
+        'fr_r2_k3_s2_e4_c32',
+        'fr_r2_k3_s2_e4_c48',
+        'ir_r3_k3_s2_e4_c96_se0.25',
+        'ir_r5_k3_s1_e6_c112_se0.25',
+        'ir_r8_k3_s2_e6_c192_se0.25',
+    )),
+    'v2_s': NetworkDef(24, (
+        'fr_r2_k3_s1_e1_c24',
+        'fr_r4_k3_s2_e4_c48',
+        'fr_r4_k3_s2_e4_c64',
+        'ir_r6_k3_s2_e4_c128_se0.25',
+        'ir_r9_k3_s1_e6_c160_se0.25',
+        'ir_r15_k3_s2_e6_c256_se0.25',
+    )),
+    'v2_m': NetworkDef(24, (
+        'fr_r3_k3_s1_e1_c24',
+        'fr_r5_k3_s2_e4_c48',
+        'fr_r5_k3_s2_e4_c80',
+        'ir_r7_k3_s2_e4_c160_se0.25',
+        'ir_r14_k3_s1_e6_c176_se0.25',
+        'ir_r18_k3_s2_e6_c304_se0.25',
+        'ir_r5_k3_s1_e6_c512_se0.25',
+    )),
+    'v2_l': NetworkDef(32, (
+        'fr_r4_k3_s1_e1_c32',
+        'fr_r7_k3_s2_e4_c64',
+        'fr_r7_k3_s2_e4_c96',
+        'ir_r10_k3_s2_e4_c192_se0.25',
+        'ir_r19_k3_s1_e6_c224_se0.25',
+        'ir_r25_k3_s2_e6_c384_se0.25',
+        'ir_r7_k3_s1_e6_c640_se0.25',
+    )),
+}
+
 #: Output feature levels: index ``i`` is the last feature map of stride ``2 ** (i + 1)``.
 NUM_FEATURE_LEVELS = 5
 
 
 @MODELS.register_module()
 class EfficientNetBackbone(BaseModule):
-    """EfficientNet B0–B7 feature extractor for detection.
+    """EfficientNet B0–B7 and EfficientNetV2 feature extractor for detection.
 
     Differs from mmdet's ``EfficientNet`` (an mmcls port) in what EfficientDet
     needs: TF BatchNorm settings, TF ``'SAME'`` padding for ported weights,
     squeeze-excitation sized from each block's *input* channels, and stages
     written as block strings scaled by :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`.
 
+    EfficientNetV2 (``arch='v2_s'``, ``'v2_m'``, ``'v2_l'``, ``'v2_b0'`` …
+    ``'v2_b3'``) uses Fused-MBConv blocks (:class:`FusedMBConv`) in its early
+    stages; see :data:`NETWORK_DEFS`.
+
     The classification head (1x1 conv to 1280 channels) is not built.
 
     Args:
-        arch (str): ``'b0'`` … ``'b7'``. Defaults to ``'b0'``.
+        arch (str): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`:
+            ``'b0'`` … ``'b7'``, ``'v2_s'``, ``'v2_m'``, ``'v2_l'``,
+            ``'v2_b0'`` … ``'v2_b3'``. Defaults to ``'b0'``.
         out_indices (Sequence[int]): Feature levels to return; level ``i`` has
             stride ``2 ** (i + 1)``, so ``(2, 3, 4)`` gives strides 8/16/32
             (P3–P5). Any subset of ``range(5)``. Defaults to ``(2, 3, 4)``.
@@ -56,9 +113,10 @@ class EfficientNetBackbone(BaseModule):
             grows linearly from 0 over the blocks. Defaults to 0.2.
         same_padding (bool): TF ``'SAME'`` padding (for TF-ported weights).
             Defaults to False.
-        blocks (Sequence[str]): Block strings of the unscaled network.
-            Defaults to :data:`EFFICIENTNET_B0_BLOCKS`.
-        stem_channels (int): Unscaled stem width. Defaults to 32.
+        blocks (Sequence[str], optional): Block strings of the unscaled
+            network. Defaults to the arch's entry of :data:`NETWORK_DEFS`.
+        stem_channels (int, optional): Unscaled stem width. Defaults to the
+            arch's entry of :data:`NETWORK_DEFS`.
         norm_cfg (dict): Norm layer config; TF's eps 1e-3 and decay 0.99
             (PyTorch momentum 0.01) by default.
         act_cfg (dict): Activation config. Defaults to SiLU (swish).
@@ -80,8 +138,8 @@ class EfficientNetBackbone(BaseModule):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.2,
                  same_padding: bool = False,
-                 blocks: Sequence[str] = EFFICIENTNET_B0_BLOCKS,
-                 stem_channels: int = EFFICIENTNET_STEM_CHANNELS,
+                 blocks: Optional[Sequence[str]] = None,
+                 stem_channels: Optional[int] = None,
                  norm_cfg: Dict = dict(type='BN', eps=1e-3, momentum=0.01),
                  act_cfg: Dict = dict(type='SiLU'),
                  with_cp: bool = False,
@@ -96,20 +154,29 @@ class EfficientNetBackbone(BaseModule):
             raise ValueError(f'out_indices={out_indices} must be a non-empty '
                              f'subset of range({NUM_FEATURE_LEVELS}) '
                              f'(level i has stride 2**(i+1))')
+        scale = EFFICIENTNET_SCALES[arch]
+        network = NETWORK_DEFS[scale.blocks]
+        blocks = network.blocks if blocks is None else blocks
+        stem_channels = (network.stem_channels
+                         if stem_channels is None else stem_channels)
         stage_args = [parse_block_string(s) for s in blocks]
         if not -1 <= frozen_stages <= len(stage_args):
             raise ValueError(f'frozen_stages={frozen_stages} must be in '
                              f'[-1, {len(stage_args)}]')
         if not 0.0 <= drop_path_rate < 1.0:
             raise ValueError(f'drop_path_rate={drop_path_rate} must be in [0, 1)')
-        scale = EFFICIENTNET_SCALES[arch]
         self.arch = arch
+        self.drop_path_rate = drop_path_rate
         self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         conv_cfg = same_conv_cfg(same_padding)
 
-        in_channels = round_channels(stem_channels, scale.width)
+        def scale_width(channels: int) -> int:
+            return round_channels(channels, scale.width,
+                                  round_limit=scale.round_limit)
+
+        in_channels = scale_width(stem_channels)
         self.stem = ConvModule(
             3, in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
             norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -124,7 +191,7 @@ class EfficientNetBackbone(BaseModule):
         self.out_channels: List[int] = []
         stage_channels = [in_channels]
         for stage_id, (args, num_blocks) in enumerate(zip(stage_args, repeats)):
-            out_channels = round_channels(args.out_channels, scale.width)
+            out_channels = scale_width(args.out_channels)
             layers = []
             for i in range(num_blocks):
                 layers.append(
@@ -149,10 +216,8 @@ class EfficientNetBackbone(BaseModule):
     def _make_block(args: BlockArgs, in_channels: int, out_channels: int,
                     stride: int, drop_path_rate: float, conv_cfg: Optional[dict],
                     norm_cfg: dict, act_cfg: dict, with_cp: bool) -> nn.Module:
-        """Build one MBConv block (``ds`` blocks are MBConv without expansion)."""
-        if args.block_type == 'fr':
-            raise NotImplementedError('Fused-MBConv blocks are not built by '
-                                      'EfficientNetBackbone')
+        """Build one MBConv (``ir``; ``ds`` = no expansion) or Fused-MBConv
+        (``fr``) block."""
         mid_channels = int(in_channels * args.expand_ratio)
         se_cfg = None
         if args.se_ratio > 0:
@@ -161,6 +226,19 @@ class EfficientNetBackbone(BaseModule):
                 channels=mid_channels,
                 ratio=mid_channels / max(1, int(in_channels * args.se_ratio)),
                 act_cfg=(act_cfg, dict(type='Sigmoid')))
+        if args.block_type == 'fr':
+            return FusedMBConv(
+                in_channels=in_channels,
+                out_channels=out_channels,
+                mid_channels=mid_channels,
+                kernel_size=args.kernel_size,
+                stride=stride,
+                se_cfg=se_cfg,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg,
+                drop_path_rate=drop_path_rate,
+                with_cp=with_cp)
         return InvertedResidual(
             in_channels=in_channels,
             out_channels=out_channels,
@@ -174,6 +252,23 @@ class EfficientNetBackbone(BaseModule):
             act_cfg=act_cfg,
             drop_path_rate=drop_path_rate,
             with_cp=with_cp)
+
+    def set_drop_path_rate(self, drop_path_rate: float) -> None:
+        """Change the stochastic depth rate during training.
+
+        The rate of block ``i`` of ``n`` becomes ``drop_path_rate * i / n``,
+        as when built with it (used by progressive learning).
+
+        Args:
+            drop_path_rate (float): Rate of the last block, in ``[0, 1)``.
+        """
+        if not 0.0 <= drop_path_rate < 1.0:
+            raise ValueError(f'drop_path_rate={drop_path_rate} must be in [0, 1)')
+        blocks = [block for stage in self.stages for block in stage]
+        for idx, block in enumerate(blocks):
+            rate = drop_path_rate * idx / len(blocks)
+            block.drop_path = DropPath(rate) if rate > 0 else nn.Identity()
+        self.drop_path_rate = drop_path_rate
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:

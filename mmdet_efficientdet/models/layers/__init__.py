@@ -1,8 +1,9 @@
 from .block_string import BlockArgs, parse_block_string
+from .fused_mbconv import FusedMBConv
 from .padding import MaxPool2dDown, same_conv_cfg
 from .weighted_fusion import FUSION_MODES, WeightedFusion
 
 __all__ = [
-    'BlockArgs', 'parse_block_string', 'MaxPool2dDown', 'same_conv_cfg',
+    'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg',
     'FUSION_MODES', 'WeightedFusion'
 ]
