@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, Optional
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,10 @@ class EfficientDetScale:
         min_level (int): Lowest pyramid level (P3).
         max_level (int): Highest pyramid level (P7, or P8 for D7x).
         anchor_scale (float): Anchor size as a multiple of the level stride.
-        params_m (float): Parameters in millions (paper / official README).
-        flops_g (float): Multiply-adds in billions at ``image_size`` (paper).
+        params_m (float, optional): Parameters in millions (paper / official
+            README); None where there is no published number.
+        flops_g (float, optional): Multiply-adds in billions at
+            ``image_size`` (paper); None where there is none.
     """
     phi: int
     image_size: int
@@ -89,8 +91,8 @@ class EfficientDetScale:
     min_level: int
     max_level: int
     anchor_scale: float
-    params_m: float
-    flops_g: float
+    params_m: Optional[float]
+    flops_g: Optional[float]
 
     @property
     def num_levels(self) -> int:
@@ -114,6 +116,17 @@ EFFICIENTDET_SCALES: Dict[str, EfficientDetScale] = {
     'd6': EfficientDetScale(6, 1280, 'b6', 384, 8, 5, 'sum', 3, 7, 4.0, 51.9, 226.0),
     'd7': EfficientDetScale(7, 1536, 'b6', 384, 8, 5, 'sum', 3, 7, 5.0, 51.9, 325.0),
     'd7x': EfficientDetScale(7, 1536, 'b7', 384, 8, 5, 'sum', 3, 8, 4.0, 77.0, 410.0),
+}
+
+
+#: EfficientDet with EfficientNetV2 backbones: each row keeps the BiFPN/head
+#: numbers of the D-level whose config it inherits (``phi``), with the V2
+#: backbone of matching size (V2-B0 -> D0, V2-B3 -> D3, V2-S -> D4, as ImageNet
+#: accuracy and cost line up). No published params/FLOPs: the README lists ours.
+EFFICIENTDET_V2_SCALES: Dict[str, EfficientDetScale] = {
+    'v2-b0': EfficientDetScale(0, 512, 'v2_b0', 64, 3, 3, 'fast', 3, 7, 4.0, None, None),
+    'v2-b3': EfficientDetScale(3, 896, 'v2_b3', 160, 6, 4, 'fast', 3, 7, 4.0, None, None),
+    'v2-s': EfficientDetScale(4, 1024, 'v2_s', 224, 7, 4, 'fast', 3, 7, 4.0, None, None),
 }
 
 
@@ -168,9 +181,11 @@ def round_repeats(repeats: int, multiplier: float) -> int:
 
 
 def get_efficientdet_scale(name: str) -> EfficientDetScale:
-    """Look up one D-level by name (``'d0'`` … ``'d7x'``), with a clear error."""
+    """Look up one D-level (``'d0'`` … ``'d7x'``) or V2 variant (``'v2-s'``,
+    …) by name, with a clear error."""
     key = name.lower()
-    if key not in EFFICIENTDET_SCALES:
+    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES}
+    if key not in table:
         raise KeyError(f'unknown EfficientDet level {name!r}; '
-                       f'expected one of {sorted(EFFICIENTDET_SCALES)}')
-    return EFFICIENTDET_SCALES[key]
+                       f'expected one of {sorted(table)}')
+    return table[key]

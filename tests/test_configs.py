@@ -7,11 +7,13 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from mmdet_efficientdet.analysis import measure_complexity
-from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES, EFFICIENTNET_SCALES, round_channels
+from mmdet_efficientdet.models.backbones import EfficientNetBackbone
+from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+                                        get_efficientdet_scale)
 
 from .conftest import CONFIG_DIR
 
-LEVELS = list(EFFICIENTDET_SCALES)
+LEVELS = list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES)
 
 
 def _config(level):
@@ -26,13 +28,13 @@ def _pipeline_sizes(pipeline):
 
 @pytest.mark.parametrize('level', LEVELS)
 def test_config_matches_scaling_table(level):
-    ref = EFFICIENTDET_SCALES[level]
+    ref = get_efficientdet_scale(level)
     cfg = _config(level)
     m = cfg.model
-    width = EFFICIENTNET_SCALES[ref.backbone].width
     assert cfg.image_size == ref.image_size
     assert m.backbone.arch == ref.backbone
-    assert m.neck.in_channels == [round_channels(c, width) for c in (40, 112, 320)]
+    assert m.neck.in_channels == EfficientNetBackbone(
+        ref.backbone, out_indices=m.backbone.out_indices).out_channels
     assert m.neck.out_channels == ref.bifpn_channels
     assert m.neck.num_stages == ref.bifpn_repeats
     assert m.neck.fusion == ref.fusion
@@ -58,7 +60,7 @@ def test_config_builds_and_runs_forward(level):
     height, width = (stride, 2 * stride) if level >= 'd4' else (3 * stride, 2 * stride)
     with torch.no_grad():
         cls_scores, bbox_preds = model._forward(torch.rand(1, 3, height, width))
-    ref = EFFICIENTDET_SCALES[level]
+    ref = get_efficientdet_scale(level)
     assert [tuple(c.shape[-2:]) for c in cls_scores] == [
         (height // s, width // s) for s in ref.strides]
     assert all(c.shape[1] == 9 * 4 for c in cls_scores)

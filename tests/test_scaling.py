@@ -1,7 +1,8 @@
 """The scaling table: the paper's rule, where the official table departs, helpers."""
 import pytest
 
-from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, compound_bifpn_depth,
+from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+                                        EFFICIENTNET_SCALES, compound_bifpn_depth,
                                         compound_bifpn_width, compound_head_depth,
                                         compound_image_size, get_efficientdet_scale,
                                         round_channels, round_repeats)
@@ -45,3 +46,21 @@ def test_unknown_level_named():
     with pytest.raises(KeyError, match='d9'):
         get_efficientdet_scale('d9')
     assert get_efficientdet_scale('D3').bifpn_channels == 160
+
+
+@pytest.mark.parametrize('name, level', [('v2-b0', 'd0'), ('v2-b3', 'd3'),
+                                         ('v2-s', 'd4')])
+def test_v2_rows_keep_their_d_level_numbers(name, level):
+    import dataclasses
+    v2, d = EFFICIENTDET_V2_SCALES[name], EFFICIENTDET_SCALES[level]
+    assert v2.backbone == name.replace('-', '_') and v2.params_m is None
+    assert dataclasses.replace(v2, backbone=d.backbone, params_m=d.params_m,
+                               flops_g=d.flops_g) == d
+    assert get_efficientdet_scale(name.upper()) is v2
+
+
+def test_v2_b_widths_round_without_the_90_percent_limit():
+    assert EFFICIENTNET_SCALES['v2_b3'].round_limit == 0.0
+    assert EFFICIENTNET_SCALES['v2_s'].round_limit == 0.9
+    assert round_channels(16, 1.2, round_limit=0.0) == 16
+    assert round_channels(16, 1.2) == 24
