@@ -95,3 +95,20 @@ def test_finetune_example_config_is_consistent():
     assert [h.type for h in cfg.custom_hooks] == ['EMAHook']
     model = MODELS.build(cfg.model)
     assert model.bbox_head.cls_pred.pointwise_conv.conv.out_channels == 9 * 2
+
+
+def test_progressive_learning_config():
+    cfg = Config.fromfile(osp.join(
+        CONFIG_DIR, 'efficientdet_v2-s_progressive_8xb16-300e_coco.py'))
+    assert cfg.model.backbone.arch == 'v2_s' and cfg.image_size == 1024
+    assert [h.type for h in cfg.custom_hooks] == ['EMAHook',
+                                                 'ProgressiveLearningHook']
+    from mmdet.registry import HOOKS
+    hook = HOOKS.build(cfg.custom_hooks[1])
+    stages = [hook.stage_settings(i) for i in range(4)]
+    assert [s.image_size for s in stages] == [512, 640, 896, 1024]
+    assert stages[-1].pipeline_params['RandomResize.ratio_range'] == (0.1, 2.0)
+    # the last stage trains exactly as the plain V2-S config
+    train = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert tuple(train['RandomResize']['ratio_range']) == (0.1, 2.0)
+    assert tuple(train['RandomCrop']['crop_size']) == (1024, 1024)
