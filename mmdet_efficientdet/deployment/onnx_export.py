@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import warnings
 from typing import List, Tuple
 
 import torch
@@ -114,7 +115,10 @@ def export_onnx(detector: nn.Module,
     names = output_names(detector.bbox_head.num_levels, decode)
     dummy = torch.zeros(1, 3, *image_size)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # TF 'SAME' pads and resample sizes are read as Python ints on
+        # purpose: the graph is for this (H, W) and they become constants
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
         torch.onnx.export(
             module, (dummy, ), path, input_names=['input'],
             output_names=names, opset_version=opset, dynamo=False,

@@ -17,13 +17,15 @@ def fuse_conv_bn(module: nn.Module) -> nn.Module:
         if isinstance(child, ConvModule) and child.with_norm and isinstance(
                 child.norm, nn.BatchNorm2d) and isinstance(child.conv, nn.Conv2d):
             conv, bn = child.conv, child.norm
-            std = (bn.running_var + bn.eps).sqrt()
-            scale = bn.weight / std
-            with torch.no_grad():
-                conv.weight.mul_(scale.reshape(-1, 1, 1, 1))
-                bias = conv.bias if conv.bias is not None else torch.zeros_like(
-                    bn.running_mean)
-                new_bias = (bias - bn.running_mean) * scale + bn.bias
-            conv.bias = nn.Parameter(new_bias)
+            with torch.no_grad():  # in float64, so folding adds no rounding
+                scale = bn.weight.double() / (bn.running_var.double() +
+                                              bn.eps).sqrt()
+                weight = conv.weight.double() * scale.reshape(-1, 1, 1, 1)
+                conv.weight.copy_(weight.to(conv.weight.dtype))
+                bias = (conv.bias.double() if conv.bias is not None else
+                        torch.zeros_like(scale))
+                new_bias = (bias - bn.running_mean.double()) * scale + \
+                    bn.bias.double()
+            conv.bias = nn.Parameter(new_bias.to(conv.weight.dtype))
             setattr(child, child.norm_name, nn.Identity())
     return module

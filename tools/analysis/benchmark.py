@@ -6,11 +6,18 @@ For one D-level and input size it measures, with a fixed thread count:
 batch-1 inference latency (median, p90 over warm runs) of our eager model,
 our optimised paths (conv+BN fused + channels-last; ONNX Runtime), throughput
 at a larger batch, one training step (forward + backward + SGD step) and the
-peak memory (max RSS of a separate process) of a training step. Achieved
-GFLOP/s are given against the model's multiply-adds (x2 FLOPs).
-``--compare-effdet`` builds rwightman's effdet model (test tooling in
-``.refenv``, ``make refenv``), loads the same weights into ours through the
-converter, checks the outputs agree, and prints ratios ours / effdet.
+peak memory (max RSS of a separate process) of training steps at
+``--memory-batch`` (8). Achieved GFLOP/s are given against the model's
+multiply-adds (x2 FLOPs). ``--compare-effdet`` builds rwightman's effdet
+model (test tooling in ``.refenv``, ``make refenv``), loads the same weights
+into ours through the converter, checks the outputs agree, and prints ratios
+ours / effdet.
+
+The paths being compared are timed interleaved (one call of each in turn, per
+round), so a noisy machine slows them alike and the ratios stay meaningful.
+Output differences of the optimised paths are printed next to the float32
+noise floor: how far our float32 eager model is from the same model in
+float64.
 """
 from __future__ import annotations
 
@@ -43,6 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='batch for the throughput run')
     parser.add_argument('--train-batch', type=int, default=2)
     parser.add_argument('--train-runs', type=int, default=5)
+    parser.add_argument('--memory-batch', type=int, default=8,
+                        help='batch of the peak-memory training runs')
     parser.add_argument('--compare-effdet', action='store_true')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory subprocesses')
@@ -68,15 +77,22 @@ class Progress:
         sys.stderr.flush()
 
 
-def timed(fn: Callable[[], object], runs: int, warmup: int) -> List[float]:
-    """Wall times (s) of ``runs`` calls after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
+def timed(fns: Dict[str, Callable[[], object]], runs: int,
+          warmup: int) -> Dict[str, List[float]]:
+    """Wall times (s) of ``runs`` calls of each function, interleaved.
+
+    Each round calls every function once, in turn, after ``warmup`` calls of
+    each; background load then slows all of them alike.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: Dict[str, List[float]] = {name: [] for name in fns}
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -117,7 +133,8 @@ def build_pair(level: str, image_size: int, with_effdet: bool):
 
 
 def train_step_fns(ours, ref, batch: int, size: int):
-    """Callables doing one SGD step on random data, for ours and effdet."""
+    """Callables doing one SGD step on random data, for ours and effdet
+    (either may be None)."""
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData
     gen = torch.Generator().manual_seed(0)
@@ -135,17 +152,18 @@ def train_step_fns(ours, ref, batch: int, size: int):
         sample.gt_instances = InstanceData(bboxes=boxes[i], labels=labels[i])
         samples.append(sample)
     fns = {}
-    ours.train()
-    opt = torch.optim.SGD(ours.parameters(), lr=1e-4, momentum=0.9)
+    if ours is not None:
+        ours.train()
+        opt = torch.optim.SGD(ours.parameters(), lr=1e-4, momentum=0.9)
 
-    def ours_step():
-        losses = ours.loss(x, samples)
-        loss = sum(v if not isinstance(v, list) else sum(v)
-                   for v in losses.values())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    fns['ours'] = ours_step
+        def ours_step():
+            losses = ours.loss(x, samples)
+            loss = sum(v if not isinstance(v, list) else sum(v)
+                       for v in losses.values())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        fns['ours'] = ours_step
     if ref is not None:
         import effdet
         bench = effdet.DetBenchTrain(ref, create_labeler=True).train()
@@ -169,8 +187,11 @@ def memory_worker(args) -> None:
     impl = args.memory_worker
     size = args.image_size
     ours, ref, _ = build_pair(args.level, size, impl == 'effdet')
+    if impl == 'effdet':
+        del ours  # only effdet's training is measured in this process
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fn = train_step_fns(ours, ref, args.train_batch, size)[impl]
+    fn = train_step_fns(None if impl == 'effdet' else ours, ref,
+                        args.memory_batch, size)[impl]
     for _ in range(2):
         fn()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -180,10 +201,16 @@ def memory_worker(args) -> None:
 def measure_memory(args, impl: str) -> Dict[str, float]:
     cmd = [sys.executable, osp.abspath(__file__), '--level', args.level,
            '--image-size', str(args.image_size), '--threads', str(args.threads),
-           '--train-batch', str(args.train_batch), '--_memory-worker', impl]
+           '--memory-batch', str(args.memory_batch), '--_memory-worker', impl]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONWARNINGS='ignore'))
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def max_abs_diff(a, b) -> float:
+    """Largest |a - b| over two sequences of class-score maps."""
+    return max(float((torch.as_tensor(p) - torch.as_tensor(q)).abs().max())
+               for p, q in zip(a, b))
 
 
 def main(argv=None) -> int:
@@ -197,50 +224,20 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     size = args.image_size
     ours, ref, cfg = build_pair(args.level, size, args.compare_effdet)
+    import copy
+
+    import onnxruntime as ort
+
     from mmdet_efficientdet.analysis import measure_complexity
     from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
     macs = measure_complexity(ours, size, size).flops  # multiply-adds
-    results: Dict[str, Dict[str, float]] = {}
-    steps = 5 + (3 if args.compare_effdet else 0) + (
-        0 if args.no_memory else 1 + int(args.compare_effdet))
+    steps = 5 + (0 if args.no_memory else 1 + int(args.compare_effdet))
     bar = Progress(steps)
     x1 = torch.randn(1, 3, size, size)
     xb = torch.randn(args.batch, 3, size, size)
 
-    def record(name, fn, batch_x, key):
-        with torch.no_grad():
-            times = timed(lambda: fn(batch_x), args.runs if key == 'lat'
-                          else max(3, args.runs // 4), args.warmup)
-        entry = results.setdefault(name, {})
-        if key == 'lat':
-            entry['median_ms'] = statistics.median(times) * 1e3
-            entry['p90_ms'] = p90(times) * 1e3
-            entry['gflops'] = 2 * macs / 1e9 / statistics.median(times)
-        else:
-            entry['img_per_s'] = batch_x.shape[0] / statistics.median(times)
-
-    record('ours eager', ours._forward, x1, 'lat')
-    bar.step('ours eager latency')
-    record('ours eager', ours._forward, xb, 'thr')
-    bar.step('ours eager throughput')
-    if ref is not None:
-        ref.eval()
-        with torch.no_grad():
-            a, b = ours._forward(x1), ref(x1)
-        diff = max((p - q).abs().max().item() for p, q in zip(a[0], b[0]))
-        record('effdet eager', ref, x1, 'lat')
-        bar.step('effdet eager latency')
-        record('effdet eager', ref, xb, 'thr')
-        bar.step('effdet eager throughput')
-    import copy
-    fused = fuse_conv_bn(copy.deepcopy(ours)).to(memory_format=torch.channels_last)
-    xcl = x1.contiguous(memory_format=torch.channels_last)
-    with torch.no_grad():
-        fused_diff = max((p - q).abs().max().item() for p, q in zip(
-            ours._forward(x1)[0], fused._forward(xcl)[0]))
-    record('ours fused+channels_last', fused._forward, xcl, 'lat')
-    bar.step('ours fused latency')
-    import onnxruntime as ort
+    # the paths: eager ours (and effdet), fused + channels-last, ONNX Runtime
+    fused = fuse_conv_bn(copy.deepcopy(ours))
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'model.onnx')
         export_onnx(ours, path, (size, size))
@@ -249,33 +246,58 @@ def main(argv=None) -> int:
         options.inter_op_num_threads = 1
         session = ort.InferenceSession(path, options,
                                        providers=['CPUExecutionProvider'])
-    run_ort = lambda x: session.run(None, {'input': x.numpy()})  # noqa: E731
+    paths = {'ours eager': ours._forward}
+    if ref is not None:
+        ref.eval()
+        paths['effdet eager'] = ref
+    paths['ours fused+channels_last'] = fused._forward
+    paths['ours onnxruntime'] = lambda x: session.run(
+        None, {'input': x.numpy()})
+    bar.step('built and exported')
+
     with torch.no_grad():
-        ort_diff = max(abs(p - q.numpy()).max() for p, q in zip(
-            run_ort(x1), ours._forward(x1)[0]))
-    record('ours onnxruntime', run_ort, x1, 'lat')
-    record('ours onnxruntime', run_ort, xb, 'thr')
-    bar.step('onnxruntime')
+        eager = ours._forward(x1)[0]
+        diffs = {name: max_abs_diff(eager, fn(x1)[0])
+                 for name, fn in paths.items() if name != 'ours eager'}
+        wide = copy.deepcopy(ours).double()
+        floor = max_abs_diff(eager, wide._forward(x1.double())[0])
+        del wide
+
+    results: Dict[str, Dict[str, float]] = {name: {} for name in paths}
+    with torch.no_grad():
+        lat = timed({n: (lambda f=f: f(x1)) for n, f in paths.items()},
+                    args.runs, args.warmup)
+        bar.step('latency (interleaved)')
+        thr = timed({n: (lambda f=f: f(xb)) for n, f in paths.items()},
+                    max(3, args.runs // 4), 1)
+        bar.step(f'throughput batch {args.batch}')
+    for name in paths:
+        median = statistics.median(lat[name])
+        results[name].update(median_ms=median * 1e3, p90_ms=p90(lat[name]) * 1e3,
+                             gflops=2 * macs / 1e9 / median,
+                             img_per_s=args.batch / statistics.median(thr[name]))
 
     fns = train_step_fns(ours, ref, args.train_batch, size)
-    for name, fn in fns.items():
-        times = timed(fn, args.train_runs, 1)
-        results.setdefault(f'{name} eager', {})['train_step_ms'] = \
-            statistics.median(times) * 1e3
-        bar.step(f'{name} train step')
+    train = timed(fns, args.train_runs, 1)
+    for name in fns:
+        results[f'{name} eager']['train_step_ms'] = \
+            statistics.median(train[name]) * 1e3
+    bar.step('train step (interleaved)')
     if not args.no_memory:
         for impl in fns:
             results[f'{impl} eager']['train_peak_mb'] = measure_memory(
                 args, impl)['peak_mb']
             bar.step(f'{impl} peak memory')
+    else:
+        bar.step('memory skipped')
 
     print(f'\nEfficientDet-{args.level.upper()} {size}x{size}, float32, '
           f'{args.threads} threads ({torch.get_num_threads()} used), '
           f'{macs / 1e9:.2f} GMACs; throughput batch {args.batch}, '
-          f'train batch {args.train_batch}')
-    print(f'max |diff| vs eager: fused {fused_diff:.1e}, onnxruntime '
-          f'{ort_diff:.1e}' + (f', effdet {diff:.1e}' if ref is not None
-                               else ''))
+          f'train batch {args.train_batch}, memory batch {args.memory_batch}')
+    print('max |diff| of class outputs vs our eager model: ' + ', '.join(
+        f'{name} {value:.1e}' for name, value in diffs.items()) +
+        f'; float32 noise floor (eager vs float64) {floor:.1e}')
     cols = [('median_ms', 'lat ms'), ('p90_ms', 'p90 ms'),
             ('gflops', 'GFLOP/s'), ('img_per_s', 'img/s'),
             ('train_step_ms', 'train ms'), ('train_peak_mb', 'peak MB')]
@@ -293,17 +315,21 @@ def main(argv=None) -> int:
         print(row)
     if base:
         ours_e = results['ours eager']
+        best = min(v['median_ms'] for k, v in results.items()
+                   if k.startswith('ours'))
         print('ratios ours/effdet: eager latency '
               f'{ours_e["median_ms"] / base["median_ms"]:.2f}, best latency '
-              f'{min(v["median_ms"] for k, v in results.items() if k.startswith("ours")) / base["median_ms"]:.2f}'
-              f', train step {ours_e["train_step_ms"] / base["train_step_ms"]:.2f}'
-              + (f', train peak memory '
+              f'{best / base["median_ms"]:.2f}, train step '
+              f'{ours_e["train_step_ms"] / base["train_step_ms"]:.2f}'
+              + (f', train peak memory (batch {args.memory_batch}) '
                  f'{ours_e["train_peak_mb"] / base["train_peak_mb"]:.2f}'
                  if 'train_peak_mb' in base else ''))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(level=args.level, image_size=size,
-                           threads=args.threads, results=results), f, indent=1)
+                           threads=args.threads, diffs=diffs,
+                           float32_noise_floor=floor, results=results),
+                      f, indent=1)
     return 0
 
 

@@ -7,13 +7,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .same_pad_conv import same_pad_amount
+
 
 def same_conv_cfg(same_padding: bool) -> Optional[dict]:
     """Conv config giving TensorFlow ``'SAME'`` padding when asked for.
 
     TF pads stride-2 convs asymmetrically (the extra pixel on the right and
-    bottom); weights ported from TF need that to give the same numbers. mmcv's
-    ``Conv2dAdaptivePadding`` computes those pads from the input at run time.
+    bottom); weights ported from TF need that to give the same numbers.
+    :class:`Conv2dSamePadding` computes those pads from the input at run time
+    (stride-2 convs only; stride-1 convs pad statically).
 
     Args:
         same_padding (bool): Whether to use TF ``'SAME'`` padding.
@@ -21,7 +24,7 @@ def same_conv_cfg(same_padding: bool) -> Optional[dict]:
     Returns:
         dict | None: ``conv_cfg`` for :class:`mmcv.cnn.ConvModule`.
     """
-    return dict(type='Conv2dAdaptivePadding') if same_padding else None
+    return dict(type='Conv2dSamePadding') if same_padding else None
 
 
 class MaxPool2dDown(nn.Module):
@@ -40,8 +43,10 @@ class MaxPool2dDown(nn.Module):
         """Downsample ``(N, C, H, W)`` to ``(N, C, ceil(H/2), ceil(W/2))``."""
         if not self.same_padding:
             return F.max_pool2d(x, kernel_size=3, stride=2, padding=1)
-        pad_h = max((x.shape[-2] + 1) // 2 * 2 + 1 - x.shape[-2], 0)
-        pad_w = max((x.shape[-1] + 1) // 2 * 2 + 1 - x.shape[-1], 0)
-        x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2,
-                      pad_h - pad_h // 2], value=float('-inf'))
-        return F.max_pool2d(x, kernel_size=3, stride=2)
+        # TF 'SAME' pads (before, after) with after = before or before + 1.
+        # Max-pooling pads with -inf, so the extra "after" pixel is exactly
+        # what ceil_mode's clipped last window does: no padded copy needed.
+        pad_h = same_pad_amount(x.shape[-2], 3, 2, 1)
+        pad_w = same_pad_amount(x.shape[-1], 3, 2, 1)
+        return F.max_pool2d(x, kernel_size=3, stride=2,
+                            padding=(pad_h // 2, pad_w // 2), ceil_mode=True)
