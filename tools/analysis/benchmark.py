@@ -36,6 +36,7 @@ from typing import Callable, Dict, List
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SETTLE_S = 0.05  # untimed pause after each timed call (see ``timed``)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -82,7 +83,9 @@ def timed(fns: Dict[str, Callable[[], object]], runs: int,
     """Wall times (s) of ``runs`` calls of each function, interleaved.
 
     Each round calls every function once, in turn, after ``warmup`` calls of
-    each; background load then slows all of them alike.
+    each; background load then slows all of them alike. A short untimed pause
+    follows each call: thread pools (OpenMP, ONNX Runtime) busy-wait for a
+    while after their work, and would otherwise slow the next path down.
     """
     for fn in fns.values():
         for _ in range(warmup):
@@ -93,6 +96,7 @@ def timed(fns: Dict[str, Callable[[], object]], runs: int,
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
+            time.sleep(SETTLE_S)
     return times
 
 
