@@ -21,6 +21,7 @@ def test_outputs_match_effdet(name):
     assert r['num_det'] == 100
     assert r['det_box'] <= 1e-2 and r['det_score'] <= 1e-4
     assert r['label_mismatch'] == 0
+    assert r['tie_flips'] <= 2  # at most one near-tied pair kept the other way
     assert r['unused'] == 0
     # every conv bias before a BN was folded (TF ports only)
     assert (r['folded'] > 0) == name.startswith('tf_')
@@ -30,12 +31,20 @@ def test_matching_detections_catches_differences():
     boxes = torch.tensor([[0., 0., 10., 10.], [5., 5., 20., 20.]])
     scores, labels = torch.tensor([0.9, 0.8]), torch.tensor([1, 2])
     assert parity.match_detections(boxes, scores, labels, boxes.flip(0),
-                                   scores.flip(0), labels.flip(0)) == (0, 0, 0)
+                                   scores.flip(0), labels.flip(0)) == (0, 0, 0, 0)
     moved = boxes + torch.tensor([0., 0., 0., 0.5])
     assert parity.match_detections(boxes, scores, labels, moved, scores,
                                    labels)[0] == pytest.approx(0.5)
+    # a wrong label or a box moved by 3 px is an error on both sides
     assert parity.match_detections(boxes, scores, labels, boxes, scores,
-                                   torch.tensor([1, 3]))[2] == 2
+                                   torch.tensor([1, 3]))[2:] == (2, 0)
+    shifted = boxes + 30.0
+    assert parity.match_detections(boxes, scores, labels, shifted, scores,
+                                   labels)[2:] == (4, 0)
+    # NMS kept the other box of a near-tied overlapping pair: a tie flip
+    other = torch.tensor([[3., 0., 13., 10.], [5., 5., 20., 20.]])
+    assert parity.match_detections(boxes, scores, labels, other,
+                                   scores + 1e-6, labels)[2:] == (0, 2)
 
 
 @pytest.fixture(scope='module')

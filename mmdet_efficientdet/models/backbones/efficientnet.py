@@ -226,32 +226,16 @@ class EfficientNetBackbone(BaseModule):
                 channels=mid_channels,
                 ratio=mid_channels / max(1, int(in_channels * args.se_ratio)),
                 act_cfg=(act_cfg, dict(type='Sigmoid')))
+        common = dict(
+            in_channels=in_channels, out_channels=out_channels,
+            mid_channels=mid_channels, kernel_size=args.kernel_size,
+            stride=stride, se_cfg=se_cfg, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg, act_cfg=act_cfg,
+            drop_path_rate=drop_path_rate, with_cp=with_cp)
         if args.block_type == 'fr':
-            return FusedMBConv(
-                in_channels=in_channels,
-                out_channels=out_channels,
-                mid_channels=mid_channels,
-                kernel_size=args.kernel_size,
-                stride=stride,
-                se_cfg=se_cfg,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg,
-                drop_path_rate=drop_path_rate,
-                with_cp=with_cp)
-        return InvertedResidual(
-            in_channels=in_channels,
-            out_channels=out_channels,
-            mid_channels=mid_channels,
-            kernel_size=args.kernel_size,
-            stride=stride,
-            se_cfg=se_cfg,
-            with_expand_conv=args.expand_ratio != 1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            drop_path_rate=drop_path_rate,
-            with_cp=with_cp)
+            return FusedMBConv(**common)
+        return InvertedResidual(with_expand_conv=args.expand_ratio != 1,
+                                **common)
 
     def set_drop_path_rate(self, drop_path_rate: float) -> None:
         """Change the stochastic depth rate during training.
