@@ -93,7 +93,8 @@ def export_onnx(detector: nn.Module,
                 path: str,
                 image_size: Tuple[int, int],
                 decode: bool = False,
-                opset: int = 17) -> List[str]:
+                opset: int = 17,
+                fold_pads: bool = True) -> List[str]:
     """Export ``detector`` (eval mode) with a dynamic batch dimension.
 
     Args:
@@ -102,6 +103,9 @@ def export_onnx(detector: nn.Module,
         image_size: ``(H, W)``, divisible by the coarsest stride.
         decode: Export decoded boxes + scores instead of raw head outputs.
         opset: ONNX opset.
+        fold_pads: Fold the TF ``'SAME'`` pads of strided convs into the
+            convs (:func:`fold_pads_into_convs`; needs the ``onnx`` package,
+            skipped with a warning without it).
 
     Returns:
         list[str]: The output names.
@@ -124,4 +128,15 @@ def export_onnx(detector: nn.Module,
             output_names=names, opset_version=opset, dynamo=False,
             dynamic_axes={name: {0: 'batch'} for name in ['input'] + names})
     detector.train(was_training)
+    if fold_pads:
+        try:
+            import onnx
+        except ImportError:
+            warnings.warn('onnx is not installed: SAME pads are left as Pad '
+                          'nodes (install onnx to fold them into the convs)')
+        else:
+            from .onnx_passes import fold_pads_into_convs
+            model = onnx.load(path)
+            if fold_pads_into_convs(model):
+                onnx.save(model, path)
     return names

@@ -38,6 +38,48 @@ def test_onnxruntime_matches_pytorch_dynamic_batch(config, tmp_path):
         assert out[0].shape == (batch, 9 * 80, 32, 48)
         for got, want in zip(out, list(cls_scores) + list(bbox_preds)):
             np.testing.assert_allclose(got, want.numpy(), rtol=0, atol=1e-4)
+    # TF 'SAME' pads of the strided convs are folded into the convs
+    import onnx
+    graph = onnx.load(path).graph
+    assert not [n for n in graph.node if n.op_type == 'Pad']
+    asymmetric = [n for n in graph.node if n.op_type == 'Conv' and any(
+        a.name == 'pads' and list(a.ints)[:2] != list(a.ints)[2:]
+        for a in n.attribute)]
+    assert len(asymmetric) == (5 if 'ported' in config else 0)
+
+
+def test_fold_pads_leaves_non_constant_and_non_zero_pads():
+    from onnx import TensorProto, helper
+    from onnx.reference import ReferenceEvaluator
+
+    from mmdet_efficientdet.deployment import fold_pads_into_convs
+    weight = helper.make_tensor('w', TensorProto.FLOAT, [1, 1, 3, 3], [1.0] * 9)
+    pads = helper.make_tensor('pads', TensorProto.INT64, [8],
+                              [0, 0, 0, 0, 0, 0, 1, 1])
+    one = helper.make_tensor('one', TensorProto.FLOAT, [], [1.0])
+    nodes = [
+        helper.make_node('Pad', ['x', 'pads'], ['p0']),
+        helper.make_node('Conv', ['p0', 'w'], ['y0'], strides=[2, 2]),
+        helper.make_node('Pad', ['x', 'pads', 'one'], ['p1']),  # pads with 1
+        helper.make_node('Conv', ['p1', 'w'], ['y1'], strides=[2, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT,
+                                                   [1, 1, 4, 4])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+         for n in ('y0', 'y1')], initializer=[weight, pads, one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+    before = ReferenceEvaluator(model).run(
+        None, {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)})
+    assert fold_pads_into_convs(model) == 1
+    assert [n.op_type for n in model.graph.node] == ['Conv', 'Pad', 'Conv']
+    conv = model.graph.node[0]
+    assert [list(a.ints) for a in conv.attribute if a.name == 'pads'] == [
+        [0, 0, 1, 1]]
+    after = ReferenceEvaluator(model).run(
+        None, {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)})
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_decoded_export_matches_mmdet_decoding(tmp_path):

@@ -83,7 +83,9 @@ class BiFPNNode(nn.Module):
             if lvl < self.level:
                 x = self.downsample(x)
             elif lvl > self.level:
-                x = F.interpolate(x, size=size, mode='nearest')
+                # plain ints: constant Resize sizes when traced at a fixed size
+                x = F.interpolate(x, size=(int(size[0]), int(size[1])),
+                                  mode='nearest')
             resampled.append(x)
         return self.conv(self.act(self.fusion(resampled)))
 
