@@ -190,9 +190,7 @@ class ProgressiveLearningHook(Hook):
                 raise ValueError(f'pipeline_params {key!r}: {type_name} in the '
                                  f'training pipeline has no argument {arg!r}')
         if self.drop_path_rate:
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
-            backbone = getattr(model, 'backbone', None)
+            backbone = getattr(self._model(runner), 'backbone', None)
             if not hasattr(backbone, 'set_drop_path_rate'):
                 raise TypeError('drop_path_rate needs a backbone with '
                                 'set_drop_path_rate() (EfficientNetBackbone), '
@@ -212,9 +210,8 @@ class ProgressiveLearningHook(Hook):
             loader._iterator = None
             loader._DataLoader__initialized = True
         if settings.drop_path_rate is not None:
-            model = runner.model.module if is_model_wrapper(
-                runner.model) else runner.model
-            model.backbone.set_drop_path_rate(settings.drop_path_rate)
+            self._model(runner).backbone.set_drop_path_rate(
+                settings.drop_path_rate)
         self.current_stage = stage
         runner.message_hub.update_info('progressive_stage', stage)
         runner.logger.info(
@@ -222,6 +219,12 @@ class ProgressiveLearningHook(Hook):
             f'{stage + 1}/{self.num_stages}: image_size={settings.image_size}, '
             f'drop_path_rate={settings.drop_path_rate}, '
             f'pipeline={settings.pipeline_params}')
+
+    @staticmethod
+    def _model(runner):
+        """The trained model, unwrapped from DDP-style wrappers."""
+        return runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
 
     def stage_pipeline(self, settings: StageSettings) -> List[dict]:
         """The training pipeline config of one stage."""
