@@ -5,7 +5,7 @@ Importing this package registers its modules into mmdet's registries and makes
 checkpoints hold (see :mod:`mmdet_efficientdet.checkpoint`).
 """
 from .version import __version__
-from . import datasets, engine, evaluation, models  # noqa: F401  (registers)
+from . import datasets, engine, evaluation, fileio, models  # noqa: F401  (registers)
 from .checkpoint import register_safe_checkpoint_loading
 
 register_safe_checkpoint_loading()

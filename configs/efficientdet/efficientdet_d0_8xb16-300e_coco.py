@@ -193,10 +193,15 @@ custom_hooks = [
         priority=49)
 ]
 default_hooks = dict(
-    # stop at the first NaN/inf loss, before the bad weights are saved
-    non_finite_loss=dict(type='NonFiniteLossHook'),
+    # Stop at the first NaN/inf loss, or at a loss / pre-clipping gradient norm
+    # far above any normal run's (finite divergence), before the bad weights
+    # are saved; the error names the last checkpoint with good weights.
+    non_finite_loss=dict(
+        type='NonFiniteLossHook', max_loss=1e4, max_grad_norm=1e6),
+    # mmengine's CheckpointHook with atomic writes (checkpoints, best_*,
+    # last_checkpoint) and old files removed only after the new one is saved.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=10,
         max_keep_ckpts=3,
         save_best='coco/bbox_mAP',

@@ -1,6 +1,8 @@
-from .non_finite_loss_hook import NonFiniteLossHook
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .non_finite_loss_hook import NonFiniteLossHook, TrainingDivergedError
 from .progressive_learning_hook import (ProgressiveLearningHook, StageSettings,
                                         interpolate)
 
-__all__ = ['NonFiniteLossHook', 'ProgressiveLearningHook', 'StageSettings',
+__all__ = ['AtomicCheckpointHook', 'NonFiniteLossHook',
+           'ProgressiveLearningHook', 'StageSettings', 'TrainingDivergedError',
            'interpolate']

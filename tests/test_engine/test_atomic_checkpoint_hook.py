@@ -1,0 +1,123 @@
+"""A training process killed at random instants during checkpoint writes
+always leaves a loadable last checkpoint and a best checkpoint, and resumes."""
+from __future__ import annotations
+
+import os
+import os.path as osp
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+from typing import List
+
+import pytest
+
+from mmdet_efficientdet.checkpoint import load_checkpoint_safely
+from mmdet_efficientdet.fileio import atomic_write, stale_temp_files
+
+from ..conftest import REPO
+
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+
+KILL_CONFIG = """
+custom_imports = dict(imports=['mmdet_efficientdet', 'tests.fault_helpers'],
+                      allow_failed_imports=False)
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=100000,
+                 val_interval=1)
+val_dataloader['dataset']['indices'] = 2
+val_evaluator = dict(_delete_=True, type='ClockMetric')
+test_evaluator = val_evaluator
+log_processor = dict(by_epoch=False)
+default_hooks = dict(
+    logger=dict(interval=1000),
+    checkpoint=dict(type='{hook}', by_epoch=False, interval=1,
+                    max_keep_ckpts=1, save_best='test/clock', rule='greater'))
+"""
+
+
+class _Training:
+    """A ``tools/train.py`` process whose log lines are read as they come."""
+
+    def __init__(self, args: List[str], cwd: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, TRAIN] + args, cwd=cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1'))
+        self.lines: List[str] = []
+        self.saves = threading.Semaphore(0)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if 'Saving checkpoint at' in line:
+                self.saves.release()
+        self.saves.release(1000)  # wake any waiter when the process ends
+
+    def log(self) -> str:
+        return ''.join(self.lines)[-4000:]
+
+    def kill_during_save(self, nth_save: int, delay: float) -> None:
+        """SIGKILL ``delay`` s after the process starts its ``nth_save``-th
+        checkpoint write."""
+        for _ in range(nth_save):
+            assert self.saves.acquire(timeout=300), self.log()
+        assert self.reader.is_alive(), 'training ended:\n' + self.log()
+        with pytest.raises(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=delay)  # the process must still be alive
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.reader.join()
+
+
+def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
+    config = make_tiny_config(extra=KILL_CONFIG.format(hook=hook))
+    work = str(tmp_path / 'work')
+    rng = random.Random(0)
+    best_written = False
+    for round_ in range(rounds):
+        args = [config, '--work-dir', work] + (['--resume'] if round_ else [])
+        run = _Training(args, str(tmp_path))
+        run.kill_during_save(nth_save=rng.randint(1, 3),
+                             delay=rng.uniform(0.0, 0.6))
+        log = ''.join(run.lines)
+        if round_:
+            assert re.search(r'resumed epoch: \d+, iter: \d+', log), run.log()
+        best_written |= 'The best checkpoint with' in log
+        pointer = osp.join(work, 'last_checkpoint')
+        assert osp.isfile(pointer), f'round {round_}: no last_checkpoint'
+        last = open(pointer).read().strip()
+        assert osp.isfile(last), f'round {round_}: {last} missing'
+        meta = load_checkpoint_safely(last)['meta']
+        assert osp.basename(last) == f'iter_{meta["iter"]}.pth'
+        bests = [f for f in os.listdir(work) if f.startswith('best_')]
+        if best_written:
+            assert bests, f'round {round_}: the best checkpoint was lost'
+            for name in bests:
+                if not name.startswith('.'):
+                    load_checkpoint_safely(osp.join(work, name))
+
+
+def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config,
+                                                        tmp_path):
+    _kill_and_resume(make_tiny_config, tmp_path, 'AtomicCheckpointHook',
+                     rounds=8)
+    # the last round's temporary file (if any) is cleaned by the next start
+    work = str(tmp_path / 'work')
+    run = _Training([str(tmp_path / 'tiny.py'), '--work-dir', work,
+                     '--resume'], str(tmp_path))
+    run.kill_during_save(nth_save=1, delay=0.0)
+    assert len(stale_temp_files(work)) <= 1
+
+
+def test_atomic_write_never_leaves_partial_target(tmp_path):
+    path = str(tmp_path / 'f.bin')
+    atomic_write(path, b'a' * 10)
+
+    with pytest.raises(TypeError):
+        atomic_write(path, 12345)  # not bytes: nothing written
+    assert open(path, 'rb').read() == b'a' * 10
+    assert stale_temp_files(str(tmp_path)) == []
