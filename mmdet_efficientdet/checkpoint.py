@@ -34,6 +34,10 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a type outside the allow-list."""
 
 
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file cannot be read (truncated, or not a checkpoint)."""
+
+
 def _numpy_globals() -> List[Callable]:
     """numpy reconstruction helpers and types, for numpy 1.x and 2.x."""
     found: List[Callable] = [np.ndarray, np.dtype]
@@ -81,7 +85,8 @@ def load_from_local_safely(filename: str,
         FileNotFoundError: The file does not exist.
         UnsafeCheckpointError: It holds a type outside the allow-list; the
             message names each such type.
-        RuntimeError: The file is not a readable torch checkpoint.
+        CorruptCheckpointError: The file is not a readable torch checkpoint
+            (truncated, or another format).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -100,14 +105,14 @@ def load_from_local_safely(filename: str,
         offending = [name for name in offending if name not in allowed]
         raise UnsafeCheckpointError(
             f'refusing to load checkpoint {filename!r}: it holds '
-            f'{", ".join(offending) or "objects"} outside the allow-list of '
-            f'mmdet_efficientdet.checkpoint (torch.load weights_only=True). '
-            f'Only load files you trust; to accept a type, pass it to '
-            f'torch.serialization.add_safe_globals. Original error: '
-            f'{str(err).splitlines()[0]}') from None
+            f'{", ".join(offending) or "pickled objects"} outside the '
+            f'allow-list of types a checkpoint may hold (loading it could run '
+            f'code)') from None
     except (RuntimeError, EOFError, OSError) as err:
-        raise RuntimeError(f'checkpoint {filename!r} is not a readable torch '
-                           f'checkpoint: {err}') from err
+        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CorruptCheckpointError(
+            f'checkpoint {filename!r} is not a readable torch checkpoint '
+            f'(truncated or not a checkpoint): {first_line}') from None
 
 
 def register_safe_checkpoint_loading() -> None:

@@ -12,6 +12,7 @@ without GPUs use gloo, CPU DDP and per-process BN
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -19,7 +20,7 @@ from mmengine.runner import Runner
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdet_efficientdet.utils import prepare_cpu_distributed
+from mmdet_efficientdet.utils import prepare_cpu_distributed, run_cli
 
 
 def parse_args() -> argparse.Namespace:
@@ -81,4 +82,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -9,6 +9,8 @@ from typing import Dict, List, Mapping
 import torch
 from torch import Tensor
 
+from ..checkpoint import load_checkpoint_safely
+
 StateDict = Dict[str, Tensor]
 
 
@@ -52,12 +54,11 @@ def load_untrusted_state_dict(path: str) -> StateDict:
     Raises:
         FileNotFoundError: ``path`` does not exist.
         CheckpointMismatchError: the file holds no tensor state dict.
-        pickle.UnpicklingError: the file holds non-tensor objects (refused by
-            ``weights_only=True``).
+        UnsafeCheckpointError: the file holds objects outside the allow-list
+            (``weights_only=True``), named in the message.
+        CorruptCheckpointError: the file is truncated or not a checkpoint.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    obj = torch.load(path, map_location='cpu', weights_only=True)
+    obj = load_checkpoint_safely(path, map_location='cpu')
     for key in ('state_dict', 'model', 'state_dict_ema'):
         if isinstance(obj, Mapping) and isinstance(obj.get(key), Mapping):
             obj = obj[key]

@@ -1,42 +1,181 @@
-"""COCO dataset that says which degenerate boxes it drops."""
+"""COCO dataset that never drops or misreads annotations silently."""
 from __future__ import annotations
 
+import copy
+import json
 import logging
-from typing import List, Union
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
+from PIL import Image, UnidentifiedImageError
 
+#: How many offending items one warning lists by name.
 MAX_LISTED = 5
+#: ``size_mismatch`` policies.
+SIZE_POLICIES = ('drop', 'raise', 'ignore_orientation', 'off')
+#: ``unknown_category`` policies.
+CATEGORY_POLICIES = ('drop', 'raise')
+#: EXIF orientations that transpose the image (90/270 degree rotations).
+_TRANSPOSING = (5, 6, 7, 8)
+_EXIF_ORIENTATION = 0x0112
+
+
+class AnnotationFileError(ValueError):
+    """An annotation file is malformed, or holds what its policy refuses."""
+
+
+def _listing(items: Sequence[str]) -> str:
+    listed = '; '.join(items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    return listed + (f'; and {more} more' if more > 0 else '')
+
+
+def _with_ignored_orientation(pipeline: Sequence) -> List:
+    """Copy of ``pipeline`` whose ``LoadImageFromFile`` keeps stored pixels."""
+    result = []
+    for transform in pipeline:
+        if isinstance(transform, dict) and transform.get(
+                'type') == 'LoadImageFromFile':
+            transform = copy.deepcopy(transform)
+            color = transform.get('color_type', 'color')
+            if 'ignore_orientation' not in color:
+                transform['color_type'] = f'{color}_ignore_orientation'
+        result.append(transform)
+    return result
+
+
+def _decodes_with_orientation(pipeline: Sequence) -> bool:
+    """Whether the pipeline's image loader applies EXIF orientation."""
+    for transform in pipeline:
+        if isinstance(transform, dict) and transform.get(
+                'type') == 'LoadImageFromFile':
+            return 'ignore_orientation' not in transform.get('color_type',
+                                                             'color')
+    return True
 
 
 @DATASETS.register_module()
 class CheckedCocoDataset(CocoDataset):
-    """:class:`CocoDataset` that warns about the boxes it drops.
+    """:class:`CocoDataset` that reports what mmdet's drops or misreads silently.
 
-    mmdet silently drops annotations whose box has zero or negative width or
-    height (or lies outside the image). This dataset drops the same boxes and
-    logs one warning with their count and the first few (file, annotation id,
-    box). Images left without boxes still train (as negatives) unless
-    ``filter_cfg.filter_empty_gt`` removes them.
+    Checked when the annotation file is loaded; each kind of problem gives one
+    warning naming the file and listing the first items (image file, image
+    id, annotation id) with the total count:
+
+    * **degenerate boxes** (zero/negative width or height, or outside the
+      image): dropped, as mmdet does, with the warning;
+    * **unknown categories**: annotations whose ``category_id`` is not in the
+      json's ``categories`` (a mislabelled annotation; mmdet drops it without a
+      word). ``unknown_category='drop'`` drops them with the warning,
+      ``'raise'`` stops with the list. Categories that *are* in the json but
+      not in ``metainfo['classes']`` are a deliberate subset and stay silent;
+    * **image size mismatches**: images whose decoded size (as the pipeline's
+      ``LoadImageFromFile`` decodes them, EXIF orientation applied unless
+      its ``color_type`` ignores it) differs from the json's
+      ``width``/``height``: an EXIF-rotated photo whose boxes were drawn on
+      the stored pixels, or a wrong json. ``size_mismatch`` says what to do:
+      ``'drop'`` (default) drops those images with the warning; ``'raise'``
+      stops with the list; ``'ignore_orientation'`` loads every image in its
+      stored orientation (the pipeline's ``LoadImageFromFile`` gets
+      ``color_type='color_ignore_orientation'``), which matches the json for
+      EXIF-rotated images, and drops the images that still differ; ``'off'``
+      skips the check (no image headers are read at start-up).
+
+    A dropped validation image is still in the json the COCO metric reads, so
+    its boxes count as missed: fix the json, or use ``'raise'`` for val sets.
+    An annotation file that is not valid COCO json is an error naming it.
+
+    Args:
+        unknown_category (str): ``'drop'`` or ``'raise'``. Defaults to
+            ``'drop'``.
+        size_mismatch (str): ``'drop'``, ``'raise'``,
+            ``'ignore_orientation'`` or ``'off'``. Defaults to ``'drop'``.
+        pipeline (list): Transforms, as :class:`CocoDataset`.
+        **kwargs: Other :class:`CocoDataset` arguments.
     """
 
+    def __init__(self, *args, unknown_category: str = 'drop',
+                 size_mismatch: str = 'drop', pipeline: Sequence = (),
+                 **kwargs) -> None:
+        if unknown_category not in CATEGORY_POLICIES:
+            raise ValueError(f'CheckedCocoDataset: unknown_category='
+                             f'{unknown_category!r}; expected one of '
+                             f'{CATEGORY_POLICIES}')
+        if size_mismatch not in SIZE_POLICIES:
+            raise ValueError(f'CheckedCocoDataset: size_mismatch='
+                             f'{size_mismatch!r}; expected one of '
+                             f'{SIZE_POLICIES}')
+        self.unknown_category = unknown_category
+        self.size_mismatch = size_mismatch
+        pipeline = list(pipeline)
+        if size_mismatch == 'ignore_orientation':
+            pipeline = _with_ignored_orientation(pipeline)
+        self._applies_orientation = _decodes_with_orientation(pipeline)
+        super().__init__(*args, pipeline=pipeline, **kwargs)
+
     def load_data_list(self) -> List[dict]:
+        """Load the json as :class:`CocoDataset`, then act on what was found."""
         self._dropped: List[str] = []
-        data_list = super().load_data_list()
+        self._unknown: List[str] = []
+        self._mismatched: List[str] = []
+        try:
+            data_list = super().load_data_list()
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError,
+                TypeError, AttributeError) as err:
+            raise AnnotationFileError(
+                f'annotation file {self.ann_file!r} is not valid COCO json: {type(err).__name__}: {err}') from None
         if self._dropped:
-            listed = '; '.join(self._dropped[:MAX_LISTED])
-            more = len(self._dropped) - MAX_LISTED
-            print_log(
-                f'{self.ann_file}: dropped {len(self._dropped)} degenerate '
-                f'box(es) with zero/negative width or height or outside the '
-                f'image: {listed}' + (f'; and {more} more' if more > 0 else ''),
-                logger='current', level=logging.WARNING)
+            self._warn(f'dropped {len(self._dropped)} degenerate box(es) with '
+                       f'zero/negative width or height or outside the image',
+                       self._dropped)
+        if self._unknown:
+            what = (f'{len(self._unknown)} annotation(s) whose category_id is '
+                    f'not in the file\'s categories')
+            if self.unknown_category == 'raise':
+                raise AnnotationFileError(
+                    f'{self.ann_file}: {what} (unknown_category=\'raise\'): '
+                                 f'{_listing(self._unknown)}')
+            self._warn(f'dropped {what} (unknown_category=\'drop\')',
+                       self._unknown)
+        if self._mismatched:
+            what = (f'{len(self._mismatched)} image(s) whose decoded size '
+                    f'differs from the json\'s width/height (EXIF rotation or '
+                    f'a wrong json; their boxes would be misplaced)')
+            if self.size_mismatch == 'raise':
+                raise AnnotationFileError(
+                    f'{self.ann_file}: {what} (size_mismatch=\'raise\'): '
+                    f'{_listing(self._mismatched)}')
+            self._warn(f'dropped {what} (size_mismatch='
+                       f'{self.size_mismatch!r})', self._mismatched)
+            data_list = [d for d in data_list if not d.get('size_mismatch')]
         return data_list
 
+    def _warn(self, what: str, items: Sequence[str]) -> None:
+        print_log(f'{self.ann_file}: {what}: {_listing(items)}',
+                  logger='current', level=logging.WARNING)
+
+    def _decoded_size(self, path: str) -> Optional[Tuple[int, int, int]]:
+        """``(width, height, exif_orientation)`` as the loader decodes
+        ``path``, or None when the header cannot be read (the loader then
+        names the file)."""
+        try:
+            with Image.open(path) as img:
+                width, height = img.size
+                orientation = int(img.getexif().get(_EXIF_ORIENTATION, 1))
+        except (OSError, UnidentifiedImageError, ValueError):
+            return None
+        if self._applies_orientation and orientation in _TRANSPOSING:
+            width, height = height, width
+        return width, height, orientation
+
     def parse_data_info(self, raw_data_info: dict) -> Union[dict, List[dict]]:
+        """Parse as :class:`CocoDataset`, recording what it would skip."""
         img_info = raw_data_info['raw_img_info']
+        where = f'{img_info["file_name"]} (image {img_info["img_id"]})'
+        known: Dict = self.coco.cats
         for ann in raw_data_info['raw_ann_info']:
             if ann.get('ignore', False):
                 continue
@@ -44,6 +183,19 @@ class CheckedCocoDataset(CocoDataset):
             inter_w = max(0, min(x1 + w, img_info['width']) - max(x1, 0))
             inter_h = max(0, min(y1 + h, img_info['height']) - max(y1, 0))
             if inter_w * inter_h == 0 or ann['area'] <= 0 or w < 1 or h < 1:
-                self._dropped.append(f'{img_info["file_name"]} annotation '
-                                     f'{ann.get("id")} bbox {ann["bbox"]}')
-        return super().parse_data_info(raw_data_info)
+                self._dropped.append(f'{where} annotation {ann.get("id")} '
+                                     f'bbox {ann["bbox"]}')
+            elif ann['category_id'] not in known:
+                self._unknown.append(f'{where} annotation {ann.get("id")} '
+                                     f'category_id {ann["category_id"]}')
+        data_info = super().parse_data_info(raw_data_info)
+        if self.size_mismatch != 'off':
+            decoded = self._decoded_size(data_info['img_path'])
+            if decoded and decoded[:2] != (img_info['width'],
+                                           img_info['height']):
+                self._mismatched.append(
+                    f'{where}: json {img_info["width"]}x{img_info["height"]}, '
+                    f'decoded {decoded[0]}x{decoded[1]} (EXIF orientation '
+                    f'{decoded[2]})')
+                data_info['size_mismatch'] = True
+        return data_info

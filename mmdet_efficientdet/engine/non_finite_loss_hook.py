@@ -10,6 +10,7 @@ from mmdet.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from ..checkpoint import load_checkpoint_safely
 from ..fileio import atomic_write
 from .runtime_keys import CHECKPOINT_ITERS, FINITE_LOSS_ITER
 
@@ -130,7 +131,6 @@ class NonFiniteLossHook(Hook):
 
 def _last_checkpoint_iter(work_dir: str) -> Dict[str, int]:
     """``{path: meta['iter']}`` of the file ``work_dir/last_checkpoint`` names."""
-    from ..checkpoint import load_checkpoint_safely
     pointer = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
         return {}

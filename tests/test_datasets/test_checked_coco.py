@@ -2,6 +2,7 @@
 import json
 import logging
 import os
+import os.path as osp
 import shutil
 
 import pytest
@@ -57,3 +58,109 @@ def test_bad_image_names_the_file(shapes_root, tmp_path, damage):
              if d['img_path'].endswith('000002.png')][0]
     with pytest.raises(Exception, match='000002.png'):
         dataset[index]
+
+
+def _add_image(coco, root, name, stored_wh, json_wh, orientation, image_id):
+    """Write ``train/<name>`` (stored size ``stored_wh``, EXIF orientation)
+    and add it with one box to the json as ``json_wh``."""
+    import numpy as np
+    from PIL import Image
+    pixels = np.zeros((stored_wh[1], stored_wh[0], 3), np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels).save(root / 'train' / name, exif=exif.tobytes())
+    coco['images'].append(dict(id=image_id, file_name=name, width=json_wh[0],
+                               height=json_wh[1]))
+    coco['annotations'].append(dict(
+        id=image_id * 10, image_id=image_id, category_id=coco['categories'][0]['id'],
+        bbox=[4, 4, 20, 10], area=200, iscrowd=0))
+
+
+@pytest.fixture
+def odd_data(shapes_root, tmp_path):
+    """Shapes data plus an EXIF-rotated JPEG (boxes for its stored pixels),
+    an image whose json size is wrong, and an unknown category."""
+    root = _copy(shapes_root, tmp_path)
+    ann_file = root / 'annotations' / 'instances_train.json'
+    coco = json.load(open(ann_file))
+    _add_image(coco, root, 'rotated.jpg', (96, 64), (96, 64), 6, 1000)
+    _add_image(coco, root, 'wrong.jpg', (96, 64), (200, 64), 1, 1001)
+    first = coco['annotations'][0]
+    coco['annotations'].append(dict(first, id=902, category_id=99))
+    json.dump(coco, open(ann_file, 'w'))
+    return root
+
+
+def _build(root, monkeypatch, **kwargs):
+    logged = []
+    monkeypatch.setattr(checked_coco, 'print_log',
+                        lambda msg, logger, level: logged.append(msg))
+    dataset = CheckedCocoDataset(
+        data_root=str(root), ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'), metainfo=METAINFO,
+        filter_cfg=dict(filter_empty_gt=False),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations', with_bbox=True)], **kwargs)
+    files = [osp.basename(dataset.get_data_info(i)['img_path'])
+             for i in range(len(dataset))]
+    return dataset, files, logged
+
+
+def test_unknown_category_and_size_mismatch_dropped_with_one_warning_each(
+        odd_data, monkeypatch):
+    dataset, files, logged = _build(odd_data, monkeypatch)
+    assert len(logged) == 2
+    unknown, sizes = logged
+    assert 'dropped 1 annotation(s) whose category_id is not in' in unknown
+    assert 'annotation 902 category_id 99' in unknown
+    assert "dropped 2 image(s) whose decoded size differs" in sizes
+    assert ('rotated.jpg (image 1000): json 96x64, decoded 64x96 '
+            '(EXIF orientation 6)') in sizes
+    assert 'wrong.jpg (image 1001): json 200x64, decoded 96x64' in sizes
+    assert 'rotated.jpg' not in files and 'wrong.jpg' not in files
+    assert len(files) == 8
+    labels = [i['bbox_label'] for d in map(dataset.get_data_info,
+                                           range(len(dataset)))
+              for i in d['instances']]
+    assert len(labels) == sum(1 for a in json.load(open(
+        odd_data / 'annotations' / 'instances_train.json'))['annotations']
+        if a['image_id'] < 1000) - 1
+
+
+def test_ignore_orientation_loads_stored_pixels(odd_data, monkeypatch):
+    dataset, files, logged = _build(odd_data, monkeypatch,
+                                    size_mismatch='ignore_orientation')
+    assert 'rotated.jpg' in files and 'wrong.jpg' not in files
+    assert "dropped 1 image(s)" in logged[-1] and 'wrong.jpg' in logged[-1]
+    sample = dataset[files.index('rotated.jpg')]
+    assert sample['img'].shape[:2] == (64, 96)  # the json's height x width
+    assert sample['gt_bboxes'].tensor.tolist() == [[4, 4, 24, 14]]
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(unknown_category='raise'), r'1 annotation\(s\) whose category_id'),
+    (dict(size_mismatch='raise', unknown_category='drop'),
+     r'2 image\(s\) whose decoded size differs.*rotated.jpg'),
+])
+def test_raise_policies_list_the_offenders(odd_data, monkeypatch, kwargs,
+                                           match):
+    with pytest.raises(ValueError, match=match):
+        _build(odd_data, monkeypatch, **kwargs)
+
+
+def test_size_check_off_keeps_everything(odd_data, monkeypatch):
+    _, files, _ = _build(odd_data, monkeypatch, size_mismatch='off')
+    assert 'rotated.jpg' in files and 'wrong.jpg' in files
+
+
+def test_bad_policy_and_malformed_json_are_named(shapes_root, tmp_path,
+                                                 monkeypatch):
+    with pytest.raises(ValueError, match="size_mismatch='rotate'"):
+        CheckedCocoDataset(ann_file='x.json', size_mismatch='rotate')
+    root = _copy(shapes_root, tmp_path)
+    (root / 'annotations' / 'instances_train.json').write_text('{"images": [')
+    with pytest.raises(ValueError) as err:
+        _build(root, monkeypatch)
+    message = str(err.value)
+    assert 'instances_train.json' in message and 'not valid COCO json' in message
+    assert '\n' not in message

@@ -38,8 +38,7 @@ def main(argv=None) -> int:
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
 
-    from mmdet_efficientdet.converters import (CheckpointMismatchError,
-                                               convert_effdet,
+    from mmdet_efficientdet.converters import (convert_effdet,
                                                load_untrusted_state_dict,
                                                save_converted)
     register_all_modules()
@@ -47,17 +46,13 @@ def main(argv=None) -> int:
     if args.num_classes:
         cfg.model.bbox_head.num_classes = args.num_classes
     model = MODELS.build(cfg.model)
-    try:
-        source = load_untrusted_state_dict(args.src)
-        levels = model.bbox_head.num_levels
-        state, report = convert_effdet(
-            source, model.state_dict(), max_level=3 + levels - 1,
-            num_anchors=model.bbox_head.num_base_priors,
-            num_backbone_levels=len(model.neck.in_channels), what=args.src)
-        model.load_state_dict(state, strict=True)
-    except (CheckpointMismatchError, FileNotFoundError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    source = load_untrusted_state_dict(args.src)
+    levels = model.bbox_head.num_levels
+    state, report = convert_effdet(
+        source, model.state_dict(), max_level=3 + levels - 1,
+        num_anchors=model.bbox_head.num_base_priors,
+        num_backbone_levels=len(model.neck.in_channels), what=args.src)
+    model.load_state_dict(state, strict=True)
     print(report.summary())
     save_converted(state, args.dst, args.src, config=osp.basename(args.config))
     print(f'saved {len(state)} tensors to {args.dst}')
@@ -65,4 +60,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

@@ -34,19 +34,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet_efficientdet.converters import (CheckpointMismatchError,
-                                               convert_timm_efficientnet,
+    from mmdet_efficientdet.converters import (convert_timm_efficientnet,
                                                load_untrusted_state_dict,
                                                save_converted)
     from mmdet_efficientdet.models.backbones import EfficientNetBackbone
     target = EfficientNetBackbone(arch=args.arch).state_dict()
-    try:
-        source = load_untrusted_state_dict(args.src)
-        state, report = convert_timm_efficientnet(source, target,
-                                                  what=args.src)
-    except (CheckpointMismatchError, FileNotFoundError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    source = load_untrusted_state_dict(args.src)
+    state, report = convert_timm_efficientnet(source, target,
+                                              what=args.src)
     print(report.summary())
     save_converted(state, args.dst, args.src, arch=args.arch)
     print(f'saved {len(state)} tensors to {args.dst}')
@@ -54,4 +49,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

@@ -49,6 +49,11 @@ class EfficientDetSepBNHead(AnchorHead):
         ((1, 18, 64, 64), (1, 36, 4, 4))
     """
 
+    #: State-dict prefixes (inside the head) whose shapes depend on
+    #: ``num_classes``: the only tensors a checkpoint may bring in another
+    #: shape (fine-tuning on other classes re-initialises them).
+    class_dependent_prefixes: Tuple[str, ...] = ('cls_pred.pointwise_conv.',)
+
     def __init__(self,
                  num_classes: int,
                  in_channels: int,

@@ -1,3 +1,3 @@
-from .efficientdet import EfficientDet
+from .efficientdet import CheckpointShapeError, EfficientDet
 
-__all__ = ['EfficientDet']
+__all__ = ['CheckpointShapeError', 'EfficientDet']

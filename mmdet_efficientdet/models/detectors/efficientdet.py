@@ -1,12 +1,19 @@
 """EfficientDet detector."""
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Dict, List, Tuple
 
 import torch
 from mmdet.models.detectors import SingleStageDetector
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+
+#: Mismatched tensors a :class:`CheckpointShapeError` names.
+MAX_NAMED = 3
+
+
+class CheckpointShapeError(ValueError):
+    """A checkpoint's tensors do not fit the model (another architecture)."""
 
 
 @MODELS.register_module()
@@ -44,6 +51,42 @@ class EfficientDet(SingleStageDetector):
         self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)
+
+    def _load_from_state_dict(self, state_dict: Dict[str, torch.Tensor],
+                              prefix: str, *args, **kwargs) -> None:
+        """Refuse a checkpoint whose shapes differ outside the class layer.
+
+        Every route that loads weights (``load_from``, ``--resume``, mmdet's
+        ``tools/test.py``, ``DetInferencer``, the EMA copy) reaches this first.
+        Only the class-prediction layer (``bbox_head.class_dependent_prefixes``)
+        may differ: mmengine then skips it and logs the mismatch, so a
+        fine-tune on other classes starts that layer afresh.
+
+        Raises:
+            CheckpointShapeError: naming the first mismatched keys and both
+                shapes, and how many there are.
+        """
+        head_prefix = 'bbox_head.'
+        allowed = tuple(head_prefix + p for p in getattr(
+            self.bbox_head, 'class_dependent_prefixes', ()))
+        own = self.state_dict()
+        mismatched: List[str] = []
+        for key, value in state_dict.items():
+            if not key.startswith(prefix):
+                continue
+            name = key[len(prefix):]
+            if (name in own and hasattr(value, 'shape')
+                    and tuple(value.shape) != tuple(own[name].shape)
+                    and not name.startswith(allowed)):
+                mismatched.append(f'{name}: checkpoint {tuple(value.shape)}, '
+                                  f'model {tuple(own[name].shape)}')
+        if mismatched:
+            raise CheckpointShapeError(
+                f'checkpoint does not fit this model: {len(mismatched)} '
+                f'tensor(s) differ in shape outside the class-prediction '
+                f'layer (a checkpoint of another EfficientDet level or '
+                f'config?), first: {"; ".join(mismatched[:MAX_NAMED])}')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def init_weights(self) -> None:
         """Initialise (or load ``Pretrained``) weights, keeping the layout."""

@@ -40,3 +40,47 @@ def test_predict_returns_scaled_boxes(d0):
     assert 0 < len(boxes) <= 100
     assert float(boxes.max()) <= 512 + 1e-3 and float(boxes.min()) >= 0
     assert float(result.pred_instances.scores.min()) >= 0.001
+
+
+def _wider(num_classes=3, channels=88):
+    cfg = Config.fromfile(D0_CONFIG)
+    cfg.model.bbox_head.num_classes = num_classes
+    cfg.model.neck.out_channels = cfg.model.bbox_head.in_channels = channels
+    return MODELS.build(cfg.model)
+
+
+def test_checkpoint_of_another_width_is_refused_naming_keys_and_shapes(d0):
+    from mmengine.runner.checkpoint import load_state_dict
+
+    from mmdet_efficientdet.models.detectors import CheckpointShapeError
+    other = _wider().state_dict()
+    with pytest.raises(CheckpointShapeError) as err:
+        load_state_dict(d0, other)
+    message = str(err.value)
+    assert message.startswith('checkpoint does not fit this model: ')
+    assert ('311 tensor(s) differ in shape outside the class-prediction '
+            'layer') in message
+    assert ('first: neck.extra_levels.0.0.conv.weight: checkpoint '
+            '(88, 320, 1, 1), model (64, 320, 1, 1); ') in message
+    assert '\n' not in message
+    # the EMA copy (prefix 'module.') is checked the same way
+    from mmengine.model import ExponentialMovingAverage
+    ema = ExponentialMovingAverage(d0)
+    with pytest.raises(CheckpointShapeError):
+        ema.load_state_dict({'module.' + k: v for k, v in other.items()},
+                            strict=False)
+
+
+def test_other_classes_still_load_everything_but_the_class_layer():
+    from mmengine.runner.checkpoint import load_state_dict
+    d0 = _wider(channels=64)
+    other = _wider(num_classes=5, channels=64)
+    state = {k: v + 1 for k, v in other.state_dict().items()
+             if v.is_floating_point()}
+    load_state_dict(d0, state)  # logs the class layer's size mismatch
+    own = d0.state_dict()
+    for key, value in state.items():
+        if key.startswith('bbox_head.cls_pred.pointwise_conv.'):
+            assert own[key].shape != value.shape
+        else:
+            assert torch.equal(own[key], value), key

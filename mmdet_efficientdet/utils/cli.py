@@ -1,0 +1,39 @@
+"""Command-line entry points: a user's mistake is one line, not a traceback."""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional, Tuple, Type
+
+
+def user_errors() -> Tuple[Type[BaseException], ...]:
+    """Exceptions that describe bad input (a file, a key, a value) in full.
+
+    Their message already names the file or key and the problem, so a tool
+    prints it as one ``error:`` line; any other exception is a bug and keeps
+    its traceback.
+    """
+    from ..checkpoint import CorruptCheckpointError, UnsafeCheckpointError
+    from ..converters import CheckpointMismatchError
+    from ..datasets import AnnotationFileError
+    from ..engine import TrainingDivergedError
+    from ..models.detectors import CheckpointShapeError
+    return (FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
+            CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
+            TrainingDivergedError)
+
+
+def run_cli(main: Callable[[], Optional[int]]) -> int:
+    """Run a tool's ``main``; print a user error as one line, exit code 1.
+
+    Example:
+        >>> def main():
+        ...     raise FileNotFoundError("config 'x.py' not found")
+        >>> run_cli(main)  # prints: error: config 'x.py' not found
+        1
+    """
+    try:
+        return main() or 0
+    except user_errors() as err:
+        message = ' '.join(str(err).split())
+        print(f'error: {message}', file=sys.stderr)
+        return 1

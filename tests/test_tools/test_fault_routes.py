@@ -1,0 +1,115 @@
+"""Bad input through every tool is one 'error:' line naming the file/key."""
+from __future__ import annotations
+
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from mmdet_efficientdet.utils import run_cli
+
+from ..conftest import REPO
+
+
+@pytest.fixture(scope='module')
+def wider_checkpoint(tmp_path_factory):
+    """A checkpoint of a D0 with an 88-channel BiFPN (as a D1's width)."""
+    from ..conftest import D0_CONFIG
+    cfg = Config.fromfile(D0_CONFIG)
+    cfg.model.bbox_head.num_classes = 3
+    cfg.model.neck.out_channels = cfg.model.bbox_head.in_channels = 88
+    path = str(tmp_path_factory.mktemp('wider') / 'wider.pth')
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(),
+                    meta=dict(epoch=1, iter=4)), path)
+    return path
+
+
+def _tool(args, cwd):
+    out = subprocess.run([sys.executable] + args, capture_output=True,
+                         text=True, cwd=cwd, timeout=300)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-3000:]
+    assert lines and lines[-1].startswith('error: '), out.stderr[-3000:]
+    assert 'Traceback' not in out.stderr
+    return lines[-1]
+
+
+SHAPE_ERROR = ('checkpoint does not fit this model: 311 tensor(s) differ in '
+               'shape outside the class-prediction layer')
+FIRST_KEY = ('neck.extra_levels.0.0.conv.weight: checkpoint (88, 320, 1, 1), '
+             'model (64, 320, 1, 1)')
+
+
+@pytest.mark.parametrize('route', ['test', 'demo', 'load_from', 'resume'])
+def test_checkpoint_of_another_architecture_is_an_error_everywhere(
+        route, wider_checkpoint, make_tiny_config, shapes_root, tmp_path):
+    config = make_tiny_config()
+    work = ['--work-dir', str(tmp_path / 'work')]
+    args = {
+        'test': ['tools/test.py', config, wider_checkpoint] + work,
+        'demo': ['tools/demo.py', osp.join(shapes_root, 'val', '000001.png'),
+                 config, wider_checkpoint, '--out-dir', str(tmp_path / 'vis')],
+        'load_from': ['tools/train.py', config, '--cfg-options',
+                      f'load_from={wider_checkpoint}'] + work,
+        'resume': ['tools/train.py', config, '--resume',
+                   wider_checkpoint] + work,
+    }[route]
+    line = _tool(args, REPO)
+    assert SHAPE_ERROR in line and FIRST_KEY in line
+
+
+def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path,
+                                               wider_checkpoint):
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"images": [')
+    config = make_tiny_config(extra=(
+        f"val_dataloader['dataset']['ann_file'] = {str(bad)!r}\n"
+        f"val_dataloader['dataset']['data_root'] = ''\n"))
+    line = _tool(['tools/test.py', config, wider_checkpoint, '--work-dir',
+                  str(tmp_path / 'work')], REPO)
+    assert str(bad) in line and 'not valid COCO json' in line
+
+
+def _converter(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', 'model_converters', f'{name}.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ('this must never run',))
+
+
+@pytest.mark.parametrize('tool, extra', [
+    ('effdet_to_mmdet', ['--config', osp.join(
+        REPO, 'configs/efficientdet/ported/tf_efficientdet_d0_coco.py')]),
+    ('efficientnet_to_mmdet', ['--arch', 'b0'])])
+@pytest.mark.parametrize('damage', ['unsafe', 'truncated', 'missing'])
+def test_converters_report_bad_files_in_one_line(tool, extra, damage,
+                                                 tmp_path, capsys):
+    src = tmp_path / 'src.pth'
+    if damage == 'unsafe':
+        torch.save({'w': torch.zeros(1), 'x': _Payload()}, src)
+    elif damage == 'truncated':
+        torch.save({'w': torch.zeros(1000)}, src)
+        src.write_bytes(src.read_bytes()[:1500])
+    main = _converter(tool).main
+    assert run_cli(lambda: main([str(src), str(tmp_path / 'o.pth')] + extra)) == 1
+    err = capsys.readouterr()
+    assert 'this must never run' not in err.out
+    lines = err.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: ')
+    assert str(src) in lines[0] and 'weights_only=False' not in lines[0]
+    expected = {'unsafe': 'outside the allow-list',
+                'truncated': 'not a readable torch checkpoint',
+                'missing': 'not found'}[damage]
+    assert expected in lines[0]
+    assert not (tmp_path / 'o.pth').exists()
