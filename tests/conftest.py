@@ -18,6 +18,12 @@ D0_CONFIG = osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py')
 register_all_modules()
 torch.set_num_threads(2)
 
+#: Tests that run rwightman's effdet/timm need the dev-only ``.refenv``.
+requires_refenv = pytest.mark.skipif(
+    not osp.isdir(osp.join(REPO, '.refenv', 'effdet')),
+    reason='reference environment .refenv/ missing: run `make refenv` '
+    '(`make test` builds it)')
+
 
 @pytest.fixture(scope='session')
 def shapes_root(tmp_path_factory) -> str:

@@ -29,6 +29,10 @@ def test_config_custom_imports_register_without_explicit_import():
         f'cfg = Config.fromfile({D0_CONFIG!r})\n'
         'assert "mmdet_efficientdet" in sys.modules\n'
         'model = MODELS.build(cfg.model)\n'
+        '# the product imports no reference / test tooling\n'
+        'bad = [m for m in sys.modules if m.split(".")[0] in (\n'
+        '    "reference", "tests", "effdet", "timm", "torchvision")]\n'
+        'assert not bad, bad\n'
         'print(type(model).__name__, type(model.neck).__name__)\n')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, cwd='/', timeout=300)

@@ -25,9 +25,8 @@ import re
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from ..models.necks.bifpn_topology import bifpn_nodes
 from .common import (CheckpointMismatchError, ConversionReport,
                      check_against_target, fold_bias_into_bn)
 from .timm_efficientnet import convert_timm_efficientnet
@@ -50,24 +49,19 @@ def _permute_predict(weight: Tensor, num_anchors: int,
 
 def convert_effdet(
     source: Mapping[str, Tensor],
-    target: Mapping[str, Tensor],
-    min_level: int = 3,
-    max_level: int = 7,
-    num_anchors: int = 9,
-    num_backbone_levels: int = 3,
+    model: nn.Module,
     what: str = 'effdet checkpoint',
 ) -> Tuple[Dict[str, Tensor], ConversionReport]:
     """Convert an ``effdet`` EfficientDet state dict to ours.
 
+    Everything the mapping needs is read from ``model``: the target shapes,
+    the pyramid levels and the BiFPN node list (``model.neck``), the anchors
+    per location (``model.bbox_head.num_base_priors``), how many backbone
+    maps feed the BiFPN, and whether the class head has 80 or 90 classes.
+
     Args:
         source: effdet state dict (``tf_efficientdet_d*``/``efficientdet_d*``).
-        target: Our model's state dict (``EfficientDet`` built from the config
-            the result is for): gives shapes, and whether the class head has
-            80 or 90 classes.
-        min_level: Lowest pyramid level (3).
-        max_level: Highest pyramid level (7; 8 for D7x).
-        num_anchors: Anchors per location (9).
-        num_backbone_levels: Backbone maps feeding the BiFPN (3: P3-P5).
+        model: Our ``EfficientDet``, built from the config the result is for.
         what: Name of the source for messages.
 
     Returns:
@@ -77,6 +71,10 @@ def convert_effdet(
         CheckpointMismatchError: The source has another architecture than the
             target (messages name the expected and found shapes).
     """
+    target = model.state_dict()
+    min_level, max_level = model.neck.min_level, model.neck.max_level
+    num_anchors = model.bbox_head.num_base_priors
+    num_backbone_levels = len(model.neck.in_channels)
     src = dict(source)
     if not any(k.startswith('fpn.cell.') for k in src) or not any(
             k.startswith('class_net.') for k in src):
@@ -104,7 +102,7 @@ def convert_effdet(
             out[f'{dst}.{leaf}'] = src[key]
         used.add(key)
 
-    nodes = bifpn_nodes(min_level, max_level)
+    nodes = model.neck.nodes
     node_re = re.compile(r'^fpn\.cell\.(\d+)\.fnode\.(\d+)\.(.+)$')
     for key in list(src):
         match = node_re.match(key)
@@ -149,7 +147,7 @@ def convert_effdet(
             continue
         used.add(key)
 
-    num_levels = max_level - min_level + 1
+    num_levels = model.bbox_head.num_levels
     num_cls_target = target['bbox_head.cls_pred.pointwise_conv.conv.bias'].shape[0]
     num_cls_source = src['class_net.predict.conv_pw.bias'].shape[0]
     if num_cls_source == num_anchors * 90 and num_cls_target == num_anchors * 80:

@@ -7,8 +7,9 @@ from mmdet_efficientdet.converters import (CheckpointMismatchError,
                                            timm_backbone_key)
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
 
-from ..reference.effdet_ref import import_effdet
-from ..reference.parity import randomize_
+from reference.effdet_ref import import_effdet, randomize_
+
+from ..conftest import requires_refenv
 
 
 def _timm_model(name):
@@ -36,9 +37,10 @@ def test_key_mapping():
         timm_backbone_key('blocks.0.1.conv.weight', 'xx')
 
 
+@requires_refenv
 def test_imagenet_checkpoint_through_pretrained_init(tmp_path):
     import importlib.util
-    from ..reference.effdet_ref import REPO
+    from reference.effdet_ref import REPO
     timm_model = _timm_model('tf_efficientnet_b0')
     src, dst = tmp_path / 'b0.pth', tmp_path / 'b0_backbone.pth'
     torch.save(timm_model.state_dict(), src)
@@ -62,6 +64,7 @@ def test_imagenet_checkpoint_through_pretrained_init(tmp_path):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
 
 
+@requires_refenv
 def test_classifier_keys_dropped_and_listed():
     timm_model = _timm_model('tf_efficientnet_b0')
     target = EfficientNetBackbone(arch='b0').state_dict()
@@ -71,6 +74,7 @@ def test_classifier_keys_dropped_and_listed():
     assert not report.notes
 
 
+@requires_refenv
 def test_wrong_width_refused():
     timm_model = _timm_model('tf_efficientnet_b0')
     target = EfficientNetBackbone(arch='b2').state_dict()
@@ -88,6 +92,7 @@ def test_missing_pretrained_file_fails_before_training(tmp_path):
         backbone.init_weights()
 
 
+@requires_refenv
 @pytest.mark.parametrize('arch', ['v2_b0', 'v2_s'])
 def test_efficientnetv2_features_match_timm(arch):
     """Fused-MBConv stages convert too: same features as timm's TF port."""

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
 
 from ..conftest import CONFIG_DIR, REPO
-from ..reference.parity import randomize_
+from reference.effdet_ref import randomize_
 
 
 def _model(config):

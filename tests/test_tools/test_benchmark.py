@@ -4,8 +4,10 @@ import subprocess
 import sys
 
 from ..conftest import REPO
+from ..conftest import requires_refenv
 
 
+@requires_refenv
 def test_benchmark_runs_and_compares_with_effdet(tmp_path):
     out = tmp_path / 'bench.json'
     proc = subprocess.run(

@@ -112,7 +112,7 @@ def ported_config(level: str) -> str:
 def build_pair(level: str, image_size: int, with_effdet: bool):
     """Our model (ported config, 90 classes) and effdet's, same (random)
     weights, initialised as the parity check does (O(1) activations)."""
-    sys.path.insert(0, osp.join(REPO, 'tests'))
+    sys.path.insert(0, REPO)
     import mmdet_efficientdet  # noqa: F401
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
@@ -124,15 +124,13 @@ def build_pair(level: str, image_size: int, with_effdet: bool):
     ours.init_weights()
     ref = None
     if with_effdet:
-        from reference.effdet_ref import create_reference_model
-        from reference.parity import randomize_
+        from reference.effdet_ref import create_reference_model, randomize_
 
         from mmdet_efficientdet.converters import convert_effdet
         ref = create_reference_model(f'tf_efficientdet_{level}',
                                      image_size=image_size)
         randomize_(ref, 1)
-        state, _ = convert_effdet(ref.state_dict(), ours.state_dict(),
-                                  max_level=2 + ours.bbox_head.num_levels)
+        state, _ = convert_effdet(ref.state_dict(), ours)
         ours.load_state_dict(state, strict=True)
     return ours.eval(), ref, cfg
 

@@ -47,11 +47,7 @@ def main(argv=None) -> int:
         cfg.model.bbox_head.num_classes = args.num_classes
     model = MODELS.build(cfg.model)
     source = load_untrusted_state_dict(args.src)
-    levels = model.bbox_head.num_levels
-    state, report = convert_effdet(
-        source, model.state_dict(), max_level=3 + levels - 1,
-        num_anchors=model.bbox_head.num_base_priors,
-        num_backbone_levels=len(model.neck.in_channels), what=args.src)
+    state, report = convert_effdet(source, model, what=args.src)
     model.load_state_dict(state, strict=True)
     print(report.summary())
     save_converted(state, args.dst, args.src, config=osp.basename(args.config))

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..layers.padding import MaxPool2dDown
 from ..layers.weighted_fusion import FUSION_MODES, WeightedFusion
-from .bifpn_topology import FusionNode, bifpn_nodes
+from .bifpn_topology import FusionNode, NodeSpec, bifpn_nodes, parse_nodes
 
 DEFAULT_NORM = dict(type='BN', eps=1e-3, momentum=0.01)
 
@@ -136,8 +136,8 @@ class BiFPN(BaseModule):
 
     Levels above the backbone's (P6, P7, and P8 for D7x) are made from the top
     backbone map by a 1x1 conv + BN (when channels differ) and 3x3/2 max-pools.
-    Then ``num_stages`` BiFPN layers of the node list from
-    :func:`bifpn_nodes` run in sequence. Resampling sizes are read from the
+    Then ``num_stages`` layers of the node list ``nodes`` (the topology as
+    data; default: the paper's BiFPN, :func:`bifpn_nodes`) run in sequence. Resampling sizes are read from the
     tensors at run time, so any input whose sides are divisible by
     ``2 ** max_level`` works.
 
@@ -154,6 +154,13 @@ class BiFPN(BaseModule):
         same_padding (bool): TF ``'SAME'`` padding in max-pools (TF weights).
         norm_cfg (dict): Norm config; TF eps/momentum by default.
         act_cfg (dict): Activation before each fused conv. Defaults to SiLU.
+        nodes (list, optional): One layer's fusion nodes, each
+            ``dict(level=l, inputs=(i, j, ...))``: feature indices
+            ``0 .. num_outs-1`` are the layer's inputs P_min.., ``num_outs + k``
+            is node ``k``'s output; a layer outputs the last node of each
+            level. None (default) is the paper's BiFPN
+            (:func:`bifpn_nodes`); e.g. ``panet_nodes(3, 7)`` gives PANet.
+            Checked by :func:`parse_nodes`.
         init_cfg (dict | list[dict], optional): Initialization config.
 
     Example:
@@ -175,6 +182,7 @@ class BiFPN(BaseModule):
                  same_padding: bool = False,
                  norm_cfg: Dict = DEFAULT_NORM,
                  act_cfg: Dict = dict(type='SiLU'),
+                 nodes: Optional[Sequence[NodeSpec]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         in_channels = list(in_channels)
@@ -201,12 +209,17 @@ class BiFPN(BaseModule):
                 MaxPool2dDown(same_padding)))
             channels = out_channels
 
-        nodes = bifpn_nodes(self.min_level, self.max_level)
+        if nodes is None:
+            nodes = bifpn_nodes(self.min_level, self.max_level)
+        #: The topology of every layer (checked :class:`FusionNode` list).
+        self.nodes: List[FusionNode] = parse_nodes(nodes, self.min_level,
+                                                   self.max_level)
         level_channels = in_channels + [out_channels] * (num_outs - len(in_channels))
         self.stages = nn.ModuleList()
         for _ in range(num_stages):
             self.stages.append(BiFPNLayer(
-                level_channels, min_level, nodes, out_channels, fusion=fusion,
+                level_channels, min_level, self.nodes, out_channels,
+                fusion=fusion,
                 eps=eps, same_padding=same_padding, norm_cfg=norm_cfg,
                 act_cfg=act_cfg))
             level_channels = [out_channels] * num_outs

@@ -9,7 +9,9 @@ from mmdet.models.layers import InvertedResidual
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
 from mmdet_efficientdet.models.layers import FusedMBConv
 
-from ...reference.effdet_ref import import_effdet
+from reference.effdet_ref import import_effdet
+
+from ...conftest import requires_refenv
 
 # timm tf_efficientnetv2_* parameters with features_only=True (no conv_head,
 # bn2, classifier), and its feature channels at strides 2..32
@@ -41,6 +43,7 @@ def test_param_count_matches_timm_feature_extractor(arch):
         assert model.out_channels == V2_CHANNELS[arch]
 
 
+@requires_refenv
 @pytest.mark.parametrize('arch', ['v2_b0', 'v2_s', 'v2_m'])
 def test_counts_match_live_timm(arch):
     """The numbers above are timm's, counted here from timm itself."""

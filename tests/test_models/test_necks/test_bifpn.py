@@ -86,3 +86,40 @@ def test_wrong_number_of_inputs():
     neck = BiFPN([40, 112, 320], 16, num_stages=1)
     with pytest.raises(ValueError, match='inputs'):
         neck(_feats(1, [(16, 16), (8, 8)]))
+
+
+def test_panet_topology_is_a_config_change():
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+
+    from mmdet_efficientdet.models.necks import panet_nodes
+
+    from ...conftest import D0_CONFIG
+    cfg = Config.fromfile(D0_CONFIG)
+    cfg.model.bbox_head.num_classes = 3
+    # the node list as a config holds it: plain dicts
+    cfg.model.neck.nodes = [dict(level=n.level, inputs=list(n.inputs))
+                            for n in panet_nodes(3, 7)]
+    panet = MODELS.build(cfg.model).eval()
+    assert [(n.level, n.inputs) for n in panet.neck.nodes][4:] == [
+        (4, (7, 8)), (5, (6, 9)), (6, (5, 10)), (7, (4, 11))]
+    layer = panet.neck.stages[1]
+    # PANet's bottom-up nodes fuse 2 inputs, BiFPN's inner ones 3
+    assert [len(node.inputs) for node in layer.nodes] == [2] * 8
+    with torch.no_grad():
+        cls_scores, _ = panet._forward(torch.rand(1, 3, 256, 128))
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
+        (32, 16), (16, 8), (8, 4), (4, 2), (2, 1)]
+    bifpn = BiFPN([40, 112, 320], 64, num_outs=5)
+    assert [len(node.inputs) for node in bifpn.stages[1].nodes] == [
+        2, 2, 2, 2, 3, 3, 3, 2]
+
+
+@pytest.mark.parametrize('nodes, match', [
+    ([dict(level=9, inputs=[0, 1])], r'level=9 is not in \[3, 7\]'),
+    ([dict(level=4, inputs=[0, 5])], r'inputs=\(0, 5\) must be'),
+    ([dict(level=4, inputs=[1, 2])], r'no node at level\(s\) \[3, 5, 6, 7\]'),
+])
+def test_bad_node_list_is_named(nodes, match):
+    with pytest.raises(ValueError, match=match):
+        BiFPN([40, 112, 320], 64, num_outs=5, nodes=nodes)

@@ -1,27 +1,106 @@
-"""Output parity between our EfficientDet and ``effdet`` with the same weights.
+"""Dev-only: rwightman's ``effdet`` (the reference implementation) and the
+helpers that compare our EfficientDet with it.
 
-Test tooling (imports effdet through :mod:`effdet_ref`). Also a script that
-runs every level and prints a table::
+Used by the tests and by ``tools/analysis`` (parity, benchmark); the product
+package ``mmdet_efficientdet`` never imports it (a test checks), and it is not
+installed with the package.
 
-    .venv/bin/python tests/reference/parity.py            # D0-D7x, TF ports
-    .venv/bin/python tests/reference/parity.py tf_efficientdet_d0 efficientdet_d1
+``effdet`` and ``timm`` import ``torchvision``, whose PyPI wheel is linked
+against CUDA torch: its C ops cannot load with our CPU torch. ``effdet`` only
+needs ``torchvision::nms`` (and torchvision's import registers fake kernels for
+``nms``/``qnms``), so we define those two operators ourselves, backed by mmcv's
+CPU NMS, before ``torchvision`` is imported, and then tell torchvision its ops
+are available (before effdet, whose post-processing is TorchScript'ed at import,
+is imported).
+
+The packages live in ``.refenv/`` at the repo root (``make refenv``, pinned in
+``requirements/reference.txt``), outside ``.venv``: the product never imports
+torchvision, timm or effdet; only tests and ``tools/analysis`` scripts that
+compare against the reference do, through :func:`import_effdet`.
 """
 from __future__ import annotations
 
-import argparse
 import os.path as osp
 import sys
-import time
+from types import ModuleType
 from typing import Dict, Optional, Tuple
 
 import torch
 from torch import nn
 
-if __package__ in (None, ''):
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-    from reference.effdet_ref import REPO, create_reference_model, import_effdet
-else:
-    from .effdet_ref import REPO, create_reference_model, import_effdet
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REFENV = osp.join(REPO, '.refenv')
+
+_LIBRARY = []  # keeps the torch.library.Library alive
+
+
+def _nms_cpu(dets: torch.Tensor, scores: torch.Tensor,
+             iou_threshold: float) -> torch.Tensor:
+    """``torchvision.ops.nms`` semantics: kept indices by decreasing score."""
+    from mmcv.ops import nms
+    if dets.numel() == 0:
+        return torch.empty(0, dtype=torch.long)
+    _, keep = nms(dets.float().contiguous(), scores.float().contiguous(),
+                  float(iou_threshold))
+    return keep.long()
+
+
+def _ops_available() -> bool:
+    """Replacement for ``torchvision.extension._has_ops`` (TorchScript-able)."""
+    return True
+
+
+def _register_torchvision_ops() -> None:
+    if _LIBRARY or hasattr(torch.ops, 'torchvision') and hasattr(
+            torch.ops.torchvision, 'nms'):
+        return
+    lib = torch.library.Library('torchvision', 'DEF')  # noqa: TOR901
+    lib.define('nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    lib.define('qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    lib.impl('nms', _nms_cpu, 'CPU')
+    _LIBRARY.append(lib)
+
+
+def import_effdet() -> ModuleType:
+    """Import ``effdet`` from ``.refenv`` with the torchvision shim.
+
+    Raises:
+        RuntimeError: ``.refenv`` does not exist (run ``make refenv``).
+    """
+    if not refenv_available():
+        raise RuntimeError(
+            f'reference environment missing: {REFENV} has no effdet; create '
+            f'it with `make refenv` (make test does it)')
+    if REFENV not in sys.path:
+        sys.path.append(REFENV)
+    _register_torchvision_ops()
+    import torchvision.extension
+
+    # torchvision decided at import that its C ops are missing; nms is now
+    # provided (above), and effdet's TorchScript'ed post-processing is
+    # compiled at effdet's import, after this
+    torchvision.extension._has_ops = _ops_available
+    import effdet
+    return effdet
+
+
+def create_reference_model(name: str, seed: int = 0,
+                           image_size: int = None) -> torch.nn.Module:
+    """``effdet``'s raw EfficientDet (no bench wrapper), random weights, eval.
+
+    Args:
+        name: effdet model name, e.g. ``'tf_efficientdet_d0'``.
+        seed: torch seed for the random initialisation.
+        image_size: Square input size if not the model's native one (effdet
+            fixes its resampling sizes at construction).
+    """
+    effdet = import_effdet()
+    torch.manual_seed(seed)
+    kwargs = dict(image_size=(image_size, image_size)) if image_size else {}
+    model = effdet.create_model(name, pretrained=False,
+                                pretrained_backbone=False, **kwargs)
+    return model.eval()
+
 
 PORTED = osp.join(REPO, 'configs', 'efficientdet', 'ported')
 TF_NAMES = [f'tf_efficientdet_{d}' for d in
@@ -205,9 +284,7 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     size = image_size or ref.config.image_size[0]
     randomize_(ref, seed + 1)
     ours = build_ours(name, num_classes)
-    levels = ours.bbox_head.num_levels
-    converted, report = convert_effdet(
-        ref.state_dict(), ours.state_dict(), max_level=3 + levels - 1)
+    converted, report = convert_effdet(ref.state_dict(), ours)
     ours.load_state_dict(converted, strict=True)
 
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(seed))
@@ -252,37 +329,6 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
                 unused=len(report.unused))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('names', nargs='*', default=TF_NAMES)
-    parser.add_argument('--image-size', type=int, default=None,
-                        help='input side (default: the model\'s native size)')
-    parser.add_argument('--threads', type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    header = (f'{"model":<22}{"input":>6}{"params":>12}{"max|cls|":>11}'
-              f'{"max|box|":>11}{"rel":>9}{"dets":>6}{"box px":>10}{"score":>10}'
-              f'{"unmatched":>10}{"flips":>6}{"time s":>8}')
-    print(f'threads={args.threads}; max|cls|, max|box|: raw outputs, all '
-          f'levels; rel: max|cls| / max|logit|; box px, score: matched '
-          f'detections after NMS; unmatched: neither equal nor a tie flip '
-          f'(near-tied pair kept the other way)\n{header}\n{"-" * len(header)}', flush=True)
-    failed = False
-    for name in args.names:
-        start = time.time()
-        r = compare(name, args.image_size)
-        ok = (r['cls'] <= 1e-4 and r['box'] <= 1e-4 and r['det_box'] <= 1e-2
-              and r['det_score'] <= 1e-4 and r['label_mismatch'] == 0)
-        failed |= not ok
-        print(f'{name:<22}{r["image_size"]:>6}{r["params"]:>12,}'
-              f'{r["cls"]:>11.2e}{r["box"]:>11.2e}'
-              f'{r["cls"] / r["cls_scale"]:>9.1e}{r["num_det"]:>6}'
-              f'{r["det_box"]:>10.2e}{r["det_score"]:>10.2e}'
-              f'{r["label_mismatch"]:>10}{r["tie_flips"]:>6}'
-              f'{time.time() - start:>8.1f}'
-              + ('' if ok else '  FAIL'), flush=True)
-    sys.exit(1 if failed else 0)
-
-
-if __name__ == '__main__':
-    main()
+def refenv_available() -> bool:
+    """Whether ``.refenv`` holds effdet (``make refenv``)."""
+    return osp.isdir(osp.join(REFENV, 'effdet'))

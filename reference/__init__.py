@@ -1,0 +1,1 @@
+"""Dev-only reference tooling (effdet); never imported by ``mmdet_efficientdet``."""
