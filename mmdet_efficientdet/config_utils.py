@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 from typing import List, Optional, Sequence
 
+from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
+
 #: Transform arguments that hold the (square) network input size.
 SIZE_KEYS = ('scale', 'crop_size', 'size')
 
@@ -39,8 +41,6 @@ def with_image_size(pipeline: Sequence[dict], image_size: int) -> List[dict]:
     return result
 
 
-#: automl's original anchor aspects ``(w, h)``, used by the public checkpoints.
-TF_ASPECT_RATIOS = ((1.0, 1.0), (1.4, 0.7), (0.7, 1.4))
 #: ImageNet mean in 0-255, BGR (the order images are loaded in): the pad
 #: colour of automl/effdet evaluation.
 MEAN_PAD_VALUE = (104, 116, 124)

@@ -67,8 +67,10 @@ model = dict(
             ratios=[0.5, 1.0, 2.0],
             strides=strides,
             center_offset=0.5),  # automl anchors are centred in their cell
+        # mmdet's DeltaXYWHBBoxCoder (its 16/1000 size-ratio clamp), decoding
+        # the same way when exported to ONNX; ported configs drop the clamp
         bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
+            type='ConfigurableDeltaXYWHBBoxCoder',
             target_means=[0.0, 0.0, 0.0, 0.0],
             target_stds=[1.0, 1.0, 1.0, 1.0]),
         # automl: focal loss alpha 0.25, gamma 1.5, normalised by #positives

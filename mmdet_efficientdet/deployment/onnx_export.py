@@ -27,10 +27,14 @@ class RawOutputs(nn.Module):
         return tuple(cls_scores) + tuple(bbox_preds)
 
 
-class DecodedOutputs(nn.Module):
+class DecodedOutputs(RawOutputs):
     """Detector -> all-anchor boxes and class scores (before NMS).
 
-    Anchors are generated for the export image size and stored as a constant.
+    The raw outputs of :class:`RawOutputs`, decoded by the head's own box
+    coder (``bbox_head.bbox_coder.decode``, with the config's size-ratio clamp:
+    mmdet's 16/1000, or none for the ported configs), so the graph decodes
+    exactly as :meth:`predict` does. Anchors are generated for the export
+    image size and stored as a constant.
 
     Outputs:
         boxes ``(N, num_anchors_total, 4)`` xyxy in input pixels (clipped),
@@ -38,8 +42,7 @@ class DecodedOutputs(nn.Module):
     """
 
     def __init__(self, detector: nn.Module, image_size: Tuple[int, int]) -> None:
-        super().__init__()
-        self.detector = detector
+        super().__init__(detector)
         head = detector.bbox_head
         self.num_classes = head.cls_out_channels
         height, width = image_size
@@ -47,38 +50,21 @@ class DecodedOutputs(nn.Module):
                  for s in head.prior_generator.strides]
         priors = head.prior_generator.grid_priors(sizes, device='cpu')
         self.register_buffer('priors', torch.cat(priors), persistent=False)
-        coder = head.bbox_coder
-        self.register_buffer('means', torch.tensor(coder.means),
-                             persistent=False)
-        self.register_buffer('stds', torch.tensor(coder.stds),
-                             persistent=False)
-        self.max_ratio = abs(torch.log(torch.tensor(16 / 1000)).item())
-        self.image_size = image_size
+        self.image_size = (int(height), int(width))
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
-        cls_scores, bbox_preds = self.detector._forward(inputs)
+        raw = super().forward(inputs)
+        num_levels = len(raw) // 2
         n = inputs.shape[0]
         scores = torch.cat([c.permute(0, 2, 3, 1).reshape(n, -1, self.num_classes)
-                            for c in cls_scores], 1).sigmoid()
+                            for c in raw[:num_levels]], 1).sigmoid()
         deltas = torch.cat([b.permute(0, 2, 3, 1).reshape(n, -1, 4)
-                            for b in bbox_preds], 1) * self.stds + self.means
-        priors = self.priors
-        pw = priors[:, 2] - priors[:, 0]
-        ph = priors[:, 3] - priors[:, 1]
-        px = (priors[:, 0] + priors[:, 2]) * 0.5
-        py = (priors[:, 1] + priors[:, 3]) * 0.5
-        dw = deltas[..., 2].clamp(-self.max_ratio, self.max_ratio)
-        dh = deltas[..., 3].clamp(-self.max_ratio, self.max_ratio)
-        cx = px + pw * deltas[..., 0]
-        cy = py + ph * deltas[..., 1]
-        w = pw * dw.exp()
-        h = ph * dh.exp()
-        height, width = self.image_size
-        boxes = torch.stack([
-            (cx - 0.5 * w).clamp(0, width), (cy - 0.5 * h).clamp(0, height),
-            (cx + 0.5 * w).clamp(0, width), (cy + 0.5 * h).clamp(0, height)
-        ], dim=-1)
-        return boxes, scores
+                            for b in raw[num_levels:]], 1)
+        # one (N * A, 4) decode: the coder's single-image path, any batch
+        boxes = self.detector.bbox_head.bbox_coder.decode(
+            self.priors.repeat(n, 1), deltas.reshape(-1, 4),
+            max_shape=self.image_size)
+        return boxes.reshape(n, -1, 4), scores
 
 
 def output_names(num_levels: int, decode: bool) -> List[str]:

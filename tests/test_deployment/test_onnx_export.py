@@ -8,8 +8,9 @@ from mmengine.config import Config
 
 from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
 
-from ..conftest import CONFIG_DIR, REPO
 from reference.effdet_ref import randomize_
+
+from ..conftest import CONFIG_DIR, REPO
 
 
 def _model(config):
@@ -130,3 +131,39 @@ def test_export_tool_verifies(tmp_path, capsys):
     assert 'max abs diff' in capsys.readouterr().out
     assert tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
                       '--out', out, '--image-size', '100', '256']) == 1
+
+
+def test_decode_uses_the_model_box_coder_for_ported_configs(tmp_path):
+    """A ported config decodes without mmdet's 16/1000 clamp; the exported
+    graph must decode exactly as the model does, clamp setting included."""
+    import importlib.util
+    config = f'{CONFIG_DIR}/ported/tf_efficientdet_d0_coco.py'
+    model = _model(config)
+    with torch.no_grad():  # dw, dh large enough to reach mmdet's clamp
+        bias = model.bbox_head.reg_pred.pointwise_conv.conv.bias
+        bias.view(-1, 4)[:, 2:] += 4.5
+    ckpt = str(tmp_path / 'ported.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
+    spec = importlib.util.spec_from_file_location(
+        'export_onnx', f'{REPO}/tools/deployment/export_onnx.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = str(tmp_path / 'ported.onnx')
+    assert tool.main([config, ckpt, '--out', out, '--decode',
+                      '--image-size', '256', '256']) == 0
+
+    x = torch.randn(2, 3, 256, 256)
+    boxes, _ = ort.InferenceSession(
+        out, providers=['CPUExecutionProvider']).run(None, {'input': x.numpy()})
+    head = model.bbox_head
+    with torch.no_grad():
+        cls_scores, bbox_preds = model._forward(x)
+    priors = torch.cat(head.prior_generator.grid_priors(
+        [c.shape[-2:] for c in cls_scores], device='cpu'))
+    for i in range(2):
+        deltas = torch.cat([b[i].permute(1, 2, 0).reshape(-1, 4)
+                            for b in bbox_preds])
+        assert deltas[:, 2:].abs().max() > 4.2  # beyond |log(16/1000)|
+        want = head.bbox_coder.decode(priors, deltas, max_shape=(256, 256))
+        np.testing.assert_allclose(boxes[i], want.numpy(), rtol=1e-4,
+                                   atol=1e-4)

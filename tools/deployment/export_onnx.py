@@ -54,7 +54,7 @@ def main(argv=None) -> int:
         model.init_weights()
     model.eval()
     size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
-    stride = max(model.bbox_head.prior_generator.strides)[0]
+    stride = model.size_divisor
     if size[0] % stride or size[1] % stride:
         print(f'error: --image-size {size} must be divisible by {stride}',
               file=sys.stderr)

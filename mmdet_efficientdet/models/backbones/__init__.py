@@ -1,3 +1,5 @@
-from .efficientnet import EfficientNetBackbone
+from .efficientnet import (EfficientNetBackbone, efficientnet_feature_channels,
+                           plan_network)
 
-__all__ = ['EfficientNetBackbone']
+__all__ = ['EfficientNetBackbone', 'efficientnet_feature_channels',
+           'plan_network']

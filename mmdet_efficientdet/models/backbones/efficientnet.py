@@ -16,6 +16,7 @@ from ...scaling import EFFICIENTNET_SCALES, round_channels, round_repeats
 from ..layers.block_string import BlockArgs, parse_block_string
 from ..layers.fused_mbconv import FusedMBConv
 from ..layers.padding import same_conv_cfg
+from ..layers.tf_norm import TF_BN
 
 #: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
 EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
@@ -82,6 +83,80 @@ NETWORK_DEFS: Dict[str, NetworkDef] = {
 NUM_FEATURE_LEVELS = 5
 
 
+class NetworkPlan(NamedTuple):
+    """Widths and depths of one scaled EfficientNet, before any module exists.
+
+    Attributes:
+        stem_channels (int): Scaled stem width.
+        stages (list): ``(block args, out channels, repeats)`` per stage.
+        level_to_stage (dict): Feature level ``i`` (stride ``2 ** (i + 1)``)
+            -> index of the stage whose output it is (``-1``: the stem).
+    """
+    stem_channels: int
+    stages: List[Tuple[BlockArgs, int, int]]
+    level_to_stage: Dict[int, int]
+
+    def feature_channels(self, out_indices: Sequence[int]) -> List[int]:
+        """Channels of the feature maps of ``out_indices``."""
+        widths = [self.stem_channels] + [c for _, c, _ in self.stages]
+        return [widths[self.level_to_stage[i] + 1] for i in out_indices]
+
+
+def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
+                 stem_channels: Optional[int] = None) -> NetworkPlan:
+    """Scale an unscaled network (block strings) by ``arch``'s multipliers.
+
+    The one place widths and repeats are computed: the backbone builds its
+    modules from it, and configs read feature channels from it
+    (:func:`efficientnet_feature_channels`) without building a network.
+
+    Args:
+        arch (str): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`.
+        blocks (Sequence[str], optional): Block strings; default: the arch's
+            entry of :data:`NETWORK_DEFS`.
+        stem_channels (int, optional): Unscaled stem width; default: the
+            arch's entry of :data:`NETWORK_DEFS`.
+
+    Returns:
+        NetworkPlan
+    """
+    if arch not in EFFICIENTNET_SCALES:
+        raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
+                       f'expected one of {sorted(EFFICIENTNET_SCALES)}')
+    scale = EFFICIENTNET_SCALES[arch]
+    network = NETWORK_DEFS[scale.blocks]
+    blocks = network.blocks if blocks is None else blocks
+    stem_channels = (network.stem_channels
+                     if stem_channels is None else stem_channels)
+
+    def scale_width(channels: int) -> int:
+        return round_channels(channels, scale.width,
+                              round_limit=scale.round_limit)
+
+    stages = []
+    level_to_stage: Dict[int, int] = {0: -1}
+    stride = 2
+    for stage_id, args in enumerate(parse_block_string(s) for s in blocks):
+        stages.append((args, scale_width(args.out_channels),
+                       round_repeats(args.repeats, scale.depth)))
+        stride *= args.stride
+        level_to_stage[stride.bit_length() - 2] = stage_id
+    if max(level_to_stage) < NUM_FEATURE_LEVELS - 1:
+        raise ValueError(f'blocks reach stride {stride}, expected 32')
+    return NetworkPlan(scale_width(stem_channels), stages, level_to_stage)
+
+
+def efficientnet_feature_channels(
+        arch: str, out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
+    """Channels of an EfficientNet's feature maps, without building it.
+
+    Example:
+        >>> efficientnet_feature_channels('b3')
+        [48, 136, 384]
+    """
+    return plan_network(arch).feature_channels(out_indices)
+
+
 @MODELS.register_module()
 class EfficientNetBackbone(BaseModule):
     """EfficientNet B0–B7 and EfficientNetV2 feature extractor for detection.
@@ -140,84 +215,51 @@ class EfficientNetBackbone(BaseModule):
                  same_padding: bool = False,
                  blocks: Optional[Sequence[str]] = None,
                  stem_channels: Optional[int] = None,
-                 norm_cfg: Dict = dict(type='BN', eps=1e-3, momentum=0.01),
+                 norm_cfg: Dict = TF_BN,
                  act_cfg: Dict = dict(type='SiLU'),
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        if arch not in EFFICIENTNET_SCALES:
-            raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
-                           f'expected one of {sorted(EFFICIENTNET_SCALES)}')
         out_indices = tuple(out_indices)
         if not out_indices or any(not 0 <= i < NUM_FEATURE_LEVELS
                                   for i in out_indices):
             raise ValueError(f'out_indices={out_indices} must be a non-empty '
                              f'subset of range({NUM_FEATURE_LEVELS}) '
                              f'(level i has stride 2**(i+1))')
-        scale = EFFICIENTNET_SCALES[arch]
-        network = NETWORK_DEFS[scale.blocks]
-        blocks = network.blocks if blocks is None else blocks
-        stem_channels = (network.stem_channels
-                         if stem_channels is None else stem_channels)
-        stage_args = [parse_block_string(s) for s in blocks]
-        if not -1 <= frozen_stages <= len(stage_args):
+        plan = plan_network(arch, blocks, stem_channels)
+        if not -1 <= frozen_stages <= len(plan.stages):
             raise ValueError(f'frozen_stages={frozen_stages} must be in '
-                             f'[-1, {len(stage_args)}]')
-        if not 0.0 <= drop_path_rate < 1.0:
-            raise ValueError(f'drop_path_rate={drop_path_rate} must be in [0, 1)')
+                             f'[-1, {len(plan.stages)}]')
         self.arch = arch
-        self.drop_path_rate = drop_path_rate
         self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         conv_cfg = same_conv_cfg(same_padding)
-
-        def scale_width(channels: int) -> int:
-            return round_channels(channels, scale.width,
-                                  round_limit=scale.round_limit)
-
-        in_channels = scale_width(stem_channels)
         self.stem = ConvModule(
-            3, in_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
+            3, plan.stem_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
             norm_cfg=norm_cfg, act_cfg=act_cfg)
-
-        repeats = [round_repeats(a.repeats, scale.depth) for a in stage_args]
-        total_blocks = sum(repeats)
-        block_idx = 0
-        stride = 2
         # feature level -> index of the stage whose output it is
-        self._level_to_stage: Dict[int, int] = {0: -1}
+        self._level_to_stage = plan.level_to_stage
         self.stages = nn.ModuleList()
-        self.out_channels: List[int] = []
-        stage_channels = [in_channels]
-        for stage_id, (args, num_blocks) in enumerate(zip(stage_args, repeats)):
-            out_channels = scale_width(args.out_channels)
-            layers = []
-            for i in range(num_blocks):
-                layers.append(
-                    self._make_block(args, in_channels, out_channels,
-                                     args.stride if i == 0 else 1,
-                                     drop_path_rate * block_idx / total_blocks,
-                                     conv_cfg, norm_cfg, act_cfg, with_cp))
-                in_channels = out_channels
-                block_idx += 1
-            self.stages.append(nn.Sequential(*layers))
-            stride *= args.stride
-            self._level_to_stage[stride.bit_length() - 2] = stage_id
-            stage_channels.append(out_channels)
-        if max(self._level_to_stage) < NUM_FEATURE_LEVELS - 1:
-            raise ValueError(f'blocks reach stride {stride}, expected 32')
-        self.out_channels = [
-            stage_channels[self._level_to_stage[i] + 1] for i in out_indices
-        ]
+        in_channels = plan.stem_channels
+        for args, out_channels, num_blocks in plan.stages:
+            self.stages.append(nn.Sequential(*[
+                self._make_block(args, in_channels if i == 0 else out_channels,
+                                 out_channels, args.stride if i == 0 else 1,
+                                 conv_cfg, norm_cfg, act_cfg, with_cp)
+                for i in range(num_blocks)]))
+            in_channels = out_channels
+        self.out_channels: List[int] = plan.feature_channels(out_indices)
+        # stochastic depth: one rule, set_drop_path_rate
+        self.set_drop_path_rate(drop_path_rate)
         self._freeze_stages()
 
     @staticmethod
     def _make_block(args: BlockArgs, in_channels: int, out_channels: int,
-                    stride: int, drop_path_rate: float, conv_cfg: Optional[dict],
-                    norm_cfg: dict, act_cfg: dict, with_cp: bool) -> nn.Module:
+                    stride: int, conv_cfg: Optional[dict], norm_cfg: dict,
+                    act_cfg: dict, with_cp: bool) -> nn.Module:
         """Build one MBConv (``ir``; ``ds`` = no expansion) or Fused-MBConv
-        (``fr``) block."""
+        (``fr``) block (drop-path off; :meth:`set_drop_path_rate` sets it)."""
         mid_channels = int(in_channels * args.expand_ratio)
         se_cfg = None
         if args.se_ratio > 0:
@@ -230,8 +272,8 @@ class EfficientNetBackbone(BaseModule):
             in_channels=in_channels, out_channels=out_channels,
             mid_channels=mid_channels, kernel_size=args.kernel_size,
             stride=stride, se_cfg=se_cfg, conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg, act_cfg=act_cfg,
-            drop_path_rate=drop_path_rate, with_cp=with_cp)
+            norm_cfg=norm_cfg, act_cfg=act_cfg, drop_path_rate=0.0,
+            with_cp=with_cp)
         if args.block_type == 'fr':
             return FusedMBConv(**common)
         return InvertedResidual(with_expand_conv=args.expand_ratio != 1,

@@ -11,7 +11,8 @@ from mmdet.registry import MODELS
 from mmengine.model import bias_init_with_prob, normal_init
 from torch import nn
 
-DEFAULT_NORM = dict(type='BN', eps=1e-3, momentum=0.01)
+from ..layers.tf_norm import TF_BN
+
 
 
 @MODELS.register_module()
@@ -60,7 +61,7 @@ class EfficientDetSepBNHead(AnchorHead):
                  feat_channels: Optional[int] = None,
                  stacked_convs: int = 3,
                  num_levels: int = 5,
-                 norm_cfg: Dict = DEFAULT_NORM,
+                 norm_cfg: Dict = TF_BN,
                  act_cfg: Dict = dict(type='SiLU'),
                  prior_prob: float = 0.01,
                  anchor_generator: Dict = dict(
@@ -71,7 +72,7 @@ class EfficientDetSepBNHead(AnchorHead):
                      strides=[8, 16, 32, 64, 128],
                      center_offset=0.5),
                  bbox_coder: Dict = dict(
-                     type='DeltaXYWHBBoxCoder',
+                     type='ConfigurableDeltaXYWHBBoxCoder',
                      target_means=(.0, .0, .0, .0),
                      target_stds=(1.0, 1.0, 1.0, 1.0)),
                  loss_cls: Dict = dict(

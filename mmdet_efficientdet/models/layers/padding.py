@@ -1,13 +1,79 @@
-"""Padding helpers shared by the backbone, the BiFPN and the heads."""
+"""TensorFlow ``'SAME'`` padding: the one home of its rules.
+
+TF pads a conv/pool so that the output has ``ceil(size / stride)`` pixels,
+splitting the total padding ``before = total // 2``, ``after = total -
+before`` (the extra pixel goes right/bottom). :class:`Conv2dSamePadding`
+(``same_pad_conv.py``), :class:`MaxPool2dDown` and :func:`same_conv_cfg`
+all take their pads from :func:`same_pads`.
+"""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .same_pad_conv import same_pad_amount
+
+def same_pad_amount(size: int, kernel: int, stride: int, dilation: int) -> int:
+    """Total TF ``'SAME'`` padding of one spatial dim (before/after split
+    ``total // 2`` / ``total - total // 2``).
+
+    ``size`` is read as a Python int: when traced (ONNX export at a fixed
+    input size) the pads become constants, which lets ONNX Runtime fold them
+    instead of computing them from ``Shape`` ops on every run.
+
+    Example:
+        >>> same_pad_amount(64, 3, 2, 1), same_pad_amount(65, 3, 2, 1)
+        (1, 2)
+    """
+    size = int(size)
+    out = -(-size // stride)
+    return max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+
+
+def fast_zero_pad(x: torch.Tensor, pads: Tuple[int, int, int, int]) -> torch.Tensor:
+    """Zero-pad ``(N, C, H, W)`` by ``(left, right, top, bottom)`` like
+    ``F.pad``, keeping the memory format and writing zeros only to the border.
+
+    ``F.pad`` first fills the whole new tensor and then copies the input over
+    it; on the large early feature maps of a channels-last network that fill
+    costs as much as the conv it feeds. When traced (ONNX export) this is
+    ``F.pad``, a single ``Pad`` node.
+
+    Example:
+        >>> x = torch.ones(1, 2, 3, 3)
+        >>> torch.equal(fast_zero_pad(x, (0, 1, 0, 1)), F.pad(x, [0, 1, 0, 1]))
+        True
+    """
+    left, right, top, bottom = pads
+    if torch.jit.is_tracing() or torch.jit.is_scripting() or x.requires_grad:
+        return F.pad(x, [left, right, top, bottom])
+    n, c, h, w = x.shape
+    layout = (torch.channels_last
+              if x.is_contiguous(memory_format=torch.channels_last)
+              and not x.is_contiguous() else torch.contiguous_format)
+    out = torch.empty((n, c, h + top + bottom, w + left + right),
+                      dtype=x.dtype, device=x.device, memory_format=layout)
+    out[:, :, top:top + h, left:left + w] = x
+    for rows in (slice(0, top), slice(top + h, None)):
+        out[:, :, rows, :].zero_()
+    for cols in (slice(0, left), slice(left + w, None)):
+        out[:, :, top:top + h, cols].zero_()
+    return out
+
+
+def same_pads(size: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+              dilation: Sequence[int]) -> Tuple[int, int, int, int]:
+    """TF ``'SAME'`` pads ``(left, right, top, bottom)`` of an ``(H, W)`` input.
+
+    Example:
+        >>> same_pads((64, 65), (3, 3), (2, 2), (1, 1))
+        (1, 1, 0, 1)
+    """
+    pad_h = same_pad_amount(size[0], kernel[0], stride[0], dilation[0])
+    pad_w = same_pad_amount(size[1], kernel[1], stride[1], dilation[1])
+    return pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2
 
 
 def same_conv_cfg(same_padding: bool) -> Optional[dict]:
@@ -46,7 +112,6 @@ class MaxPool2dDown(nn.Module):
         # TF 'SAME' pads (before, after) with after = before or before + 1.
         # Max-pooling pads with -inf, so the extra "after" pixel is exactly
         # what ceil_mode's clipped last window does: no padded copy needed.
-        pad_h = same_pad_amount(x.shape[-2], 3, 2, 1)
-        pad_w = same_pad_amount(x.shape[-1], 3, 2, 1)
-        return F.max_pool2d(x, kernel_size=3, stride=2,
-                            padding=(pad_h // 2, pad_w // 2), ceil_mode=True)
+        left, _, top, _ = same_pads(x.shape[-2:], (3, 3), (2, 2), (1, 1))
+        return F.max_pool2d(x, kernel_size=3, stride=2, padding=(top, left),
+                            ceil_mode=True)

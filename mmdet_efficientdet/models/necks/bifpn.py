@@ -11,10 +11,10 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from ..layers.padding import MaxPool2dDown
+from ..layers.tf_norm import TF_BN
 from ..layers.weighted_fusion import FUSION_MODES, WeightedFusion
 from .bifpn_topology import FusionNode, NodeSpec, bifpn_nodes, parse_nodes
 
-DEFAULT_NORM = dict(type='BN', eps=1e-3, momentum=0.01)
 
 
 def _channel_adapter(in_channels: int, out_channels: int,
@@ -180,7 +180,7 @@ class BiFPN(BaseModule):
                  fusion: str = 'fast',
                  eps: float = 1e-4,
                  same_padding: bool = False,
-                 norm_cfg: Dict = DEFAULT_NORM,
+                 norm_cfg: Dict = TF_BN,
                  act_cfg: Dict = dict(type='SiLU'),
                  nodes: Optional[Sequence[NodeSpec]] = None,
                  init_cfg: Optional[dict] = None) -> None:

@@ -10,6 +10,9 @@ from torch import Tensor
 
 AspectPair = Tuple[float, float]
 
+#: automl's original anchor aspects ``(w, h)``, used by the public checkpoints.
+TF_ASPECT_RATIOS: Tuple[AspectPair, ...] = ((1.0, 1.0), (1.4, 0.7), (0.7, 1.4))
+
 
 def _as_pair(aspect: Union[float, Sequence[float]]) -> AspectPair:
     """``(w_mult, h_mult)`` of one aspect: a pair as is, a float ``w/h`` as
@@ -60,7 +63,7 @@ class TFAnchorGenerator(AnchorGenerator):
     def __init__(self,
                  strides: List[int],
                  aspect_ratios: Sequence[Union[float, Sequence[float]]] = (
-                     (1.0, 1.0), (1.4, 0.7), (0.7, 1.4)),
+                     TF_ASPECT_RATIOS),
                  octave_base_scale: float = 4.0,
                  scales_per_octave: int = 3,
                  center_offset: float = 0.5,

@@ -55,6 +55,7 @@ def test_bn_uses_tf_settings_and_se_is_sized_from_block_input():
 
 
 def test_drop_path_grows_linearly_and_is_off_in_eval():
+    torch.manual_seed(0)  # inputs and drop-path masks
     model = EfficientNetBackbone('b0', drop_path_rate=0.2)
     rates = [m.drop_prob for m in model.modules() if isinstance(m, DropPath)]
     # 16 blocks, rate 0.2 * i / 16 for blocks with a residual (and i > 0)
@@ -116,3 +117,13 @@ def test_same_padding_pads_right_and_bottom_like_tf():
 def test_bad_arguments_name_the_argument(kwargs, match):
     with pytest.raises((KeyError, ValueError), match=match):
         EfficientNetBackbone(**kwargs)
+
+
+@pytest.mark.parametrize('arch, channels', [('b0', [40, 112, 320]),
+                                            ('b3', [48, 136, 384]),
+                                            ('b7', [80, 224, 640]),
+                                            ('v2_s', [64, 160, 256])])
+def test_feature_channels_without_building(arch, channels):
+    from mmdet_efficientdet.models.backbones import efficientnet_feature_channels
+    assert efficientnet_feature_channels(arch) == channels
+    assert EfficientNetBackbone(arch).out_channels == channels

@@ -6,7 +6,7 @@ from mmcv.cnn import build_conv_layer
 
 from mmdet_efficientdet.models.layers import (Conv2dSamePadding, MaxPool2dDown,
                                            same_pad_amount)
-from mmdet_efficientdet.models.layers.same_pad_conv import fast_zero_pad
+from mmdet_efficientdet.models.layers.padding import fast_zero_pad
 
 
 def _tf_same(x, conv):

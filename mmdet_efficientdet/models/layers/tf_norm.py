@@ -1,0 +1,19 @@
+"""TensorFlow/automl BatchNorm settings: the one home of these numbers."""
+from __future__ import annotations
+
+from typing import Dict
+
+#: automl/TF BatchNorm: epsilon 1e-3, moving-average decay 0.99 (PyTorch
+#: momentum = 1 - decay = 0.01). The default ``norm_cfg`` of the backbone,
+#: BiFPN and head; configs take a copy through :func:`tf_bn_cfg`.
+TF_BN: Dict = dict(type='BN', eps=1e-3, momentum=0.01)
+
+
+def tf_bn_cfg() -> Dict:
+    """A fresh copy of :data:`TF_BN` (for configs).
+
+    Example:
+        >>> tf_bn_cfg()
+        {'type': 'BN', 'eps': 0.001, 'momentum': 0.01}
+    """
+    return dict(TF_BN)
