@@ -1,10 +1,75 @@
-"""Helpers for D-level child configs (used inside config files)."""
+"""Helpers used inside config files: every D-level number comes from scaling.py.
+
+A D-level config names its row of the scaling table (``level = 'd3'``) and
+takes its input size and its model numbers from it (:func:`level_image_size`,
+:func:`level_model`); no config types a table number.
+"""
 from __future__ import annotations
 
 import copy
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
+from .models.backbones.efficientnet import efficientnet_feature_channels
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
+from .scaling import get_efficientdet_scale
+
+#: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
+BACKBONE_OUT_INDICES = (2, 3, 4)
+
+
+def level_image_size(level: str) -> int:
+    """Square input size of ``level`` (``'d0'`` … ``'d7x'``, ``'v2-s'`` …).
+
+    Example:
+        >>> level_image_size('d7')
+        1536
+    """
+    return get_efficientdet_scale(level).image_size
+
+
+def level_model(level: str) -> Dict[str, Any]:
+    """The ``model`` entries that differ between EfficientDet levels.
+
+    Read from the level's row of :mod:`mmdet_efficientdet.scaling`: backbone
+    variant and its P3-P5 widths, BiFPN width/depth/fusion and levels, head
+    width/depth/levels, anchor scale and strides, and the padding divisor
+    (the coarsest stride). A child config passes it as its ``model``; the
+    complete D0 config merges it into its model with :func:`with_level_model`.
+
+    Example:
+        >>> m = level_model('d7x')
+        >>> m['neck']['num_outs'], m['data_preprocessor']['pad_size_divisor']
+        (6, 256)
+    """
+    s = get_efficientdet_scale(level)
+    return dict(
+        data_preprocessor=dict(pad_size_divisor=s.strides[-1]),
+        backbone=dict(arch=s.backbone, out_indices=BACKBONE_OUT_INDICES),
+        neck=dict(
+            in_channels=efficientnet_feature_channels(s.backbone,
+                                                      BACKBONE_OUT_INDICES),
+            out_channels=s.bifpn_channels, num_stages=s.bifpn_repeats,
+            fusion=s.fusion, min_level=s.min_level, num_outs=s.num_levels),
+        bbox_head=dict(
+            in_channels=s.bifpn_channels, stacked_convs=s.head_repeats,
+            num_levels=s.num_levels,
+            anchor_generator=dict(octave_base_scale=s.anchor_scale,
+                                  strides=s.strides)))
+
+
+def _merge(base: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def with_level_model(model: Dict[str, Any], level: str) -> Dict[str, Any]:
+    """``model`` with the entries of :func:`level_model` merged in."""
+    return _merge(model, level_model(level))
 
 #: Transform arguments that hold the (square) network input size.
 SIZE_KEYS = ('scale', 'crop_size', 'size')

@@ -1,8 +1,10 @@
 """Compound scaling: the one table of EfficientNet and EfficientDet numbers.
 
-Everything that differs between B0–B7 and D0–D7x lives here. The backbone, the
-configs and the analysis tool read these tables; ``tests/test_scaling.py``
-checks every config in ``configs/efficientdet`` against them.
+Everything that differs between B0–B7 and D0–D7x lives here, once. The
+backbone, the configs (through :mod:`mmdet_efficientdet.config_utils`:
+``level = 'd3'``, ``level_image_size``, ``level_model``) and the analysis
+tool read these tables; ``tests/test_configs.py`` checks every top-level value
+of every config in ``configs/efficientdet`` against its model and them.
 
 The paper's compound-scaling rule (Tan, Pang, Le, CVPR 2020, Eq. 1–3) is kept as
 pure functions. The official table (google/automl ``efficientdet/hparams_config.py``)

@@ -1,4 +1,6 @@
-"""Every D-level config: matches the scaling table, builds, runs a forward pass."""
+"""Every config: top-level values agree with the model and the scaling table;
+every D-level config builds and runs a forward pass."""
+import glob
 import os.path as osp
 
 import pytest
@@ -14,6 +16,14 @@ from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCA
 from .conftest import CONFIG_DIR
 
 LEVELS = list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES)
+ALL_CONFIGS = sorted(
+    osp.relpath(p, CONFIG_DIR)
+    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True))
+#: Configs trained/evaluated at another input size than their level's row
+#: (the demo: 128x128 generated images, said in its header).
+OWN_INPUT_SIZE = {'demo/efficientdet_d0_shapes_demo.py'}
+#: Top-level values the Runner reads directly: their only home.
+RUNNER_KEYS = {'default_scope', 'log_level', 'load_from', 'resume', 'sync_bn'}
 
 
 def _config(level):
@@ -26,29 +36,125 @@ def _pipeline_sizes(pipeline):
             if k in t}
 
 
+def _dataloaders(cfg):
+    return [cfg[k] for k in ('train_dataloader', 'val_dataloader',
+                             'test_dataloader')]
+
+
+def _is_subset(part, whole, path=''):
+    """Every key of ``part`` is in ``whole`` with an equal value."""
+    for key, value in part.items():
+        assert key in whole, f'{path}{key} missing'
+        if isinstance(value, dict):
+            _is_subset(value, whole[key], f'{path}{key}.')
+        else:
+            got = whole[key]
+            got = list(got) if isinstance(got, (list, tuple)) else got
+            want = list(value) if isinstance(value, (list, tuple)) else value
+            assert got == want, f'{path}{key}: config {got!r}, table {want!r}'
+
+
+def _check_top_level(name, cfg):
+    """Every top-level scalar agrees with where the config uses it, and the
+    level's numbers with scaling.py. Returns the keys checked."""
+    from mmdet_efficientdet.config_utils import level_model
+    m = cfg.model
+    checked = set()
+    for key, value in cfg.items():
+        if isinstance(value, dict) and key not in ('norm_cfg',
+                                                   'backbone_norm_cfg'):
+            continue
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            if key == 'train_pipeline':
+                assert value == cfg.train_dataloader.dataset.pipeline
+            elif key == 'test_pipeline':
+                assert value == cfg.val_dataloader.dataset.pipeline
+                assert value == cfg.test_dataloader.dataset.pipeline
+            checked.add(key)
+            continue
+        checked.add(key)
+        if key in RUNNER_KEYS:
+            continue
+        if key == 'level':
+            ref = get_efficientdet_scale(value)
+            _is_subset(level_model(value), m)
+            assert EfficientNetBackbone(
+                ref.backbone, out_indices=m.backbone.out_indices
+            ).out_channels == m.neck.in_channels
+        elif key == 'image_size':
+            size = {(value, value)}
+            for loader in _dataloaders(cfg):
+                assert _pipeline_sizes(loader.dataset.pipeline) == size
+            if name not in OWN_INPUT_SIZE:
+                assert value == get_efficientdet_scale(cfg.level).image_size
+        elif key == 'max_epochs':
+            assert cfg.train_cfg.max_epochs == value
+            ends = [s['end'] for s in cfg.param_scheduler
+                    if s.get('by_epoch') and 'end' in s]
+            assert ends and max(ends) == value
+        elif key == 'base_lr':
+            assert cfg.optim_wrapper.optimizer.lr == value
+        elif key == 'dataset_type':
+            assert {d.dataset.type for d in _dataloaders(cfg)} == {value}
+        elif key == 'data_root':
+            assert {d.dataset.data_root for d in _dataloaders(cfg)} == {value}
+            assert cfg.val_evaluator.ann_file.startswith(value)
+        elif key == 'backend_args':
+            loads = [t for d in _dataloaders(cfg) for t in d.dataset.pipeline
+                     if t['type'] == 'LoadImageFromFile']
+            assert loads and {t.get('backend_args') for t in loads} == {value}
+        elif key == 'classes':
+            assert m.bbox_head.num_classes == len(value)
+            for loader in _dataloaders(cfg):
+                assert tuple(loader.dataset.metainfo['classes']) == value
+        elif key == 'norm_cfg':
+            assert m.neck.norm_cfg == m.bbox_head.norm_cfg == value
+            assert m.backbone.norm_cfg == cfg.get('backbone_norm_cfg', value)
+        elif key == 'backbone_norm_cfg':
+            assert m.backbone.norm_cfg == value
+        else:
+            raise AssertionError(
+                f'{name}: top-level {key}={value!r} is not checked against '
+                f'where it is used; add it to this test')
+    return checked
+
+
+@pytest.mark.parametrize('name', ALL_CONFIGS)
+def test_every_top_level_value_agrees_with_model_and_table(name):
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    checked = _check_top_level(name, cfg)
+    assert 'level' in checked and 'image_size' in checked
+
+
 @pytest.mark.parametrize('level', LEVELS)
-def test_config_matches_scaling_table(level):
+def test_level_configs_match_the_table(level):
     ref = get_efficientdet_scale(level)
     cfg = _config(level)
     m = cfg.model
-    assert cfg.image_size == ref.image_size
+    assert cfg.level == level and cfg.image_size == ref.image_size
     assert m.backbone.arch == ref.backbone
-    assert m.neck.in_channels == EfficientNetBackbone(
-        ref.backbone, out_indices=m.backbone.out_indices).out_channels
-    assert m.neck.out_channels == ref.bifpn_channels
-    assert m.neck.num_stages == ref.bifpn_repeats
-    assert m.neck.fusion == ref.fusion
-    assert m.neck.num_outs == ref.num_levels
-    assert m.bbox_head.in_channels == ref.bifpn_channels
-    assert m.bbox_head.stacked_convs == ref.head_repeats
-    assert m.bbox_head.num_levels == ref.num_levels
+    assert (m.neck.out_channels, m.neck.num_stages, m.neck.fusion,
+            m.neck.num_outs) == (ref.bifpn_channels, ref.bifpn_repeats,
+                                 ref.fusion, ref.num_levels)
+    assert (m.bbox_head.in_channels, m.bbox_head.stacked_convs,
+            m.bbox_head.num_levels) == (ref.bifpn_channels, ref.head_repeats,
+                                        ref.num_levels)
     assert m.bbox_head.anchor_generator.octave_base_scale == ref.anchor_scale
     assert m.bbox_head.anchor_generator.strides == ref.strides
     assert m.data_preprocessor.pad_size_divisor == ref.strides[-1]
-    size = {(ref.image_size, ref.image_size)}
-    assert _pipeline_sizes(cfg.train_dataloader.dataset.pipeline) == size
-    assert _pipeline_sizes(cfg.test_dataloader.dataset.pipeline) == size
-    assert _pipeline_sizes(cfg.val_dataloader.dataset.pipeline) == size
+
+
+def test_a_stale_top_level_value_is_caught():
+    """The check fails on a child that leaves an inherited value behind."""
+    cfg = _config('d3')
+    cfg.max_epochs = 300
+    cfg.train_cfg.max_epochs = 600
+    with pytest.raises(AssertionError):
+        _check_top_level('efficientdet_d3_8xb16-300e_coco.py', cfg)
+    cfg = _config('d3')
+    cfg.bifpn_channels = 64  # a top-level name nothing checks
+    with pytest.raises(AssertionError, match='bifpn_channels=64'):
+        _check_top_level('efficientdet_d3_8xb16-300e_coco.py', cfg)
 
 
 @pytest.mark.parametrize('level', LEVELS)

@@ -1,32 +1,25 @@
-# EfficientDet-D0 on COCO: the complete config. D1–D7x are thin children of it.
+# EfficientDet-D0 on COCO: the complete config. D1-D7x are thin children of it.
 #
-# Model numbers: paper Table 1 (Tan, Pang, Le, "EfficientDet", CVPR 2020) and
-# google/automl efficientdet/hparams_config.py; kept in code in
-# mmdet_efficientdet.scaling.EFFICIENTDET_SCALES, and tests check this file
-# against that table. Training recipe: automl hparams_config.py defaults.
+# Every number that differs between levels (input size, backbone, BiFPN and
+# head width/depth, fusion, anchor scale, pyramid levels) is read from the
+# level's row of mmdet_efficientdet.scaling (paper Table 1 / google/automl
+# hparams_config.py): `level` names the row, `level_image_size` and
+# `level_model` read it. tests/test_configs.py checks every config's top-level
+# values against its model and that table. Training recipe: automl
+# hparams_config.py defaults.
 _base_ = [
     'mmdet::_base_/datasets/coco_detection.py',
     'mmdet::_base_/default_runtime.py',
 ]
 custom_imports = dict(
     imports=['mmdet_efficientdet'], allow_failed_imports=False)
+from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
+                                             with_level_model)
+from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
-# ---------------------------------------------------------------------------
-# D-level numbers (children override exactly this block, and pass the values
-# back into `model` and the pipelines below).
-# ---------------------------------------------------------------------------
-image_size = 512  # input 512 + 128 * phi (table wins at D5+)
-backbone_arch = 'b0'
-backbone_channels = [40, 112, 320]  # EfficientNet-B0 strides 8/16/32
-bifpn_channels = 64  # W_bifpn
-bifpn_repeats = 3  # D_bifpn
-head_repeats = 3  # D_class
-fusion = 'fast'  # fast normalized fusion; 'sum' for D6/D7/D7x
-anchor_scale = 4  # anchor size = anchor_scale * stride * 2**(i/3)
-strides = [8, 16, 32, 64, 128]  # P3-P7
-num_classes = 80
-
-norm_cfg = dict(type='BN', eps=1e-3, momentum=0.01)  # TF BN: eps 1e-3, decay 0.99
+level = 'd0'  # row of mmdet_efficientdet.scaling (children set their own)
+image_size = level_image_size(level)  # 512
+norm_cfg = tf_bn_cfg()  # TF BN: eps 1e-3, decay 0.99 (momentum 0.01)
 
 model = dict(
     type='EfficientDet',
@@ -35,37 +28,32 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
-        # every side must be a multiple of the coarsest stride (128; 256 with P8)
-        pad_size_divisor=strides[-1]),
+        # pad_size_divisor: the coarsest stride (128; 256 with P8), from the level
+    ),
     backbone=dict(
         type='EfficientNetBackbone',
-        arch=backbone_arch,
-        out_indices=(2, 3, 4),
+        # arch, out_indices: from the level
         drop_path_rate=0.2,  # automl survival_prob 0.8
         norm_cfg=norm_cfg,
         norm_eval=False,
         init_cfg=None),
     neck=dict(
         type='BiFPN',
-        in_channels=backbone_channels,
-        out_channels=bifpn_channels,
-        num_outs=len(strides),
-        num_stages=bifpn_repeats,
-        fusion=fusion,
+        # in/out channels, num_stages (D_bifpn), fusion ('fast'; 'sum' for
+        # D6-D7x), min_level, num_outs: from the level
         norm_cfg=norm_cfg),
     bbox_head=dict(
         type='EfficientDetSepBNHead',
-        num_classes=num_classes,
-        in_channels=bifpn_channels,
-        stacked_convs=head_repeats,
-        num_levels=len(strides),
+        num_classes=80,
+        # in_channels (W_bifpn), stacked_convs (D_class), num_levels: from
+        # the level
         norm_cfg=norm_cfg,
         anchor_generator=dict(
             type='AnchorGenerator',
-            octave_base_scale=anchor_scale,
+            # octave_base_scale (automl anchor_scale: anchor size =
+            # anchor_scale * stride * 2**(i/3)) and strides: from the level
             scales_per_octave=3,  # 2**0, 2**(1/3), 2**(2/3)
             ratios=[0.5, 1.0, 2.0],
-            strides=strides,
             center_offset=0.5),  # automl anchors are centred in their cell
         # mmdet's DeltaXYWHBBoxCoder (its 16/1000 size-ratio clamp), decoding
         # the same way when exported to ONNX; ported configs drop the clamp
@@ -102,11 +90,13 @@ model = dict(
         score_thr=0.001,
         nms=dict(type='nms', iou_threshold=0.5),
         max_per_img=100))
+model = with_level_model(model, level)
 
 # ---------------------------------------------------------------------------
 # Data: automl scale jitter 0.1-2.0 of the input size, crop, flip.
 # ---------------------------------------------------------------------------
 backend_args = None
+dataset_type = 'CheckedCocoDataset'
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -142,9 +132,9 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
-    dataset=dict(type='CheckedCocoDataset', pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(type='CheckedCocoDataset', pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='SafeCocoMetric')
 test_evaluator = val_evaluator

@@ -55,7 +55,8 @@ test_evaluator = val_evaluator
 # total batch size enable auto_scale_lr (base_batch_size=8) on the command
 # line: --auto-scale-lr.
 max_epochs = 50
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+base_lr = 0.01
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),

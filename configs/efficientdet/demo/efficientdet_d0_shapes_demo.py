@@ -11,12 +11,13 @@
 #     gives fresh data, so regularisation matters less than convergence speed.
 _base_ = '../efficientdet_d0_8xb16-300e_coco.py'
 from mmdet_efficientdet.config_utils import with_image_size  # noqa: E402
+from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 image_size = 128
 data_root = 'data/shapes/'
 classes = ('circle', 'square', 'triangle')
 metainfo = dict(classes=classes, palette=[(220, 20, 60), (0, 128, 255), (0, 200, 0)])
-norm_cfg = dict(type='BN', eps=1e-3, momentum=0.1)
+norm_cfg = dict(tf_bn_cfg(), momentum=0.1)  # TF eps, faster BN statistics
 
 model = dict(
     backbone=dict(norm_cfg=norm_cfg, drop_path_rate=0.0),
@@ -65,10 +66,11 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator
 
 max_epochs = 12
+base_lr = 2e-3
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4),
+    optimizer=dict(type='AdamW', lr=base_lr, weight_decay=1e-4),
     paramwise_cfg=dict(norm_decay_mult=0.0),
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = [
