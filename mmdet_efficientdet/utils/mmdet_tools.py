@@ -5,6 +5,9 @@ import os.path as osp
 import runpy
 
 import mmdet
+from mmengine.runner import Runner
+
+from .dist import prepare_cpu_distributed
 
 
 def mmdet_tool_path(relative: str) -> str:
@@ -26,6 +29,18 @@ def run_mmdet_tool(relative: str) -> None:
 
     The caller imports :mod:`mmdet_efficientdet` first, so every module of the
     plugin is registered and checkpoints load safely; arguments and behaviour
-    are exactly mmdet's.
+    are exactly mmdet's. With ``--launcher pytorch`` on a machine without
+    GPUs, the config the tool builds its runner from is adapted as
+    ``tools/train.py`` does (:func:`prepare_cpu_distributed`: gloo, CPU DDP).
     """
-    runpy.run_path(mmdet_tool_path(relative), run_name='__main__')
+    original = Runner.__dict__['from_cfg']
+
+    def from_cfg(cls, cfg):
+        prepare_cpu_distributed(cfg)
+        return original.__func__(cls, cfg)
+
+    Runner.from_cfg = classmethod(from_cfg)
+    try:
+        runpy.run_path(mmdet_tool_path(relative), run_name='__main__')
+    finally:
+        Runner.from_cfg = original

@@ -6,11 +6,6 @@ import os
 import os.path as osp
 import random
 import re
-import signal
-import subprocess
-import sys
-import threading
-from typing import List
 
 import pytest
 
@@ -18,8 +13,11 @@ from mmdet_efficientdet.checkpoint import load_checkpoint_safely
 from mmdet_efficientdet.fileio import atomic_write, stale_temp_files
 
 from ..conftest import REPO
+from ..process import ToolProcess
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
+# tests.fault_helpers (ClockMetric) must import in the training process
+ENV = dict(PYTHONPATH=REPO, OMP_NUM_THREADS='1')
 
 KILL_CONFIG = """
 custom_imports = dict(imports=['mmdet_efficientdet', 'tests.fault_helpers'],
@@ -37,42 +35,6 @@ default_hooks = dict(
 """
 
 
-class _Training:
-    """A ``tools/train.py`` process whose log lines are read as they come."""
-
-    def __init__(self, args: List[str], cwd: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, TRAIN] + args, cwd=cwd, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
-            env=dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1'))
-        self.lines: List[str] = []
-        self.saves = threading.Semaphore(0)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            if 'Saving checkpoint at' in line:
-                self.saves.release()
-        self.saves.release(1000)  # wake any waiter when the process ends
-
-    def log(self) -> str:
-        return ''.join(self.lines)[-4000:]
-
-    def kill_during_save(self, nth_save: int, delay: float) -> None:
-        """SIGKILL ``delay`` s after the process starts its ``nth_save``-th
-        checkpoint write."""
-        for _ in range(nth_save):
-            assert self.saves.acquire(timeout=300), self.log()
-        assert self.reader.is_alive(), 'training ended:\n' + self.log()
-        with pytest.raises(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=delay)  # the process must still be alive
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.reader.join()
-
-
 def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
     config = make_tiny_config(extra=KILL_CONFIG.format(hook=hook))
     work = str(tmp_path / 'work')
@@ -80,9 +42,10 @@ def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
     best_written = False
     for round_ in range(rounds):
         args = [config, '--work-dir', work] + (['--resume'] if round_ else [])
-        run = _Training(args, str(tmp_path))
-        run.kill_during_save(nth_save=rng.randint(1, 3),
-                             delay=rng.uniform(0.0, 0.6))
+        run = ToolProcess([TRAIN] + args, str(tmp_path), env=ENV)
+        # a random instant into the n-th checkpoint write of this round
+        run.wait_for('Saving checkpoint at', count=rng.randint(1, 3))
+        run.kill_after(rng.uniform(0.0, 0.6))
         log = ''.join(run.lines)
         if round_:
             assert re.search(r'resumed epoch: \d+, iter: \d+', log), run.log()
@@ -107,9 +70,10 @@ def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config,
                      rounds=8)
     # the last round's temporary file (if any) is cleaned by the next start
     work = str(tmp_path / 'work')
-    run = _Training([str(tmp_path / 'tiny.py'), '--work-dir', work,
-                     '--resume'], str(tmp_path))
-    run.kill_during_save(nth_save=1, delay=0.0)
+    run = ToolProcess([TRAIN, str(tmp_path / 'tiny.py'), '--work-dir', work,
+                       '--resume'], str(tmp_path), env=ENV)
+    run.wait_for('Saving checkpoint at')
+    run.kill_after()
     assert len(stale_temp_files(work)) <= 1
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 import glob
 import os
 import os.path as osp
-import signal
 import subprocess
 import sys
-import time
 
 import torch
 from mmengine.config import Config
@@ -16,6 +14,7 @@ from mmengine.runner import Runner
 from mmdet_efficientdet.checkpoint import load_checkpoint_safely
 
 from ..conftest import REPO
+from ..process import ToolProcess, free_port
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 
@@ -34,16 +33,10 @@ def _state(path):
 def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_path):
     config = make_tiny_config(max_epochs=3)
     killed = str(tmp_path / 'killed')
-    proc = subprocess.Popen([sys.executable, TRAIN, config, '--work-dir', killed],
-                            cwd=str(tmp_path), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not osp.exists(osp.join(killed, 'epoch_1.pth')):
-        assert proc.poll() is None and time.time() < deadline, 'training ended early'
-        time.sleep(0.2)
-    time.sleep(0.5)  # the checkpoint file is complete once last_checkpoint exists
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    run = ToolProcess([TRAIN, config, '--work-dir', killed], str(tmp_path))
+    # the first iteration of epoch 2 is logged after epoch_1.pth is written
+    run.wait_for(r'Epoch\(train\)\s*\[2\]\[\s*1/4\]')
+    run.kill_after()
     saved = sorted(glob.glob(osp.join(killed, 'epoch_*.pth')))
     assert saved and not osp.exists(osp.join(killed, 'epoch_3.pth'))
     last = open(osp.join(killed, 'last_checkpoint')).read().strip()
@@ -106,7 +99,7 @@ def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
               "'tests.dist_helpers'], allow_failed_imports=False)\n"
               "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
     work = str(tmp_path / 'dist')
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29533',
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
                OMP_NUM_THREADS='1')
     out = subprocess.run(['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config,
                           '2', '--work-dir', work], capture_output=True,
@@ -120,3 +113,44 @@ def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
         if 'running' in key or 'num_batches' in key:
             continue  # BN statistics are per process without SyncBN
         assert torch.equal(rank1['state_dict'][key], value), key
+
+
+def test_two_process_evaluation_with_dist_test(make_tiny_config, tmp_path):
+    config = make_tiny_config(max_epochs=1)
+    _train([config, '--work-dir', str(tmp_path / 'w')], str(tmp_path))
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               OMP_NUM_THREADS='1')
+    out = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_test.sh'), config,
+         str(tmp_path / 'w' / 'epoch_1.pth'), '2', '--work-dir',
+         str(tmp_path / 'eval')], capture_output=True, text=True, cwd=REPO,
+        env=env, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    logs = out.stdout + out.stderr
+    # 4 val images split over 2 processes, one COCO table from rank 0
+    assert logs.count('Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all') == 1
+    assert 'Epoch(test) [1/1]' in logs or 'Epoch(test) [2/2]' in logs
+
+
+def test_slurm_scripts_launch_our_tools(tmp_path):
+    """srun is stubbed: the scripts must call our tools with the slurm
+    launcher and MMDetection's arguments."""
+    stub = tmp_path / 'bin'
+    stub.mkdir()
+    (stub / 'srun').write_text('#!/usr/bin/env bash\necho "srun $*"\n')
+    (stub / 'srun').chmod(0o755)
+    env = dict(os.environ, PATH=f'{stub}:{os.environ["PATH"]}', GPUS='16',
+               PYTHON='python')
+    train = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'part', 'job',
+         'cfg.py', 'work', '--amp'], capture_output=True, text=True, env=env)
+    assert train.returncode == 0, train.stderr
+    assert '-p part --job-name=job --gres=gpu:8 --ntasks=16' in train.stdout
+    assert (f'python -u {REPO}/tools/train.py cfg.py --work-dir=work '
+            f'--launcher=slurm --amp') in train.stdout
+    test = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'slurm_test.sh'), 'part', 'job',
+         'cfg.py', 'ckpt.pth'], capture_output=True, text=True, env=env)
+    assert test.returncode == 0, test.stderr
+    assert (f'python -u {REPO}/tools/test.py cfg.py ckpt.pth '
+            f'--launcher=slurm') in test.stdout

@@ -1,0 +1,74 @@
+"""Test helpers for subprocesses: log lines as events, free ports."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from typing import Dict, List, Optional
+
+import pytest
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for torch.distributed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class ToolProcess:
+    """A ``tools/*.py`` process whose output lines are read as they come, so
+    a test waits for what the process says (no sleeps, no polling files)."""
+
+    def __init__(self, args: List[str], cwd: str,
+                 env: Optional[Dict[str, str]] = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable] + args, cwd=cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, **(env or {})))
+        self.lines: List[str] = []
+        self._cond = threading.Condition()
+        self._done = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            with self._cond:
+                self.lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._done = True
+            self._cond.notify_all()
+
+    def log(self) -> str:
+        return ''.join(self.lines)[-4000:]
+
+    def wait_for(self, pattern: str, count: int = 1,
+                 timeout: float = 300) -> None:
+        """Block until ``count`` output lines match ``pattern`` (regex);
+        fail if the process ends first."""
+        regex = re.compile(pattern)
+
+        def seen() -> bool:
+            return sum(bool(regex.search(line)) for line in self.lines) >= count
+
+        with self._cond:
+            assert self._cond.wait_for(lambda: seen() or self._done,
+                                       timeout=timeout), self.log()
+            assert seen(), f'ended before {pattern!r}:\n' + self.log()
+
+    def kill_after(self, delay: Optional[float] = None) -> None:
+        """SIGKILL now, or ``delay`` s from now (the process must still be
+        running then)."""
+        if delay:
+            with pytest.raises(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=delay)
+        assert self.proc.poll() is None, 'ended early:\n' + self.log()
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.reader.join()
