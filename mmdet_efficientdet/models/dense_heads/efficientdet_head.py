@@ -15,6 +15,10 @@ from ..layers.tf_norm import TF_BN
 
 
 
+#: ``loss_normalizer`` choices of :class:`EfficientDetSepBNHead`.
+LOSS_NORMALIZERS = ('mmdet', 'automl')
+
+
 @MODELS.register_module()
 class EfficientDetSepBNHead(AnchorHead):
     """EfficientDet head (Tan et al. 2020, Sec. 3.3 and automl ``class_net``/``box_net``).
@@ -39,6 +43,14 @@ class EfficientDetSepBNHead(AnchorHead):
         anchor_generator (dict): 9 anchors per location: octave scales
             ``2**(0, 1/3, 2/3)`` x ratios ``(0.5, 1, 2)``, anchor scale 4 x stride,
             centred in each cell.
+        loss_normalizer (str): What the class and box losses are divided by:
+            ``'mmdet'`` (default; :class:`AnchorHead`'s sum over images of
+            ``max(positives, 1)``) or ``'automl'`` (google/automl
+            ``det_model_fn.py`` / effdet ``loss.py``: the positive anchors
+            of the whole batch ``+ 1``).
+        mask_zero_box_targets (bool): Drop box-loss elements whose target is
+            exactly 0, as automl's ``_box_loss`` does (``mask = targets !=
+            0``). Defaults to False.
         **kwargs: Other :class:`AnchorHead` arguments (coder, losses, cfgs).
 
     Example:
@@ -81,7 +93,12 @@ class EfficientDetSepBNHead(AnchorHead):
                  loss_bbox: Dict = dict(
                      type='SmoothL1Loss', beta=0.1, loss_weight=1.25),
                  init_cfg: Optional[dict] = None,
+                 loss_normalizer: str = 'mmdet',
+                 mask_zero_box_targets: bool = False,
                  **kwargs) -> None:
+        if loss_normalizer not in LOSS_NORMALIZERS:
+            raise ValueError(f'loss_normalizer={loss_normalizer!r} is not one '
+                             f'of {LOSS_NORMALIZERS}')
         if stacked_convs < 1:
             raise ValueError(f'stacked_convs={stacked_convs} must be >= 1')
         num_strides = len(anchor_generator.get('strides', []))
@@ -93,6 +110,8 @@ class EfficientDetSepBNHead(AnchorHead):
         self.norm_cfg = norm_cfg
         self.act_cfg = act_cfg
         self.prior_prob = prior_prob
+        self.loss_normalizer = loss_normalizer
+        self.mask_zero_box_targets = mask_zero_box_targets
         super().__init__(
             num_classes=num_classes,
             in_channels=in_channels,
@@ -164,6 +183,27 @@ class EfficientDetSepBNHead(AnchorHead):
         bbox_pred = self._run_branch(x, level, self.reg_convs, self.reg_bns,
                                      self.reg_pred)
         return cls_score, bbox_pred
+
+    def get_targets(self, *args, **kwargs) -> tuple:
+        """:meth:`AnchorHead.get_targets`, with automl's normaliser and
+        zero-target mask when configured.
+
+        Returns:
+            tuple: As :class:`AnchorHead`: ``(labels_list, label_weights_list,
+            bbox_targets_list, bbox_weights_list, avg_factor, ...)``, each list
+            per level ``(N, A_l[, 4])``.
+        """
+        targets = list(super().get_targets(*args, **kwargs))
+        labels_list, _, bbox_targets_list, bbox_weights_list = targets[:4]
+        if self.loss_normalizer == 'automl':
+            positives = sum(int(((labels >= 0) & (labels < self.num_classes))
+                                .sum()) for labels in labels_list)
+            targets[4] = positives + 1
+        if self.mask_zero_box_targets:
+            targets[3] = [weights * (bbox_targets != 0).to(weights.dtype)
+                          for weights, bbox_targets in zip(bbox_weights_list,
+                                                           bbox_targets_list)]
+        return tuple(targets)
 
     def forward(
         self, x: Tuple[torch.Tensor, ...]

@@ -112,3 +112,91 @@ def test_level_count_is_checked():
     head = _head()
     with pytest.raises(ValueError, match='num_levels'):
         head(_feats()[:4])
+
+
+#: automl's ArgMaxMatcher(0.5, 0.5, force_match_for_each_row=True) in mmdet
+AUTOML_TRAIN_CFG = dict(
+    TRAIN_CFG, assigner=dict(TRAIN_CFG['assigner'], gt_max_assign_all=False))
+
+
+def _targets(head, samples, size=128):
+    feats = [torch.rand(len(samples), 16, size // 8 >> i, size // 8 >> i)
+             for i in range(5)]
+    metas = [s.metainfo for s in samples]
+    anchors, valid = head.get_anchors([f.shape[-2:] for f in feats], metas,
+                                      device='cpu')
+    return head.get_targets(anchors, valid, [s.gt_instances for s in samples],
+                            metas)
+
+
+def test_small_box_gets_one_forced_anchor_not_every_tie():
+    # 10.6 x 8.5 px: below every anchor's 0.5-IoU reach; its best IoU is tied
+    # by many anchors (issue #14 measured 10 positives with mmdet's default)
+    sample = _sample([[50.0, 60.0, 60.6, 68.5]], [0], 128)
+    ties = _targets(_head(train_cfg=TRAIN_CFG), [sample])
+    forced = _targets(_head(train_cfg=AUTOML_TRAIN_CFG), [sample])
+    count = lambda t: sum(int((labels < 3).sum()) for labels in t[0])  # noqa
+    assert count(ties) > 1 and count(forced) == 1
+
+
+def test_automl_normaliser_is_batch_positives_plus_one():
+    samples = [_sample([[8., 8., 40., 40.]], [1], 128),
+               _sample([[30., 50., 90., 100.], [64., 0., 128., 48.]], [0, 2],
+                       128)]
+    mmdet = _targets(_head(train_cfg=AUTOML_TRAIN_CFG), samples)
+    automl = _targets(_head(train_cfg=AUTOML_TRAIN_CFG,
+                            loss_normalizer='automl'), samples)
+    positives = sum(int((labels < 3).sum()) for labels in automl[0])
+    assert positives >= 3
+    assert mmdet[4] == positives  # sum over images of max(pos, 1)
+    assert automl[4] == positives + 1
+    with pytest.raises(ValueError, match="loss_normalizer='tf'"):
+        _head(loss_normalizer='tf')
+
+
+def test_zero_box_targets_are_masked():
+    # the box equals an anchor (stride 8, cell (2, 2), scale 2**0, ratio 1):
+    # that anchor's target is exactly (0, 0, 0, 0)
+    samples = [_sample([[4., 4., 36., 36.]], [1], 128)]
+    plain = _targets(_head(train_cfg=AUTOML_TRAIN_CFG), samples)
+    masked = _targets(_head(train_cfg=AUTOML_TRAIN_CFG,
+                            mask_zero_box_targets=True), samples)
+    targets = torch.cat([t.reshape(-1, 4) for t in plain[2]])
+    weights = torch.cat([w.reshape(-1, 4) for w in plain[3]])
+    masked_weights = torch.cat([w.reshape(-1, 4) for w in masked[3]])
+    exact = (weights[:, 0] > 0) & (targets == 0).all(1)
+    assert int(exact.sum()) == 1
+    assert masked_weights[exact].sum() == 0
+    others = (weights[:, 0] > 0) & ~exact
+    assert others.any()
+    assert torch.equal(masked_weights[others], (targets[others] != 0).float())
+
+
+def test_gaussian_soft_nms_matches_the_formula():
+    """The README's soft-NMS option (automl: Gaussian, sigma 0.5, score
+    threshold 0.001, 100 detections) on a hand-built case."""
+    from mmdet.models.layers import multiclass_nms
+    from mmdet.structures.bbox import bbox_overlaps
+    boxes = torch.tensor([[0., 0., 10., 10.], [1., 0., 11., 10.],
+                          [0., 2., 10., 12.], [30., 30., 40., 40.],
+                          [0., 0., 10., 10.]])
+    # class 0: boxes 0-3; class 1: box 4 (on box 0: must not be decayed)
+    scores = torch.zeros(5, 3)
+    scores[:4, 0] = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    scores[4, 1] = 0.5
+    nms = dict(type='soft_nms', method='gaussian', sigma=0.5, min_score=0.001,
+               iou_threshold=0.5)
+    dets, labels = multiclass_nms(boxes, scores, score_thr=0.001,
+                                  nms_cfg=nms, max_num=100)
+    # expected: greedy, each pick decays the rest by exp(-iou^2 / 0.5)
+    iou = bbox_overlaps(boxes[:4], boxes[:4])
+    live = {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.6}
+    expected = []
+    while live:
+        best = max(live, key=live.get)
+        expected.append(live.pop(best))
+        for j in live:
+            live[j] *= math.exp(-float(iou[best, j])**2 / 0.5)
+    got = sorted(dets[labels == 0, 4].tolist(), reverse=True)
+    assert got == pytest.approx(sorted(expected, reverse=True), abs=1e-6)
+    assert dets[labels == 1, 4].tolist() == pytest.approx([0.5])

@@ -1,0 +1,144 @@
+"""ImageNet initialisation of the EfficientNet backbone (what automl/effdet train from).
+
+automl and effdet start every EfficientDet from an ImageNet-trained
+EfficientNet (automl ``--backbone_ckpt``: the AutoAugment checkpoints
+``efficientnet/ckptsaug/efficientnet-bN``; effdet ``pretrained_backbone``).
+timm publishes those weights as ``tf_efficientnet_bN.aa_in1k`` (and the V2
+ImageNet ones as ``tf_efficientnetv2_*.in1k``). A backbone configured with
+
+    init_cfg=dict(type='ImageNetPretrained', checkpoint=URL_OR_PATH)
+
+loads them in :meth:`EfficientNetBackbone.init_weights`: a URL is downloaded
+once, converted to our keys (:func:`convert_timm_efficientnet`, which refuses
+weights of another architecture) and the converted file is cached; a local
+file may hold timm's or already-converted weights. Without network the error
+names the file to place and the ``--cfg-options`` key that points at it.
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Dict, Optional
+
+import torch
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from ...fileio import atomic_write
+
+#: Where timm's checkpoints of :data:`EfficientNetScale.imagenet` live.
+TIMM_HUB_URL = 'https://huggingface.co/timm/{name}/resolve/main/pytorch_model.bin'
+#: Cache of downloaded + converted backbones (override: ``cache_dir``).
+DEFAULT_CACHE_DIR = osp.join('~', '.cache', 'mmdet_efficientdet')
+#: The ``--cfg-options`` key of the checkpoint in the D-configs.
+CONFIG_KEY = 'model.backbone.init_cfg.checkpoint'
+
+
+class PretrainedWeightsUnavailable(RuntimeError):
+    """The ImageNet checkpoint can be neither found locally nor downloaded."""
+
+
+def imagenet_checkpoint_url(timm_name: str) -> str:
+    """Download URL of one of timm's ImageNet checkpoints.
+
+    Example:
+        >>> imagenet_checkpoint_url('tf_efficientnet_b0.aa_in1k')
+        'https://huggingface.co/timm/tf_efficientnet_b0.aa_in1k/resolve/main/pytorch_model.bin'
+    """
+    return TIMM_HUB_URL.format(name=timm_name)
+
+
+def cached_path(url: str, cache_dir: str = DEFAULT_CACHE_DIR) -> str:
+    """Where the converted weights of ``url`` are cached.
+
+    Example:
+        >>> cached_path(imagenet_checkpoint_url('tf_efficientnet_b3.aa_in1k'),
+        ...             '/c')
+        '/c/tf_efficientnet_b3.aa_in1k_mmdet.pth'
+    """
+    parts = [p for p in urllib.parse.urlparse(url).path.split('/') if p]
+    # .../timm/<name>/resolve/main/<file>: the repository name is the model
+    name = parts[1] if len(parts) > 1 and parts[0] == 'timm' else \
+        osp.splitext(parts[-1])[0]
+    return osp.join(osp.expanduser(cache_dir), f'{name}_mmdet.pth')
+
+
+def _is_converted(state: Dict[str, Tensor]) -> bool:
+    return any(k.startswith(('stem.', 'backbone.stem.')) for k in state)
+
+
+def _download(url: str, dst: str, timeout: float = 60.0) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = getattr(err, 'reason', err)
+        raise PretrainedWeightsUnavailable(
+            f'cannot download the ImageNet backbone {url} ({reason}). Download '
+            f'it on a connected machine and either place the converted file '
+            f'at {dst} (tools/model_converters/efficientnet_to_mmdet.py), or '
+            f'pass the downloaded file with --cfg-options '
+            f'{CONFIG_KEY}=/path/to/pytorch_model.bin (timm or converted '
+            f'weights both load)') from None
+
+
+def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
+                          cache_dir: Optional[str] = None) -> str:
+    """Load ImageNet weights into ``backbone`` (strict: every tensor).
+
+    Args:
+        backbone (nn.Module): An ``EfficientNetBackbone``.
+        checkpoint (str): ``http(s)://`` URL of a timm checkpoint, or a local
+            file with timm's or our (converted) keys.
+        cache_dir (str, optional): Cache of converted downloads. Defaults to
+            :data:`DEFAULT_CACHE_DIR`.
+
+    Returns:
+        str: The file the weights were loaded from.
+
+    Raises:
+        PretrainedWeightsUnavailable: not cached and cannot be downloaded.
+        CheckpointMismatchError: the weights are of another architecture.
+    """
+    from ...converters import (convert_timm_efficientnet,
+                               load_untrusted_state_dict)
+    target = backbone.state_dict()
+    if urllib.parse.urlparse(checkpoint).scheme in ('http', 'https'):
+        path = cached_path(checkpoint, cache_dir or DEFAULT_CACHE_DIR)
+        if not osp.isfile(path):
+            raw = _download(checkpoint, path)
+            tmp = path + '.download'
+            atomic_write(tmp, raw)
+            try:
+                state, _ = convert_timm_efficientnet(
+                    load_untrusted_state_dict(tmp), target, what=checkpoint)
+            finally:
+                os.remove(tmp)
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            torch.save(dict(state_dict=state,
+                            meta=dict(converted_from=checkpoint)), path + '.tmp')
+            os.replace(path + '.tmp', path)
+            print_log(f'downloaded and converted {checkpoint} -> {path}',
+                      logger='current')
+    else:
+        path = osp.expanduser(checkpoint)
+        if not osp.isfile(path):
+            raise PretrainedWeightsUnavailable(
+                f'ImageNet backbone checkpoint {path!r} not found; fix '
+                f'{CONFIG_KEY} (a timm or converted EfficientNet checkpoint)')
+    state = load_untrusted_state_dict(path)
+    if _is_converted(state):
+        state = {k[len('backbone.'):] if k.startswith('backbone.') else k: v
+                 for k, v in state.items()}
+    else:
+        state, _ = convert_timm_efficientnet(state, target, what=path)
+    for key, value in target.items():  # BN step counters are not weights
+        if key.endswith('num_batches_tracked') and key not in state:
+            state[key] = value
+    backbone.load_state_dict(state, strict=True)
+    print_log(f'backbone initialised from ImageNet weights {path}',
+              logger='current')
+    return path
