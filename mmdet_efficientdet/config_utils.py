@@ -10,8 +10,10 @@ import copy
 from typing import Any, Dict, List, Optional, Sequence
 
 from .models.backbones.efficientnet import efficientnet_feature_channels
+from .models.backbones.imagenet_init import imagenet_checkpoint_url
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-from .scaling import get_efficientdet_scale
+from .scaling import (EFFICIENTNET_SCALES, efficientdet_drop_path_rate,
+                      get_efficientdet_scale)
 
 #: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
 BACKBONE_OUT_INDICES = (2, 3, 4)
@@ -33,8 +35,11 @@ def level_model(level: str) -> Dict[str, Any]:
     Read from the level's row of :mod:`mmdet_efficientdet.scaling`: backbone
     variant and its P3-P5 widths, BiFPN width/depth/fusion and levels, head
     width/depth/levels, anchor scale and strides, and the padding divisor
-    (the coarsest stride). A child config passes it as its ``model``; the
-    complete D0 config merges it into its model with :func:`with_level_model`.
+    (the coarsest stride), the backbone's drop-path rate
+    (:func:`efficientdet_drop_path_rate`) and its ImageNet initialisation
+    (``init_cfg``: the checkpoint of ``EFFICIENTNET_SCALES[...].imagenet``). A
+    child config passes it as its ``model``; the complete D0 config merges it
+    into its model with :func:`with_level_model`.
 
     Example:
         >>> m = level_model('d7x')
@@ -44,7 +49,12 @@ def level_model(level: str) -> Dict[str, Any]:
     s = get_efficientdet_scale(level)
     return dict(
         data_preprocessor=dict(pad_size_divisor=s.strides[-1]),
-        backbone=dict(arch=s.backbone, out_indices=BACKBONE_OUT_INDICES),
+        backbone=dict(
+            arch=s.backbone, out_indices=BACKBONE_OUT_INDICES,
+            drop_path_rate=efficientdet_drop_path_rate(s.backbone),
+            init_cfg=dict(type='ImageNetPretrained',
+                          checkpoint=imagenet_checkpoint_url(
+                              EFFICIENTNET_SCALES[s.backbone].imagenet))),
         neck=dict(
             in_channels=efficientnet_feature_channels(s.backbone,
                                                       BACKBONE_OUT_INDICES),
@@ -141,6 +151,16 @@ def tf_anchor_generator(anchor_generator: dict) -> dict:
            if k in anchor_generator})
 
 
+def mean_pad_val() -> Dict[str, Any]:
+    """``Pad``'s ``pad_val`` filling images with the mean colour (automl).
+
+    Example:
+        >>> mean_pad_val()
+        {'img': (104, 116, 124), 'seg': 255}
+    """
+    return dict(img=tuple(MEAN_PAD_VALUE), seg=255)
+
+
 def with_pad_value(pipeline: Sequence[dict],
                    value: Sequence[int] = MEAN_PAD_VALUE) -> List[dict]:
     """Copy of ``pipeline`` whose ``Pad`` fills images with ``value``.
@@ -156,7 +176,7 @@ def with_pad_value(pipeline: Sequence[dict],
     result = [copy.deepcopy(t) for t in pipeline]
     for transform in result:
         if transform.get('type') == 'Pad':
-            transform['pad_val'] = dict(img=tuple(value), seg=255)
+            transform['pad_val'] = dict(mean_pad_val(), img=tuple(value))
     return result
 
 
@@ -164,28 +184,30 @@ def ported_model(base_model: dict, same_padding: bool = True,
                  backbone_norm_cfg: Optional[dict] = None) -> dict:
     """Model overrides that make a D-config fit effdet's public weights.
 
-    Adds what the ported checkpoints need on top of the parent D-config:
-    TF ``'SAME'`` padding (TF ports), automl's anchors
-    (:func:`tf_anchor_generator`) and box decoding without mmdet's 62.5x
-    size-ratio clamp. Conv biases before BN are folded into BN by the
-    converter, so the layers themselves do not change.
+    The D-configs already train like automl (TF ``'SAME'`` padding, automl's
+    anchors, decoding without mmdet's 62.5x size-ratio clamp); this makes
+    those explicit for the public weights, sets symmetric padding and a
+    PyTorch-style backbone BN for effdet's own ``efficientdet_*`` weights, and
+    drops the ImageNet backbone init (the converted checkpoint replaces every
+    weight). Conv biases before BN are folded into BN by the converter, so
+    the layers themselves do not change.
 
     Args:
         base_model (dict): The parent's ``model`` config (``_base_.model``).
         same_padding (bool): TF ``'SAME'`` padding in the backbone and the
-            BiFPN max-pools (``tf_efficientdet_*``); False for effdet's
-            PyTorch-trained ``efficientdet_*``.
+            BiFPN max-pools (``tf_efficientdet_*``); False (symmetric) for
+            effdet's PyTorch-trained ``efficientdet_*``.
         backbone_norm_cfg (dict, optional): Backbone norm config if it differs
             from the parent's (PyTorch-style backbones: BN eps 1e-5).
 
     Returns:
         dict: The ``model`` config of the child.
     """
-    backbone = dict(norm_cfg=backbone_norm_cfg) if backbone_norm_cfg else {}
-    neck = {}
-    if same_padding:
-        backbone['same_padding'] = True
-        neck['same_padding'] = True
+    # the converted detector checkpoint replaces every weight: no ImageNet init
+    backbone = dict(same_padding=same_padding, init_cfg=None)
+    if backbone_norm_cfg:
+        backbone['norm_cfg'] = backbone_norm_cfg
+    neck = dict(same_padding=same_padding)
     return dict(
         backbone=backbone,
         neck=neck,
@@ -194,3 +216,22 @@ def ported_model(base_model: dict, same_padding: bool = True,
                 base_model['bbox_head']['anchor_generator']),
             bbox_coder=dict(type='ConfigurableDeltaXYWHBBoxCoder',
                             wh_ratio_clip=None)))
+
+
+def automl_schedule(max_epochs: int) -> List[Dict[str, Any]]:
+    """automl's learning-rate schedule as mmengine ``param_scheduler``.
+
+    One epoch of linear warm-up from ``lr / 10`` (``lr_warmup_init``), then
+    cosine decay to 0 at ``max_epochs`` (``lr_decay_method='cosine'``),
+    stepped every iteration.
+
+    Example:
+        >>> [s['type'] for s in automl_schedule(300)], automl_schedule(600)[1]['end']
+        (['LinearLR', 'CosineAnnealingLR'], 600)
+    """
+    return [
+        dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+             convert_to_iter_based=True),
+        dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=1,
+             end=max_epochs, T_max=max_epochs - 1, convert_to_iter_based=True),
+    ]

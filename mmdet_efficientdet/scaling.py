@@ -32,34 +32,39 @@ class EfficientNetScale:
         round_limit (float): :func:`round_channels` never rounds below this
             fraction of the scaled width (0.9 officially; 0 for the V2-B
             variants, as in the official/timm ``efficientnetv2_b*``).
+        imagenet (str): timm's name of the ImageNet checkpoint automl/effdet
+            start EfficientDet from: the AutoAugment ``ckptsaug`` weights
+            (``tf_efficientnet_bN.aa_in1k``; TF ``'SAME'`` padding, BN eps
+            1e-3), or timm's ports of the official V2 ImageNet weights.
     """
     width: float
     depth: float
     resolution: int
     blocks: str = 'v1'
     round_limit: float = 0.9
+    imagenet: str = ''
 
 
 #: EfficientNet B0–B7 (Tan & Le, ICML 2019, Table 1 / official `efficientnet_builder.py`).
 EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
-    'b0': EfficientNetScale(1.0, 1.0, 224),
-    'b1': EfficientNetScale(1.0, 1.1, 240),
-    'b2': EfficientNetScale(1.1, 1.2, 260),
-    'b3': EfficientNetScale(1.2, 1.4, 300),
-    'b4': EfficientNetScale(1.4, 1.8, 380),
-    'b5': EfficientNetScale(1.6, 2.2, 456),
-    'b6': EfficientNetScale(1.8, 2.6, 528),
-    'b7': EfficientNetScale(2.0, 3.1, 600),
+    'b0': EfficientNetScale(1.0, 1.0, 224, imagenet='tf_efficientnet_b0.aa_in1k'),
+    'b1': EfficientNetScale(1.0, 1.1, 240, imagenet='tf_efficientnet_b1.aa_in1k'),
+    'b2': EfficientNetScale(1.1, 1.2, 260, imagenet='tf_efficientnet_b2.aa_in1k'),
+    'b3': EfficientNetScale(1.2, 1.4, 300, imagenet='tf_efficientnet_b3.aa_in1k'),
+    'b4': EfficientNetScale(1.4, 1.8, 380, imagenet='tf_efficientnet_b4.aa_in1k'),
+    'b5': EfficientNetScale(1.6, 2.2, 456, imagenet='tf_efficientnet_b5.aa_in1k'),
+    'b6': EfficientNetScale(1.8, 2.6, 528, imagenet='tf_efficientnet_b6.aa_in1k'),
+    'b7': EfficientNetScale(2.0, 3.1, 600, imagenet='tf_efficientnet_b7.aa_in1k'),
     # EfficientNetV2 (Tan & Le, ICML 2021): S/M/L are designed by hand (Table 4
     # and the official ``effnetv2_configs.py``); B0-B3 scale the V2 base net
     # like B0-B3 scale B0 (training resolutions from the official configs).
-    'v2_s': EfficientNetScale(1.0, 1.0, 300, 'v2_s'),
-    'v2_m': EfficientNetScale(1.0, 1.0, 384, 'v2_m'),
-    'v2_l': EfficientNetScale(1.0, 1.0, 384, 'v2_l'),
-    'v2_b0': EfficientNetScale(1.0, 1.0, 192, 'v2_base', 0.0),
-    'v2_b1': EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0),
-    'v2_b2': EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0),
-    'v2_b3': EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0),
+    'v2_s': EfficientNetScale(1.0, 1.0, 300, 'v2_s', imagenet='tf_efficientnetv2_s.in1k'),
+    'v2_m': EfficientNetScale(1.0, 1.0, 384, 'v2_m', imagenet='tf_efficientnetv2_m.in1k'),
+    'v2_l': EfficientNetScale(1.0, 1.0, 384, 'v2_l', imagenet='tf_efficientnetv2_l.in1k'),
+    'v2_b0': EfficientNetScale(1.0, 1.0, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b0.in1k'),
+    'v2_b1': EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b1.in1k'),
+    'v2_b2': EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b2.in1k'),
+    'v2_b3': EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b3.in1k'),
 }
 
 
@@ -130,6 +135,21 @@ EFFICIENTDET_V2_SCALES: Dict[str, EfficientDetScale] = {
     'v2-b3': EfficientDetScale(3, 896, 'v2_b3', 160, 6, 4, 'fast', 3, 7, 4.0, None, None),
     'v2-s': EfficientDetScale(4, 1024, 'v2_s', 224, 7, 4, 'fast', 3, 7, 4.0, None, None),
 }
+
+
+def efficientdet_drop_path_rate(backbone: str) -> float:
+    """Backbone stochastic-depth rate automl trains EfficientDet with.
+
+    automl's ``efficientdet_arch.build_backbone`` sets ``survival_prob = 0``
+    (no drop-connect) for EfficientNet-B0 and keeps EfficientNet's default
+    survival 0.8 (rate 0.2) for the larger backbones; the V2 backbones keep
+    0.2 here (no automl EfficientDet recipe to follow).
+
+    Example:
+        >>> efficientdet_drop_path_rate('b0'), efficientdet_drop_path_rate('b3')
+        (0.0, 0.2)
+    """
+    return 0.0 if backbone == 'b0' else 0.2
 
 
 def compound_image_size(phi: int) -> int:

@@ -27,8 +27,9 @@ RUNNER_KEYS = {'default_scope', 'log_level', 'load_from', 'resume', 'sync_bn'}
 
 
 def _config(level):
-    return Config.fromfile(
-        osp.join(CONFIG_DIR, f'efficientdet_{level}_8xb16-300e_coco.py'))
+    found = glob.glob(osp.join(CONFIG_DIR, f'efficientdet_{level}_8xb16-*e_coco.py'))
+    assert len(found) == 1, found
+    return Config.fromfile(found[0])
 
 
 def _pipeline_sizes(pipeline):
@@ -77,7 +78,12 @@ def _check_top_level(name, cfg):
             continue
         if key == 'level':
             ref = get_efficientdet_scale(value)
-            _is_subset(level_model(value), m)
+            numbers = level_model(value)
+            # the ImageNet init, or none where the config says why (demo:
+            # from scratch; fine-tune/ported: a full checkpoint replaces it)
+            imagenet = numbers['backbone'].pop('init_cfg')
+            assert m.backbone.init_cfg in (None, imagenet)
+            _is_subset(numbers, m)
             assert EfficientNetBackbone(
                 ref.backbone, out_indices=m.backbone.out_indices
             ).out_channels == m.neck.in_channels
@@ -124,6 +130,9 @@ def test_every_top_level_value_agrees_with_model_and_table(name):
     cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
     checked = _check_top_level(name, cfg)
     assert 'level' in checked and 'image_size' in checked
+    # automl trains D7/D7x for 600 epochs, the others for 300
+    if name.startswith('efficientdet_d7'):
+        assert cfg.max_epochs == 600 and '600e' in name
 
 
 @pytest.mark.parametrize('level', LEVELS)
@@ -142,6 +151,20 @@ def test_level_configs_match_the_table(level):
     assert m.bbox_head.anchor_generator.octave_base_scale == ref.anchor_scale
     assert m.bbox_head.anchor_generator.strides == ref.strides
     assert m.data_preprocessor.pad_size_divisor == ref.strides[-1]
+    # trained like automl: from the ImageNet checkpoint, with the padding and
+    # BN it was trained with, automl's anchors and assignment
+    from mmdet_efficientdet.scaling import (EFFICIENTNET_SCALES,
+                                            efficientdet_drop_path_rate)
+    assert m.backbone.init_cfg.type == 'ImageNetPretrained'
+    assert m.backbone.init_cfg.checkpoint.endswith(
+        f'/timm/{EFFICIENTNET_SCALES[ref.backbone].imagenet}/resolve/main/'
+        'pytorch_model.bin')
+    assert m.backbone.same_padding and m.neck.same_padding
+    assert m.backbone.norm_cfg == dict(type='BN', eps=1e-3, momentum=0.01)
+    assert m.backbone.drop_path_rate == efficientdet_drop_path_rate(ref.backbone)
+    assert m.bbox_head.anchor_generator.type == 'TFAnchorGenerator'
+    assert m.train_cfg.assigner.gt_max_assign_all is False
+    assert m.bbox_head.loss_normalizer == 'automl'
 
 
 def test_a_stale_top_level_value_is_caught():
@@ -218,3 +241,24 @@ def test_progressive_learning_config():
     train = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
     assert tuple(train['RandomResize']['ratio_range']) == (0.1, 2.0)
     assert tuple(train['RandomCrop']['crop_size']) == (1024, 1024)
+
+
+def test_weight_decay_on_kernels_only():
+    """automl's L2 loss covers conv/dense kernels, not biases, BN or the
+    BiFPN fusion weights."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = _config('d0')
+    cfg.model.bbox_head.num_classes = 3
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = {id(p): n for n, p in model.named_parameters()}
+    decay = {names[id(p)]: g['weight_decay']
+             for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert decay['backbone.stem.conv.weight'] == 4e-5
+    assert decay['bbox_head.cls_pred.depthwise_conv.conv.weight'] == 4e-5
+    assert decay['backbone.stem.bn.weight'] == 0
+    assert decay['bbox_head.cls_pred.pointwise_conv.conv.bias'] == 0
+    fusion = [n for n in decay if n.endswith('.fusion.weight')]
+    assert fusion and all(decay[n] == 0 for n in fusion)
+    kernels = [n for n in decay if n.endswith('conv.weight')]
+    assert all(decay[n] == 4e-5 for n in kernels)

@@ -16,10 +16,11 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     from ..converters import CheckpointMismatchError
     from ..datasets import AnnotationFileError
     from ..engine import TrainingDivergedError
+    from ..models.backbones.imagenet_init import PretrainedWeightsUnavailable
     from ..models.detectors import CheckpointShapeError
     return (FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
             CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
-            TrainingDivergedError)
+            TrainingDivergedError, PretrainedWeightsUnavailable)
 
 
 def run_cli(main: Callable[[], Optional[int]]) -> int:

@@ -112,3 +112,70 @@ def test_efficientnetv2_features_match_timm(arch):
     assert [o.shape[1] for o in ours] == [r.shape[1] for r in ref]
     for a, b in zip(ours, ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
+
+
+def _d0_with_imagenet(checkpoint, cache_dir=None):
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+
+    from ..conftest import D0_CONFIG
+    cfg = Config.fromfile(D0_CONFIG)
+    assert cfg.model.backbone.init_cfg.type == 'ImageNetPretrained'
+    cfg.model.backbone.init_cfg.checkpoint = checkpoint
+    if cache_dir:
+        cfg.model.backbone.init_cfg.cache_dir = cache_dir
+    cfg.model.bbox_head.num_classes = 3
+    return MODELS.build(cfg.model)
+
+
+@requires_refenv
+def test_d0_config_starts_from_the_imagenet_checkpoint(tmp_path):
+    """The D0 config's backbone (TF 'SAME' padding, TF BN) initialised from a
+    timm tf_efficientnet_b0 file gives timm's features within 1e-4 - also
+    through the URL path's cache, without downloading."""
+    from mmdet_efficientdet.models.backbones.imagenet_init import (
+        cached_path, imagenet_checkpoint_url)
+    timm_model = _timm_model('tf_efficientnet_b0')
+    src = tmp_path / 'pytorch_model.bin'
+    torch.save(timm_model.state_dict(), src)
+    x = torch.randn(1, 3, 256, 192)
+    with torch.no_grad():
+        ref = timm_model.forward_intermediates(x, intermediates_only=True)[2:]
+
+    local = _d0_with_imagenet(str(src))
+    local.init_weights()
+    url = imagenet_checkpoint_url('tf_efficientnet_b0.aa_in1k')
+    cache = tmp_path / 'cache'
+    converted = cached_path(url, str(cache))
+    cache.mkdir()
+    torch.save(dict(state_dict=local.backbone.state_dict()), converted)
+    cached = _d0_with_imagenet(url, str(cache))
+    cached.init_weights()
+    for model in (local, cached):
+        backbone = model.backbone.eval()
+        with torch.no_grad():
+            ours = backbone(x.contiguous(memory_format=torch.channels_last))
+        for a, b in zip(ours, ref):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
+    # the head and neck keep their own init (not touched by the backbone's)
+    assert float(local.bbox_head.cls_pred.pointwise_conv.conv.bias[0]) == \
+        pytest.approx(-4.59511985)
+
+
+def test_imagenet_init_offline_names_the_file_and_the_key(tmp_path):
+    from mmdet_efficientdet.models.backbones.imagenet_init import (
+        PretrainedWeightsUnavailable)
+    # a refused local connection stands in for "no network" (nothing leaves
+    # this machine)
+    url = ('http://127.0.0.1:9/timm/tf_efficientnet_b0.aa_in1k/resolve/main/'
+           'pytorch_model.bin')
+    model = _d0_with_imagenet(url, str(tmp_path / 'cache'))
+    with pytest.raises(PretrainedWeightsUnavailable) as err:
+        model.init_weights()
+    message = str(err.value)
+    assert 'cannot download the ImageNet backbone' in message
+    assert str(tmp_path / 'cache' / 'tf_efficientnet_b0.aa_in1k_mmdet.pth') in message
+    assert '--cfg-options model.backbone.init_cfg.checkpoint=' in message
+    model = _d0_with_imagenet(str(tmp_path / 'nope.bin'))
+    with pytest.raises(PretrainedWeightsUnavailable, match='nope.bin'):
+        model.init_weights()

@@ -19,8 +19,18 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs', 'efficientdet',
-                  'efficientdet_{}_8xb16-300e_coco.py')
+CONFIG_GLOB = osp.join(REPO, 'configs', 'efficientdet',
+                       'efficientdet_{}_8xb16-*e_coco.py')
+
+
+def level_config(level: str) -> str:
+    """The config file of a level (``..._8xb16-300e_coco.py``, 600e for D7/D7x)."""
+    import glob
+    found = sorted(glob.glob(CONFIG_GLOB.format(level)))
+    if len(found) != 1:
+        raise FileNotFoundError(f'expected one config for level {level!r}, '
+                                f'found {found}')
+    return found[0]
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,7 +74,7 @@ def main() -> int:
     all_ok = True
     for level in levels:
         ref = get_efficientdet_scale(level)
-        cfg = Config.fromfile(CONFIG.format(level))
+        cfg = Config.fromfile(level_config(level))
         cfg.model.bbox_head.num_classes = args.num_classes
         model = MODELS.build(cfg.model)
         start = time.time()

@@ -47,6 +47,8 @@ def main(argv=None) -> int:
                                                export_onnx)
     register_all_modules()
     cfg = Config.fromfile(args.config)
+    if not args.checkpoint:  # random weights: no ImageNet backbone download
+        cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     if args.checkpoint:
         load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)

@@ -25,7 +25,8 @@ metainfo = dict(classes=classes)
 model = dict(
     # keep the pretrained stem + first stage fixed and BN statistics frozen in
     # the backbone: small datasets cannot re-estimate them well
-    backbone=dict(frozen_stages=1, norm_eval=True),
+    # (load_from replaces every weight: no ImageNet backbone download first)
+    backbone=dict(frozen_stages=1, norm_eval=True, init_cfg=None),
     bbox_head=dict(num_classes=len(classes)))
 
 train_dataloader = dict(

@@ -8,7 +8,9 @@
 #     iterations, running statistics and averaged weights would still be
 #     mostly at their initial values at evaluation time,
 #   * lighter augmentation (scale jitter 0.75-1.25 + flip): the generator
-#     gives fresh data, so regularisation matters less than convergence speed.
+#     gives fresh data, so regularisation matters less than convergence speed,
+#   * the backbone starts from random weights, not ImageNet: the demo must
+#     run offline, and flat-coloured shapes do not need ImageNet features.
 _base_ = '../efficientdet_d0_8xb16-300e_coco.py'
 from mmdet_efficientdet.config_utils import with_image_size  # noqa: E402
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
@@ -20,7 +22,7 @@ metainfo = dict(classes=classes, palette=[(220, 20, 60), (0, 128, 255), (0, 200,
 norm_cfg = dict(tf_bn_cfg(), momentum=0.1)  # TF eps, faster BN statistics
 
 model = dict(
-    backbone=dict(norm_cfg=norm_cfg, drop_path_rate=0.0),
+    backbone=dict(norm_cfg=norm_cfg, drop_path_rate=0.0, init_cfg=None),
     neck=dict(norm_cfg=norm_cfg),
     bbox_head=dict(num_classes=len(classes), norm_cfg=norm_cfg),
     test_cfg=dict(nms_pre=1000))

@@ -3,7 +3,7 @@
 # decoding (mmdet_efficientdet.config_utils.ported_model) and mean-colour
 # padding. Convert the weights with tools/model_converters/effdet_to_mmdet.py
 # --config THIS_FILE (README "Pretrained weights").
-_base_ = '../efficientdet_d7x_8xb16-300e_coco.py'
+_base_ = '../efficientdet_d7x_8xb16-600e_coco.py'
 from mmdet_efficientdet.config_utils import ported_model, with_pad_value  # noqa: E402,E501
 
 model = ported_model(_base_.model)

@@ -17,6 +17,7 @@ from ..layers.block_string import BlockArgs, parse_block_string
 from ..layers.fused_mbconv import FusedMBConv
 from ..layers.padding import same_conv_cfg
 from ..layers.tf_norm import TF_BN
+from .imagenet_init import load_imagenet_weights
 
 #: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
 EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
@@ -197,6 +198,9 @@ class EfficientNetBackbone(BaseModule):
         act_cfg (dict): Activation config. Defaults to SiLU (swish).
         with_cp (bool): Gradient checkpointing in blocks. Defaults to False.
         init_cfg (dict | list[dict], optional): Initialization config.
+            ``dict(type='ImageNetPretrained', checkpoint=URL_OR_FILE)`` loads
+            ImageNet weights (timm's or converted; a URL is downloaded once and
+            cached, see :mod:`.imagenet_init`) after the default init.
 
     Example:
         >>> import torch
@@ -278,6 +282,19 @@ class EfficientNetBackbone(BaseModule):
             return FusedMBConv(**common)
         return InvertedResidual(with_expand_conv=args.expand_ratio != 1,
                                 **common)
+
+    def init_weights(self) -> None:
+        """Default init, then ImageNet weights if ``init_cfg`` asks for them."""
+        cfg = self.init_cfg
+        if not (isinstance(cfg, dict) and cfg.get('type') == 'ImageNetPretrained'):
+            super().init_weights()
+            return
+        self.init_cfg = None  # children keep their own init, then we load
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = cfg
+        load_imagenet_weights(self, cfg['checkpoint'], cfg.get('cache_dir'))
 
     def set_drop_path_rate(self, drop_path_rate: float) -> None:
         """Change the stochastic depth rate during training.

@@ -11,6 +11,7 @@ from ...conftest import D0_CONFIG
 def d0():
     cfg = Config.fromfile(D0_CONFIG)
     cfg.model.bbox_head.num_classes = 3
+    cfg.model.backbone.init_cfg = None  # tests never download
     model = MODELS.build(cfg.model)
     model.init_weights()
     return model.eval()

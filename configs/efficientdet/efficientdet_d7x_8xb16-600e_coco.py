@@ -4,8 +4,9 @@
 # Official table: input 1536, backbone B7, D_bifpn 8, plain-sum fusion,
 # and one more pyramid level (P3-P8): inputs must be divisible by 256.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, with_image_size)
+from mmdet_efficientdet.config_utils import (automl_schedule,  # noqa: E402
+                                             level_image_size, level_model,
+                                             with_image_size)
 
 level = 'd7x'
 image_size = level_image_size(level)
@@ -15,3 +16,7 @@ test_pipeline = with_image_size(_base_.test_pipeline, image_size)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# automl README: D7/D7x train 600 epochs
+max_epochs = 600
+param_scheduler = automl_schedule(max_epochs)
+train_cfg = dict(max_epochs=max_epochs)
