@@ -332,3 +332,209 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
 def refenv_available() -> bool:
     """Whether ``.refenv`` holds effdet (``make refenv``)."""
     return osp.isdir(osp.join(REFENV, 'effdet'))
+
+
+# ---------------------------------------------------------------------------
+# Training parity: the same weights and batch through effdet's DetBenchTrain
+# and our model.loss
+# ---------------------------------------------------------------------------
+
+#: The batch of the training-parity check, ``(x1, y1, x2, y2, label)`` per
+#: image at a 256 input: a box far smaller than any anchor's 0.5-IoU reach
+#: (one forced anchor), medium and large boxes, an image without boxes, and
+#: two overlapping boxes of one class.
+PARITY_BOXES = (
+    ((37.3, 41.7, 43.8, 46.2, 3), (60.5, 90.2, 140.7, 170.9, 0),
+     (10.0, 120.4, 250.3, 240.6, 17)),
+    (),
+    ((100.2, 30.1, 180.7, 95.3, 5), (120.9, 50.4, 200.1, 110.8, 5)),
+)
+
+
+def _rel(a: torch.Tensor, b: torch.Tensor, floor: float = 1e-12) -> float:
+    """max |a - b| relative to max |b|, or to ``floor`` when that is larger."""
+    return float((a - b).abs().max()) / max(float(b.abs().max()), floor)
+
+
+def _no_drop_path(model: nn.Module) -> None:
+    for module in model.modules():
+        if hasattr(module, 'drop_prob'):
+            module.drop_prob = 0.0
+
+
+def train_parity(config: str, effdet_name: str, image_size: int = 256,
+                 seed: int = 0, lr: Optional[float] = None,
+                 dtype: torch.dtype = torch.float64,
+                 cfg_options: Optional[dict] = None) -> Dict[str, float]:
+    """Compare one training step of our config with effdet's ``DetBenchTrain``.
+
+    Our model is built from ``config`` (90 classes, no ImageNet download),
+    effdet's ``effdet_name`` gets random weights (:func:`randomize_`) that are
+    converted into ours. Both run the :data:`PARITY_BOXES` batch in train mode
+    (drop-path off), then one optimizer step: ours from the config's
+    ``optim_wrapper`` (paramwise decay, gradient clipping), effdet's SGD with
+    the same hyper-parameters and automl's rule (decay on kernels only).
+    Both run in ``dtype`` (float64 by default, so that float32 rounding does
+    not hide or fake a difference; effdet still computes its box loss in
+    float32). ``cfg_options`` are merged into our config first.
+
+    Returns:
+        dict: ``anchors`` (max |diff| px), ``positives`` (count, ours),
+        ``target_mismatch`` (anchors whose positive/negative/ignored state or
+        class differs), ``box_target`` (max |diff| on positives), ``cls_loss``
+        / ``box_loss`` (relative), ``grad`` (worst per-tensor relative
+        gradient difference) and ``grad_key``, ``step`` (worst relative
+        difference of the updated weights and BN statistics) and
+        ``step_key``, ``update`` (worst relative difference of the parameter
+        updates themselves, where weight decay and clipping show) and
+        ``update_key``.
+    """
+    import mmdet_efficientdet  # noqa: F401
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.structures import InstanceData
+
+    from mmdet_efficientdet.converters import convert_effdet
+    register_all_modules()
+    effdet = import_effdet()
+
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.model.bbox_head.num_classes = 90
+    cfg.model.backbone.init_cfg = None
+    ours = MODELS.build(cfg.model)
+    ref = create_reference_model(effdet_name, seed=seed,
+                                 image_size=image_size)
+    randomize_(ref, seed + 1)
+    state, _ = convert_effdet(ref.state_dict(), ours)
+    ours.load_state_dict(state, strict=True)
+    bench = effdet.DetBenchTrain(ref).train()
+    if effdet_name.startswith('tf_'):
+        # timm builds effdet's tf_ backbones with PyTorch's BN momentum 0.1;
+        # automl (and our D-configs) use decay 0.99 = momentum 0.01
+        for module in ref.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.momentum = 0.01
+    ours.train()
+    ours.to(dtype)
+    ref.to(dtype)
+    _no_drop_path(ref)
+    ours.backbone.set_drop_path_rate(0.0)
+
+    gen = torch.Generator().manual_seed(seed)
+    n = len(PARITY_BOXES)
+    x = torch.randn(n, 3, image_size, image_size, generator=gen).to(dtype)
+    samples, bbox, cls = [], [], []
+    most = max(len(b) for b in PARITY_BOXES)
+    for boxes in PARITY_BOXES:
+        t = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 5)
+        sample = DetDataSample()
+        sample.set_metainfo(dict(
+            img_shape=(image_size, image_size), pad_shape=(image_size,) * 2,
+            batch_input_shape=(image_size,) * 2, scale_factor=(1.0, 1.0),
+            ori_shape=(image_size,) * 2))
+        sample.gt_instances = InstanceData(bboxes=t[:, :4],
+                                           labels=t[:, 4].long())
+        samples.append(sample)
+        pad = torch.full((most, 4), -1.0)
+        pad[:len(t)] = t[:, [1, 0, 3, 2]]  # effdet boxes are (y1, x1, y2, x2)
+        bbox.append(pad)
+        labels = torch.full((most, ), -1.0)
+        labels[:len(t)] = t[:, 4] + 1  # effdet classes start at 1
+        cls.append(labels)
+    target = dict(bbox=torch.stack(bbox), cls=torch.stack(cls))
+
+    # anchors and per-anchor targets
+    head = ours.bbox_head
+    sizes = [(image_size // s[0], image_size // s[1])
+             for s in head.prior_generator.strides]
+    anchors = torch.cat(head.prior_generator.grid_priors(sizes, device='cpu'))
+    ref_anchors = bench.anchors.boxes[:, [1, 0, 3, 2]].float()
+    result = dict(anchors=float((anchors - ref_anchors).abs().max()))
+    metas = [s.metainfo for s in samples]
+    anchor_list, valid = head.get_anchors(sizes, metas, device='cpu')
+    labels, label_w, box_t, box_w, _ = head.get_targets(
+        anchor_list, valid, [s.gt_instances for s in samples], metas)[:5]
+    labels = torch.cat(labels, 1)
+    label_w = torch.cat(label_w, 1)
+    box_t = torch.cat(box_t, 1)
+    ref_cls, ref_box, ref_pos = bench.anchor_labeler.batch_label_anchors(
+        target['bbox'], target['cls'])
+    ref_cls = torch.cat([c.reshape(n, -1) for c in ref_cls], 1)
+    ref_box = torch.cat([b.reshape(n, -1, 4) for b in ref_box], 1)[..., [1, 0, 3, 2]]
+    # ours: label C = background, weight 0 = ignored; effdet: -1 / -2
+    ours_state = torch.where(label_w == 0, torch.full_like(labels, -2),
+                             torch.where(labels == 90, -1, labels))
+    result['target_mismatch'] = int((ours_state != ref_cls.long()).sum())
+    positive = labels < 90
+    result['positives'] = int(positive.sum())
+    result['ref_positives'] = int(ref_pos.sum())
+    result['box_target'] = float((box_t[positive] - ref_box[positive]).abs().max())
+
+    # losses
+    losses = ours.loss(x, samples)
+    ref_out = bench(x, target)
+    cls_loss = sum(losses['loss_cls'])
+    box_loss = sum(losses['loss_bbox'])
+    ref_box_loss = ref_out['box_loss'] * ref.config.box_loss_weight
+    result['cls_loss'] = abs(float(cls_loss.detach()) /
+                             float(ref_out['class_loss'].detach()) - 1)
+    result['box_loss'] = abs(float(box_loss.detach()) /
+                             float(ref_box_loss.detach()) - 1)
+    result['loss'] = float((cls_loss + box_loss).detach())
+
+    # gradients, mapped through the converter (linear re-indexing)
+    (cls_loss + box_loss).backward()
+    ref_out['loss'].backward()
+    grads = {k: v for k, v in ref.state_dict().items()}
+    for name, param in ref.named_parameters():
+        grads[name] = param.grad if param.grad is not None else \
+            torch.zeros_like(param)
+    mapped, _ = convert_effdet(grads, ours)
+    # a gradient that is mathematically zero (the bias of a BN whose output
+    # only reaches the loss through train-mode BNs, which remove constants)
+    # is rounding noise on both sides: compare it at 1e-9 of the largest one
+    floor = 1e-9 * max(float(g.abs().max()) for g in mapped.values())
+    errors = {name: _rel(param.grad, mapped[name], floor)
+              for name, param in ours.named_parameters()}
+    result['grad_key'] = max(errors, key=errors.get)
+    result['grad'] = errors[result['grad_key']]
+
+    # one optimizer step: ours from the config, effdet's the automl way
+    ours_optim = build_optim_wrapper(ours, cfg.optim_wrapper)
+    hyper = cfg.optim_wrapper.optimizer
+    lr = hyper.lr if lr is None else lr
+    for group in ours_optim.optimizer.param_groups:
+        group['lr'] = lr
+    decay = [p for p in ref.parameters() if p.ndim > 1]
+    no_decay = [p for p in ref.parameters() if p.ndim <= 1]
+    ref_optim = torch.optim.SGD(
+        [dict(params=decay, weight_decay=hyper.weight_decay),
+         dict(params=no_decay, weight_decay=0.0)], lr=lr,
+        momentum=hyper.momentum)
+    clip = cfg.optim_wrapper.clip_grad.max_norm
+    ours_before = {k: v.detach().clone() for k, v in ours.state_dict().items()}
+    ref_before, _ = convert_effdet(
+        {k: v.detach().clone() for k, v in ref.state_dict().items()}, ours)
+    ours_optim.step()  # clips (config's clip_grad) and steps
+    torch.nn.utils.clip_grad_norm_(ref.parameters(), clip)
+    ref_optim.step()
+    stepped, _ = convert_effdet(ref.state_dict(), ours)
+    after = ours.state_dict()
+    keys = [k for k in after if not k.endswith('num_batches_tracked')]
+    errors = {k: _rel(after[k], stepped[k]) for k in keys}
+    result['step_key'] = max(errors, key=errors.get)
+    result['step'] = errors[result['step_key']]
+    # the update itself (where weight decay and clipping show), parameters
+    params = dict(ours.named_parameters())
+    deltas = {k: (after[k] - ours_before[k], stepped[k] - ref_before[k])
+              for k in params}
+    floor = 1e-9 * max(float(d[1].abs().max()) for d in deltas.values())
+    errors = {k: _rel(a, b, floor) for k, (a, b) in deltas.items()}
+    result['update_key'] = max(errors, key=errors.get)
+    result['update'] = errors[result['update_key']]
+    return result

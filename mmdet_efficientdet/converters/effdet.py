@@ -187,10 +187,6 @@ def convert_effdet(
             else:
                 continue
             used.add(key)
-        dw_bias = f'bbox_head.{ours}_pred.depthwise_conv.conv.bias'
-        if dw_bias in target and dw_bias not in out:
-            out[dw_bias] = torch.zeros_like(target[dw_bias])
-            report.filled.append(dw_bias)
 
     check_against_target(out, target, what)
     for bias, key, bn_prefix in biases:

@@ -125,9 +125,14 @@ class EfficientDetSepBNHead(AnchorHead):
 
     def _separable(self, in_channels: int, out_channels: int,
                    bias: bool) -> DepthwiseSeparableConvModule:
-        return DepthwiseSeparableConvModule(
+        """3x3 depthwise + 1x1 pointwise conv; with ``bias``, one bias after
+        the pointwise conv (as automl's ``SeparableConv2D``): a depthwise
+        bias would be a second, redundant trainable offset."""
+        conv = DepthwiseSeparableConvModule(
             in_channels, out_channels, 3, padding=1, bias=bias,
             norm_cfg=None, act_cfg=None)
+        conv.depthwise_conv.conv.register_parameter('bias', None)
+        return conv
 
     def _branch(self) -> Tuple[nn.ModuleList, nn.ModuleList]:
         convs, bns = nn.ModuleList(), nn.ModuleList()
