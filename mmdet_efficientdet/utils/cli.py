@@ -15,12 +15,14 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     from ..checkpoint import CorruptCheckpointError, UnsafeCheckpointError
     from ..converters import CheckpointMismatchError
     from ..datasets import AnnotationFileError
+    from ..deployment.backends import DeployedModelError
     from ..engine import TrainingDivergedError
     from ..models.backbones.imagenet_init import PretrainedWeightsUnavailable
     from ..models.detectors import CheckpointShapeError
     return (FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
             CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
-            TrainingDivergedError, PretrainedWeightsUnavailable)
+            TrainingDivergedError, PretrainedWeightsUnavailable,
+            DeployedModelError)
 
 
 def run_cli(main: Callable[[], Optional[int]]) -> int:

@@ -112,6 +112,12 @@ class MaxPool2dDown(nn.Module):
         # TF 'SAME' pads (before, after) with after = before or before + 1.
         # Max-pooling pads with -inf, so the extra "after" pixel is exactly
         # what ceil_mode's clipped last window does: no padded copy needed.
-        left, _, top, _ = same_pads(x.shape[-2:], (3, 3), (2, 2), (1, 1))
+        left, right, top, bottom = same_pads(x.shape[-2:], (3, 3), (2, 2),
+                                             (1, 1))
+        if torch.jit.is_tracing():
+            # exported graphs: an explicit -inf pad (OpenVINO rejects a
+            # ceil-mode window larger than a 2x2 map, e.g. P6 at 128 input)
+            x = F.pad(x, [left, right, top, bottom], value=float('-inf'))
+            return F.max_pool2d(x, kernel_size=3, stride=2)
         return F.max_pool2d(x, kernel_size=3, stride=2, padding=(top, left),
                             ceil_mode=True)

@@ -1,0 +1,131 @@
+"""Deployed-model runtimes: one small adapter per backend, same interface.
+
+Every exported EfficientDet graph (``export_onnx``, raw outputs) takes the
+normalised image batch ``(N, 3, H, W)`` at the export size and returns
+``cls_0 .. cls_{L-1}``, ``box_0 .. box_{L-1}``. A backend runs such a file and
+gives those outputs back as torch tensors, so mmdet's post-processing
+(``bbox_head.predict_by_feat``: decoding, NMS) runs on them exactly as on the
+PyTorch model's.
+"""
+from __future__ import annotations
+
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+#: File suffix -> backend name.
+BACKENDS = {'.onnx': 'onnxruntime', '.xml': 'openvino'}
+
+
+class DeployedModelError(ValueError):
+    """A deployed model file is missing, unreadable or does not fit."""
+
+
+class DeployedBackend:
+    """Base: ``__call__(images) -> list of raw output tensors``.
+
+    Attributes:
+        path (str): The model file.
+        input_hw (tuple[int, int]): The input size the graph was exported at.
+        output_names (list[str]): Output names, ``cls_*`` then ``box_*``.
+    """
+
+    path: str
+    input_hw: Tuple[int, int]
+    output_names: List[str]
+
+    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
+        raise NotImplementedError
+
+    def __call__(self, images: torch.Tensor) -> List[torch.Tensor]:
+        """Run ``(N, 3, H, W)`` float images; raise if the size is not the
+        export size."""
+        height, width = (int(s) for s in images.shape[-2:])
+        if (height, width) != tuple(self.input_hw):
+            raise DeployedModelError(
+                f'{self.path} takes {self.input_hw[0]}x{self.input_hw[1]} '
+                f'inputs (its export size), got {height}x{width}: export it '
+                f'at the config\'s image_size, or test with a config whose '
+                f'pipeline gives that size')
+        array = images.detach().float().contiguous().cpu().numpy()
+        return [torch.from_numpy(np.ascontiguousarray(o))
+                for o in self.run(array)]
+
+
+class OnnxRuntimeBackend(DeployedBackend):
+    """ONNX Runtime (CPU) session of a ``.onnx`` file (fp32 or int8 QDQ)."""
+
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(
+                path, options, providers=['CPUExecutionProvider'])
+        except Exception as err:  # noqa: BLE001 - ORT raises its own types
+            raise DeployedModelError(
+                f'{path}: not a loadable ONNX model: '
+                f'{str(err).splitlines()[0]}') from None
+        self.path = path
+        shape = self.session.get_inputs()[0].shape
+        self.input_hw = (int(shape[2]), int(shape[3]))
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
+        name = self.session.get_inputs()[0].name
+        return self.session.run(None, {name: images})
+
+
+class OpenVINOBackend(DeployedBackend):
+    """OpenVINO (CPU) compiled model of an IR ``.xml`` (+ ``.bin``)."""
+
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+        import openvino as ov
+        core = ov.Core()
+        config = {'INFERENCE_NUM_THREADS': int(threads)} if threads else {}
+        try:
+            model = core.read_model(path)
+            self.compiled = core.compile_model(model, 'CPU', config)
+        except Exception as err:  # noqa: BLE001 - OpenVINO's own types
+            raise DeployedModelError(
+                f'{path}: not a loadable OpenVINO IR: '
+                f'{str(err).strip().splitlines()[0]}') from None
+        self.path = path
+        shape = model.inputs[0].get_partial_shape()
+        self.input_hw = (shape[2].get_length(), shape[3].get_length())
+        self.output_names = [o.get_any_name() for o in model.outputs]
+        self.request = self.compiled.create_infer_request()
+
+    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
+        results = self.request.infer({0: images})
+        return [results[output] for output in self.compiled.outputs]
+
+
+def load_backend(path: str, threads: Optional[int] = None) -> DeployedBackend:
+    """Open a deployed model by its suffix (``.onnx``, OpenVINO ``.xml``).
+
+    Raises:
+        DeployedModelError: missing file, unknown suffix, unreadable model,
+            or outputs that are not raw ``cls_*``/``box_*`` head outputs.
+    """
+    if not osp.isfile(path):
+        raise DeployedModelError(f'deployed model {path!r} not found')
+    suffix = osp.splitext(path)[1].lower()
+    if suffix not in BACKENDS:
+        raise DeployedModelError(
+            f'{path}: unknown model format {suffix!r}; expected one of '
+            f'{sorted(BACKENDS)}')
+    backend = (OnnxRuntimeBackend if suffix == '.onnx' else
+               OpenVINOBackend)(path, threads)
+    names = backend.output_names
+    levels = len(names) // 2
+    if len(names) < 2 or len(names) % 2 or names != [
+            f'cls_{i}' for i in range(levels)] + [f'box_{i}'
+                                                  for i in range(levels)]:
+        raise DeployedModelError(
+            f'{path}: outputs {names} are not raw head outputs cls_0.., '
+            f'box_0..: export without --decode')
+    return backend

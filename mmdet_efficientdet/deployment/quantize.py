@@ -1,0 +1,208 @@
+"""int8 post-training quantization (ONNX Runtime QDQ, OpenVINO + NNCF) and IR export.
+
+Calibration images go through the config's own *test* pipeline and data
+preprocessor (:func:`calibration_batches`), as the deployed model will see
+images. The ONNX Runtime path can keep the layers whose quantization hurts
+most in float, chosen by measurement (:func:`select_float_nodes`).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+
+def calibration_batches(cfg, num_images: int,
+                        split: str = 'train') -> List[np.ndarray]:
+    """``num_images`` normalised images ``(1, 3, H, W)`` for calibration.
+
+    Args:
+        cfg (Config): The model config: its ``{split}_dataloader`` dataset
+            (annotation file, image folder) with the *test* pipeline, and its
+            data preprocessor.
+        num_images (int): How many images (the first ones of the dataset).
+        split (str): ``'train'`` (default) or ``'val'``.
+
+    Returns:
+        list[np.ndarray]: One float32 batch of one image each.
+    """
+    from mmdet.registry import DATASETS, MODELS
+    from mmengine.dataset import pseudo_collate
+    if num_images < 1:
+        raise ValueError(f'num_images={num_images} must be >= 1')
+    dataset_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
+    dataset_cfg.pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    dataset_cfg.test_mode = True
+    dataset = DATASETS.build(dataset_cfg)
+    preprocessor = MODELS.build(cfg.model.data_preprocessor)
+    batches = []
+    for index in range(min(num_images, len(dataset))):
+        data = preprocessor(pseudo_collate([dataset[index]]), False)
+        batches.append(data['inputs'].float().numpy())
+    return batches
+
+
+class _Reader:
+    """onnxruntime ``CalibrationDataReader`` over prepared batches."""
+
+    def __init__(self, input_name: str, batches: Sequence[np.ndarray]) -> None:
+        self.input_name = input_name
+        self.batches = list(batches)
+        self.index = 0
+
+    def get_next(self):
+        if self.index >= len(self.batches):
+            return None
+        self.index += 1
+        return {self.input_name: self.batches[self.index - 1]}
+
+    def rewind(self) -> None:
+        self.index = 0
+
+
+def quantize_onnx_int8(fp32_path: str, out_path: str,
+                       batches: Sequence[np.ndarray],
+                       keep_float: Sequence[str] = (),
+                       per_channel: bool = True) -> str:
+    """Static int8 quantization (QDQ, per-channel weights) with ORT.
+
+    Args:
+        fp32_path (str): The fp32 export (``export_onnx``).
+        out_path (str): Where the int8 model goes.
+        batches: Calibration inputs (:func:`calibration_batches`).
+        keep_float (Sequence[str]): Node names left in float.
+        per_channel (bool): Per-output-channel weight scales.
+
+    Returns:
+        str: ``out_path``.
+    """
+    import onnxruntime as ort
+    from onnxruntime.quantization import (CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    input_name = ort.InferenceSession(
+        fp32_path, providers=['CPUExecutionProvider']).get_inputs()[0].name
+    prepared = out_path + '.pre.onnx'
+    quant_pre_process(fp32_path, prepared, skip_symbolic_shape=True)
+    try:
+        quantize_static(
+            prepared, out_path, _Reader(input_name, batches),
+            quant_format=QuantFormat.QDQ, per_channel=per_channel,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=list(keep_float))
+    finally:
+        if osp.exists(prepared):
+            os.remove(prepared)
+    return out_path
+
+
+def _outputs(path: str, batches: Sequence[np.ndarray]) -> List[np.ndarray]:
+    from .backends import load_backend
+    backend = load_backend(path)
+    return [np.concatenate([o.reshape(o.shape[0], -1)
+                            for o in backend.run(b)], 1) for b in batches]
+
+
+def output_error(reference: Sequence[np.ndarray],
+                 outputs: Sequence[np.ndarray]) -> float:
+    """Relative L2 error of raw outputs, over all calibration images."""
+    num = sum(float(np.sum((o - r) ** 2)) for o, r in zip(outputs, reference))
+    den = sum(float(np.sum(r ** 2)) for r in reference)
+    return (num / max(den, 1e-30)) ** 0.5
+
+
+@dataclass
+class FloatNodeSearch:
+    """What :func:`select_float_nodes` measured.
+
+    Attributes:
+        all_int8 (float): Output error with every node quantized.
+        trials (list): ``(node, error with that node in float)``.
+        chosen (list[str]): Nodes kept in float.
+        final (float): Output error with ``chosen`` in float.
+    """
+    all_int8: float
+    trials: List[Tuple[str, float]] = field(default_factory=list)
+    chosen: List[str] = field(default_factory=list)
+    final: float = 0.0
+
+    def table(self) -> str:
+        lines = [f'output error, all int8: {self.all_int8:.4f}']
+        lines += [f'  {node} in float: {err:.4f}' for node, err in self.trials]
+        lines.append(f'kept in float: {", ".join(self.chosen) or "none"} '
+                     f'-> output error {self.final:.4f}')
+        return '\n'.join(lines)
+
+
+def candidate_float_nodes(path: str) -> List[str]:
+    """The nodes worth keeping in float: the first conv (raw pixels, wide
+    range) and the last conv of each prediction branch (logits and box
+    deltas read directly by the post-processing)."""
+    import onnx
+    convs = [n.name for n in onnx.load(path).graph.node if n.op_type == 'Conv']
+    picks = [convs[0]] if convs else []
+    for branch in ('cls_pred', 'reg_pred'):
+        named = [c for c in convs if f'/{branch}/' in c]
+        if named:
+            picks.append(named[-1])
+    return picks
+
+
+def select_float_nodes(fp32_path: str, work_dir: str,
+                       batches: Sequence[np.ndarray],
+                       candidates: Optional[Iterable[str]] = None,
+                       min_gain: float = 0.1) -> FloatNodeSearch:
+    """Measure which candidate nodes to keep in float.
+
+    Quantizes once with everything in int8, then once per candidate with that
+    node in float; keeps every node whose float version lowers the raw-output
+    error (:func:`output_error`) by at least ``min_gain`` of the all-int8
+    error, then measures the final combination.
+    """
+    reference = _outputs(fp32_path, batches)
+    trial_path = osp.join(work_dir, 'trial_int8.onnx')
+
+    def error(keep: Sequence[str]) -> float:
+        quantize_onnx_int8(fp32_path, trial_path, batches, keep)
+        return output_error(reference, _outputs(trial_path, batches))
+
+    try:
+        search = FloatNodeSearch(all_int8=error(()))
+        for node in (candidate_float_nodes(fp32_path) if candidates is None
+                     else candidates):
+            err = error([node])
+            search.trials.append((node, err))
+            if err <= (1 - min_gain) * search.all_int8:
+                search.chosen.append(node)
+        search.final = error(search.chosen) if search.chosen else \
+            search.all_int8
+    finally:
+        if osp.exists(trial_path):
+            os.remove(trial_path)
+    return search
+
+
+def export_openvino(onnx_path: str, xml_path: str) -> str:
+    """ONNX (fp32, dynamic batch, folded SAME pads) -> OpenVINO IR, fp32."""
+    import openvino as ov
+    model = ov.convert_model(onnx_path)
+    os.makedirs(osp.dirname(osp.abspath(xml_path)), exist_ok=True)
+    ov.save_model(model, xml_path, compress_to_fp16=False)
+    return xml_path
+
+
+def quantize_openvino_int8(xml_path: str, out_path: str,
+                           batches: Sequence[np.ndarray]) -> str:
+    """NNCF post-training int8 quantization of an IR, same calibration data."""
+    import nncf
+    import openvino as ov
+    model = ov.Core().read_model(xml_path)
+    quantized = nncf.quantize(model, nncf.Dataset(list(batches)),
+                              subset_size=len(batches))
+    ov.save_model(quantized, out_path, compress_to_fp16=False)
+    return out_path

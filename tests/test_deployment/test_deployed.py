@@ -1,0 +1,111 @@
+"""Deployed models (ONNX Runtime / OpenVINO, fp32 / int8) evaluated through the
+config's own pipeline, post-processing and COCO metric; bad inputs named."""
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.runner import Runner, load_checkpoint
+
+from mmdet_efficientdet.deployment import DeployedModelError, load_backend
+
+from ..conftest import D0_CONFIG, REPO, TINY_CONFIG
+
+FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml',
+         'model_int8.xml')
+
+
+@pytest.fixture(scope='module')
+def deployed(tmp_path_factory, shapes_root):
+    work = tmp_path_factory.mktemp('deploy')
+    config = work / 'tiny.py'
+    config.write_text(TINY_CONFIG.format(
+        base=D0_CONFIG, data_root=shapes_root + '/',
+        classes=('circle', 'square', 'triangle'), max_epochs=1))
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(work)
+    Runner.from_cfg(cfg).train()
+    ckpt = str(work / 'epoch_1.pth')
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/deployment/deploy.py', str(config),
+         ckpt, '--out-dir', str(work / 'out'), '--calib-images', '4'],
+        capture_output=True, text=True, cwd=REPO, timeout=900)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    assert 'kept in float:' in out.stdout  # the measured float-node search
+    return str(config), ckpt, str(work / 'out'), out.stdout
+
+
+def _pytorch(config, ckpt):
+    cfg = Config.fromfile(config)
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, ckpt, map_location='cpu')
+    return model.eval()
+
+
+@pytest.mark.parametrize('name', FILES)
+def test_every_backend_runs_the_raw_outputs(deployed, name):
+    config, ckpt, out_dir, _ = deployed
+    backend = load_backend(osp.join(out_dir, name))
+    x = torch.randn(2, 3, 128, 128)
+    with torch.no_grad():
+        cls_scores, bbox_preds = _pytorch(config, ckpt)._forward(x)
+    got = backend(x)
+    want = list(cls_scores) + list(bbox_preds)
+    assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]
+    errors = [float((g - w).abs().max() / w.abs().max())
+              for g, w in zip(got, want)]
+    if 'fp32' in name:
+        # fp32: the PyTorch model's outputs up to float32 rounding, which
+        # this barely trained tiny model (BN statistics of 4 steps) amplifies
+        assert max(errors) < 5e-3
+    else:
+        assert max(errors) < 0.5  # int8: close, not equal
+
+
+def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):
+    config, ckpt, out_dir, _ = deployed
+
+    def metrics(args):
+        out = subprocess.run([sys.executable] + args, capture_output=True,
+                             text=True, cwd=REPO, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        line = [x for x in out.stdout.splitlines() if 'bbox_mAP_copypaste' in x]
+        return [float(v) for v in line[-1].split(':')[-1].split()]
+
+    ours = metrics([f'{REPO}/tools/test.py', config, ckpt, '--work-dir',
+                    str(tmp_path / 'pt')])
+    onnx = metrics([f'{REPO}/tools/deployment/test_deployed.py', config,
+                    osp.join(out_dir, 'model_fp32.onnx'), '--work-dir',
+                    str(tmp_path / 'ort')])
+    assert np.allclose(onnx, ours, atol=1e-3)  # within 0.1 point
+
+
+def test_bad_inputs_are_named(deployed, tmp_path):
+    config, ckpt, out_dir, _ = deployed
+    with pytest.raises(DeployedModelError, match='not found'):
+        load_backend(str(tmp_path / 'none.onnx'))
+    bogus = tmp_path / 'bogus.onnx'
+    bogus.write_bytes(b'not onnx')
+    with pytest.raises(DeployedModelError, match='not a loadable ONNX model'):
+        load_backend(str(bogus))
+    backend = load_backend(osp.join(out_dir, 'model_fp32.onnx'))
+    with pytest.raises(DeployedModelError, match='takes 128x128 inputs'):
+        backend(torch.zeros(1, 3, 256, 256))
+    # a model of another config: 2 classes instead of 3
+    cfg = Config.fromfile(config)
+    detector = cfg.model
+    detector.bbox_head.num_classes = 2
+    with pytest.raises(DeployedModelError, match='does not fit this config'):
+        MODELS.build(dict(type='DeployedEfficientDet', detector=detector,
+                          deployed=osp.join(out_dir, 'model_fp32.xml')))
+    out = subprocess.run(
+        [sys.executable, f'{REPO}/tools/deployment/test_deployed.py', config,
+         str(tmp_path / 'missing.xml')], capture_output=True, text=True,
+        cwd=REPO, timeout=300)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1].startswith('error: ')
+    assert 'missing.xml' in out.stderr

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Export a trained EfficientDet for CPU deployment: ONNX Runtime and OpenVINO,
+fp32 and int8.
+
+    .venv/bin/python tools/deployment/deploy.py CONFIG CKPT --out-dir deploy/ \
+        [--backends ort-fp32 ort-int8 ov-fp32 ov-int8] [--calib-images 32] \
+        [--keep-float auto]
+
+Writes ``model_fp32.onnx`` (raw head outputs, dynamic batch, TF SAME pads
+folded into the convs), ``model_int8.onnx`` (static QDQ, per-channel weights),
+``model_fp32.xml`` and ``model_int8.xml`` (OpenVINO IR; int8 by NNCF). Both
+int8 models are calibrated on the first ``--calib-images`` training images
+through the config's test pipeline. ``--keep-float auto`` measures which of
+the first conv and the two prediction convs to leave in float (printed);
+``none`` quantizes everything; or name nodes. Evaluate any of the files with
+``tools/deployment/test_deployed.py CONFIG FILE``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+
+BACKENDS = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument('--image-size', type=int, nargs=2, default=None,
+                        metavar=('H', 'W'),
+                        help="default: the config's image_size")
+    parser.add_argument('--backends', nargs='+', default=list(BACKENDS),
+                        choices=BACKENDS)
+    parser.add_argument('--calib-images', type=int, default=32)
+    parser.add_argument('--keep-float', nargs='+', default=['auto'],
+                        help="'auto' (measured), 'none', or node names")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import mmdet_efficientdet  # noqa: F401
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.runner import load_checkpoint
+
+    from mmdet_efficientdet.deployment import export_onnx
+    from mmdet_efficientdet.deployment.quantize import (
+        calibration_batches, export_openvino, quantize_onnx_int8,
+        quantize_openvino_int8, select_float_nodes)
+    register_all_modules()
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path!r} not found')
+    cfg = Config.fromfile(args.config)
+    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    model.eval()
+    size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
+    if size[0] % model.size_divisor or size[1] % model.size_divisor:
+        raise ValueError(f'--image-size {size} must be divisible by '
+                         f'{model.size_divisor}')
+    os.makedirs(args.out_dir, exist_ok=True)
+    fp32 = osp.join(args.out_dir, 'model_fp32.onnx')
+    export_onnx(model, fp32, size)
+    print(f'ort-fp32: {fp32}')
+    batches = []
+    if {'ort-int8', 'ov-int8'} & set(args.backends):
+        batches = calibration_batches(cfg, args.calib_images)
+        print(f'calibration: {len(batches)} training images through the '
+              f'test pipeline')
+    if 'ort-int8' in args.backends:
+        keep = args.keep_float
+        if keep == ['auto']:
+            search = select_float_nodes(fp32, args.out_dir, batches)
+            print(search.table())
+            keep = search.chosen
+        elif keep == ['none']:
+            keep = []
+        out = quantize_onnx_int8(fp32, osp.join(args.out_dir,
+                                                'model_int8.onnx'),
+                                 batches, keep)
+        print(f'ort-int8: {out} (float: {", ".join(keep) or "none"})')
+    if {'ov-fp32', 'ov-int8'} & set(args.backends):
+        xml = export_openvino(fp32, osp.join(args.out_dir, 'model_fp32.xml'))
+        print(f'ov-fp32: {xml}')
+        if 'ov-int8' in args.backends:
+            out = quantize_openvino_int8(
+                xml, osp.join(args.out_dir, 'model_int8.xml'), batches)
+            print(f'ov-int8: {out}')
+    if 'ort-fp32' not in args.backends:
+        os.remove(fp32)
+    return 0
+
+
+if __name__ == '__main__':
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))
