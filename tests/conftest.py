@@ -103,3 +103,19 @@ def make_tiny_config(tmp_path, shapes_root) -> Callable[..., str]:
         return str(path)
 
     return _make
+
+
+@pytest.fixture(scope='session')
+def trained(tmp_path_factory, shapes_root):
+    """A tiny D0 trained one epoch on the shapes data: (config, checkpoint)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    work = tmp_path_factory.mktemp('trained')
+    config = work / 'tiny.py'
+    config.write_text(TINY_CONFIG.format(
+        base=D0_CONFIG, data_root=shapes_root + '/',
+        classes=('circle', 'square', 'triangle'), max_epochs=1))
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(work)
+    Runner.from_cfg(cfg).train()
+    return str(config), str(work / 'epoch_1.pth')

@@ -9,34 +9,27 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.deployment import DeployedModelError, load_backend
 
-from ..conftest import D0_CONFIG, REPO, TINY_CONFIG
+from ..conftest import REPO
 
 FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml',
          'model_int8.xml')
 
 
 @pytest.fixture(scope='module')
-def deployed(tmp_path_factory, shapes_root):
+def deployed(trained, tmp_path_factory):
+    config, ckpt = trained
     work = tmp_path_factory.mktemp('deploy')
-    config = work / 'tiny.py'
-    config.write_text(TINY_CONFIG.format(
-        base=D0_CONFIG, data_root=shapes_root + '/',
-        classes=('circle', 'square', 'triangle'), max_epochs=1))
-    cfg = Config.fromfile(str(config))
-    cfg.work_dir = str(work)
-    Runner.from_cfg(cfg).train()
-    ckpt = str(work / 'epoch_1.pth')
     out = subprocess.run(
-        [sys.executable, f'{REPO}/tools/deployment/deploy.py', str(config),
+        [sys.executable, f'{REPO}/tools/deployment/deploy.py', config,
          ckpt, '--out-dir', str(work / 'out'), '--calib-images', '4'],
         capture_output=True, text=True, cwd=REPO, timeout=900)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert 'kept in float:' in out.stdout  # the measured float-node search
-    return str(config), ckpt, str(work / 'out'), out.stdout
+    return config, ckpt, str(work / 'out'), out.stdout
 
 
 def _pytorch(config, ckpt):

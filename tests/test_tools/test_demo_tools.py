@@ -5,24 +5,8 @@ import sys
 
 import cv2
 import pytest
-from mmengine.config import Config
-from mmengine.runner import Runner
 
 from ..conftest import REPO
-
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory, shapes_root):
-    from ..conftest import D0_CONFIG, TINY_CONFIG
-    work = tmp_path_factory.mktemp('trained')
-    config = work / 'tiny.py'
-    config.write_text(TINY_CONFIG.format(
-        base=D0_CONFIG, data_root=shapes_root + '/',
-        classes=('circle', 'square', 'triangle'), max_epochs=1))
-    cfg = Config.fromfile(str(config))
-    cfg.work_dir = str(work)
-    Runner.from_cfg(cfg).train()
-    return str(config), str(work / 'epoch_1.pth')
 
 
 def test_det_inferencer_works_with_our_config(trained, shapes_root):

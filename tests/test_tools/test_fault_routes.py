@@ -39,7 +39,7 @@ def _tool(args, cwd):
     return lines[-1]
 
 
-SHAPE_ERROR = ('checkpoint does not fit this model: 311 tensor(s) differ in '
+SHAPE_ERROR = ('checkpoint does not fit this model: 309 tensor(s) differ in '
                'shape outside the class-prediction layer')
 FIRST_KEY = ('neck.extra_levels.0.0.conv.weight: checkpoint (88, 320, 1, 1), '
              'model (64, 320, 1, 1)')
