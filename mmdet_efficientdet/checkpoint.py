@@ -94,7 +94,7 @@ def load_from_local_safely(filename: str,
     try:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
-    except pickle.UnpicklingError as err:
+    except pickle.UnpicklingError:
         try:
             offending = torch.serialization.get_unsafe_globals_in_checkpoint(
                 filename)

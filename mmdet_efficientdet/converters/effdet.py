@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Mapping, Sequence, Tuple
 
-import torch
 from torch import Tensor, nn
 
 from .common import (CheckpointMismatchError, ConversionReport,
@@ -72,7 +71,6 @@ def convert_effdet(
             target (messages name the expected and found shapes).
     """
     target = model.state_dict()
-    min_level, max_level = model.neck.min_level, model.neck.max_level
     num_anchors = model.bbox_head.num_base_priors
     num_backbone_levels = len(model.neck.in_channels)
     src = dict(source)

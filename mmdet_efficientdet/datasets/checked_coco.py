@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmdet.datasets import CocoDataset
