@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import numpy as np
+
 
 def _constant_value(extractor: Any, initializers: dict,
                     name: str) -> Optional[Any]:
@@ -18,15 +20,26 @@ def _constant_value(extractor: Any, initializers: dict,
         return None
 
 
-def fold_pads_into_convs(model: Any) -> int:
-    """Fold constant zero ``Pad`` nodes into the ``pads`` of the ``Conv`` they feed.
+#: Op fed by a ``Pad`` -> whether a pad value is what the op's own ``pads``
+#: mean (zeros for a conv; -inf, "ignored", for a max-pool).
+_FOLDABLE = {
+    'Conv': lambda value: bool(np.all(value == 0)),
+    'MaxPool': lambda value: bool(np.all(np.isneginf(value))),
+}
 
-    TF ``'SAME'`` padding of strided convs is asymmetric (extra pixel
-    right/bottom), which a PyTorch conv cannot express, so it is exported as
-    ``Pad`` + ``Conv``. ONNX ``Conv`` takes asymmetric ``pads`` directly;
-    folding removes a padded copy of the feature map (and, in ONNX Runtime,
-    the layout reorders around it). Only pads that are constants, zero-valued,
-    on spatial axes, and feed exactly one ``Conv`` are folded.
+
+def fold_pads_into_convs(model: Any) -> int:
+    """Fold constant ``Pad`` nodes into the ``pads`` of the conv/pool they feed.
+
+    TF ``'SAME'`` padding of strided convs and max-pools is asymmetric (extra
+    pixel right/bottom), which PyTorch cannot express, so it is exported as
+    ``Pad`` + ``Conv`` (zeros) or ``Pad`` + ``MaxPool`` (-inf). ONNX ``Conv``
+    and ``MaxPool`` take asymmetric ``pads`` directly (a max-pool ignores its
+    padded cells, i.e. -inf). Folding removes a padded copy of the feature
+    map (and, in ONNX Runtime, the layout reorders around it), and leaves no
+    tensor holding -inf, which int8 calibration could not give a scale. Only
+    pads that are constants, of the op's own padding value, on spatial axes,
+    and feed exactly one ``Conv``/``MaxPool`` are folded.
 
     Args:
         model (onnx.ModelProto): Modified in place.
@@ -34,7 +47,6 @@ def fold_pads_into_convs(model: Any) -> int:
     Returns:
         int: Number of ``Pad`` nodes folded.
     """
-    import numpy as np
     import onnx
     import onnx.utils
     graph = model.graph
@@ -52,28 +64,30 @@ def fold_pads_into_convs(model: Any) -> int:
             continue
         mode = next((a.s for a in pad.attribute if a.name == 'mode'), b'constant')
         users = consumers.get(pad.output[0], [])
-        if mode != b'constant' or len(users) != 1 or users[0].op_type != 'Conv':
+        if mode != b'constant' or len(users) != 1 or \
+                users[0].op_type not in _FOLDABLE:
             continue
-        conv = users[0]
+        user = users[0]
         if any(a.name == 'auto_pad' and a.s not in (b'', b'NOTSET')
-               for a in conv.attribute):
+               for a in user.attribute):
             continue
+        value = np.zeros(1)
         if len(pad.input) > 2 and pad.input[2]:
             value = _constant_value(extractor, initializers, pad.input[2])
-            if value is None or np.any(value != 0):
-                continue
+        if value is None or not _FOLDABLE[user.op_type](value):
+            continue
         pads = _constant_value(extractor, initializers, pad.input[1])
         if pads is None or len(pads) != 8 or np.any(pads[[0, 1, 4, 5]] != 0) \
                 or np.any(pads < 0):
             continue
         extra = [int(pads[2]), int(pads[3]), int(pads[6]), int(pads[7])]
-        old = next((a for a in conv.attribute if a.name == 'pads'), None)
+        old = next((a for a in user.attribute if a.name == 'pads'), None)
         current = list(old.ints) if old is not None else [0, 0, 0, 0]
         if old is not None:
-            conv.attribute.remove(old)
-        conv.attribute.append(onnx.helper.make_attribute(
+            user.attribute.remove(old)
+        user.attribute.append(onnx.helper.make_attribute(
             'pads', [a + b for a, b in zip(current, extra)]))
-        conv.input[0] = pad.input[0]
+        user.input[0] = pad.input[0]
         folded.append(pad)
     for pad in folded:
         graph.node.remove(pad)

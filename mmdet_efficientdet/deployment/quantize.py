@@ -11,7 +11,7 @@ import copy
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -206,3 +206,66 @@ def quantize_openvino_int8(xml_path: str, out_path: str,
                               subset_size=len(batches))
     ov.save_model(quantized, out_path, compress_to_fp16=False)
     return out_path
+
+
+#: Deployment targets, in the order they are built.
+DEPLOY_BACKENDS = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
+
+
+def deploy_model(model, out_dir: str, size: Tuple[int, int],
+                 backends: Sequence[str] = DEPLOY_BACKENDS,
+                 batches: Sequence[np.ndarray] = (),
+                 keep_float: Sequence[str] = ('auto',),
+                 log: Callable[[str], None] = print) -> Dict[str, str]:
+    """Write the deployment files of an eval-mode detector.
+
+    Args:
+        model (EfficientDet): The detector, weights loaded, ``eval()``.
+        out_dir (str): Folder for ``model_fp32.onnx``, ``model_int8.onnx``,
+            ``model_fp32.xml`` and ``model_int8.xml``.
+        size (tuple[int, int]): Export input ``(H, W)``.
+        backends (Sequence[str]): Any of :data:`DEPLOY_BACKENDS`.
+        batches: int8 calibration inputs ``(1, 3, H, W)``
+            (:func:`calibration_batches`); needed for the int8 targets.
+        keep_float (Sequence[str]): ``['auto']`` (measured by
+            :func:`select_float_nodes`), ``['none']``, or node names left in
+            float by the ORT int8 model.
+        log: Where progress lines go.
+
+    Returns:
+        dict: backend name -> file written.
+    """
+    from .onnx_export import export_onnx
+    unknown = sorted(set(backends) - set(DEPLOY_BACKENDS))
+    if unknown:
+        raise ValueError(f'unknown deployment targets {unknown}; choose from '
+                         f'{list(DEPLOY_BACKENDS)}')
+    if {'ort-int8', 'ov-int8'} & set(backends) and not batches:
+        raise ValueError('int8 targets need calibration batches')
+    os.makedirs(out_dir, exist_ok=True)
+    files = {}
+    fp32 = osp.join(out_dir, 'model_fp32.onnx')
+    export_onnx(model, fp32, size)
+    if 'ort-fp32' in backends:
+        files['ort-fp32'] = fp32
+    if 'ort-int8' in backends:
+        keep = list(keep_float)
+        if keep == ['auto']:
+            search = select_float_nodes(fp32, out_dir, batches)
+            log(search.table())
+            keep = search.chosen
+        elif keep == ['none']:
+            keep = []
+        files['ort-int8'] = quantize_onnx_int8(
+            fp32, osp.join(out_dir, 'model_int8.onnx'), batches, keep)
+        log(f'ort-int8 float nodes: {", ".join(keep) or "none"}')
+    if {'ov-fp32', 'ov-int8'} & set(backends):
+        xml = export_openvino(fp32, osp.join(out_dir, 'model_fp32.xml'))
+        if 'ov-fp32' in backends:
+            files['ov-fp32'] = xml
+        if 'ov-int8' in backends:
+            files['ov-int8'] = quantize_openvino_int8(
+                xml, osp.join(out_dir, 'model_int8.xml'), batches)
+    if 'ort-fp32' not in backends:
+        os.remove(fp32)
+    return {name: files[name] for name in DEPLOY_BACKENDS if name in files}

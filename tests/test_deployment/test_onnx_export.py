@@ -44,10 +44,13 @@ def test_onnxruntime_matches_pytorch_dynamic_batch(config, tmp_path):
     # TF 'SAME' pads of the strided convs are folded into the convs
     import onnx
     graph = onnx.load(path).graph
-    # no Pad feeds a conv (the max-pools keep their explicit -inf pads)
-    pad_outputs = {o for n in graph.node if n.op_type == 'Pad' for o in n.output}
-    assert not [n for n in graph.node
-                if n.op_type == 'Conv' and set(n.input) & pad_outputs]
+    # no Pad is left: SAME pads of convs (zeros) and of the P6/P7 max-pools
+    # (-inf) are the ops' own asymmetric pads
+    assert not [n for n in graph.node if n.op_type == 'Pad']
+    pools = [[list(a.ints) for a in n.attribute if a.name == 'pads']
+             for n in graph.node if n.op_type == 'MaxPool']
+    # P6, P7 from P5, and the 4 bottom-up resamplings of each of 3 cells
+    assert pools == [[[0, 0, 1, 1]]] * (2 + 3 * 4)
     asymmetric = [n for n in graph.node if n.op_type == 'Conv' and any(
         a.name == 'pads' and list(a.ints)[:2] != list(a.ints)[2:]
         for a in n.attribute)]
@@ -64,27 +67,37 @@ def test_fold_pads_leaves_non_constant_and_non_zero_pads():
     pads = helper.make_tensor('pads', TensorProto.INT64, [8],
                               [0, 0, 0, 0, 0, 0, 1, 1])
     one = helper.make_tensor('one', TensorProto.FLOAT, [], [1.0])
+    ninf = helper.make_tensor('ninf', TensorProto.FLOAT, [], [-np.inf])
     nodes = [
         helper.make_node('Pad', ['x', 'pads'], ['p0']),
         helper.make_node('Conv', ['p0', 'w'], ['y0'], strides=[2, 2]),
         helper.make_node('Pad', ['x', 'pads', 'one'], ['p1']),  # pads with 1
         helper.make_node('Conv', ['p1', 'w'], ['y1'], strides=[2, 2]),
+        # SAME max-pool: -inf pad folds, a zero pad must not (x < 0 here)
+        helper.make_node('Pad', ['x', 'pads', 'ninf'], ['p2']),
+        helper.make_node('MaxPool', ['p2'], ['y2'], kernel_shape=[3, 3],
+                         strides=[2, 2]),
+        helper.make_node('Pad', ['x', 'pads'], ['p3']),
+        helper.make_node('MaxPool', ['p3'], ['y3'], kernel_shape=[3, 3],
+                         strides=[2, 2]),
     ]
     graph = helper.make_graph(
         nodes, 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT,
                                                    [1, 1, 4, 4])],
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
-         for n in ('y0', 'y1')], initializer=[weight, pads, one])
+         for n in ('y0', 'y1', 'y2', 'y3')],
+        initializer=[weight, pads, one, ninf])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
-    before = ReferenceEvaluator(model).run(
-        None, {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)})
-    assert fold_pads_into_convs(model) == 1
-    assert [n.op_type for n in model.graph.node] == ['Conv', 'Pad', 'Conv']
-    conv = model.graph.node[0]
-    assert [list(a.ints) for a in conv.attribute if a.name == 'pads'] == [
-        [0, 0, 1, 1]]
-    after = ReferenceEvaluator(model).run(
-        None, {'x': np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)})
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4) - 20
+    before = ReferenceEvaluator(model).run(None, {'x': x})
+    assert fold_pads_into_convs(model) == 2
+    assert [n.op_type for n in model.graph.node] == [
+        'Conv', 'Pad', 'Conv', 'MaxPool', 'Pad', 'MaxPool']
+    for node in (model.graph.node[0], model.graph.node[3]):
+        assert [list(a.ints) for a in node.attribute if a.name == 'pads'] \
+            == [[0, 0, 1, 1]]
+    after = ReferenceEvaluator(model).run(None, {'x': x})
+    assert float(after[2].max()) == -5.0  # bottom-right window: x[3, 3]
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)
 

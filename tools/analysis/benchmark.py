@@ -4,7 +4,8 @@
 
 For one D-level and input size it measures, with a fixed thread count:
 batch-1 inference latency (median, p90 over warm runs) of our eager model,
-our optimised paths (conv+BN fused + channels-last; ONNX Runtime), throughput
+our optimised paths (conv+BN fused; ONNX Runtime fp32 and int8; OpenVINO
+fp32 and int8, as ``tools/deployment/deploy.py`` builds them), throughput
 at a larger batch, one training step (forward + backward + SGD step) and the
 peak memory (max RSS of a separate process) of training steps at
 ``--memory-batch`` (8). Achieved GFLOP/s are given against the model's
@@ -17,7 +18,16 @@ The paths being compared are timed interleaved (one call of each in turn, per
 round), so a noisy machine slows them alike and the ratios stay meaningful.
 Output differences of the optimised paths are printed next to the float32
 noise floor: how far our float32 eager model is from the same model in
-float64.
+float64. The int8 paths of the latency run are calibrated on random images
+(latency does not depend on the scales) with every node in int8 (what
+``deploy.py --keep-float auto`` measured best for the demo-trained D0).
+
+``--map-config CONFIG --map-checkpoint CKPT`` also builds every path from that
+trained checkpoint at the config's image size (int8 calibrated on
+``--calib-images`` training images, float nodes chosen by measurement) and
+prints each path's bbox mAP on the config's val set, through the config's
+own pre-/post-processing and evaluator (``tools/test.py`` for the PyTorch
+paths, ``tools/deployment/test_deployed.py``'s model for the files).
 """
 from __future__ import annotations
 
@@ -56,6 +66,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compare-effdet', action='store_true')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory subprocesses')
+    parser.add_argument('--no-deployed', action='store_true',
+                        help='skip the int8 and OpenVINO paths')
+    parser.add_argument('--calib-images', type=int, default=8,
+                        help='int8 calibration images')
+    parser.add_argument('--map-config', default=None,
+                        help='also print every path\'s mAP on this '
+                        'config\'s val set ...')
+    parser.add_argument('--map-checkpoint', default=None,
+                        help='... with this trained checkpoint')
     parser.add_argument('--json', default=None, help='also write results here')
     parser.add_argument('--_memory-worker', dest='memory_worker',
                         default=None, help=argparse.SUPPRESS)
@@ -210,10 +229,75 @@ def measure_memory(args, impl: str) -> Dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def split_levels(outputs):
+    """Raw deployed outputs ``cls_0.., box_0..`` -> ``(cls list, box list)``
+    like ``EfficientDet._forward``."""
+    levels = len(outputs) // 2
+    return outputs[:levels], outputs[levels:]
+
+
 def max_abs_diff(a, b) -> float:
     """Largest |a - b| over two sequences of class-score maps."""
     return max(float((torch.as_tensor(p) - torch.as_tensor(q)).abs().max())
                for p, q in zip(a, b))
+
+
+def evaluate_paths(config: str, checkpoint: str, targets, threads: int,
+                   calib_images: int, work_dir: str) -> Dict[str, float]:
+    """bbox mAP of every path built from a trained checkpoint.
+
+    The PyTorch paths (eager, fused) run mmdet's test loop like
+    ``tools/test.py``; the deployed files (built by ``deploy_model`` at the
+    config's image size, int8 calibrated on ``calib_images`` training
+    images, ORT float nodes chosen by measurement) run the same loop through
+    ``DeployedEfficientDet``. Returns path name -> mAP.
+    """
+    import mmdet_efficientdet.deployment  # noqa: F401  (registers the model)
+    from mmengine.config import Config
+    from mmengine.runner import Runner, load_checkpoint
+
+    from mmdet_efficientdet.deployment import fuse_conv_bn
+    from mmdet_efficientdet.deployment.quantize import (calibration_batches,
+                                                         deploy_model)
+    for path in (config, checkpoint):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path!r} not found')
+
+    def fresh_cfg():
+        cfg = Config.fromfile(config)
+        cfg.model.backbone.init_cfg = None  # the checkpoint has every weight
+        cfg.load_from, cfg.custom_hooks = None, []
+        cfg.work_dir = work_dir
+        cfg.default_hooks.pop('visualization', None)
+        return cfg
+
+    def test(runner) -> float:
+        return float(runner.test()['coco/bbox_mAP'])
+
+    scores = {}
+    runner = Runner.from_cfg(fresh_cfg())
+    load_checkpoint(runner.model, checkpoint, map_location='cpu',
+                    strict=True, logger='silent')
+    scores['ours eager'] = test(runner)
+    fuse_conv_bn(runner.model.eval())
+    scores['ours fused'] = test(runner)
+    model = runner.model
+    cfg = fresh_cfg()
+    size = (cfg.image_size, cfg.image_size)
+    batches = calibration_batches(cfg, calib_images) if any(
+        t.endswith('int8') for t in targets) else []
+    runner = Runner.from_cfg(fresh_cfg())  # unfused weights for export
+    load_checkpoint(runner.model, checkpoint, map_location='cpu',
+                    strict=True, logger='silent')
+    del model
+    files = deploy_model(runner.model.eval(), osp.join(work_dir, 'files'),
+                         size, targets, batches)
+    for target, file in files.items():
+        cfg = fresh_cfg()
+        cfg.model = dict(type='DeployedEfficientDet', detector=cfg.model,
+                         deployed=file, threads=threads)
+        scores[f'ours {target}'] = test(Runner.from_cfg(cfg))
+    return scores
 
 
 def main(argv=None) -> int:
@@ -230,32 +314,35 @@ def main(argv=None) -> int:
     ours, ref, cfg = build_pair(args.level, size, args.compare_effdet)
     import copy
 
-    import onnxruntime as ort
-
     from mmdet_efficientdet.analysis import measure_complexity
-    from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
+    from mmdet_efficientdet.deployment import fuse_conv_bn, load_backend
+    from mmdet_efficientdet.deployment.quantize import deploy_model
     macs = measure_complexity(ours, size, size).flops  # multiply-adds
-    steps = 5 + (0 if args.no_memory else 1 + int(args.compare_effdet))
+    steps = 5 + (0 if args.no_memory else 1 + int(args.compare_effdet)) + \
+        int(bool(args.map_config))
     bar = Progress(steps)
     xb = torch.randn(args.batch, 3, size, size)
 
-    # the paths: eager ours (and effdet), fused + channels-last, ONNX Runtime
+    # the paths: eager ours (and effdet), fused, ONNX Runtime, OpenVINO
     fused = fuse_conv_bn(copy.deepcopy(ours))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = osp.join(tmp, 'model.onnx')
-        export_onnx(ours, path, (size, size))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = args.threads
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(path, options,
-                                       providers=['CPUExecutionProvider'])
+    targets = ['ort-fp32'] + ([] if args.no_deployed else
+                              ['ort-int8', 'ov-fp32', 'ov-int8'])
+    gen = torch.Generator().manual_seed(0)
+    calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
+             for _ in range(args.calib_images)]
+    tmp = tempfile.TemporaryDirectory()  # pylint: disable=consider-using-with
+    files = deploy_model(ours, tmp.name, (size, size), targets, calib,
+                         keep_float=['none'],
+                         log=lambda line: None)
     paths = {'ours eager': ours._forward}
     if ref is not None:
         ref.eval()
         paths['effdet eager'] = ref
-    paths['ours fused+channels_last'] = fused._forward
-    paths['ours onnxruntime'] = lambda x: session.run(
-        None, {'input': x.numpy()})
+    paths['ours fused'] = fused._forward
+    for target, file in files.items():
+        backend = load_backend(file, args.threads)
+        paths[f'ours {target}'] = (
+            lambda x, b=backend: split_levels(b.run(x.numpy())))
     bar.step('built and exported')
 
     with torch.no_grad():
@@ -294,6 +381,15 @@ def main(argv=None) -> int:
     else:
         bar.step('memory skipped')
 
+    if args.map_config:
+        with tempfile.TemporaryDirectory() as map_dir:
+            scores = evaluate_paths(args.map_config, args.map_checkpoint,
+                                    targets, args.threads, args.calib_images,
+                                    map_dir)
+        for name, value in scores.items():
+            results[name]['mAP'] = value * 100
+        bar.step('mAP of every path')
+
     print(f'\nEfficientDet-{args.level.upper()} {size}x{size}, float32, '
           f'{args.threads} threads ({torch.get_num_threads()} used), '
           f'{macs / 1e9:.2f} GMACs; throughput batch {args.batch}, '
@@ -303,7 +399,8 @@ def main(argv=None) -> int:
         f'; float32 noise floor (eager vs float64) {floor:.1e}')
     cols = [('median_ms', 'lat ms'), ('p90_ms', 'p90 ms'),
             ('gflops', 'GFLOP/s'), ('img_per_s', 'img/s'),
-            ('train_step_ms', 'train ms'), ('train_peak_mb', 'peak MB')]
+            ('train_step_ms', 'train ms'), ('train_peak_mb', 'peak MB'),
+            ('mAP', 'mAP')]
     header = f'{"path":<28}' + ''.join(f'{c[1]:>11}' for c in cols)
     if ref is not None:
         header += f'{"lat/effdet":>12}'
@@ -327,6 +424,11 @@ def main(argv=None) -> int:
               + (f', train peak memory (batch {args.memory_batch}) '
                  f'{ours_e["train_peak_mb"] / base["train_peak_mb"]:.2f}'
                  if 'train_peak_mb' in base else ''))
+    if args.map_config:
+        print(f'mAP: bbox mAP x100 on the val set of {args.map_config} with '
+              f'{args.map_checkpoint} (paths rebuilt from it at the config\'s '
+              f'image size)')
+    tmp.cleanup()
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(level=args.level, image_size=size,

@@ -18,11 +18,10 @@ the first conv and the two prediction convs to leave in float (printed);
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 import sys
 
-BACKENDS = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
+from mmdet_efficientdet.deployment.quantize import DEPLOY_BACKENDS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,8 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--image-size', type=int, nargs=2, default=None,
                         metavar=('H', 'W'),
                         help="default: the config's image_size")
-    parser.add_argument('--backends', nargs='+', default=list(BACKENDS),
-                        choices=BACKENDS)
+    parser.add_argument('--backends', nargs='+', default=list(DEPLOY_BACKENDS),
+                        choices=DEPLOY_BACKENDS)
     parser.add_argument('--calib-images', type=int, default=32)
     parser.add_argument('--keep-float', nargs='+', default=['auto'],
                         help="'auto' (measured), 'none', or node names")
@@ -51,10 +50,8 @@ def main(argv=None) -> int:
     from mmengine.config import Config
     from mmengine.runner import load_checkpoint
 
-    from mmdet_efficientdet.deployment import export_onnx
-    from mmdet_efficientdet.deployment.quantize import (
-        calibration_batches, export_openvino, quantize_onnx_int8,
-        quantize_openvino_int8, select_float_nodes)
+    from mmdet_efficientdet.deployment.quantize import (calibration_batches,
+                                                         deploy_model)
     register_all_modules()
     for path in (args.config, args.checkpoint):
         if not osp.isfile(path):
@@ -68,36 +65,15 @@ def main(argv=None) -> int:
     if size[0] % model.size_divisor or size[1] % model.size_divisor:
         raise ValueError(f'--image-size {size} must be divisible by '
                          f'{model.size_divisor}')
-    os.makedirs(args.out_dir, exist_ok=True)
-    fp32 = osp.join(args.out_dir, 'model_fp32.onnx')
-    export_onnx(model, fp32, size)
-    print(f'ort-fp32: {fp32}')
     batches = []
     if {'ort-int8', 'ov-int8'} & set(args.backends):
         batches = calibration_batches(cfg, args.calib_images)
         print(f'calibration: {len(batches)} training images through the '
               f'test pipeline')
-    if 'ort-int8' in args.backends:
-        keep = args.keep_float
-        if keep == ['auto']:
-            search = select_float_nodes(fp32, args.out_dir, batches)
-            print(search.table())
-            keep = search.chosen
-        elif keep == ['none']:
-            keep = []
-        out = quantize_onnx_int8(fp32, osp.join(args.out_dir,
-                                                'model_int8.onnx'),
-                                 batches, keep)
-        print(f'ort-int8: {out} (float: {", ".join(keep) or "none"})')
-    if {'ov-fp32', 'ov-int8'} & set(args.backends):
-        xml = export_openvino(fp32, osp.join(args.out_dir, 'model_fp32.xml'))
-        print(f'ov-fp32: {xml}')
-        if 'ov-int8' in args.backends:
-            out = quantize_openvino_int8(
-                xml, osp.join(args.out_dir, 'model_int8.xml'), batches)
-            print(f'ov-int8: {out}')
-    if 'ort-fp32' not in args.backends:
-        os.remove(fp32)
+    files = deploy_model(model, args.out_dir, size, args.backends, batches,
+                         args.keep_float)
+    for name, path in files.items():
+        print(f'{name}: {path}')
     return 0
 
 

@@ -116,7 +116,8 @@ class MaxPool2dDown(nn.Module):
                                              (1, 1))
         if torch.jit.is_tracing():
             # exported graphs: an explicit -inf pad (OpenVINO rejects a
-            # ceil-mode window larger than a 2x2 map, e.g. P6 at 128 input)
+            # ceil-mode window larger than a 2x2 map, e.g. P6 at 128 input);
+            # export_onnx folds it into the MaxPool's asymmetric pads
             x = F.pad(x, [left, right, top, bottom], value=float('-inf'))
             return F.max_pool2d(x, kernel_size=3, stride=2)
         return F.max_pool2d(x, kernel_size=3, stride=2, padding=(top, left),
