@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 WHEELS ?=
 FIND_LINKS := $(if $(WHEELS),--find-links $(abspath $(WHEELS)),)
 PIP := $(PY) -m pip install --disable-pip-version-check $(FIND_LINKS)
-REQS := requirements/build.txt requirements/runtime.txt requirements/openmmlab.txt requirements/tests.txt requirements/deploy.txt
+REQS := requirements/build.txt requirements/runtime.txt requirements/openmmlab.txt requirements/tests.txt requirements/deploy.txt requirements/pruning.txt
 STAMP := $(VENV)/.installed
 REFENV := .refenv
 REF_STAMP := $(REFENV)/.installed
@@ -24,6 +24,7 @@ $(STAMP): $(REQS) setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements/build.txt
 	$(PIP) -r requirements/runtime.txt -r requirements/tests.txt -r requirements/deploy.txt
+	$(PIP) --no-deps -r requirements/pruning.txt
 	MMCV_WITH_OPS=1 FORCE_CUDA=0 $(PIP) --no-build-isolation --no-deps -r requirements/openmmlab.txt
 	$(PIP) --no-build-isolation --no-deps -e .
 	$(PY) -c "import mmdet_efficientdet, mmcv.ops; print('stack ok')"

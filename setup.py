@@ -40,7 +40,10 @@ setup(
     ],
     extras_require={
         # ONNX export and its check (tools/deployment/export_onnx.py)
-        'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
+        'deploy': ['onnx', 'onnxscript', 'onnxruntime', 'openvino>=2024',
+                   'nncf>=2.10'],
+        # channel pruning (tools/prune.py): Torch-Pruning's DepGraph
+        'pruning': ['torch-pruning>=1.6,<2', 'onnxruntime'],
     },
     zip_safe=False,
 )

@@ -19,10 +19,11 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     from ..engine import TrainingDivergedError
     from ..models.backbones.imagenet_init import PretrainedWeightsUnavailable
     from ..models.detectors import CheckpointShapeError
+    from ..pruning.channel_groups import PruningError
     return (FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
             CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
             TrainingDivergedError, PretrainedWeightsUnavailable,
-            DeployedModelError)
+            DeployedModelError, PruningError)
 
 
 def run_cli(main: Callable[[], Optional[int]]) -> int:

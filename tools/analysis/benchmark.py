@@ -40,13 +40,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from typing import Callable, Dict, List
+from typing import Dict
 
 import torch
 
+from mmdet_efficientdet.timing import interleaved_times as timed
+from mmdet_efficientdet.timing import p90
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SETTLE_S = 0.05  # untimed pause after each timed call (see ``timed``)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -95,32 +96,6 @@ class Progress:
         if self.done == self.total:
             sys.stderr.write('\n')
         sys.stderr.flush()
-
-
-def timed(fns: Dict[str, Callable[[], object]], runs: int,
-          warmup: int) -> Dict[str, List[float]]:
-    """Wall times (s) of ``runs`` calls of each function, interleaved.
-
-    Each round calls every function once, in turn, after ``warmup`` calls of
-    each; background load then slows all of them alike. A short untimed pause
-    follows each call: thread pools (OpenMP, ONNX Runtime) busy-wait for a
-    while after their work, and would otherwise slow the next path down.
-    """
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    times: Dict[str, List[float]] = {name: [] for name in fns}
-    for _ in range(runs):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-            time.sleep(SETTLE_S)
-    return times
-
-
-def p90(values: List[float]) -> float:
-    return sorted(values)[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
 
 
 def ported_config(level: str) -> str:
@@ -246,57 +221,41 @@ def evaluate_paths(config: str, checkpoint: str, targets, threads: int,
                    calib_images: int, work_dir: str) -> Dict[str, float]:
     """bbox mAP of every path built from a trained checkpoint.
 
-    The PyTorch paths (eager, fused) run mmdet's test loop like
-    ``tools/test.py``; the deployed files (built by ``deploy_model`` at the
-    config's image size, int8 calibrated on ``calib_images`` training
-    images, ORT float nodes chosen by measurement) run the same loop through
-    ``DeployedEfficientDet``. Returns path name -> mAP.
+    Each path (eager, fused, and the files ``deploy_model`` builds at the
+    config's image size, int8 calibrated on ``calib_images`` training images,
+    ORT float nodes chosen by measurement) runs the config's val dataloader,
+    head post-processing and evaluator (``DetectionEvaluator``; the files
+    through ``DeployedEfficientDet``), as ``tools/test.py`` and
+    ``tools/deployment/test_deployed.py`` do. Returns path name -> mAP.
     """
-    import mmdet_efficientdet.deployment  # noqa: F401  (registers the model)
+    from mmdet.registry import MODELS
     from mmengine.config import Config
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import load_checkpoint
 
-    from mmdet_efficientdet.deployment import fuse_conv_bn
+    from mmdet_efficientdet.deployment import (DeployedEfficientDet,
+                                               fuse_conv_bn)
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
                                                          deploy_model)
+    from mmdet_efficientdet.pruning import DetectionEvaluator
     for path in (config, checkpoint):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
-
-    def fresh_cfg():
-        cfg = Config.fromfile(config)
-        cfg.model.backbone.init_cfg = None  # the checkpoint has every weight
-        cfg.load_from, cfg.custom_hooks = None, []
-        cfg.work_dir = work_dir
-        cfg.default_hooks.pop('visualization', None)
-        return cfg
-
-    def test(runner) -> float:
-        return float(runner.test()['coco/bbox_mAP'])
-
-    scores = {}
-    runner = Runner.from_cfg(fresh_cfg())
-    load_checkpoint(runner.model, checkpoint, map_location='cpu',
-                    strict=True, logger='silent')
-    scores['ours eager'] = test(runner)
-    fuse_conv_bn(runner.model.eval())
-    scores['ours fused'] = test(runner)
-    model = runner.model
-    cfg = fresh_cfg()
-    size = (cfg.image_size, cfg.image_size)
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
+                    logger='silent')
+    model.eval()
+    evaluate = DetectionEvaluator(cfg)
+    scores = {'ours eager': evaluate(model)}
     batches = calibration_batches(cfg, calib_images) if any(
         t.endswith('int8') for t in targets) else []
-    runner = Runner.from_cfg(fresh_cfg())  # unfused weights for export
-    load_checkpoint(runner.model, checkpoint, map_location='cpu',
-                    strict=True, logger='silent')
-    del model
-    files = deploy_model(runner.model.eval(), osp.join(work_dir, 'files'),
-                         size, targets, batches)
+    files = deploy_model(model, work_dir, (cfg.image_size, cfg.image_size),
+                         targets, batches)
+    scores['ours fused'] = evaluate(fuse_conv_bn(model))
     for target, file in files.items():
-        cfg = fresh_cfg()
-        cfg.model = dict(type='DeployedEfficientDet', detector=cfg.model,
-                         deployed=file, threads=threads)
-        scores[f'ours {target}'] = test(Runner.from_cfg(cfg))
+        scores[f'ours {target}'] = evaluate(DeployedEfficientDet(
+            cfg.model, file, threads))
     return scores
 
 

@@ -147,6 +147,62 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
     return NetworkPlan(scale_width(stem_channels), stages, level_to_stage)
 
 
+def network_widths(plan: NetworkPlan) -> Dict:
+    """Every width of a planned network, in the form of the backbone's
+    ``channels`` argument.
+
+    Block ``i`` of a stage takes the stage's input width (the previous
+    stage's output, or the stem) if ``i == 0``, else the stage's output; its
+    expansion width is ``int(in * expand_ratio)`` and its squeeze width
+    ``max(1, int(in * se_ratio))`` (TF: from the block's *input*), 0 without
+    SE.
+
+    Returns:
+        dict: ``stem``, ``stage_out`` (per stage), ``mid`` and ``se`` (per
+        stage, per block).
+    """
+    widths = dict(stem=plan.stem_channels, stage_out=[], mid=[], se=[])
+    in_channels = plan.stem_channels
+    for args, out_channels, num_blocks in plan.stages:
+        ins = [in_channels] + [out_channels] * (num_blocks - 1)
+        widths['stage_out'].append(out_channels)
+        widths['mid'].append([int(c * args.expand_ratio) for c in ins])
+        widths['se'].append([max(1, int(c * args.se_ratio))
+                             if args.se_ratio > 0 else 0 for c in ins])
+        in_channels = out_channels
+    return widths
+
+
+def check_widths(channels: Dict, planned: Dict) -> Dict:
+    """Validate a backbone ``channels`` dict against the planned network.
+
+    Raises:
+        ValueError: a missing/unknown key, a list of the wrong length, a
+            width < 1, or SE widths where the network has none (naming the
+            key, e.g. ``channels.mid[3][1]``).
+    """
+    if not isinstance(channels, dict) or set(channels) != set(planned):
+        raise ValueError(f'channels must be a dict with keys '
+                         f'{sorted(planned)}, got {channels!r:.200}')
+
+    def check(value, want, key):
+        if isinstance(want, list):
+            if not isinstance(value, (list, tuple)) or len(value) != len(want):
+                raise ValueError(f'channels.{key} must have {len(want)} '
+                                 f'entries (the network\'s), got {value!r}')
+            return [check(v, w, f'{key}[{i}]')
+                    for i, (v, w) in enumerate(zip(value, want))]
+        if not isinstance(value, int) or value < (1 if want else 0) or \
+                (want == 0 and value):
+            raise ValueError(f'channels.{key}={value!r}: expected '
+                             + ('0 (no SE in this block)' if want == 0 else
+                                'a positive int'))
+        return value
+
+    return {key: check(channels[key], want, key)
+            for key, want in planned.items()}
+
+
 def efficientnet_feature_channels(
         arch: str, out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
     """Channels of an EfficientNet's feature maps, without building it.
@@ -197,6 +253,12 @@ class EfficientNetBackbone(BaseModule):
             (PyTorch momentum 0.01) by default.
         act_cfg (dict): Activation config. Defaults to SiLU (swish).
         with_cp (bool): Gradient checkpointing in blocks. Defaults to False.
+        channels (dict, optional): Explicit widths of a channel-pruned
+            network (``tools/prune.py`` writes them; architecture as data):
+            ``stem`` (int), ``stage_out`` (one int per stage), ``mid`` and
+            ``se`` (per stage, one int per block: expansion and squeeze
+            widths; ``se`` entries are 0 for blocks without SE). Defaults to
+            None: the widths of :func:`plan_network`.
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='ImageNetPretrained', checkpoint=URL_OR_FILE)`` loads
             ImageNet weights (timm's or converted; a URL is downloaded once and
@@ -222,6 +284,7 @@ class EfficientNetBackbone(BaseModule):
                  norm_cfg: Dict = TF_BN,
                  act_cfg: Dict = dict(type='SiLU'),
                  with_cp: bool = False,
+                 channels: Optional[Dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         out_indices = tuple(out_indices)
@@ -231,6 +294,12 @@ class EfficientNetBackbone(BaseModule):
                              f'subset of range({NUM_FEATURE_LEVELS}) '
                              f'(level i has stride 2**(i+1))')
         plan = plan_network(arch, blocks, stem_channels)
+        widths = network_widths(plan) if channels is None else \
+            check_widths(channels, network_widths(plan))
+        plan = plan._replace(
+            stem_channels=widths['stem'],
+            stages=[(args, out, num) for (args, _, num), out in zip(
+                plan.stages, widths['stage_out'])])
         if not -1 <= frozen_stages <= len(plan.stages):
             raise ValueError(f'frozen_stages={frozen_stages} must be in '
                              f'[-1, {len(plan.stages)}]')
@@ -246,10 +315,12 @@ class EfficientNetBackbone(BaseModule):
         self._level_to_stage = plan.level_to_stage
         self.stages = nn.ModuleList()
         in_channels = plan.stem_channels
-        for args, out_channels, num_blocks in plan.stages:
+        for stage, (args, out_channels, num_blocks) in enumerate(plan.stages):
             self.stages.append(nn.Sequential(*[
                 self._make_block(args, in_channels if i == 0 else out_channels,
-                                 out_channels, args.stride if i == 0 else 1,
+                                 out_channels, widths['mid'][stage][i],
+                                 widths['se'][stage][i],
+                                 args.stride if i == 0 else 1,
                                  conv_cfg, norm_cfg, act_cfg, with_cp)
                 for i in range(num_blocks)]))
             in_channels = out_channels
@@ -260,17 +331,18 @@ class EfficientNetBackbone(BaseModule):
 
     @staticmethod
     def _make_block(args: BlockArgs, in_channels: int, out_channels: int,
+                    mid_channels: int, se_channels: int,
                     stride: int, conv_cfg: Optional[dict], norm_cfg: dict,
                     act_cfg: dict, with_cp: bool) -> nn.Module:
         """Build one MBConv (``ir``; ``ds`` = no expansion) or Fused-MBConv
         (``fr``) block (drop-path off; :meth:`set_drop_path_rate` sets it)."""
-        mid_channels = int(in_channels * args.expand_ratio)
         se_cfg = None
         if args.se_ratio > 0:
-            # squeeze width = int(block input channels * se_ratio), as in TF
+            # SELayer squeezes to int(channels / ratio): this ratio gives
+            # exactly se_channels whatever the float rounding
             se_cfg = dict(
                 channels=mid_channels,
-                ratio=mid_channels / max(1, int(in_channels * args.se_ratio)),
+                ratio=mid_channels / (se_channels + 0.5),
                 act_cfg=(act_cfg, dict(type='Sigmoid')))
         common = dict(
             in_channels=in_channels, out_channels=out_channels,

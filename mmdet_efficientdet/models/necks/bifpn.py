@@ -18,9 +18,10 @@ from .bifpn_topology import FusionNode, NodeSpec, bifpn_nodes, parse_nodes
 
 
 def _channel_adapter(in_channels: int, out_channels: int,
-                     norm_cfg: dict) -> nn.Module:
-    """1x1 conv + BN when the channel counts differ, identity otherwise."""
-    if in_channels == out_channels:
+                     norm_cfg: dict, force: bool = False) -> nn.Module:
+    """1x1 conv + BN when the channel counts differ (or ``force``), identity
+    otherwise."""
+    if in_channels == out_channels and not force:
         return nn.Identity()
     return ConvModule(in_channels, out_channels, 1, norm_cfg=norm_cfg,
                       act_cfg=None)
@@ -39,12 +40,14 @@ class BiFPNNode(nn.Module):
         same_padding (bool): TF ``'SAME'`` padding for the max-pool.
         norm_cfg (dict): Norm config.
         act_cfg (dict): Activation config (applied before the conv).
+        forced (int): Feature indices below this always get a 1x1 conv +
+            BN adapter, even at the BiFPN width.
     """
 
     def __init__(self, node: FusionNode, input_levels: List[int],
                  input_channels: List[int], out_channels: int, fusion: str,
                  eps: float, same_padding: bool, norm_cfg: dict,
-                 act_cfg: dict) -> None:
+                 act_cfg: dict, forced: int = 0) -> None:
         super().__init__()
         self.level = node.level
         self.inputs = node.inputs
@@ -54,7 +57,8 @@ class BiFPNNode(nn.Module):
                 raise ValueError(f'node at P{node.level} takes P{lvl}: only '
                                  f'adjacent levels can be resampled')
         self.adapters = nn.ModuleList(
-            _channel_adapter(input_channels[i], out_channels, norm_cfg)
+            _channel_adapter(input_channels[i], out_channels, norm_cfg,
+                             force=i < forced)
             for i in node.inputs)
         self.downsample = MaxPool2dDown(same_padding)
         self.fusion = WeightedFusion(len(node.inputs), fusion, eps)
@@ -161,6 +165,12 @@ class BiFPN(BaseModule):
             level. None (default) is the paper's BiFPN
             (:func:`bifpn_nodes`); e.g. ``panet_nodes(3, 7)`` gives PANet.
             Checked by :func:`parse_nodes`.
+        adapt_inputs (bool): Give every backbone input (and the first extra
+            level) its 1x1 conv + BN adapter even where its width equals
+            ``out_channels`` (by default such inputs are used as they are).
+            Channel pruning sets it when a pruned backbone width lands on
+            the BiFPN width, so the trained adapter is kept. Defaults to
+            False.
         init_cfg (dict | list[dict], optional): Initialization config.
 
     Example:
@@ -183,6 +193,7 @@ class BiFPN(BaseModule):
                  norm_cfg: Dict = TF_BN,
                  act_cfg: Dict = dict(type='SiLU'),
                  nodes: Optional[Sequence[NodeSpec]] = None,
+                 adapt_inputs: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         in_channels = list(in_channels)
@@ -205,7 +216,8 @@ class BiFPN(BaseModule):
         channels = in_channels[-1]
         for _ in range(num_outs - len(in_channels)):
             self.extra_levels.append(nn.Sequential(
-                _channel_adapter(channels, out_channels, norm_cfg),
+                _channel_adapter(channels, out_channels, norm_cfg,
+                                 force=adapt_inputs and not self.extra_levels),
                 MaxPool2dDown(same_padding)))
             channels = out_channels
 
@@ -221,7 +233,9 @@ class BiFPN(BaseModule):
                 level_channels, min_level, self.nodes, out_channels,
                 fusion=fusion,
                 eps=eps, same_padding=same_padding, norm_cfg=norm_cfg,
-                act_cfg=act_cfg))
+                act_cfg=act_cfg,
+                forced=len(in_channels) if adapt_inputs and not self.stages
+                else 0))
             level_channels = [out_channels] * num_outs
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:

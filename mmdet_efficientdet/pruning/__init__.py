@@ -1,0 +1,15 @@
+"""Hardware-aware pruning: channel groups (Torch-Pruning DepGraph), SIMD-aligned
+structured pruning to a budget, sensitivity analysis, activation masks."""
+from .channel_groups import (ChannelGroup, GroupGraph, PruningError,
+                             build_group_graph, expand_groups)
+from .evaluation import DetectionEvaluator
+from .sensitivity import (OrtLatency, choose_ratios, sensitivity_table,
+                          write_table)
+from .structured import (apply_widths, kept_channels, prune_detector,
+                         pruned_widths, simd_width)
+
+__all__ = ['ChannelGroup', 'GroupGraph', 'PruningError', 'build_group_graph',
+           'DetectionEvaluator', 'OrtLatency', 'choose_ratios',
+           'expand_groups', 'sensitivity_table', 'write_table',
+           'apply_widths', 'kept_channels', 'prune_detector', 'pruned_widths',
+           'simd_width']

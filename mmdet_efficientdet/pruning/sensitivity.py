@@ -1,0 +1,236 @@
+"""Sensitivity of a trained EfficientDet to pruning each channel group, and
+the choice of per-group ratios that meets a latency or FLOPs budget.
+
+Integral Pruning (ICLR 2019) sets each layer's threshold from a sensitivity
+check of accuracy against the pruning ratio; Scalpel (ISCA 2017) says the
+saving must be *measured* on the processor. So every row of the table holds
+both: the val mAP (or a proxy on a subset) with one group pruned at one
+ratio, and the measured ONNX Runtime latency saved on this machine.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import tempfile
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from .channel_groups import PruningError, build_group_graph, expand_groups
+from .structured import prune_detector
+
+#: Columns of the sensitivity table, in order.
+COLUMNS = ('group', 'kind', 'channels', 'ratio', 'kept', 'mAP', 'mAP_drop',
+           'latency_ms', 'latency_saved_ms', 'base_latency_ms', 'gmacs',
+           'gmacs_saved', 'params')
+
+
+class OrtLatency:
+    """Batch-1 ONNX Runtime latency of detectors, measured against a base.
+
+    Args:
+        base (nn.Module): The unpruned detector; every measurement times it
+            interleaved with the variant, so the saving is a same-run
+            difference.
+        size (int): Square input size.
+        threads (int): ORT intra-op threads (this machine: 2).
+        runs (int): Timed calls of each.
+    """
+
+    def __init__(self, base: nn.Module, size: int, threads: int = 2,
+                 runs: int = 10) -> None:
+        self.size, self.threads, self.runs = size, threads, runs
+        self.tmp = tempfile.TemporaryDirectory()
+        self.base = self.session(base, 'base')
+        self.input = torch.randn(1, 3, size, size).numpy()
+
+    def session(self, detector: nn.Module, name: str):
+        import onnxruntime as ort
+
+        from ..deployment import export_onnx
+        path = os.path.join(self.tmp.name, f'{name}.onnx')
+        export_onnx(detector, path, (self.size, self.size))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        return ort.InferenceSession(path, options,
+                                    providers=['CPUExecutionProvider'])
+
+    def __call__(self, detector: nn.Module) -> Tuple[float, float]:
+        """``(variant ms, base ms)`` of one interleaved run.
+
+        The base is the variant's median plus the median of the paired
+        differences (each base call is timed next to a variant call), which
+        cancels load that slows both alike better than two medians."""
+        import statistics
+
+        from ..timing import interleaved_times
+        variant = self.session(detector, 'variant')
+        feed = {'input': self.input}
+        times = interleaved_times(
+            {'base': lambda: self.base.run(None, feed),
+             'variant': lambda: variant.run(None, feed)}, self.runs, 2)
+        variant_ms = statistics.median(times['variant']) * 1e3
+        saved = statistics.median(
+            b - v for b, v in zip(times['base'], times['variant'])) * 1e3
+        return variant_ms, variant_ms + saved
+
+
+def sensitivity_table(detector: nn.Module, evaluate: Callable[[nn.Module], float],
+                      latency: Optional[OrtLatency], ratios: Sequence[float],
+                      round_to: int, image_size: int,
+                      groups: Optional[Sequence[str]] = None,
+                      log: Callable[[str], None] = print) -> List[dict]:
+    """Prune each group alone at each ratio; measure mAP, latency, MACs.
+
+    Args:
+        detector: The trained model (not modified).
+        evaluate: model -> mAP (:class:`DetectionEvaluator`).
+        latency: :class:`OrtLatency`, or None to skip timing.
+        ratios: Pruning ratios in ``(0, 1)``.
+        round_to (int): SIMD width the kept widths are rounded to.
+        image_size (int): Size of the MAC count (the latency's).
+        groups: Group names/patterns (default: all).
+
+    Returns:
+        list[dict]: Rows with :data:`COLUMNS`; the first row is the
+        unpruned model (group ``'-'``).
+    """
+    from ..analysis import measure_complexity
+    found = build_group_graph(detector)
+    names = expand_groups(groups or ['*'], list(found.groups))
+    base_map = evaluate(detector)
+    base = measure_complexity(detector, image_size, image_size)
+    rows = [dict(group='-', kind='-', channels=0, ratio=0.0, kept=0,
+                 mAP=base_map, mAP_drop=0.0, latency_ms=None,
+                 latency_saved_ms=0.0, base_latency_ms=None,
+                 gmacs=base.flops / 1e9, gmacs_saved=0.0, params=base.params)]
+    if latency is not None:
+        rows[0]['latency_ms'], rows[0]['base_latency_ms'] = latency(detector)
+    for name in names:
+        group = found.groups[name]
+        for ratio in ratios:
+            variant = copy.deepcopy(detector)
+            change = prune_detector(variant, {name: ratio}, round_to)
+            kept = change.get(name, (group.channels, group.channels))[1]
+            size = measure_complexity(variant, image_size, image_size)
+            row = dict(group=name, kind=group.kind, channels=group.channels,
+                       ratio=ratio, kept=kept, mAP=evaluate(variant),
+                       gmacs=size.flops / 1e9, params=size.params)
+            row['mAP_drop'] = base_map - row['mAP']
+            row['gmacs_saved'] = rows[0]['gmacs'] - row['gmacs']
+            row['latency_ms'] = row['base_latency_ms'] = None
+            row['latency_saved_ms'] = 0.0
+            if latency is not None:
+                row['latency_ms'], row['base_latency_ms'] = latency(variant)
+                row['latency_saved_ms'] = (row['base_latency_ms'] -
+                                           row['latency_ms'])
+            rows.append(row)
+            log(f'{name:>10} {ratio:.2f}: {group.channels}->{kept} '
+                f'mAP {row["mAP"]:.3f} (drop {row["mAP_drop"]:+.3f}) '
+                f'GMACs -{row["gmacs_saved"]:.3f} latency saved '
+                f'{row["latency_saved_ms"]:.1f} ms')
+    return rows
+
+
+def write_table(rows: List[dict], prefix: str) -> List[str]:
+    """``prefix.json``, ``prefix.csv`` and ``prefix.png`` (mAP drop and
+    latency saved against the ratio, one line per group)."""
+    with open(prefix + '.json', 'w') as f:
+        json.dump(rows, f, indent=1)
+    with open(prefix + '.csv', 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    by_group: Dict[str, List[dict]] = {}
+    for row in rows[1:]:
+        by_group.setdefault(row['group'], []).append(row)
+    for name, group_rows in by_group.items():
+        ratios = [0.0] + [r['ratio'] for r in group_rows]
+        axes[0].plot(ratios, [0.0] + [100 * r['mAP_drop'] for r in group_rows],
+                     marker='o', label=name)
+        key = 'latency_saved_ms' if rows[0]['latency_ms'] else 'gmacs_saved'
+        axes[1].plot(ratios, [0.0] + [r[key] for r in group_rows],
+                     marker='o', label=name)
+    axes[0].set(xlabel='pruning ratio', ylabel='mAP drop (points)',
+                title='accuracy sensitivity')
+    axes[1].set(xlabel='pruning ratio',
+                ylabel='ONNX Runtime latency saved (ms)' if rows[0]['latency_ms']
+                else 'GMACs saved', title='measured saving')
+    axes[1].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(prefix + '.png', dpi=100)
+    plt.close(fig)
+    return [prefix + ext for ext in ('.json', '.csv', '.png')]
+
+
+def choose_ratios(rows: List[dict], target: float, metric: str = 'latency',
+                  max_drop: Optional[float] = None) -> Dict[str, float]:
+    """Per-group ratios whose summed savings reach ``target`` of the base.
+
+    Greedy over the table: repeatedly take the group step (to its next
+    tabulated ratio) with the least extra mAP drop per unit of extra saving,
+    until the tabulated savings sum to ``(1 - target)`` of the base latency
+    (``metric='latency'``) or MACs (``'flops'``). Savings are assumed
+    additive across groups; :func:`tools.prune` then measures the real
+    ratio and tightens the target if needed.
+
+    Raises:
+        PruningError: a target outside ``(0, 1)``, or a table without the
+            metric, or one whose savings cannot reach the target.
+    """
+    if not 0 < target < 1:
+        raise PruningError(f'target ratio {target} must be in (0, 1)')
+    base = rows[0]
+    if metric == 'latency':
+        key, total = 'latency_saved_ms', base.get('base_latency_ms')
+        if not total:
+            raise PruningError('the sensitivity table has no latency: run it '
+                             'with latency measurement, or use a FLOPs target')
+    elif metric == 'flops':
+        key, total = 'gmacs_saved', base['gmacs']
+    else:
+        raise PruningError(f'metric {metric!r} must be latency or flops')
+    need = (1 - target) * total
+    steps: Dict[str, List[dict]] = {}
+    for row in rows[1:]:
+        steps.setdefault(row['group'], []).append(row)
+    for group_rows in steps.values():
+        group_rows.sort(key=lambda r: r['ratio'])
+    level = {name: -1 for name in steps}
+    saved = 0.0
+
+    def value(name, index, field):
+        return steps[name][index][field] if index >= 0 else 0.0
+
+    while saved < need:
+        best = None
+        for name, index in level.items():
+            if index + 1 >= len(steps[name]):
+                continue
+            gain = value(name, index + 1, key) - value(name, index, key)
+            if gain <= 0:
+                continue
+            drop = value(name, index + 1, 'mAP_drop')
+            if max_drop is not None and drop > max_drop:
+                continue
+            cost = max(drop - value(name, index, 'mAP_drop'), 0.0) + 1e-4
+            if best is None or cost / gain < best[0]:
+                best = (cost / gain, name, gain)
+        if best is None:
+            raise PruningError(
+                f'the table\'s savings reach {saved / total:.2f} of the base '
+                f'{metric}, short of the {1 - target:.2f} the target needs: '
+                f'add larger ratios to the sensitivity run')
+        _, name, gain = best
+        level[name] += 1
+        saved += gain
+    return {name: steps[name][index]['ratio']
+            for name, index in level.items() if index >= 0}

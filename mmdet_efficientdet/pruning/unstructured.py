@@ -1,0 +1,74 @@
+"""Unstructured magnitude pruning (weight masks) and its effective cost.
+
+The baseline of Scalpel's argument: zeros inside dense weight tensors cut the
+multiply-adds *on paper* but dense CPU kernels still execute them.
+"""
+from __future__ import annotations
+
+from typing import List
+
+import torch
+from mmengine.analysis import FlopAnalyzer
+from torch import nn
+
+
+def prunable_weights(detector: nn.Module) -> List[torch.Tensor]:
+    """Conv kernels that magnitude pruning may zero: every conv except the
+    class/box prediction outputs (``*_pred.pointwise_conv``)."""
+    return [m.weight for name, m in detector.named_modules()
+            if isinstance(m, nn.Conv2d) and not (
+                '_pred.' in name and name.endswith('pointwise_conv.conv')
+                or name.endswith('_pred.pointwise_conv'))]
+
+
+@torch.no_grad()
+def magnitude_prune_(detector: nn.Module, num_zeros: int) -> int:
+    """Zero the ``num_zeros`` smallest-magnitude conv weights, globally
+    (:func:`prunable_weights`), in place.
+
+    Returns:
+        int: Weights now zero in those kernels.
+    """
+    weights = prunable_weights(detector)
+    flat = torch.cat([w.detach().abs().flatten() for w in weights])
+    if not 0 <= num_zeros < flat.numel():
+        raise ValueError(f'num_zeros={num_zeros} must be in [0, '
+                         f'{flat.numel()})')
+    if num_zeros:
+        threshold = torch.kthvalue(flat, num_zeros).values
+        for w in weights:
+            w.masked_fill_(w.abs() <= threshold, 0.0)
+    return int(sum(int((w == 0).sum()) for w in weights))
+
+
+def nonzero_params(detector: nn.Module) -> int:
+    """Parameters that are not exactly zero."""
+    return int(sum(int((p != 0).sum()) for p in detector.parameters()))
+
+
+def effective_macs(detector: nn.Module, height: int, width: int) -> int:
+    """Multiply-adds with a non-zero weight: each conv's count scaled by its
+    kernel's density (what a perfect sparse kernel would execute)."""
+
+    class _Raw(nn.Module):
+
+        def __init__(self, det: nn.Module) -> None:
+            super().__init__()
+            self.det = det
+
+        def forward(self, x: torch.Tensor):
+            return self.det._forward(x)
+
+    detector.eval()
+    analyzer = FlopAnalyzer(_Raw(detector), (torch.zeros(1, 3, height, width),))
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    with torch.no_grad():
+        by_module = analyzer.by_module()
+    total = analyzer.total()
+    for name, module in detector.named_modules():
+        if isinstance(module, nn.Conv2d):
+            count = by_module.get(f'det.{name}', 0)
+            density = float((module.weight != 0).float().mean())
+            total -= count * (1 - density)
+    return int(total)
