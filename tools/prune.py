@@ -38,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out-dir', required=True)
-    target = parser.add_mutually_exclusive_group(required=True)
+    target = parser.add_mutually_exclusive_group()
     target.add_argument('--target-latency', type=float,
                         help='ONNX Runtime latency ratio to the unpruned model')
     target.add_argument('--target-flops', type=float,
@@ -52,6 +52,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--latency-size', type=int, default=None,
                         help="square input of the latency check (default: "
                         "the config's image_size)")
+    parser.add_argument('--activation-sensitivity', default=None,
+                        help='table of prune_sensitivity.py --activations: '
+                        'adds per-block activation masks (Integral Pruning)')
+    parser.add_argument('--max-activation-drop', type=float, default=0.005,
+                        help='largest tabulated mAP drop (0-1) a block\'s '
+                        'winner rate may cost')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--max-rounds', type=int, default=4)
     parser.add_argument('--finetune-epochs', type=int, default=None,
@@ -103,11 +109,19 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.fileio.atomic import atomic_write
     from mmdet_efficientdet.pruning import (OrtLatency, apply_widths,
                                             build_group_graph, choose_ratios,
+                                            choose_winner_rates,
                                             prune_detector, pruned_widths,
                                             simd_width)
     register_all_modules()
-    for path in (args.config, args.checkpoint) + (
-            (args.sensitivity,) if args.sensitivity else ()):
+    if args.ratios is None and args.target_latency is None and \
+            args.target_flops is None:
+        if not args.activation_sensitivity:
+            raise PruningError('give a target: --target-latency, '
+                               '--target-flops, --ratios, or '
+                               '--activation-sensitivity')
+        args.ratios = []
+    for path in (args.config, args.checkpoint) + tuple(
+            p for p in (args.sensitivity, args.activation_sensitivity) if p):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
     for name in ('target_latency', 'target_flops'):
@@ -170,6 +184,15 @@ def main(argv=None) -> int:
     widths = pruned_widths(model)
     out_cfg = copy.deepcopy(cfg)
     out_cfg.model = apply_widths(cfg.model, widths)
+    winner_rates = {}
+    if args.activation_sensitivity:
+        with open(args.activation_sensitivity) as f:
+            winner_rates = choose_winner_rates(json.load(f),
+                                               args.max_activation_drop)
+        out_cfg.model.backbone.activation_masks = winner_rates
+        model.backbone.set_activation_masks(winner_rates)
+        print('winner rates: ' + ', '.join(
+            f'{k} {v:.2f}' for k, v in winner_rates.items()))
     ckpt = osp.abspath(osp.join(args.out_dir, 'pruned.pth'))
     out_cfg.load_from = ckpt
     if args.finetune_epochs:
@@ -183,9 +206,11 @@ def main(argv=None) -> int:
                               ratios=ratios, round_to=round_to)), buffer)
     atomic_write(ckpt, buffer.getvalue())
     atomic_write(cfg_path, out_cfg.pretty_text)
+    from mmdet_efficientdet.pruning.unstructured import effective_macs
     macs = measure_complexity(model, size, size)
     report = dict(config=cfg_path, checkpoint=ckpt, round_to=round_to,
-                  ratios=ratios, widths=widths,
+                  ratios=ratios, widths=widths, winner_rates=winner_rates,
+                  effective_gmacs=effective_macs(model, size, size) / 1e9,
                   changes={k: list(v) for k, v in changes.items()},
                   params=macs.params, gmacs=macs.flops / 1e9,
                   base_gmacs=base_macs / 1e9, macs_ratio=macs.flops / base_macs,

@@ -3,13 +3,15 @@ structured pruning to a budget, sensitivity analysis, activation masks."""
 from .channel_groups import (ChannelGroup, GroupGraph, PruningError,
                              build_group_graph, expand_groups)
 from .evaluation import DetectionEvaluator
-from .sensitivity import (OrtLatency, choose_ratios, sensitivity_table,
-                          write_table)
+from .sensitivity import (OrtLatency, activation_sensitivity_table,
+                          choose_ratios, choose_winner_rates,
+                          sensitivity_table, write_table)
 from .structured import (apply_widths, kept_channels, prune_detector,
                          pruned_widths, simd_width)
 
 __all__ = ['ChannelGroup', 'GroupGraph', 'PruningError', 'build_group_graph',
-           'DetectionEvaluator', 'OrtLatency', 'choose_ratios',
+           'DetectionEvaluator', 'OrtLatency', 'activation_sensitivity_table',
+           'choose_ratios', 'choose_winner_rates',
            'expand_groups', 'sensitivity_table', 'write_table',
            'apply_widths', 'kept_channels', 'prune_detector', 'pruned_widths',
            'simd_width']

@@ -136,6 +136,62 @@ def sensitivity_table(detector: nn.Module, evaluate: Callable[[nn.Module], float
     return rows
 
 
+def activation_sensitivity_table(
+        detector: nn.Module, evaluate: Callable[[nn.Module], float],
+        ratios: Sequence[float], image_size: int,
+        blocks: Optional[Sequence[str]] = None,
+        log: Callable[[str], None] = print) -> List[dict]:
+    """Integral Pruning's activation side: mask one MBConv block's depthwise
+    output alone (:class:`WinnerMask`, winner rate ``1 - ratio``) and measure
+    mAP and the effective MACs saved (its projection conv's inputs that are
+    zero). Rows as :func:`sensitivity_table` (``kind='activation'``, group
+    ``s{i}.b{j}``, ``kept`` = the winner rate); no latency: dense kernels
+    do not skip zeros."""
+    from .unstructured import effective_macs
+    names = [f's{i}.b{j}' for i, stage in enumerate(detector.backbone.stages)
+             for j, block in enumerate(stage)
+             if hasattr(block, 'depthwise_conv')]
+    names = expand_groups(blocks or ['*'], names)
+    base_map = evaluate(detector)
+    base_macs = effective_macs(detector, image_size, image_size)
+    rows = [dict(group='-', kind='-', channels=0, ratio=0.0, kept=1.0,
+                 mAP=base_map, mAP_drop=0.0, latency_ms=None,
+                 latency_saved_ms=0.0, base_latency_ms=None,
+                 gmacs=base_macs / 1e9, gmacs_saved=0.0,
+                 params=sum(p.numel() for p in detector.parameters()))]
+    for name in names:
+        for ratio in ratios:
+            variant = copy.deepcopy(detector)
+            variant.backbone.set_activation_masks({name: 1 - ratio})
+            macs = effective_macs(variant, image_size, image_size)
+            row = dict(group=name, kind='activation', channels=0, ratio=ratio,
+                       kept=1 - ratio, mAP=evaluate(variant),
+                       latency_ms=None, latency_saved_ms=0.0,
+                       base_latency_ms=None, gmacs=macs / 1e9,
+                       gmacs_saved=(base_macs - macs) / 1e9,
+                       params=rows[0]['params'])
+            row['mAP_drop'] = base_map - row['mAP']
+            rows.append(row)
+            log(f'{name:>6} winner rate {1 - ratio:.2f}: mAP {row["mAP"]:.3f} '
+                f'(drop {row["mAP_drop"]:+.3f}) effective GMACs '
+                f'-{row["gmacs_saved"]:.3f}')
+    return rows
+
+
+def choose_winner_rates(rows: List[dict], max_drop: float) -> Dict[str, float]:
+    """Per block, the lowest winner rate whose tabulated mAP drop is at most
+    ``max_drop`` (Integral Pruning: each layer's threshold from its own
+    sensitivity check); blocks where none qualifies get no mask."""
+    rates: Dict[str, float] = {}
+    for row in rows[1:]:
+        if row['kind'] != 'activation':
+            raise PruningError('not an activation sensitivity table (run '
+                               'prune_sensitivity.py --activations)')
+        if row['mAP_drop'] <= max_drop:
+            rates[row['group']] = min(rates.get(row['group'], 1.0), row['kept'])
+    return rates
+
+
 def write_table(rows: List[dict], prefix: str) -> List[str]:
     """``prefix.json``, ``prefix.csv`` and ``prefix.png`` (mAP drop and
     latency saved against the ratio, one line per group)."""

@@ -47,8 +47,10 @@ def nonzero_params(detector: nn.Module) -> int:
 
 
 def effective_macs(detector: nn.Module, height: int, width: int) -> int:
-    """Multiply-adds with a non-zero weight: each conv's count scaled by its
-    kernel's density (what a perfect sparse kernel would execute)."""
+    """Multiply-adds a perfect sparse kernel would execute: each conv's count
+    scaled by its kernel's density (weight masks) and, for the projection
+    conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
+    rate (the fraction of its input activations that are non-zero)."""
 
     class _Raw(nn.Module):
 
@@ -66,9 +68,12 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     with torch.no_grad():
         by_module = analyzer.by_module()
     total = analyzer.total()
+    rates = {f'{name}.linear_conv.conv': block.winner_mask.rate
+             for name, block in detector.named_modules()
+             if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')}
     for name, module in detector.named_modules():
         if isinstance(module, nn.Conv2d):
             count = by_module.get(f'det.{name}', 0)
             density = float((module.weight != 0).float().mean())
-            total -= count * (1 - density)
+            total -= count * (1 - density * rates.get(name, 1.0))
     return int(total)

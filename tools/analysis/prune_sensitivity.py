@@ -42,6 +42,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='score on the first N val images only')
     parser.add_argument('--latency-size', type=int, default=None)
     parser.add_argument('--no-latency', action='store_true')
+    parser.add_argument('--activations', action='store_true',
+                        help='activation masks instead of channels: per '
+                        'MBConv block (s<i>.b<j>), ratio = fraction of its '
+                        'depthwise outputs zeroed')
     parser.add_argument('--round-to', default='auto')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--runs', type=int, default=10)
@@ -58,6 +62,7 @@ def main(argv=None) -> int:
 
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.pruning import (DetectionEvaluator, OrtLatency,
+                                            activation_sensitivity_table,
                                             sensitivity_table, simd_width,
                                             write_table)
     register_all_modules()
@@ -79,6 +84,12 @@ def main(argv=None) -> int:
     os.makedirs(out_dir, exist_ok=True)
     evaluate = DetectionEvaluator(cfg, args.proxy, out_dir)
     size = args.latency_size or cfg.image_size
+    if args.activations:
+        rows = activation_sensitivity_table(model, evaluate, args.ratios,
+                                            size, args.groups)
+        for path in write_table(rows, args.out):
+            print(path)
+        return 0
     latency = None if args.no_latency else OrtLatency(
         model, size, args.threads, args.runs)
     print(f"round_to {round_to}, scoring {evaluate.num_images} val images"

@@ -21,9 +21,7 @@ import argparse
 import copy
 import json
 import os.path as osp
-import statistics
 import sys
-import tempfile
 
 from mmdet_efficientdet.pruning.channel_groups import PruningError
 
@@ -49,7 +47,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import onnxruntime as ort
     import torch
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
@@ -57,14 +54,11 @@ def main(argv=None) -> int:
     from mmengine.runner import load_checkpoint
 
     import mmdet_efficientdet  # noqa: F401
-    from mmdet_efficientdet.analysis import measure_complexity
-    from mmdet_efficientdet.deployment import export_onnx
     from mmdet_efficientdet.pruning import (DetectionEvaluator, prune_detector,
                                             simd_width)
+    from mmdet_efficientdet.pruning.report import format_rows, measure_variants
     from mmdet_efficientdet.pruning.unstructured import (effective_macs,
-                                                         magnitude_prune_,
-                                                         nonzero_params)
-    from mmdet_efficientdet.timing import interleaved_times
+                                                         magnitude_prune_)
     register_all_modules()
     for path in (args.config, args.checkpoint):
         if not osp.isfile(path):
@@ -102,50 +96,18 @@ def main(argv=None) -> int:
     variants = {'dense': dense, 'mask (unstructured)': masked,
                 f'structured, {lanes}-aligned': aligned,
                 'structured, unaligned': unaligned}
-    rows = {}
-    for name, model in variants.items():
-        macs = (effective_macs(model, size, size) if name.startswith('mask')
-                else measure_complexity(model, size, size).flops)
-        rows[name] = dict(nonzero_params=nonzero_params(model),
-                          gmacs=macs / 1e9)
+    def macs(model):
+        return effective_macs(model, size, size)
+
+    rows = measure_variants(
+        variants, size, args.threads, args.runs, macs=macs,
+        evaluate=None if args.no_map else DetectionEvaluator(cfg))
     rows['structured, unaligned']['ratio'] = high
     rows[f'structured, {lanes}-aligned']['ratio'] = args.ratio
-    x = torch.randn(1, 3, size, size)
-    fns = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, model) in enumerate(variants.items()):
-            path = osp.join(tmp, f'{i}.onnx')
-            export_onnx(model, path, (size, size))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = args.threads
-            options.inter_op_num_threads = 1
-            session = ort.InferenceSession(
-                path, options, providers=['CPUExecutionProvider'])
-            fns[(name, 'eager')] = (lambda m=model: m._forward(x))
-            fns[(name, 'ort')] = (lambda s=session: s.run(
-                None, {'input': x.numpy()}))
-        with torch.no_grad():
-            times = interleaved_times(fns, args.runs, 2)
-    for (name, path), values in times.items():
-        rows[name][f'{path}_ms'] = statistics.median(values) * 1e3
-    if not args.no_map:
-        evaluate = DetectionEvaluator(cfg)
-        for name, model in variants.items():
-            rows[name]['mAP'] = evaluate(model) * 100
-    base = rows['dense']
     print(f'\nScalpel check at {size}x{size}, {args.threads} threads, '
-          f'groups {" ".join(args.groups)}, SIMD width {lanes}')
-    header = (f'{"variant":<24}{"nonzero params":>15}{"sparsity":>9}'
-              f'{"GMACs":>8}{"eager ms":>10}{"x":>6}{"ORT ms":>9}{"x":>6}'
-              f'{"mAP":>7}')
-    print(header + '\n' + '-' * len(header))
-    for name, row in rows.items():
-        print(f'{name:<24}{row["nonzero_params"]:>15,}'
-              f'{1 - row["nonzero_params"] / base["nonzero_params"]:>9.2f}'
-              f'{row["gmacs"]:>8.2f}{row["eager_ms"]:>10.1f}'
-              f'{row["eager_ms"] / base["eager_ms"]:>6.2f}'
-              f'{row["ort_ms"]:>9.1f}{row["ort_ms"] / base["ort_ms"]:>6.2f}'
-              + (f'{row["mAP"]:>7.1f}' if 'mAP' in row else f'{"-":>7}'))
+          f'groups {" ".join(args.groups)}, SIMD width {lanes}; GMACs of the '
+          f'mask: MACs with a non-zero weight; mAP without fine-tuning')
+    print(format_rows(rows))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(size=size, simd_width=lanes, groups=args.groups,

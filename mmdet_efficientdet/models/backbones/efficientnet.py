@@ -1,6 +1,7 @@
 """EfficientNet B0–B7 backbone defined by block strings and scaled by multipliers."""
 from __future__ import annotations
 
+import fnmatch
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
@@ -17,6 +18,7 @@ from ..layers.block_string import BlockArgs, parse_block_string
 from ..layers.fused_mbconv import FusedMBConv
 from ..layers.padding import same_conv_cfg
 from ..layers.tf_norm import TF_BN
+from ..layers.winner_mask import WinnerMask
 from .imagenet_init import load_imagenet_weights
 
 #: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
@@ -259,6 +261,12 @@ class EfficientNetBackbone(BaseModule):
             ``se`` (per stage, one int per block: expansion and squeeze
             widths; ``se`` entries are 0 for blocks without SE). Defaults to
             None: the widths of :func:`plan_network`.
+        activation_masks (dict, optional): Integral Pruning's activation
+            side: ``{'s{i}.b{j}': rate}`` (``fnmatch`` patterns allowed, e.g.
+            ``'s5.*'``) keeps the ``rate`` largest activations of that MBConv
+            block's depthwise output (which feeds the SE and the projection
+            conv) per image, zeroing the rest (:class:`WinnerMask`; no
+            parameters, checkpoints unchanged). Defaults to None.
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='ImageNetPretrained', checkpoint=URL_OR_FILE)`` loads
             ImageNet weights (timm's or converted; a URL is downloaded once and
@@ -285,6 +293,7 @@ class EfficientNetBackbone(BaseModule):
                  act_cfg: Dict = dict(type='SiLU'),
                  with_cp: bool = False,
                  channels: Optional[Dict] = None,
+                 activation_masks: Optional[Dict[str, float]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         out_indices = tuple(out_indices)
@@ -325,6 +334,7 @@ class EfficientNetBackbone(BaseModule):
                 for i in range(num_blocks)]))
             in_channels = out_channels
         self.out_channels: List[int] = plan.feature_channels(out_indices)
+        self.set_activation_masks(activation_masks or {})
         # stochastic depth: one rule, set_drop_path_rate
         self.set_drop_path_rate(drop_path_rate)
         self._freeze_stages()
@@ -354,6 +364,27 @@ class EfficientNetBackbone(BaseModule):
             return FusedMBConv(**common)
         return InvertedResidual(with_expand_conv=args.expand_ratio != 1,
                                 **common)
+
+    def set_activation_masks(self, rates: Dict[str, float]) -> None:
+        """Hook a :class:`WinnerMask` on the depthwise conv of each block
+        ``rates`` names (``s{i}.b{j}`` or a pattern)."""
+        blocks = {f's{i}.b{j}': block for i, stage in enumerate(self.stages)
+                  for j, block in enumerate(stage)
+                  if hasattr(block, 'depthwise_conv')}
+        for pattern, rate in rates.items():
+            hits = [n for n in blocks if fnmatch.fnmatchcase(n, pattern)]
+            if not hits:
+                raise ValueError(f'activation_masks: {pattern!r} names no '
+                                 f'MBConv block (s<stage>.b<block>, e.g. '
+                                 f'{next(iter(blocks))!r})')
+            for name in hits:
+                block = blocks[name]
+                if hasattr(block, 'winner_mask'):
+                    block.winner_mask.rate = float(rate)
+                    continue
+                block.winner_mask = WinnerMask(rate)
+                block.depthwise_conv.register_forward_hook(
+                    block.winner_mask.hook)
 
     def init_weights(self) -> None:
         """Default init, then ImageNet weights if ``init_cfg`` asks for them."""

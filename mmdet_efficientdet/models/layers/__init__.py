@@ -5,9 +5,10 @@ from .padding import (MaxPool2dDown, fast_zero_pad, same_conv_cfg,
 from .same_pad_conv import Conv2dSamePadding
 from .tf_norm import TF_BN, tf_bn_cfg
 from .weighted_fusion import FUSION_MODES, WeightedFusion
+from .winner_mask import WinnerMask
 
 __all__ = [
     'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown',
     'same_conv_cfg', 'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount',
-    'same_pads', 'TF_BN', 'tf_bn_cfg', 'FUSION_MODES', 'WeightedFusion'
+    'same_pads', 'TF_BN', 'tf_bn_cfg', 'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
 ]
