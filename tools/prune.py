@@ -11,10 +11,10 @@ Channel groups (``s3.b1.mid``, ``s3.out``, ``bifpn``, ``head``, ...; see
 channels (L2 magnitude over the whole coupled group). Every kept width is a
 multiple of ``--round-to``: ``auto`` reads the CPU's fp32 SIMD lanes (16 for
 AVX-512, 8 for AVX2), or give another target's multiple (e.g. 32 for a GPU).
-With a target, per-group ratios come from the sensitivity table
-(``tools/analysis/prune_sensitivity.py``), then the pruned model's ONNX
-Runtime latency (or MACs) is *measured* against the unpruned one and the
-choice tightened until it meets the target.
+With a target, the sensitivity table (``tools/analysis/prune_sensitivity.py``)
+gives the order to prune in (least mAP drop per unit of saving first); the
+shortest prefix of that order whose *measured* ONNX Runtime latency (or MAC)
+ratio to the unpruned model meets the target is found by bisection.
 
 Writes ``DIR/<config>_pruned.py`` (the pruned widths are numbers in it:
 ``model.backbone.channels``, ``neck.out_channels``, ``bbox_head.feat_channels``;
@@ -59,7 +59,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='largest tabulated mAP drop (0-1) a block\'s '
                         'winner rate may cost')
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--max-rounds', type=int, default=4)
     parser.add_argument('--finetune-epochs', type=int, default=None,
                         help='write this schedule length into the config')
     return parser.parse_args(argv)
@@ -108,8 +107,9 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.analysis import measure_complexity
     from mmdet_efficientdet.fileio.atomic import atomic_write
     from mmdet_efficientdet.pruning import (OrtLatency, apply_widths,
-                                            build_group_graph, choose_ratios,
-                                            choose_winner_rates,
+                                            build_group_graph,
+                                            choose_winner_rates, greedy_steps,
+                                            search_budget,
                                             prune_detector, pruned_widths,
                                             simd_width)
     register_all_modules()
@@ -163,24 +163,19 @@ def main(argv=None) -> int:
         target = args.target_latency or args.target_flops
         if metric == 'latency':
             latency = OrtLatency(base, size, args.threads, runs=15)
-        aim = target
-        for round_ in range(args.max_rounds):
-            ratios = choose_ratios(table, aim, metric)
-            model, changes = pruned(ratios)
-            if metric == 'latency':
-                ms, base_ms = latency(model)
-                achieved = ms / base_ms
-            else:
-                achieved = measure_complexity(model, size, size).flops / \
+
+        def measure(ratios):
+            variant, _ = pruned(ratios)
+            if metric == 'flops':
+                return measure_complexity(variant, size, size).flops / \
                     base_macs
-            print(f'round {round_}: aim {aim:.3f} -> measured {metric} '
-                  f'ratio {achieved:.3f} (target {target})')
-            if achieved <= target:
-                break
-            aim = max(0.02, aim * target / achieved)
-        else:
-            print(f'warning: {metric} ratio {achieved:.3f} after '
-                  f'{args.max_rounds} rounds is above the target {target}')
+            ms, base_ms = latency(variant)
+            return ms / base_ms
+
+        ratios, achieved = search_budget(greedy_steps(table, metric), measure,
+                                         target)
+        model, changes = pruned(ratios)
+        print(f'measured {metric} ratio {achieved:.3f} (target {target})')
     widths = pruned_widths(model)
     out_cfg = copy.deepcopy(cfg)
     out_cfg.model = apply_widths(cfg.model, widths)

@@ -4,14 +4,16 @@ from .channel_groups import (ChannelGroup, GroupGraph, PruningError,
                              build_group_graph, expand_groups)
 from .evaluation import DetectionEvaluator
 from .sensitivity import (OrtLatency, activation_sensitivity_table,
-                          choose_ratios, choose_winner_rates,
+                          choose_ratios, choose_winner_rates, greedy_steps,
+                          search_budget,
                           sensitivity_table, write_table)
 from .structured import (apply_widths, kept_channels, prune_detector,
                          pruned_widths, simd_width)
 
 __all__ = ['ChannelGroup', 'GroupGraph', 'PruningError', 'build_group_graph',
            'DetectionEvaluator', 'OrtLatency', 'activation_sensitivity_table',
-           'choose_ratios', 'choose_winner_rates',
+           'choose_ratios', 'choose_winner_rates', 'greedy_steps',
+           'search_budget',
            'expand_groups', 'sensitivity_table', 'write_table',
            'apply_widths', 'kept_channels', 'prune_detector', 'pruned_widths',
            'simd_width']
