@@ -49,7 +49,8 @@ class WinnerMask(nn.Module):
         flat = x.detach().flatten(1).abs()
         numel = flat.shape[1]
         keep = max(1, math.ceil(self.rate * numel))
-        threshold = flat.kthvalue(numel - keep + 1, dim=1).values
+        # the keep-th largest (topk: exportable to ONNX TopK, unlike kthvalue)
+        threshold = flat.topk(keep, dim=1, sorted=False).values.min(1).values
         mask = (flat >= threshold[:, None]).view_as(x).to(x.dtype)
         self.density = float(mask.mean())
         return x * mask
