@@ -29,6 +29,30 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+class _RawForward(nn.Module):
+    """``detector._forward`` (backbone, neck, raw head outputs) as a module."""
+
+    def __init__(self, det: nn.Module) -> None:
+        super().__init__()
+        self.det = det
+
+    def forward(self, x: torch.Tensor):
+        return self.det._forward(x)
+
+
+def flop_analyzer(detector: nn.Module, height: int,
+                  width: int) -> FlopAnalyzer:
+    """mmengine ``FlopAnalyzer`` of ``detector._forward`` on one
+    ``(1, 3, height, width)`` image (eval mode, warnings off); its module
+    names are the detector's prefixed with ``det.``."""
+    detector.eval()
+    analyzer = FlopAnalyzer(_RawForward(detector),
+                            (torch.zeros(1, 3, height, width),))
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return analyzer
+
+
 def measure_complexity(detector: nn.Module, height: int,
                        width: int) -> Complexity:
     """Count parameters and multiply-adds of ``detector`` on one image.
@@ -44,21 +68,7 @@ def measure_complexity(detector: nn.Module, height: int,
     Returns:
         Complexity: Params and multiply-adds.
     """
-    detector.eval()
-
-    class _Raw(nn.Module):
-
-        def __init__(self, det: nn.Module) -> None:
-            super().__init__()
-            self.det = det
-
-        def forward(self, x: torch.Tensor):
-            return self.det._forward(x)
-
-    inputs = torch.zeros(1, 3, height, width)
-    analyzer = FlopAnalyzer(_Raw(detector), (inputs, ))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
+    analyzer = flop_analyzer(detector, height, width)
     with torch.no_grad():
         flops = analyzer.total()
     return Complexity(count_params(detector), int(flops), (height, width))

@@ -98,11 +98,6 @@ def main(argv=None) -> int:
     import copy
 
     import torch
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.analysis import measure_complexity
     from mmdet_efficientdet.fileio.atomic import atomic_write
@@ -112,7 +107,7 @@ def main(argv=None) -> int:
                                             search_budget,
                                             prune_detector, pruned_widths,
                                             simd_width)
-    register_all_modules()
+    from mmdet_efficientdet.utils import load_trained
     if args.ratios is None and args.target_latency is None and \
             args.target_flops is None:
         if not args.activation_sensitivity:
@@ -133,12 +128,7 @@ def main(argv=None) -> int:
         raise PruningError('a target needs --sensitivity TABLE.json '
                          '(tools/analysis/prune_sensitivity.py)')
     round_to = simd_width() if args.round_to == 'auto' else int(args.round_to)
-    cfg = Config.fromfile(args.config)
-    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
-    base = MODELS.build(cfg.model)
-    load_checkpoint(base, args.checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    base.eval()
+    cfg, base = load_trained(args.config, args.checkpoint)
     size = args.latency_size or cfg.image_size
     groups = list(build_group_graph(base).groups)
     base_macs = measure_complexity(base, size, size).flops

@@ -52,10 +52,14 @@ def kept_channels(channels: int, ratio: float, round_to: int = 1) -> int:
 
 
 def channel_importance(found: GroupGraph, name: str) -> torch.Tensor:
-    """L2 magnitude of each channel over every tensor of the group (Torch-
-    Pruning's ``GroupMagnitudeImportance``); ``head`` sums its six groups'
-    normalised scores per channel index is not meaningful (different convs),
-    so it returns one row per root conv."""
+    """L2 magnitude of each channel over every tensor of its DepGraph group
+    (Torch-Pruning's ``GroupMagnitudeImportance``).
+
+    Returns:
+        Tensor: ``(len(group.roots), channels)``: one row per root conv
+        (``head`` has six independent convs; each keeps its own best
+        channels, all to the same width).
+    """
     import torch_pruning as tp
     group = found.groups[name]
     importance = tp.importance.GroupMagnitudeImportance(p=2)
@@ -86,6 +90,7 @@ def prune_detector(detector: nn.Module, ratios: Dict[str, float],
     Raises:
         PruningError: an unknown group or a ratio outside ``[0, 1)``.
     """
+    import torch_pruning as tp
     found = found or build_group_graph(detector, image_size)
     plan = {}
     for pattern, ratio in ratios.items():  # later patterns override
@@ -101,16 +106,11 @@ def prune_detector(detector: nn.Module, ratios: Dict[str, float],
         for root, row in zip(group.roots, scores):
             drop = torch.argsort(row)[:group.channels - keep]
             found.graph.get_pruning_group(
-                found.module(root), _prune_out(),
+                found.module(root), tp.prune_conv_out_channels,
                 sorted(int(i) for i in drop)).prune()
         changes[name] = (group.channels, keep)
         group.channels = keep
     return changes
-
-
-def _prune_out():
-    import torch_pruning as tp
-    return tp.prune_conv_out_channels
 
 
 def pruned_widths(detector: nn.Module) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import List
 
 import torch
-from mmengine.analysis import FlopAnalyzer
 from torch import nn
 
 
@@ -52,19 +51,8 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
     rate (the fraction of its input activations that are non-zero)."""
 
-    class _Raw(nn.Module):
-
-        def __init__(self, det: nn.Module) -> None:
-            super().__init__()
-            self.det = det
-
-        def forward(self, x: torch.Tensor):
-            return self.det._forward(x)
-
-    detector.eval()
-    analyzer = FlopAnalyzer(_Raw(detector), (torch.zeros(1, 3, height, width),))
-    analyzer.unsupported_ops_warnings(False)
-    analyzer.uncalled_modules_warnings(False)
+    from ..analysis import flop_analyzer
+    analyzer = flop_analyzer(detector, height, width)
     with torch.no_grad():
         by_module = analyzer.by_module()
     total = analyzer.total()

@@ -228,24 +228,13 @@ def evaluate_paths(config: str, checkpoint: str, targets, threads: int,
     through ``DeployedEfficientDet``), as ``tools/test.py`` and
     ``tools/deployment/test_deployed.py`` do. Returns path name -> mAP.
     """
-    from mmdet.registry import MODELS
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     from mmdet_efficientdet.deployment import (DeployedEfficientDet,
                                                fuse_conv_bn)
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
                                                          deploy_model)
     from mmdet_efficientdet.pruning import DetectionEvaluator
-    for path in (config, checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path!r} not found')
-    cfg = Config.fromfile(config)
-    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    model.eval()
+    from mmdet_efficientdet.utils import load_trained
+    cfg, model = load_trained(config, checkpoint)
     evaluate = DetectionEvaluator(cfg)
     scores = {'ours eager': evaluate(model)}
     batches = calibration_batches(cfg, calib_images) if any(

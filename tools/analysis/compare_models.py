@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os.path as osp
 import sys
 
 from mmdet_efficientdet.pruning.channel_groups import PruningError
@@ -36,31 +35,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.pruning import DetectionEvaluator
     from mmdet_efficientdet.pruning.report import format_rows, measure_variants
     from mmdet_efficientdet.pruning.unstructured import effective_macs
-    register_all_modules()
+    from mmdet_efficientdet.utils import load_trained
     variants, evaluators, size = {}, {}, args.size
     for item in args.models:
         name, sep, rest = item.partition('=')
         config, sep2, ckpt = rest.rpartition(':')
         if not (sep and sep2 and name):
             raise PruningError(f'{item!r}: expected NAME=CONFIG:CKPT')
-        for path in (config, ckpt):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path!r} not found')
-        cfg = Config.fromfile(config)
-        cfg.model.backbone.init_cfg = None
-        model = MODELS.build(cfg.model)
-        load_checkpoint(model, ckpt, map_location='cpu', strict=True,
-                        logger='silent')
-        variants[name] = model.eval()
+        cfg, variants[name] = load_trained(config, ckpt)
         evaluators[name] = cfg
         size = size or cfg.image_size
 

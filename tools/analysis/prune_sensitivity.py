@@ -55,31 +55,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.pruning import (DetectionEvaluator, OrtLatency,
                                             activation_sensitivity_table,
                                             sensitivity_table, simd_width,
                                             write_table)
-    register_all_modules()
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path!r} not found')
+    from mmdet_efficientdet.utils import load_trained
     bad = [r for r in args.ratios if not 0 < r < 1]
     if bad:
         raise PruningError(f'--ratios {bad}: each must be in (0, 1)')
     torch.set_num_threads(args.threads)
     round_to = simd_width() if args.round_to == 'auto' else int(args.round_to)
-    cfg = Config.fromfile(args.config)
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    model.eval()
+    cfg, model = load_trained(args.config, args.checkpoint)
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     evaluate = DetectionEvaluator(cfg, args.proxy, out_dir)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os.path as osp
 import sys
 
 from mmdet_efficientdet.pruning.channel_groups import PruningError
@@ -48,31 +47,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.pruning import (DetectionEvaluator, prune_detector,
                                             simd_width)
     from mmdet_efficientdet.pruning.report import format_rows, measure_variants
     from mmdet_efficientdet.pruning.unstructured import (effective_macs,
                                                          magnitude_prune_)
-    register_all_modules()
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path!r} not found')
+    from mmdet_efficientdet.utils import load_trained
     if not 0 < args.ratio < 1:
         raise PruningError(f'--ratio {args.ratio} must be in (0, 1)')
     torch.set_num_threads(args.threads)
     lanes = simd_width() if args.round_to == 'auto' else int(args.round_to)
-    cfg = Config.fromfile(args.config)
-    cfg.model.backbone.init_cfg = None
-    dense = MODELS.build(cfg.model)
-    load_checkpoint(dense, args.checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    dense.eval()
+    cfg, dense = load_trained(args.config, args.checkpoint)
     size = args.size or cfg.image_size
 
     def structured(ratio, round_to):

@@ -18,7 +18,6 @@ the first conv and the two prediction convs to leave in float (printed);
 from __future__ import annotations
 
 import argparse
-import os.path as osp
 import sys
 
 from mmdet_efficientdet.deployment.quantize import DEPLOY_BACKENDS
@@ -45,22 +44,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import mmdet_efficientdet  # noqa: F401
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
-
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
                                                          deploy_model)
-    register_all_modules()
-    for path in (args.config, args.checkpoint):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path!r} not found')
-    cfg = Config.fromfile(args.config)
-    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    model.eval()
+    from mmdet_efficientdet.utils import load_trained
+    cfg, model = load_trained(args.config, args.checkpoint)
     size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
     if size[0] % model.size_divisor or size[1] % model.size_divisor:
         raise ValueError(f'--image-size {size} must be divisible by '
