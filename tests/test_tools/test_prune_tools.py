@@ -156,3 +156,36 @@ def test_bad_targets_are_one_line_errors(trained, tmp_path):
         [tool] + common + ['--target-latency', '0.5'])
     assert "expected GROUP=RATIO" in _error(
         [tool] + common + ['--ratios', 'head'])
+
+
+def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
+    config, ckpt = trained
+    out = tmp_path / 'scalpel.json'
+    stdout = _run([f'{REPO}/tools/analysis/scalpel.py', config, ckpt,
+                   '--size', '128', '--runs', '1', '--ratio', '0.5',
+                   '--round-to', '16', '--no-map', '--json', str(out)])
+    rows = json.loads(out.read_text())['rows']
+    assert list(rows) == ['dense', 'mask (unstructured)',
+                          'structured, 16-aligned', 'structured, unaligned']
+    aligned = rows['structured, 16-aligned']['nonzero_params']
+    for name in ('mask (unstructured)', 'structured, unaligned'):
+        assert abs(rows[name]['nonzero_params'] - aligned) <= 0.005 * aligned
+    dense = rows['dense']
+    assert rows['mask (unstructured)']['params'] == dense['params']
+    assert rows['mask (unstructured)']['gmacs'] < dense['gmacs']
+    assert rows['structured, 16-aligned']['gmacs'] < dense['gmacs']
+    assert 0 < rows['structured, unaligned']['ratio'] < 0.95
+    assert 'Scalpel check at 128x128' in stdout
+
+
+def test_compare_models_names_bad_arguments(trained, tmp_path):
+    config, ckpt = trained
+    tool = f'{REPO}/tools/analysis/compare_models.py'
+    assert 'expected NAME=CONFIG:CKPT' in _error([tool, config])
+    assert 'not found' in _error([tool, f'a={config}:{tmp_path}/no.pth'])
+    out = tmp_path / 'cmp.json'
+    _run([tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--size', '128',
+          '--runs', '1', '--no-map', '--json', str(out)])
+    rows = json.loads(out.read_text())['rows']
+    assert rows['a']['params'] == rows['b']['params'] and \
+        rows['a']['eager_x'] == 1.0

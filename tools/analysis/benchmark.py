@@ -76,6 +76,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'config\'s val set ...')
     parser.add_argument('--map-checkpoint', default=None,
                         help='... with this trained checkpoint')
+    parser.add_argument('--keep-files', default=None, metavar='DIR',
+                        help='keep the latency run\'s deployed files here '
+                        '(for tools/analysis/profile_deployed.py)')
     parser.add_argument('--json', default=None, help='also write results here')
     parser.add_argument('--_memory-worker', dest='memory_worker',
                         default=None, help=argparse.SUPPRESS)
@@ -279,7 +282,8 @@ def main(argv=None) -> int:
     calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
              for _ in range(args.calib_images)]
     tmp = tempfile.TemporaryDirectory()  # pylint: disable=consider-using-with
-    files = deploy_model(ours, tmp.name, (size, size), targets, calib,
+    files = deploy_model(ours, args.keep_files or tmp.name, (size, size),
+                         targets, calib,
                          keep_float=['none'],
                          log=lambda line: None)
     paths = {'ours eager': ours._forward}
