@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -59,8 +59,6 @@ class ChannelGroup:
     kind: str
     roots: List[str]
     channels: int
-    stage: Optional[int] = None
-    block: Optional[int] = None
 
 
 class _Traced(nn.Module):
@@ -126,10 +124,9 @@ def build_group_graph(detector: nn.Module,
     detector.train(was_training)
     found = GroupGraph(detector, graph)
 
-    def add(name, kind, roots, **where):
+    def add(name, kind, roots):
         found.groups[name] = ChannelGroup(
-            name, kind, roots,
-            detector.get_submodule(roots[0]).out_channels, **where)
+            name, kind, roots, detector.get_submodule(roots[0]).out_channels)
 
     add('stem', 'stem', ['backbone.stem.conv'])
     for i, stage in enumerate(backbone.stages):
@@ -137,11 +134,10 @@ def build_group_graph(detector: nn.Module,
             expand = getattr(block, 'expand_conv', None)
             if expand is not None and hasattr(expand, 'conv'):
                 add(f's{i}.b{j}.mid', 'mid',
-                    [f'backbone.stages.{i}.{j}.expand_conv.conv'],
-                    stage=i, block=j)
+                    [f'backbone.stages.{i}.{j}.expand_conv.conv'])
         if getattr(stage[0], 'linear_conv', None) is not None:
             add(f's{i}.out', 'stage_out',
-                [f'backbone.stages.{i}.0.linear_conv.conv'], stage=i)
+                [f'backbone.stages.{i}.0.linear_conv.conv'])
     add('bifpn', 'bifpn',
         ['neck.stages.0.nodes.0.conv.pointwise_conv.conv'])
     head = detector.bbox_head

@@ -34,14 +34,14 @@ def measure_variants(variants: Dict[str, nn.Module], size: int,
         ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
         the first variant), ``mAP`` (x100, when ``evaluate``).
     """
-    import onnxruntime as ort
-
     from ..analysis import measure_complexity
-    from ..deployment import export_onnx
+    from ..deployment import OnnxRuntimeBackend, export_onnx
     from ..timing import interleaved_times
+    from .unstructured import nonzero_params
     torch.set_num_threads(threads)
     rows: Dict[str, dict] = {}
     x = torch.randn(1, 3, size, size)
+    array = x.numpy()
     fns = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, model) in enumerate(variants.items()):
@@ -49,19 +49,13 @@ def measure_variants(variants: Dict[str, nn.Module], size: int,
             size_ = measure_complexity(model, size, size)
             rows[name] = dict(
                 params=size_.params,
-                nonzero_params=int(sum(int((p != 0).sum())
-                                       for p in model.parameters())),
+                nonzero_params=nonzero_params(model),
                 gmacs=(macs(model) if macs else size_.flops) / 1e9)
             path = osp.join(tmp, f'{i}.onnx')
             export_onnx(model, path, (size, size))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            session = ort.InferenceSession(
-                path, options, providers=['CPUExecutionProvider'])
+            session = OnnxRuntimeBackend(path, threads)
             fns[(name, 'eager')] = (lambda m=model: m._forward(x))
-            fns[(name, 'ort')] = (lambda s=session: s.run(
-                None, {'input': x.numpy()}))
+            fns[(name, 'ort')] = (lambda s=session: s.run(array))
         with torch.no_grad():
             times = interleaved_times(fns, runs, 2)
     for (name, path), values in times.items():

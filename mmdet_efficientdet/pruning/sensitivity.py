@@ -48,16 +48,11 @@ class OrtLatency:
         self.input = torch.randn(1, 3, size, size).numpy()
 
     def session(self, detector: nn.Module, name: str):
-        import onnxruntime as ort
-
-        from ..deployment import export_onnx
+        """Export ``detector`` and open it (:class:`OnnxRuntimeBackend`)."""
+        from ..deployment import OnnxRuntimeBackend, export_onnx
         path = os.path.join(self.tmp.name, f'{name}.onnx')
         export_onnx(detector, path, (self.size, self.size))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        return ort.InferenceSession(path, options,
-                                    providers=['CPUExecutionProvider'])
+        return OnnxRuntimeBackend(path, self.threads)
 
     def __call__(self, detector: nn.Module) -> Tuple[float, float]:
         """``(variant ms, base ms)`` of one interleaved run.
@@ -69,14 +64,21 @@ class OrtLatency:
 
         from ..timing import interleaved_times
         variant = self.session(detector, 'variant')
-        feed = {'input': self.input}
         times = interleaved_times(
-            {'base': lambda: self.base.run(None, feed),
-             'variant': lambda: variant.run(None, feed)}, self.runs, 2)
+            {'base': lambda: self.base.run(self.input),
+             'variant': lambda: variant.run(self.input)}, self.runs, 2)
         variant_ms = statistics.median(times['variant']) * 1e3
         saved = statistics.median(
             b - v for b, v in zip(times['base'], times['variant'])) * 1e3
         return variant_ms, variant_ms + saved
+
+
+def unpruned_row(mAP: float, macs: int, params: int, kept: float) -> dict:
+    """The first row of a sensitivity table: the unpruned model."""
+    return dict(group='-', kind='-', channels=0, ratio=0.0, kept=kept,
+                mAP=mAP, mAP_drop=0.0, latency_ms=None, latency_saved_ms=0.0,
+                base_latency_ms=None, gmacs=macs / 1e9, gmacs_saved=0.0,
+                params=params)
 
 
 def sensitivity_table(detector: nn.Module, evaluate: Callable[[nn.Module], float],
@@ -104,10 +106,7 @@ def sensitivity_table(detector: nn.Module, evaluate: Callable[[nn.Module], float
     names = expand_groups(groups or ['*'], list(found.groups))
     base_map = evaluate(detector)
     base = measure_complexity(detector, image_size, image_size)
-    rows = [dict(group='-', kind='-', channels=0, ratio=0.0, kept=0,
-                 mAP=base_map, mAP_drop=0.0, latency_ms=None,
-                 latency_saved_ms=0.0, base_latency_ms=None,
-                 gmacs=base.flops / 1e9, gmacs_saved=0.0, params=base.params)]
+    rows = [unpruned_row(base_map, base.flops, base.params, kept=0)]
     if latency is not None:
         rows[0]['latency_ms'], rows[0]['base_latency_ms'] = latency(detector)
     for name in names:
@@ -154,11 +153,9 @@ def activation_sensitivity_table(
     names = expand_groups(blocks or ['*'], names)
     base_map = evaluate(detector)
     base_macs = effective_macs(detector, image_size, image_size)
-    rows = [dict(group='-', kind='-', channels=0, ratio=0.0, kept=1.0,
-                 mAP=base_map, mAP_drop=0.0, latency_ms=None,
-                 latency_saved_ms=0.0, base_latency_ms=None,
-                 gmacs=base_macs / 1e9, gmacs_saved=0.0,
-                 params=sum(p.numel() for p in detector.parameters()))]
+    rows = [unpruned_row(base_map, base_macs,
+                         sum(p.numel() for p in detector.parameters()),
+                         kept=1.0)]
     for name in names:
         for ratio in ratios:
             variant = copy.deepcopy(detector)

@@ -130,8 +130,7 @@ def pruned_widths(detector: nn.Module) -> dict:
     widths = dict(stem=backbone.stem.conv.out_channels, stage_out=[], mid=[],
                   se=[])
     for stage in backbone.stages:
-        widths['stage_out'].append(stage[-1].out_channels if hasattr(
-            stage[-1], 'out_channels') else _out_channels(stage[-1]))
+        widths['stage_out'].append(_out_channels(stage[-1]))
         widths['mid'].append([_mid_channels(b) for b in stage])
         widths['se'].append([b.se.conv1.conv.out_channels
                              if getattr(b, 'se', None) is not None else 0
