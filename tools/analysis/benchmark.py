@@ -19,8 +19,9 @@ round), so a noisy machine slows them alike and the ratios stay meaningful.
 Output differences of the optimised paths are printed next to the float32
 noise floor: how far our float32 eager model is from the same model in
 float64. The int8 paths of the latency run are calibrated on random images
-(latency does not depend on the scales) with every node in int8 (what
-``deploy.py --keep-float auto`` measured best for the demo-trained D0).
+(latency does not depend on the scales) with every node in int8
+(``deploy.py --keep-float auto`` leaves at most three convs in float; for the
+demo-trained D0 it keeps the stem conv).
 
 ``--map-config CONFIG --map-checkpoint CKPT`` also builds every path from that
 trained checkpoint at the config's image size (int8 calibrated on
