@@ -67,8 +67,13 @@ class _Reader:
 def quantize_onnx_int8(fp32_path: str, out_path: str,
                        batches: Sequence[np.ndarray],
                        keep_float: Sequence[str] = (),
-                       per_channel: bool = True) -> str:
+                       per_channel: bool = True,
+                       reduce_range: Optional[bool] = None) -> str:
     """Static int8 quantization (QDQ, per-channel weights) with ORT.
+
+    U8S8 (uint8 activations, int8 weights). On x86 CPUs without VNNI the
+    weights get 7 bits (``reduce_range``), since ORT's int8 kernels there
+    saturate with 8-bit weights (:func:`~mmdet_efficientdet.utils.cpu_isa.ort_int8_scheme`).
 
     Args:
         fp32_path (str): The fp32 export (``export_onnx``).
@@ -76,6 +81,8 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
         batches: Calibration inputs (:func:`calibration_batches`).
         keep_float (Sequence[str]): Node names left in float.
         per_channel (bool): Per-output-channel weight scales.
+        reduce_range (bool, optional): 7-bit weights; default: chosen for
+            this CPU by :func:`~mmdet_efficientdet.utils.cpu_isa.ort_int8_scheme`.
 
     Returns:
         str: ``out_path``.
@@ -84,6 +91,9 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
     from onnxruntime.quantization import (CalibrationMethod, QuantFormat,
                                           QuantType, quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
+    from ..utils.cpu_isa import ort_int8_scheme
+    if reduce_range is None:
+        reduce_range = ort_int8_scheme().reduce_range
     input_name = ort.InferenceSession(
         fp32_path, providers=['CPUExecutionProvider']).get_inputs()[0].name
     prepared = out_path + '.pre.onnx'
@@ -94,6 +104,7 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
             quant_format=QuantFormat.QDQ, per_channel=per_channel,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
+            reduce_range=reduce_range,
             nodes_to_exclude=list(keep_float))
     finally:
         if osp.exists(prepared):
@@ -235,6 +246,7 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
     Returns:
         dict: backend name -> file written.
     """
+    from ..utils.cpu_isa import ort_int8_scheme
     from .onnx_export import export_onnx
     unknown = sorted(set(backends) - set(DEPLOY_BACKENDS))
     if unknown:
@@ -259,6 +271,7 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
         files['ort-int8'] = quantize_onnx_int8(
             fp32, osp.join(out_dir, 'model_int8.onnx'), batches, keep)
         log(f'ort-int8 float nodes: {", ".join(keep) or "none"}')
+        log(f'ort-int8 weights: {ort_int8_scheme().reason}')
     if {'ov-fp32', 'ov-int8'} & set(backends):
         xml = export_openvino(fp32, osp.join(out_dir, 'model_fp32.xml'))
         if 'ov-fp32' in backends:

@@ -7,8 +7,9 @@ from .sensitivity import (OrtLatency, activation_sensitivity_table,
                           choose_ratios, choose_winner_rates, greedy_steps,
                           search_budget,
                           sensitivity_table, write_table)
+from ..utils.cpu_isa import simd_width
 from .structured import (apply_widths, kept_channels, prune_detector,
-                         pruned_widths, simd_width)
+                         pruned_widths)
 
 __all__ = ['ChannelGroup', 'GroupGraph', 'PruningError', 'build_group_graph',
            'DetectionEvaluator', 'OrtLatency', 'activation_sensitivity_table',

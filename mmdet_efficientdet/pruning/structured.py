@@ -18,22 +18,6 @@ from torch import nn
 from .channel_groups import (GroupGraph, PruningError, build_group_graph,
                              expand_groups)
 
-#: fp32 lanes per vector register, by the widest ISA the CPU reports.
-SIMD_FP32_LANES = (('avx512f', 16), ('avx2', 8), ('avx', 8), ('sse2', 4))
-
-
-def simd_width(cpuinfo: str = '/proc/cpuinfo') -> int:
-    """fp32 SIMD lanes of this CPU: 16 (AVX-512), 8 (AVX2/AVX), 4 (SSE2, or
-    unknown)."""
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line.split(':', 1)[1].split() for line in f
-                          if line.startswith('flags')), [])
-    except OSError:
-        flags = []
-    return next((lanes for flag, lanes in SIMD_FP32_LANES if flag in flags),
-                4)
-
 
 def kept_channels(channels: int, ratio: float, round_to: int = 1) -> int:
     """Width left after pruning ``ratio`` of ``channels``, rounded to the
