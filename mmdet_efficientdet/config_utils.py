@@ -7,10 +7,11 @@ takes its input size and its model numbers from it (:func:`level_image_size`,
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any, Dict, List, Optional, Sequence
 
 from .models.backbones.efficientnet import efficientnet_feature_channels
-from .models.backbones.imagenet_init import imagenet_checkpoint_url
+from .models.backbones.imagenet_init import imagenet_checkpoint
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
 from .scaling import (EFFICIENTNET_SCALES, efficientdet_drop_path_rate,
                       get_efficientdet_scale)
@@ -20,7 +21,8 @@ BACKBONE_OUT_INDICES = (2, 3, 4)
 
 
 def level_image_size(level: str) -> int:
-    """Square input size of ``level`` (``'d0'`` … ``'d7x'``, ``'v2-s'`` …).
+    """Square input size of ``level`` (``'d0'`` … ``'d7x'``, ``'v2-s'`` …,
+    ``'lite0'`` … ``'lite4'``).
 
     Example:
         >>> level_image_size('d7')
@@ -29,13 +31,27 @@ def level_image_size(level: str) -> int:
     return get_efficientdet_scale(level).image_size
 
 
+def level_size_divisor(level: str) -> int:
+    """Input sides of ``level`` are multiples of this: the coarsest stride
+    (128; 256 with P8) where the level's input size is a multiple of it, else
+    the largest power of two dividing both (64 for Lite0's 320 and Lite2's
+    448: P7 then has ``ceil`` size and automl's fractional anchor stride).
+
+    Example:
+        >>> level_size_divisor('d0'), level_size_divisor('lite0')
+        (128, 64)
+    """
+    s = get_efficientdet_scale(level)
+    return math.gcd(s.image_size, s.strides[-1])
+
+
 def level_model(level: str) -> Dict[str, Any]:
     """The ``model`` entries that differ between EfficientDet levels.
 
     Read from the level's row of :mod:`mmdet_efficientdet.scaling`: backbone
     variant and its P3-P5 widths, BiFPN width/depth/fusion and levels, head
-    width/depth/levels, anchor scale and strides, and the padding divisor
-    (the coarsest stride), the backbone's drop-path rate
+    width/depth/levels, BiFPN and head activation, anchor scale and strides,
+    the input normalisation and the padding divisor (the coarsest stride), the backbone's drop-path rate
     (:func:`efficientdet_drop_path_rate`) and its ImageNet initialisation
     (``init_cfg``: the checkpoint of ``EFFICIENTNET_SCALES[...].imagenet``). A
     child config passes it as its ``model``; the complete D0 config merges it
@@ -48,21 +64,23 @@ def level_model(level: str) -> Dict[str, Any]:
     """
     s = get_efficientdet_scale(level)
     return dict(
-        data_preprocessor=dict(pad_size_divisor=s.strides[-1]),
+        data_preprocessor=dict(pad_size_divisor=level_size_divisor(level),
+                               mean=list(s.pixel_mean), std=list(s.pixel_std)),
         backbone=dict(
             arch=s.backbone, out_indices=BACKBONE_OUT_INDICES,
             drop_path_rate=efficientdet_drop_path_rate(s.backbone),
             init_cfg=dict(type='ImageNetPretrained',
-                          checkpoint=imagenet_checkpoint_url(
+                          checkpoint=imagenet_checkpoint(
                               EFFICIENTNET_SCALES[s.backbone].imagenet))),
         neck=dict(
             in_channels=efficientnet_feature_channels(s.backbone,
                                                       BACKBONE_OUT_INDICES),
             out_channels=s.bifpn_channels, num_stages=s.bifpn_repeats,
-            fusion=s.fusion, min_level=s.min_level, num_outs=s.num_levels),
+            fusion=s.fusion, min_level=s.min_level, num_outs=s.num_levels,
+            act_cfg=dict(type=s.act)),
         bbox_head=dict(
             in_channels=s.bifpn_channels, stacked_convs=s.head_repeats,
-            num_levels=s.num_levels,
+            num_levels=s.num_levels, act_cfg=dict(type=s.act),
             anchor_generator=dict(octave_base_scale=s.anchor_scale,
                                   strides=s.strides)))
 
@@ -149,6 +167,19 @@ def tf_anchor_generator(anchor_generator: dict) -> dict:
         aspect_ratios=TF_ASPECT_RATIOS,
         **{k: copy.deepcopy(anchor_generator[k]) for k in keep
            if k in anchor_generator})
+
+
+def level_pad_value(level: str) -> tuple:
+    """The mean colour of ``level``'s input normalisation, BGR 0-255 (the
+    order images are loaded in): what :func:`with_pad_value` pads with so
+    padding is 0 after normalisation.
+
+    Example:
+        >>> level_pad_value('d0'), level_pad_value('lite0')
+        ((104, 116, 124), (127, 127, 127))
+    """
+    return tuple(int(round(c)) for c in
+                 reversed(get_efficientdet_scale(level).pixel_mean))
 
 
 def mean_pad_val() -> Dict[str, Any]:

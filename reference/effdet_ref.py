@@ -450,7 +450,7 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
 
     # anchors and per-anchor targets
     head = ours.bbox_head
-    sizes = [(image_size // s[0], image_size // s[1])
+    sizes = [(-(-image_size // s[0]), -(-image_size // s[1]))
              for s in head.prior_generator.strides]
     anchors = torch.cat(head.prior_generator.grid_priors(sizes, device='cpu'))
     ref_anchors = bench.anchors.boxes[:, [1, 0, 3, 2]].float()

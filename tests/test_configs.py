@@ -10,12 +10,15 @@ from mmengine.config import Config
 
 from mmdet_efficientdet.analysis import measure_complexity
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
-from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES,
+                                        EFFICIENTDET_SCALES,
+                                        EFFICIENTDET_V2_SCALES,
                                         get_efficientdet_scale)
 
 from .conftest import CONFIG_DIR
 
-LEVELS = list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES)
+LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) +
+          list(EFFICIENTDET_LITE_SCALES))
 ALL_CONFIGS = sorted(
     osp.relpath(p, CONFIG_DIR)
     for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True))
@@ -150,15 +153,20 @@ def test_level_configs_match_the_table(level):
                                         ref.num_levels)
     assert m.bbox_head.anchor_generator.octave_base_scale == ref.anchor_scale
     assert m.bbox_head.anchor_generator.strides == ref.strides
-    assert m.data_preprocessor.pad_size_divisor == ref.strides[-1]
+    from mmdet_efficientdet.config_utils import level_size_divisor
+    assert m.data_preprocessor.pad_size_divisor == level_size_divisor(level)
+    assert (m.data_preprocessor.mean, m.data_preprocessor.std) == (
+        list(ref.pixel_mean), list(ref.pixel_std))
+    assert m.neck.act_cfg == m.bbox_head.act_cfg == dict(type=ref.act)
     # trained like automl: from the ImageNet checkpoint, with the padding and
     # BN it was trained with, automl's anchors and assignment
     from mmdet_efficientdet.scaling import (EFFICIENTNET_SCALES,
                                             efficientdet_drop_path_rate)
     assert m.backbone.init_cfg.type == 'ImageNetPretrained'
-    assert m.backbone.init_cfg.checkpoint.endswith(
-        f'/timm/{EFFICIENTNET_SCALES[ref.backbone].imagenet}/resolve/main/'
-        'pytorch_model.bin')
+    imagenet = EFFICIENTNET_SCALES[ref.backbone].imagenet
+    assert m.backbone.init_cfg.checkpoint == imagenet if '://' in imagenet \
+        else m.backbone.init_cfg.checkpoint.endswith(
+            f'/timm/{imagenet}/resolve/main/pytorch_model.bin')
     assert m.backbone.same_padding and m.neck.same_padding
     assert m.backbone.norm_cfg == dict(type='BN', eps=1e-3, momentum=0.01)
     assert m.backbone.drop_path_rate == efficientdet_drop_path_rate(ref.backbone)
@@ -186,12 +194,13 @@ def test_config_builds_and_runs_forward(level):
     cfg.model.bbox_head.num_classes = 4
     model = MODELS.build(cfg.model).eval()
     stride = cfg.model.data_preprocessor.pad_size_divisor
-    height, width = (stride, 2 * stride) if level >= 'd4' else (3 * stride, 2 * stride)
+    height, width = (stride, 2 * stride) if level >= 'd4' and \
+        not level.startswith('lite') else (3 * stride, 2 * stride)
     with torch.no_grad():
         cls_scores, bbox_preds = model._forward(torch.rand(1, 3, height, width))
     ref = get_efficientdet_scale(level)
     assert [tuple(c.shape[-2:]) for c in cls_scores] == [
-        (height // s, width // s) for s in ref.strides]
+        (-(-height // s), -(-width // s)) for s in ref.strides]
     assert all(c.shape[1] == 9 * 4 for c in cls_scores)
     assert all(b.shape[1] == 9 * 4 for b in bbox_preds)
 
@@ -205,6 +214,26 @@ def test_d0_params_and_flops_match_paper():
     assert abs(cx.flops / 1e9 / ref.flops_g - 1) <= 0.05
     # no depthwise bias in the prediction convs (automl SeparableConv2D)
     assert cx.params == 3_877_763
+
+
+@pytest.mark.parametrize('level', list(EFFICIENTDET_LITE_SCALES))
+def test_lite_params_within_2pct_of_effdet(level):
+    """EfficientDet-Lite parameters (90-class head) against effdet's
+    tf_efficientdet_liteN (the table's params_m)."""
+    from mmdet_efficientdet.analysis import count_params
+    cfg = _config(level)
+    cfg.model.bbox_head.num_classes = 90
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    ref = EFFICIENTDET_LITE_SCALES[level]
+    params = count_params(model)
+    assert abs(params / 1e6 / ref.params_m - 1) <= 0.02
+    # ReLU6 everywhere, no squeeze-excitation, no fusion weights
+    acts = {type(m).__name__ for m in model.modules()
+            if type(m).__name__ in ('ReLU6', 'SiLU', 'Swish')}
+    assert acts == {'ReLU6'}
+    assert not any(n.endswith('fusion.weight') or '.se.' in n
+                   for n, _ in model.named_parameters())
 
 
 def test_finetune_example_config_is_consistent():

@@ -26,10 +26,9 @@ model = dict(
     type='EfficientDet',
     data_preprocessor=dict(
         type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
-        # pad_size_divisor: the coarsest stride (128; 256 with P8), from the level
+        # mean/std (ImageNet's; (x - 127) / 128 for Lite) and pad_size_divisor
+        # (the coarsest stride: 128; 256 with P8): from the level
     ),
     backbone=dict(
         type='EfficientNetBackbone',

@@ -17,7 +17,7 @@ from ..conftest import requires_refenv
 
 @requires_refenv
 @pytest.mark.parametrize('name', ['tf_efficientdet_d0', 'tf_efficientdet_d1',
-                                  'efficientdet_d0'])
+                                  'efficientdet_d0', 'tf_efficientdet_lite0'])
 def test_outputs_match_effdet(name):
     r = parity.compare(name, seed=3)
     assert r['cls'] <= 1e-4 and r['box'] <= 1e-4

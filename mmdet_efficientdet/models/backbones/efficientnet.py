@@ -34,10 +34,28 @@ EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
 EFFICIENTNET_STEM_CHANNELS = 32
 
 
+#: EfficientNet-Lite stages (official ``efficientnet/lite/efficientnet_lite_builder.py``):
+#: B0's stages without squeeze-excitation (poorly supported by int8 runtimes).
+EFFICIENTNET_LITE_BLOCKS: Tuple[str, ...] = tuple(
+    b.replace('_se0.25', '') for b in EFFICIENTNET_B0_BLOCKS)
+
+
 class NetworkDef(NamedTuple):
-    """An unscaled network: stem width and one block string per stage."""
+    """An unscaled network.
+
+    Attributes:
+        stem_channels (int): Stem width before scaling.
+        blocks (tuple[str]): One block string per stage.
+        act (str): Activation type of every conv (``'SiLU'``: swish;
+            ``'ReLU6'`` for Lite).
+        fix_stem_head (bool): Keep the stem width and the repeats of the
+            first and last stage unscaled (official lite ``fix_head_stem``;
+            timm ``fix_stem`` + ``fix_first_last``).
+    """
     stem_channels: int
     blocks: Tuple[str, ...]
+    act: str = 'SiLU'
+    fix_stem_head: bool = False
 
 
 #: Unscaled networks, keyed by :attr:`EfficientNetScale.blocks`. The V2 ones
@@ -46,6 +64,8 @@ class NetworkDef(NamedTuple):
 #: MBConv with squeeze-excitation later; ``fr..e1`` is a single fused conv.
 NETWORK_DEFS: Dict[str, NetworkDef] = {
     'v1': NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_B0_BLOCKS),
+    'lite': NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_LITE_BLOCKS,
+                       act='ReLU6', fix_stem_head=True),
     'v2_base': NetworkDef(32, (
         'fr_r1_k3_s1_e1_c16',
         'fr_r2_k3_s2_e4_c32',
@@ -123,11 +143,8 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
     Returns:
         NetworkPlan
     """
-    if arch not in EFFICIENTNET_SCALES:
-        raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
-                       f'expected one of {sorted(EFFICIENTNET_SCALES)}')
+    network = network_def(arch)
     scale = EFFICIENTNET_SCALES[arch]
-    network = NETWORK_DEFS[scale.blocks]
     blocks = network.blocks if blocks is None else blocks
     stem_channels = (network.stem_channels
                      if stem_channels is None else stem_channels)
@@ -139,14 +156,31 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
     stages = []
     level_to_stage: Dict[int, int] = {0: -1}
     stride = 2
+    fixed = {0, len(blocks) - 1} if network.fix_stem_head else set()
     for stage_id, args in enumerate(parse_block_string(s) for s in blocks):
-        stages.append((args, scale_width(args.out_channels),
-                       round_repeats(args.repeats, scale.depth)))
+        repeats = args.repeats if stage_id in fixed else round_repeats(
+            args.repeats, scale.depth)
+        stages.append((args, scale_width(args.out_channels), repeats))
         stride *= args.stride
         level_to_stage[stride.bit_length() - 2] = stage_id
     if max(level_to_stage) < NUM_FEATURE_LEVELS - 1:
         raise ValueError(f'blocks reach stride {stride}, expected 32')
-    return NetworkPlan(scale_width(stem_channels), stages, level_to_stage)
+    stem = stem_channels if network.fix_stem_head else \
+        scale_width(stem_channels)
+    return NetworkPlan(stem, stages, level_to_stage)
+
+
+def network_def(arch: str) -> NetworkDef:
+    """The unscaled network ``arch`` scales (its :data:`NETWORK_DEFS` entry).
+
+    Example:
+        >>> network_def('lite2').act
+        'ReLU6'
+    """
+    if arch not in EFFICIENTNET_SCALES:
+        raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
+                       f'expected one of {sorted(EFFICIENTNET_SCALES)}')
+    return NETWORK_DEFS[EFFICIENTNET_SCALES[arch].blocks]
 
 
 def network_widths(plan: NetworkPlan) -> Dict:
@@ -218,7 +252,8 @@ def efficientnet_feature_channels(
 
 @MODELS.register_module()
 class EfficientNetBackbone(BaseModule):
-    """EfficientNet B0–B7 and EfficientNetV2 feature extractor for detection.
+    """EfficientNet B0–B7, Lite0–4 and EfficientNetV2 feature extractor for
+    detection.
 
     Differs from mmdet's ``EfficientNet`` (an mmcls port) in what EfficientDet
     needs: TF BatchNorm settings, TF ``'SAME'`` padding for ported weights,
@@ -227,14 +262,16 @@ class EfficientNetBackbone(BaseModule):
 
     EfficientNetV2 (``arch='v2_s'``, ``'v2_m'``, ``'v2_l'``, ``'v2_b0'`` …
     ``'v2_b3'``) uses Fused-MBConv blocks (:class:`FusedMBConv`) in its early
-    stages; see :data:`NETWORK_DEFS`.
+    stages; EfficientNet-Lite (``'lite0'`` … ``'lite4'``) has no SE, ReLU6
+    and an unscaled stem and first/last stage; see :data:`NETWORK_DEFS`.
 
     The classification head (1x1 conv to 1280 channels) is not built.
 
     Args:
         arch (str): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`:
-            ``'b0'`` … ``'b7'``, ``'v2_s'``, ``'v2_m'``, ``'v2_l'``,
-            ``'v2_b0'`` … ``'v2_b3'``. Defaults to ``'b0'``.
+            ``'b0'`` … ``'b7'``, ``'lite0'`` … ``'lite4'``, ``'v2_s'``,
+            ``'v2_m'``, ``'v2_l'``, ``'v2_b0'`` … ``'v2_b3'``. Defaults to
+            ``'b0'``.
         out_indices (Sequence[int]): Feature levels to return; level ``i`` has
             stride ``2 ** (i + 1)``, so ``(2, 3, 4)`` gives strides 8/16/32
             (P3–P5). Any subset of ``range(5)``. Defaults to ``(2, 3, 4)``.
@@ -253,7 +290,8 @@ class EfficientNetBackbone(BaseModule):
             arch's entry of :data:`NETWORK_DEFS`.
         norm_cfg (dict): Norm layer config; TF's eps 1e-3 and decay 0.99
             (PyTorch momentum 0.01) by default.
-        act_cfg (dict): Activation config. Defaults to SiLU (swish).
+        act_cfg (dict, optional): Activation config. Defaults to the
+            network's (:attr:`NetworkDef.act`): SiLU (swish), ReLU6 for Lite.
         with_cp (bool): Gradient checkpointing in blocks. Defaults to False.
         channels (dict, optional): Explicit widths of a channel-pruned
             network (``tools/prune.py`` writes them; architecture as data):
@@ -290,7 +328,7 @@ class EfficientNetBackbone(BaseModule):
                  blocks: Optional[Sequence[str]] = None,
                  stem_channels: Optional[int] = None,
                  norm_cfg: Dict = TF_BN,
-                 act_cfg: Dict = dict(type='SiLU'),
+                 act_cfg: Optional[Dict] = None,
                  with_cp: bool = False,
                  channels: Optional[Dict] = None,
                  activation_masks: Optional[Dict[str, float]] = None,
@@ -303,6 +341,8 @@ class EfficientNetBackbone(BaseModule):
                              f'subset of range({NUM_FEATURE_LEVELS}) '
                              f'(level i has stride 2**(i+1))')
         plan = plan_network(arch, blocks, stem_channels)
+        if act_cfg is None:
+            act_cfg = dict(type=network_def(arch).act)
         widths = network_widths(plan) if channels is None else \
             check_widths(channels, network_widths(plan))
         plan = plan._replace(

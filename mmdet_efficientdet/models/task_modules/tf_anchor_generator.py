@@ -51,6 +51,13 @@ class TFAnchorGenerator(AnchorGenerator):
         center_offset (float): Anchor centre inside its cell; automl 0.5.
         **kwargs: Other :class:`AnchorGenerator` arguments.
 
+    Inputs whose sides are not multiples of the coarsest stride (Lite0 at
+    320: P7 is ``ceil(320 / 128) = 3`` cells) get automl's strides
+    (``anchors.py``): a level's stride is the input size over its feature
+    size (320 / 3 = 106.7 at P7), so the anchors of every level span the
+    image; at multiples of every stride these are the nominal strides and
+    the anchors are mmdet's.
+
     Example:
         >>> gen = TFAnchorGenerator(strides=[8], octave_base_scale=4,
         ...                         scales_per_octave=1,
@@ -83,6 +90,46 @@ class TFAnchorGenerator(AnchorGenerator):
             center_offset=center_offset,
             scale_major=False,
             **kwargs)
+
+    def grid_priors(self, featmap_sizes: List[Tuple[int, int]],
+                    dtype: torch.dtype = torch.float32,
+                    device='cuda') -> List[Tensor]:
+        """Anchors ``(H_l * W_l * A, 4)`` of every level, xyxy.
+
+        The input size is read from the finest level
+        (``featmap_sizes[0] * strides[0]``); a level whose feature size does
+        not divide it evenly gets automl's stride ``input / feature size``.
+        """
+        assert self.num_levels == len(featmap_sizes)
+        stride0_w, stride0_h = self.strides[0]
+        image_h = featmap_sizes[0][0] * stride0_h
+        image_w = featmap_sizes[0][1] * stride0_w
+        priors = []
+        for level, (feat_h, feat_w) in enumerate(featmap_sizes):
+            stride_w, stride_h = self.strides[level]
+            if feat_h * stride_h == image_h and feat_w * stride_w == image_w:
+                priors.append(self.single_level_grid_priors(
+                    (feat_h, feat_w), level, dtype=dtype, device=device))
+                continue
+            priors.append(self._fractional_grid_priors(
+                (feat_h, feat_w), image_h / feat_h, image_w / feat_w,
+                level, dtype, device))
+        return priors
+
+    def _fractional_grid_priors(self, featmap_size: Tuple[int, int],
+                                stride_h: float, stride_w: float, level: int,
+                                dtype: torch.dtype, device) -> Tensor:
+        """One level's anchors at automl's (non-integer) stride."""
+        nominal_w, nominal_h = self.strides[level]
+        base = self.base_anchors[level].to(device).to(dtype).clone()
+        base[:, 0::2] *= stride_w / nominal_w
+        base[:, 1::2] *= stride_h / nominal_h
+        feat_h, feat_w = featmap_size
+        shift_x = torch.arange(0, feat_w, device=device).to(dtype) * stride_w
+        shift_y = torch.arange(0, feat_h, device=device).to(dtype) * stride_h
+        shift_xx, shift_yy = self._meshgrid(shift_x, shift_y)
+        shifts = torch.stack([shift_xx, shift_yy, shift_xx, shift_yy], dim=-1)
+        return (base[None, :, :] + shifts[:, None, :]).view(-1, 4)
 
     def gen_single_level_base_anchors(
             self,

@@ -25,6 +25,22 @@ def test_d0_trains_like_effdet():
 
 
 @requires_refenv
+def test_lite0_trains_like_effdet_at_320():
+    """Lite0's 320 input is not a multiple of 128: P7 has 3x3 cells and
+    automl's anchor stride 320 / 3; targets, losses and the step still
+    equal effdet's."""
+    from reference.effdet_ref import train_parity
+    r = train_parity(f'{CONFIG_DIR}/efficientdet_lite0_8xb16-300e_coco.py',
+                     'tf_efficientdet_lite0', image_size=320)
+    assert r['anchors'] < 1e-3
+    assert r['target_mismatch'] == 0
+    assert r['positives'] == r['ref_positives'] > 0
+    assert r['cls_loss'] < 1e-5 and r['box_loss'] < 1e-5
+    assert r['grad'] < 1e-4, r['grad_key']
+    assert r['update'] < 1e-4, r['update_key']
+
+
+@requires_refenv
 @pytest.mark.parametrize('option, key', [
     # mmdet's default: every anchor tied at a box's best IoU is positive
     (dict(model=dict(train_cfg=dict(assigner=dict(gt_max_assign_all=True)))),
