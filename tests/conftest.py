@@ -25,6 +25,19 @@ requires_refenv = pytest.mark.skipif(
     '(`make test` builds it)')
 
 
+#: Real photos for tests (../shared beside the repository; never copied in).
+RACCOON_ROOT = osp.join(osp.dirname(REPO), 'shared', 'data', 'raccoon')
+
+
+@pytest.fixture(scope='session')
+def raccoon_root() -> str:
+    """The raccoon photos (200 real photos, VOC xml, MIT); skips when absent."""
+    if not osp.isdir(osp.join(RACCOON_ROOT, 'annotations')):
+        pytest.skip(f'real photos not found at {RACCOON_ROOT} (../shared/data/'
+                    f'raccoon beside the repository)')
+    return RACCOON_ROOT
+
+
 @pytest.fixture(scope='session')
 def shapes_root(tmp_path_factory) -> str:
     """A small generated COCO-format dataset (3 classes, 128x128 images)."""

@@ -6,6 +6,8 @@ import json
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import cv2
+import numpy as np
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
@@ -17,6 +19,8 @@ MAX_LISTED = 5
 SIZE_POLICIES = ('drop', 'raise', 'ignore_orientation', 'off')
 #: ``unknown_category`` policies.
 CATEGORY_POLICIES = ('drop', 'raise')
+#: ``undecodable`` policies.
+DECODE_POLICIES = ('drop', 'raise', 'off')
 #: EXIF orientations that transpose the image (90/270 degree rotations).
 _TRANSPOSING = (5, 6, 7, 8)
 _EXIF_ORIENTATION = 0x0112
@@ -83,6 +87,13 @@ class CheckedCocoDataset(CocoDataset):
       EXIF-rotated images, and drops the images that still differ; ``'off'``
       skips the check (no image headers are read at start-up).
 
+    * **undecodable images**: files that are missing or that OpenCV cannot
+      decode (a truncated JPEG: PIL reads its header, but ``LoadImageFromFile``
+      would stop training mid-epoch with mmcv's ``failed to load image``).
+      Every image is decoded once at start-up (at 1/8 scale: ~1 ms per
+      photo); ``undecodable='drop'`` (default) drops them with the warning,
+      ``'raise'`` stops with the list, ``'off'`` skips the check.
+
     A dropped validation image is still in the json the COCO metric reads, so
     its boxes count as missed: fix the json, or use ``'raise'`` for val sets.
     An annotation file that is not valid COCO json is an error naming it.
@@ -92,13 +103,15 @@ class CheckedCocoDataset(CocoDataset):
             ``'drop'``.
         size_mismatch (str): ``'drop'``, ``'raise'``,
             ``'ignore_orientation'`` or ``'off'``. Defaults to ``'drop'``.
+        undecodable (str): ``'drop'``, ``'raise'`` or ``'off'``. Defaults
+            to ``'drop'``.
         pipeline (list): Transforms, as :class:`CocoDataset`.
         **kwargs: Other :class:`CocoDataset` arguments.
     """
 
     def __init__(self, *args, unknown_category: str = 'drop',
-                 size_mismatch: str = 'drop', pipeline: Sequence = (),
-                 **kwargs) -> None:
+                 size_mismatch: str = 'drop', undecodable: str = 'drop',
+                 pipeline: Sequence = (), **kwargs) -> None:
         if unknown_category not in CATEGORY_POLICIES:
             raise ValueError(f'CheckedCocoDataset: unknown_category='
                              f'{unknown_category!r}; expected one of '
@@ -107,6 +120,11 @@ class CheckedCocoDataset(CocoDataset):
             raise ValueError(f'CheckedCocoDataset: size_mismatch='
                              f'{size_mismatch!r}; expected one of '
                              f'{SIZE_POLICIES}')
+        if undecodable not in DECODE_POLICIES:
+            raise ValueError(f'CheckedCocoDataset: undecodable='
+                             f'{undecodable!r}; expected one of '
+                             f'{DECODE_POLICIES}')
+        self.undecodable = undecodable
         self.unknown_category = unknown_category
         self.size_mismatch = size_mismatch
         pipeline = list(pipeline)
@@ -120,6 +138,7 @@ class CheckedCocoDataset(CocoDataset):
         self._dropped: List[str] = []
         self._unknown: List[str] = []
         self._mismatched: List[str] = []
+        self._undecodable: List[str] = []
         try:
             data_list = super().load_data_list()
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError,
@@ -150,6 +169,16 @@ class CheckedCocoDataset(CocoDataset):
             self._warn(f'dropped {what} (size_mismatch='
                        f'{self.size_mismatch!r})', self._mismatched)
             data_list = [d for d in data_list if not d.get('size_mismatch')]
+        if self._undecodable:
+            what = (f'{len(self._undecodable)} image(s) that are missing or '
+                    f'cannot be decoded (truncated or not an image)')
+            if self.undecodable == 'raise':
+                raise AnnotationFileError(
+                    f'{self.ann_file}: {what} (undecodable=\'raise\'): '
+                    f'{_listing(self._undecodable)}')
+            self._warn(f'dropped {what} (undecodable=\'drop\')',
+                       self._undecodable)
+            data_list = [d for d in data_list if not d.get('undecodable')]
         return data_list
 
     def _warn(self, what: str, items: Sequence[str]) -> None:
@@ -170,6 +199,17 @@ class CheckedCocoDataset(CocoDataset):
             width, height = height, width
         return width, height, orientation
 
+    @staticmethod
+    def _decodes(path: str) -> bool:
+        """Whether OpenCV (``LoadImageFromFile``'s decoder) can decode
+        ``path``; at 1/8 scale, which still reads the whole JPEG stream."""
+        try:
+            data = np.fromfile(path, dtype=np.uint8)
+        except OSError:
+            return False
+        return data.size > 0 and cv2.imdecode(
+            data, cv2.IMREAD_REDUCED_COLOR_8) is not None
+
     def parse_data_info(self, raw_data_info: dict) -> Union[dict, List[dict]]:
         """Parse as :class:`CocoDataset`, recording what it would skip."""
         img_info = raw_data_info['raw_img_info']
@@ -188,6 +228,11 @@ class CheckedCocoDataset(CocoDataset):
                 self._unknown.append(f'{where} annotation {ann.get("id")} '
                                      f'category_id {ann["category_id"]}')
         data_info = super().parse_data_info(raw_data_info)
+        if self.undecodable != 'off' and not self._decodes(
+                data_info['img_path']):
+            self._undecodable.append(where)
+            data_info['undecodable'] = True
+            return data_info
         if self.size_mismatch != 'off':
             decoded = self._decoded_size(data_info['img_path'])
             if decoded and decoded[:2] != (img_info['width'],

@@ -1,4 +1,6 @@
 from .atomic import atomic_write, stale_temp_files
 from .atomic_local_backend import AtomicLocalBackend
+from .outputs import MANIFEST, plan_outputs, write_manifest
 
-__all__ = ['AtomicLocalBackend', 'atomic_write', 'stale_temp_files']
+__all__ = ['AtomicLocalBackend', 'MANIFEST', 'atomic_write', 'plan_outputs',
+           'stale_temp_files', 'write_manifest']

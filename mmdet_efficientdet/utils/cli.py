@@ -20,7 +20,8 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     from ..models.backbones.imagenet_init import PretrainedWeightsUnavailable
     from ..models.detectors import CheckpointShapeError
     from ..pruning.channel_groups import PruningError
-    return (FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
+    from .errors import UserError
+    return (UserError, FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
             CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
             TrainingDivergedError, PretrainedWeightsUnavailable,
             DeployedModelError, PruningError)

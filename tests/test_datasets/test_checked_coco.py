@@ -49,9 +49,11 @@ def test_bad_image_names_the_file(shapes_root, tmp_path, damage):
         target.write_bytes(b'\x89PNG\r\n\x1a\n garbage')
     else:
         os.remove(target)
+    # undecodable='off': the start-up check (below) would drop it first
     dataset = CheckedCocoDataset(
         data_root=str(root), ann_file='annotations/instances_train.json',
         data_prefix=dict(img='train/'), test_mode=True, metainfo=METAINFO,
+        undecodable='off',
         pipeline=[dict(type='LoadImageFromFile'),
                   dict(type='LoadAnnotations', with_bbox=True)])
     index = [i for i, d in enumerate(dataset.get_data_info(j) for j in range(len(dataset)))
@@ -164,3 +166,49 @@ def test_bad_policy_and_malformed_json_are_named(shapes_root, tmp_path,
     message = str(err.value)
     assert 'instances_train.json' in message and 'not valid COCO json' in message
     assert '\n' not in message
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'missing'])
+def test_undecodable_images_found_before_training(shapes_root, tmp_path,
+                                                  monkeypatch, damage):
+    """A truncated file (header readable, pixels not) or a missing one is
+    found when the dataset is built, named, and dropped or raised."""
+    root = _copy(shapes_root, tmp_path)
+    target = root / 'train' / '000003.png'
+    if damage == 'truncated':
+        data = target.read_bytes()
+        target.write_bytes(data[:len(data) // 2])
+        from PIL import Image
+        assert Image.open(target).size == (128, 128)  # the header still reads
+    else:
+        os.remove(target)
+    logged = []
+    monkeypatch.setattr(checked_coco, 'print_log',
+                        lambda msg, logger, level: logged.append(msg))
+    kwargs = dict(data_root=str(root),
+                  ann_file='annotations/instances_train.json',
+                  data_prefix=dict(img='train/'), pipeline=[],
+                  metainfo=METAINFO, filter_cfg=dict(filter_empty_gt=False))
+    dataset = CheckedCocoDataset(**kwargs)
+    names = [osp.basename(dataset.get_data_info(i)['img_path'])
+             for i in range(len(dataset))]
+    assert len(names) == 7 and '000003.png' not in names
+    assert any('1 image(s) that are missing or cannot be decoded' in m and
+               '000003.png' in m for m in logged)
+    with pytest.raises(checked_coco.AnnotationFileError,
+                       match=r"undecodable='raise'.*000003.png"):
+        CheckedCocoDataset(undecodable='raise', **kwargs)
+    assert len(CheckedCocoDataset(undecodable='off', **kwargs)) == 8
+
+
+def test_truncated_real_photo_is_undecodable(raccoon_root, tmp_path):
+    """A real JPEG cut in half: PIL reads its header, OpenCV (mmcv's decoder)
+    cannot decode it; the check sees exactly that."""
+    src = osp.join(raccoon_root, 'images', 'raccoon-1.jpg')
+    cut = tmp_path / 'cut.jpg'
+    data = open(src, 'rb').read()
+    cut.write_bytes(data[:len(data) // 2])
+    from PIL import Image
+    assert Image.open(cut).size == (650, 417)
+    assert CheckedCocoDataset._decodes(src)
+    assert not CheckedCocoDataset._decodes(str(cut))

@@ -1,0 +1,365 @@
+"""A labelled folder (labelImg / Pascal VOC xml, or the common CSV) -> COCO json.
+
+What users have is a folder of photos labelled with labelImg (one Pascal VOC
+xml per image) or a CSV ``filename,width,height,class,xmin,ymin,xmax,ymax``.
+:func:`convert_labelled_folder` turns it into COCO ``instances_train.json`` /
+``instances_val.json`` that ``CheckedCocoDataset`` reads, and reports every
+problem per file instead of stopping at the first:
+
+- image sizes come from the *decoded* image (EXIF orientation applied, as
+  ``LoadImageFromFile`` decodes it), not from the xml/CSV, which are often
+  wrong; a disagreement is reported;
+- boxes are clipped to the image (reported); boxes with no area left, or
+  entirely outside the image, are dropped (reported);
+- an unparsable xml, a missing or undecodable image (e.g. a truncated JPEG
+  that OpenCV cannot read) drop that file (reported);
+- the split is seeded (``val_fraction``) or given as lists of file names.
+
+The images are not copied: ``file_name`` is relative to the image folder,
+which the config's ``data_prefix`` points at.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import os.path as osp
+import random
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..fileio import atomic_write, plan_outputs, write_manifest
+from ..utils.errors import UserError
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+SPLITS = ('train', 'val')
+
+
+@dataclass
+class LabelledImage:
+    """One image and its boxes as the labelling tool wrote them.
+
+    Attributes:
+        file_name (str): Path relative to the image folder.
+        size (tuple, optional): ``(width, height)`` the label file claims.
+        boxes (list): ``(class name, x1, y1, x2, y2)`` in pixels.
+        source (str): The label file (xml, or ``csv:line``) for messages.
+    """
+    file_name: str
+    size: Optional[Tuple[int, int]]
+    boxes: List[Tuple[str, float, float, float, float]] = field(
+        default_factory=list)
+    source: str = ''
+
+
+@dataclass
+class ConversionResult:
+    """What :func:`convert_labelled_folder` did.
+
+    Attributes:
+        classes (list[str]): Category names, sorted (ids 1..K in the json).
+        images (dict): Split -> number of images written.
+        boxes (dict): Split -> number of boxes written.
+        problems (list[str]): Files left out, one line each, with the reason.
+        clipped (list[str]): Boxes clipped to their image.
+        dropped_boxes (list[str]): Degenerate / outside boxes dropped.
+        size_fixed (list[str]): Images whose label file states another size.
+        files (dict): Split -> json written; ``manifest`` too.
+    """
+    classes: List[str]
+    images: Dict[str, int] = field(default_factory=dict)
+    boxes: Dict[str, int] = field(default_factory=dict)
+    problems: List[str] = field(default_factory=list)
+    clipped: List[str] = field(default_factory=list)
+    dropped_boxes: List[str] = field(default_factory=list)
+    size_fixed: List[str] = field(default_factory=list)
+    files: Dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """Multi-line report: counts, then every problem line."""
+        lines = [f'classes: {", ".join(self.classes)}']
+        for split in self.images:
+            lines.append(f'{split}: {self.images[split]} images, '
+                         f'{self.boxes[split]} boxes -> {self.files[split]}')
+        lines.append(f'{len(self.problems)} file(s) left out, '
+                     f'{len(self.dropped_boxes)} box(es) dropped, '
+                     f'{len(self.clipped)} clipped, {len(self.size_fixed)} '
+                     f'image size(s) taken from the image instead of the '
+                     f'label file')
+        lines += [f'  left out: {p}' for p in self.problems]
+        lines += [f'  dropped: {p}' for p in self.dropped_boxes]
+        lines += [f'  clipped: {p}' for p in self.clipped]
+        lines += [f'  size: {p}' for p in self.size_fixed]
+        return '\n'.join(lines)
+
+
+def read_voc_folder(ann_dir: str, problems: List[str]) -> List[LabelledImage]:
+    """Read every ``*.xml`` of ``ann_dir`` (labelImg / Pascal VOC).
+
+    Unparsable files and files without ``filename`` are appended to
+    ``problems`` and skipped.
+    """
+    images = []
+    for name in sorted(os.listdir(ann_dir)):
+        if not name.lower().endswith('.xml'):
+            continue
+        path = osp.join(ann_dir, name)
+        try:
+            root = ET.parse(path).getroot()
+        except (ET.ParseError, OSError) as err:
+            problems.append(f'{path}: not a readable xml ({err})')
+            continue
+        file_name = (root.findtext('filename') or '').strip()
+        if not file_name:
+            problems.append(f'{path}: no <filename>')
+            continue
+        size = None
+        try:
+            size = (int(float(root.findtext('size/width'))),
+                    int(float(root.findtext('size/height'))))
+        except (TypeError, ValueError):
+            pass
+        item = LabelledImage(file_name, size, source=path)
+        for index, obj in enumerate(root.iter('object')):
+            try:
+                box = obj.find('bndbox')
+                coords = [float(box.findtext(k))
+                          for k in ('xmin', 'ymin', 'xmax', 'ymax')]
+                label = (obj.findtext('name') or '').strip()
+                if not label:
+                    raise ValueError('no <name>')
+            except (AttributeError, TypeError, ValueError) as err:
+                problems.append(f'{path}: object {index} skipped: bad box '
+                                f'({err})')
+                continue
+            item.boxes.append((label, *coords))
+        images.append(item)
+    return images
+
+
+def read_csv_labels(csv_path: str, problems: List[str]) -> List[LabelledImage]:
+    """Read ``filename,width,height,class,xmin,ymin,xmax,ymax`` rows (one per
+    box; an image without boxes may have a row with an empty class)."""
+    want = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax',
+            'ymax']
+    images: Dict[str, LabelledImage] = {}
+    with open(csv_path, newline='') as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or \
+                [c.strip() for c in reader.fieldnames] != want:
+            raise UserError(f'{csv_path}: header must be {",".join(want)}, '
+                            f'got {",".join(reader.fieldnames or [])}')
+        for line, row in enumerate(reader, start=2):
+            where = f'{csv_path}:{line}'
+            try:
+                name = row['filename'].strip()
+                size = (int(float(row['width'])), int(float(row['height'])))
+                item = images.setdefault(
+                    name, LabelledImage(name, size, source=where))
+                if row['class'].strip():
+                    item.boxes.append((row['class'].strip(), *[
+                        float(row[k]) for k in want[4:]]))
+            except (AttributeError, TypeError, ValueError) as err:
+                problems.append(f'{where}: row skipped ({err})')
+    return list(images.values())
+
+
+def decoded_size(path: str) -> Tuple[int, int]:
+    """``(width, height)`` of an image as ``LoadImageFromFile`` decodes it
+    (OpenCV, EXIF orientation applied).
+
+    Raises:
+        UserError: the file is missing or cannot be decoded.
+    """
+    import cv2
+    import numpy as np
+    if not osp.isfile(path):
+        raise UserError(f'{path}: image not found')
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise UserError(f'{path}: image cannot be decoded (truncated or not '
+                        f'an image)')
+    return int(image.shape[1]), int(image.shape[0])
+
+
+def _read_list(path: str) -> List[str]:
+    """File names from a list file: a CSV with a ``filename`` column, or one
+    name per line."""
+    with open(path, newline='') as f:
+        text = f.read()
+    first = text.splitlines()[0] if text.strip() else ''
+    if 'filename' in first.split(','):
+        return sorted({row['filename'].strip()
+                       for row in csv.DictReader(text.splitlines())})
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def split_names(names: Sequence[str], val_fraction: float, seed: int,
+                train_list: Optional[str] = None,
+                val_list: Optional[str] = None) -> Dict[str, List[str]]:
+    """Train/val file names: from the lists if given, else a seeded shuffle
+    with ``round(val_fraction * n)`` (at least 1) images in val.
+
+    Raises:
+        UserError: a bad fraction, or a list naming images that have no
+            labels, or an image in both lists.
+    """
+    names = sorted(names)
+    if train_list or val_list:
+        if not (train_list and val_list):
+            raise UserError('give both --train-list and --val-list, or '
+                            'neither (then --val-fraction splits)')
+        split = {'train': _read_list(train_list), 'val': _read_list(val_list)}
+        both = sorted(set(split['train']) & set(split['val']))
+        if both:
+            raise UserError(f'{len(both)} image(s) are in both lists, first: '
+                            f'{both[0]}')
+        for key, path in (('train', train_list), ('val', val_list)):
+            unknown = sorted(set(split[key]) - set(names))
+            if unknown:
+                raise UserError(f'{path}: {len(unknown)} image(s) without '
+                                f'labels, first: {unknown[0]}')
+        return split
+    if not 0 < val_fraction < 1:
+        raise UserError(f'--val-fraction {val_fraction} must be in (0, 1)')
+    if len(names) < 2:
+        raise UserError(f'{len(names)} labelled image(s): need at least 2 '
+                        f'to split into train and val')
+    shuffled = list(names)
+    random.Random(seed).shuffle(shuffled)
+    num_val = min(len(names) - 1, max(1, round(val_fraction * len(names))))
+    return {'train': sorted(shuffled[num_val:]),
+            'val': sorted(shuffled[:num_val])}
+
+
+def _clean_boxes(item: LabelledImage, width: int, height: int,
+                 result: ConversionResult) -> List[Tuple[str, List[float]]]:
+    """Clip to the image; drop boxes with no area left. Pixel corners as
+    labelImg writes them (``xmax`` inclusive is treated as the edge)."""
+    kept = []
+    for label, x1, y1, x2, y2 in item.boxes:
+        where = f'{item.file_name} {label} ({x1:g}, {y1:g}, {x2:g}, {y2:g})'
+        cx1, cy1 = min(max(x1, 0.0), width), min(max(y1, 0.0), height)
+        cx2, cy2 = min(max(x2, 0.0), width), min(max(y2, 0.0), height)
+        if cx2 - cx1 < 1 or cy2 - cy1 < 1:
+            reason = 'outside the image' if (x1 >= width or y1 >= height or
+                                             x2 <= 0 or y2 <= 0) else \
+                'no area (x2 <= x1 or y2 <= y1)'
+            result.dropped_boxes.append(f'{where}: {reason} '
+                                        f'{width}x{height}')
+            continue
+        if (cx1, cy1, cx2, cy2) != (x1, y1, x2, y2):
+            result.clipped.append(f'{where} -> ({cx1:g}, {cy1:g}, {cx2:g}, '
+                                  f'{cy2:g}) in {width}x{height}')
+        kept.append((label, [cx1, cy1, cx2 - cx1, cy2 - cy1]))
+    return kept
+
+
+def convert_labelled_folder(out_dir: str,
+                            image_dir: str,
+                            ann_dir: Optional[str] = None,
+                            csv_files: Sequence[str] = (),
+                            val_fraction: float = 0.2,
+                            seed: int = 0,
+                            train_list: Optional[str] = None,
+                            val_list: Optional[str] = None,
+                            classes: Optional[Sequence[str]] = None,
+                            overwrite: bool = False) -> ConversionResult:
+    """Convert a labelled folder to COCO train/val json.
+
+    Args:
+        out_dir: Where ``annotations/instances_{train,val}.json`` and
+            ``manifest.json`` go.
+        image_dir: The images; ``file_name`` in the json is relative to it.
+        ann_dir: Folder of Pascal VOC / labelImg xml files.
+        csv_files: CSV label files (``filename,width,height,class,xmin,ymin,
+            xmax,ymax``), instead of or besides ``ann_dir``.
+        val_fraction: Share of images in val for a seeded split.
+        seed: Seed of the split.
+        train_list, val_list: Files naming the images of each split (a CSV
+            with a ``filename`` column, or one name per line).
+        classes: Category names in id order; default: every name in the
+            labels, sorted. Boxes of other names are dropped (reported).
+        overwrite: Replace json files of an earlier run.
+
+    Returns:
+        ConversionResult
+
+    Raises:
+        UserError: no labels found, bad split options, outputs that exist.
+    """
+    if not osp.isdir(image_dir):
+        raise UserError(f'image folder {image_dir} not found')
+    if ann_dir is None and not csv_files:
+        raise UserError('give a folder of xml labels or CSV label files')
+    if ann_dir is not None and not osp.isdir(ann_dir):
+        raise UserError(f'label folder {ann_dir} not found')
+    problems: List[str] = []
+    items: Dict[str, LabelledImage] = {}
+    sources = read_voc_folder(ann_dir, problems) if ann_dir else []
+    for path in csv_files:
+        if not osp.isfile(path):
+            raise UserError(f'CSV label file {path} not found')
+        sources += read_csv_labels(path, problems)
+    for item in sources:
+        if item.file_name in items:
+            items[item.file_name].boxes += item.boxes
+        else:
+            items[item.file_name] = item
+    if not items:
+        raise UserError(f'no labelled images found in '
+                        f'{ann_dir or ", ".join(csv_files)}')
+    names = sorted({b[0] for it in items.values() for b in it.boxes})
+    classes = list(classes) if classes else names
+    if len(set(classes)) != len(classes):
+        raise UserError(f'classes {classes} name a class twice')
+    split = split_names(list(items), val_fraction, seed, train_list, val_list)
+    paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json')
+             for s in SPLITS}
+    inputs = [image_dir] + ([ann_dir] if ann_dir else []) + list(csv_files)
+    plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')],
+                 inputs, overwrite)
+
+    result = ConversionResult(classes=classes, problems=problems)
+    class_ids = {name: i + 1 for i, name in enumerate(classes)}
+    documents = {}
+    for key in SPLITS:
+        images, annotations = [], []
+        for name in split[key]:
+            item = items[name]
+            try:
+                width, height = decoded_size(osp.join(image_dir, name))
+            except UserError as err:
+                result.problems.append(f'{item.source}: {err}')
+                continue
+            if item.size and item.size != (width, height):
+                result.size_fixed.append(
+                    f'{name}: {item.source} says {item.size[0]}x'
+                    f'{item.size[1]}, the image decodes to {width}x{height}')
+            image_id = len(images) + 1
+            images.append(dict(id=image_id, file_name=name, width=width,
+                               height=height))
+            for label, (x, y, w, h) in _clean_boxes(item, width, height,
+                                                    result):
+                if label not in class_ids:
+                    result.dropped_boxes.append(
+                        f'{name}: class {label!r} not in --classes')
+                    continue
+                annotations.append(dict(
+                    id=len(annotations) + 1, image_id=image_id,
+                    category_id=class_ids[label], bbox=[x, y, w, h],
+                    area=w * h, iscrowd=0))
+        documents[key] = dict(
+            images=images, annotations=annotations,
+            categories=[dict(id=i, name=n) for n, i in class_ids.items()])
+        result.images[key] = len(images)
+        result.boxes[key] = len(annotations)
+    for key in SPLITS:
+        atomic_write(paths[key], json.dumps(documents[key]))
+        result.files[key] = paths[key]
+    result.files['manifest'] = write_manifest(
+        out_dir, [paths[s] for s in SPLITS], image_dir=osp.abspath(image_dir),
+        classes=classes, problems=result.problems)
+    return result

@@ -1,0 +1,156 @@
+"""A labelled photo folder (labelImg / VOC xml, or CSV) -> COCO json, on the
+real raccoon photos; every bad file is reported, nothing is overwritten."""
+import json
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from mmdet_efficientdet.datasets import (CheckedCocoDataset,
+                                         convert_labelled_folder, decoded_size)
+from mmdet_efficientdet.utils.errors import UserError
+
+from ..conftest import REPO
+
+NAMES = ['raccoon-1', 'raccoon-10', 'raccoon-100', 'raccoon-101',
+         'raccoon-102', 'raccoon-103']
+
+
+def _small_folder(raccoon_root, tmp_path, names=NAMES):
+    """A copy of a few labelled photos (xml + jpg)."""
+    for sub in ('images', 'annotations'):
+        (tmp_path / sub).mkdir()
+    for name in names:
+        shutil.copy(osp.join(raccoon_root, 'images', f'{name}.jpg'),
+                    tmp_path / 'images')
+        shutil.copy(osp.join(raccoon_root, 'annotations', f'{name}.xml'),
+                    tmp_path / 'annotations')
+    return tmp_path / 'images', tmp_path / 'annotations'
+
+
+def test_author_split_of_all_200_photos(raccoon_root, tmp_path):
+    data = osp.join(raccoon_root, 'data')
+    result = convert_labelled_folder(
+        str(tmp_path / 'out'), osp.join(raccoon_root, 'images'),
+        ann_dir=osp.join(raccoon_root, 'annotations'),
+        train_list=osp.join(data, 'train_labels.csv'),
+        val_list=osp.join(data, 'test_labels.csv'))
+    assert result.classes == ['raccoon']
+    assert result.images == {'train': 160, 'val': 40}
+    assert result.boxes == {'train': 173, 'val': 44}  # rows of the two CSVs
+    assert not result.problems and not result.dropped_boxes
+    val = json.load(open(result.files['val']))
+    first = next(i for i in val['images'] if i['file_name'] == 'raccoon-17.jpg'
+                 ) if any(i['file_name'] == 'raccoon-17.jpg'
+                          for i in val['images']) else val['images'][0]
+    assert (first['width'], first['height']) == decoded_size(
+        osp.join(raccoon_root, 'images', first['file_name']))
+    assert val['categories'] == [dict(id=1, name='raccoon')]
+    # the result reads as a COCO dataset, images from the original folder
+    dataset = CheckedCocoDataset(
+        ann_file=result.files['val'], metainfo=dict(classes=('raccoon', )),
+        data_prefix=dict(img=osp.join(raccoon_root, 'images')), pipeline=[],
+        test_mode=True)
+    assert len(dataset) == 40
+    manifest = json.load(open(result.files['manifest']))
+    assert manifest['files'] == ['annotations/instances_train.json',
+                                 'annotations/instances_val.json']
+
+
+def test_bad_files_reported_per_file(raccoon_root, tmp_path):
+    images, anns = _small_folder(raccoon_root, tmp_path)
+    (anns / 'broken.xml').write_text('<annotation><filename>x.jpg</fil')
+    text = (anns / 'raccoon-10.xml').read_text()
+    (anns / 'ghost.xml').write_text(text.replace('raccoon-10.jpg', 'ghost.jpg'))
+    # a box reaching past the right edge and one wholly outside the image
+    text = (anns / 'raccoon-1.xml').read_text()  # 650x417
+    text = text.replace('<xmax>522</xmax>', '<xmax>700</xmax>')
+    extra = ('<object><name>raccoon</name><bndbox><xmin>900</xmin><ymin>10'
+             '</ymin><xmax>950</xmax><ymax>50</ymax></bndbox></object>')
+    (anns / 'raccoon-1.xml').write_text(text.replace('</annotation>',
+                                                     extra + '</annotation>'))
+    # a truncated photo: its xml is fine, its pixels are not
+    data = (images / 'raccoon-100.jpg').read_bytes()
+    (images / 'raccoon-100.jpg').write_bytes(data[:len(data) // 2])
+    # wrong size in the xml
+    text = (anns / 'raccoon-101.xml').read_text()
+    (anns / 'raccoon-101.xml').write_text(
+        text.replace('<width>', '<width>1', 1))
+    result = convert_labelled_folder(str(tmp_path / 'out'), str(images),
+                                     ann_dir=str(anns), val_fraction=0.3,
+                                     seed=1)
+    problems = '\n'.join(result.problems)
+    assert 'broken.xml: not a readable xml' in problems
+    assert 'ghost.jpg: image not found' in problems
+    assert 'raccoon-100.jpg: image cannot be decoded' in problems
+    assert len(result.problems) == 3
+    assert len(result.clipped) == 1 and '-> (81, 88, 650, 408)' in \
+        result.clipped[0]
+    assert len(result.dropped_boxes) == 1 and 'outside the image' in \
+        result.dropped_boxes[0]
+    assert len(result.size_fixed) == 1 and 'raccoon-101.jpg' in \
+        result.size_fixed[0]
+    # 7 xml files parsed (round(0.3 * 7) = 2 in val), 2 images left out
+    assert sum(result.images.values()) == 5 and result.images['train'] >= 3
+
+
+def test_csv_labels_and_seeded_split(raccoon_root, tmp_path):
+    images, _ = _small_folder(raccoon_root, tmp_path)
+    csv = tmp_path / 'labels.csv'
+    csv.write_text('filename,width,height,class,xmin,ymin,xmax,ymax\n'
+                   'raccoon-1.jpg,650,417,raccoon,81,88,522,408\n'
+                   'raccoon-10.jpg,450,495,raccoon,130,2,446,488\n'
+                   'raccoon-100.jpg,960,576,raccoon,548,10,954,520\n'
+                   'raccoon-101.jpg,640,426,raccoon,86,53,400,356\n'
+                   'raccoon-101.jpg,640,426,dog,1,1,20,20\n')
+    one = convert_labelled_folder(str(tmp_path / 'a'), str(images),
+                                  csv_files=[str(csv)], val_fraction=0.25)
+    two = convert_labelled_folder(str(tmp_path / 'b'), str(images),
+                                  csv_files=[str(csv)], val_fraction=0.25)
+    assert one.classes == ['dog', 'raccoon']
+    assert one.images == two.images == {'train': 3, 'val': 1}
+    assert json.load(open(one.files['val'])) == json.load(open(two.files['val']))
+
+
+def test_outputs_never_replace_inputs_or_earlier_results(raccoon_root,
+                                                         tmp_path):
+    images, anns = _small_folder(raccoon_root, tmp_path)
+    out = tmp_path / 'out'
+    convert_labelled_folder(str(out), str(images), ann_dir=str(anns))
+    before = (out / 'annotations' / 'instances_val.json').read_bytes()
+    with pytest.raises(UserError, match='already exist.*--overwrite'):
+        convert_labelled_folder(str(out), str(images), ann_dir=str(anns),
+                                seed=5)
+    assert (out / 'annotations' / 'instances_val.json').read_bytes() == before
+    convert_labelled_folder(str(out), str(images), ann_dir=str(anns), seed=5,
+                            overwrite=True)
+    # into the label folder itself: refused (it is an input)
+    with pytest.raises(UserError, match='input folder'):
+        convert_labelled_folder(str(anns / '..'), str(images),
+                                ann_dir=str(anns / '..' / 'annotations'),
+                                overwrite=True)
+
+
+def test_tool_prints_summary_and_one_line_errors(raccoon_root, tmp_path):
+    images, anns = _small_folder(raccoon_root, tmp_path)
+    tool = osp.join(REPO, 'tools', 'dataset_converters', 'labelled_to_coco.py')
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, tool, '--images', str(images), *a],
+        capture_output=True, text=True, timeout=120)
+    ok = run('--xml', str(anns), '--out', str(tmp_path / 'o'))
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert 'train: 5 images, 5 boxes' in ok.stdout
+    for args, message in [
+            (['--xml', str(anns), '--out', str(tmp_path / 'o')],
+             'already exist'),
+            (['--xml', str(anns), '--out', str(tmp_path / 'p'),
+              '--val-fraction', '1.5'], '--val-fraction 1.5 must be in'),
+            (['--xml', str(tmp_path / 'nope'), '--out', str(tmp_path / 'q')],
+             'label folder'),
+    ]:
+        bad = run(*args)
+        assert bad.returncode == 1
+        assert bad.stderr.startswith('error: ') and message in bad.stderr
+        assert 'Traceback' not in bad.stderr
