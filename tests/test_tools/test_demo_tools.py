@@ -41,3 +41,61 @@ def test_demo_tool_names_missing_input(trained, tmp_path):
          str(tmp_path / 'nothing.png'), config, ckpt, '--out-dir', str(tmp_path)],
         capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and 'nothing.png' in out.stderr
+
+
+def _demo(*args, timeout=300):
+    return subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'demo.py'), *map(str, args)],
+        capture_output=True, text=True, timeout=timeout)
+
+
+def test_demo_never_touches_inputs_and_names_bad_images(trained, shapes_root,
+                                                        tmp_path):
+    """Same-stem inputs get distinct outputs; an undecodable image is named
+    and the rest still run; the input folder and earlier outputs are safe."""
+    config, ckpt = trained
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    src = cv2.imread(osp.join(shapes_root, 'val', '000001.png'))
+    cv2.imwrite(str(photos / 'a.png'), src)
+    cv2.imwrite(str(photos / 'a.jpg'), src)
+    (photos / 'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 not a jpeg')
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    out = _demo(photos, config, ckpt, '--out-dir', tmp_path / 'out',
+                '--score-thr', '0.0', '--batch-size', '2')
+    assert out.returncode == 0, out.stderr[-3000:]
+    written = sorted(p.name for p in (tmp_path / 'out').iterdir())
+    assert written == ['a_jpg.png', 'a_png.png', 'manifest.json']
+    assert 'broken.jpg: skipped, cannot be decoded' in out.stdout
+    # into the input folder: refused before anything is written
+    bad = _demo(photos, config, ckpt, '--out-dir', photos)
+    assert bad.returncode == 1 and 'input folder' in bad.stderr
+    assert 'Traceback' not in bad.stderr
+    # again into the same output folder: refused without --overwrite
+    again = _demo(photos, config, ckpt, '--out-dir', tmp_path / 'out')
+    assert again.returncode == 1 and '--overwrite' in again.stderr
+    assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
+
+
+def test_video_demo_writes_annotated_video(trained, raccoon_root, tmp_path):
+    """A short video made of real photos: every frame is detected and drawn
+    into DIR/<name>.mp4 with progress lines."""
+    config, ckpt = trained
+    video = tmp_path / 'clip.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5,
+                             (160, 120))
+    for i in range(1, 7):
+        img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
+        writer.write(cv2.resize(img, (160, 120)))
+    writer.release()
+    out = _demo(video, config, ckpt, '--out-dir', tmp_path / 'out',
+                '--score-thr', '0.0', '--max-frames', '5')
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert '5 frames' in out.stdout
+    result = cv2.VideoCapture(str(tmp_path / 'out' / 'clip.mp4'))
+    frames = 0
+    while result.read()[0]:
+        frames += 1
+    assert frames == 5
+    assert (result.get(cv2.CAP_PROP_FRAME_WIDTH),
+            result.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160, 120)
