@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple, Union
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ class EfficientDetScale:
     """The numbers that define one EfficientDet level.
 
     Attributes:
-        phi (int): Compound coefficient (7 for D7x as well).
+        phi (float): Compound coefficient (7 for D7x as well; fractional for
+            :func:`compound_level`, -1 for a :func:`custom_level`).
         image_size (int): Square training/test input size.
         backbone (str): EfficientNet variant key in :data:`EFFICIENTNET_SCALES`.
         bifpn_channels (int): BiFPN width ``W_bifpn``.
@@ -115,7 +116,7 @@ class EfficientDetScale:
         pixel_mean (tuple): Input normalisation mean, RGB in 0-255.
         pixel_std (tuple): Input normalisation std, RGB in 0-255.
     """
-    phi: int
+    phi: float
     image_size: int
     backbone: str
     bifpn_channels: int
@@ -252,10 +253,110 @@ def round_repeats(repeats: int, multiplier: float) -> int:
     return int(math.ceil(multiplier * repeats))
 
 
-def get_efficientdet_scale(name: str) -> EfficientDetScale:
+def compound_level(phi: float, backbone: Optional[str] = None
+                   ) -> EfficientDetScale:
+    """An EfficientDet level at any ``phi >= 0`` by the paper's rules.
+
+    ``W_bifpn = 64 * 1.35 ** phi`` rounded as automl rounds channels
+    (multiple of 8, never below 90%), ``D_bifpn = 3 + phi`` and
+    ``D_class = 3 + floor(phi / 3)`` (repeats rounded up), ``R = 512 + 128 *
+    phi`` rounded to the nearest multiple of 128; the backbone is
+    ``B<floor(phi)>`` (ImageNet weights exist for it) unless given; fusion
+    ``'fast'``, P3-P7, anchor scale 4.
+
+    At integer ``phi`` this is the *rule*, which the official table departs
+    from: W_bifpn 120 vs 112 (D2) and 216 vs 224 (D4), D_bifpn 8/9/10 vs
+    7/8/8 (D5-D7), R 1152 vs 1280 (D5) and 1408 vs 1536 (D7), and sum fusion
+    for D6+ (:func:`rule_vs_table` lists them).
+
+    Example:
+        >>> s = compound_level(1.5)
+        >>> s.image_size, s.backbone, s.bifpn_channels, s.bifpn_repeats
+        (768, 'b1', 104, 5)
+    """
+    if not isinstance(phi, (int, float)) or phi < 0 or phi > 8:
+        raise ValueError(f'phi={phi!r} must be a number in [0, 8]')
+    if backbone is None:
+        backbone = f'b{min(int(math.floor(phi + 1e-9)), 7)}'
+    if backbone not in EFFICIENTNET_SCALES:
+        raise ValueError(f'backbone={backbone!r}: expected one of '
+                         f'{sorted(EFFICIENTNET_SCALES)}')
+    size = max(128, int(math.floor((512 + 128 * phi) / 128 + 0.5)) * 128)
+    return EfficientDetScale(
+        phi=phi, image_size=size, backbone=backbone,
+        bifpn_channels=round_channels(64, 1.35**phi),
+        bifpn_repeats=int(math.ceil(3 + phi - 1e-9)),
+        head_repeats=3 + int(math.floor(phi / 3 + 1e-9)),
+        fusion='fast', min_level=3, max_level=7, anchor_scale=4.0,
+        params_m=None, flops_g=None)
+
+
+def custom_level(backbone: str, bifpn_channels: int, bifpn_repeats: int,
+                 head_repeats: int, image_size: int, phi: float = -1.0,
+                 **kwargs) -> EfficientDetScale:
+    """A level from explicit numbers (e.g. a budget search's pick).
+
+    Raises:
+        ValueError: a number out of range, an unknown backbone or an input
+            size that is not a multiple of 128.
+    """
+    if backbone not in EFFICIENTNET_SCALES:
+        raise ValueError(f'backbone={backbone!r}: expected one of '
+                         f'{sorted(EFFICIENTNET_SCALES)}')
+    for key, value in (('bifpn_channels', bifpn_channels),
+                       ('bifpn_repeats', bifpn_repeats),
+                       ('head_repeats', head_repeats)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f'{key}={value!r} must be a positive int')
+    if not isinstance(image_size, int) or image_size < 128 or \
+            image_size % 128:
+        raise ValueError(f'image_size={image_size!r} must be a positive '
+                         f'multiple of 128')
+    defaults = dict(fusion='fast', min_level=3, max_level=7, anchor_scale=4.0,
+                    params_m=None, flops_g=None)
+    defaults.update(kwargs)
+    return EfficientDetScale(phi, image_size, backbone, bifpn_channels,
+                             bifpn_repeats, head_repeats, **defaults)
+
+
+def rule_vs_table() -> Dict[str, Dict[str, Tuple]]:
+    """Where the official D0-D7 rows differ from :func:`compound_level` at
+    their integer phi: level -> field -> ``(table, rule)``.
+
+    Example:
+        >>> rule_vs_table()['d2']
+        {'bifpn_channels': (112, 120)}
+    """
+    fields = ('image_size', 'bifpn_channels', 'bifpn_repeats',
+              'head_repeats')
+    out = {}
+    for name in ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7'):
+        table = EFFICIENTDET_SCALES[name]
+        rule = compound_level(table.phi, table.backbone)
+        diff = {f: (getattr(table, f), getattr(rule, f)) for f in fields
+                if getattr(table, f) != getattr(rule, f)}
+        if diff:
+            out[name] = diff
+    return out
+
+
+def get_efficientdet_scale(name: Union[str, Mapping]) -> EfficientDetScale:
     """Look up one D-level (``'d0'`` … ``'d7x'``), V2 variant (``'v2-s'``,
     …) or Lite level (``'lite0'`` … ``'lite4'``) by name, with a clear
-    error."""
+    error; or build one from data: ``dict(phi=1.5)`` (optionally with
+    ``backbone``; :func:`compound_level`) or explicit numbers
+    (:func:`custom_level`)."""
+    if isinstance(name, Mapping):
+        spec = dict(name)
+        spec.pop('_delete_', None)  # a child config replacing a str level
+        try:
+            if set(spec) <= {'phi', 'backbone'}:
+                return compound_level(spec['phi'], spec.get('backbone'))
+            return custom_level(**spec)
+        except (KeyError, TypeError) as err:
+            raise ValueError(f'level {spec!r}: give dict(phi=...) or '
+                             f'backbone, bifpn_channels, bifpn_repeats, '
+                             f'head_repeats, image_size ({err})') from None
     key = name.lower()
     table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES,
              **EFFICIENTDET_LITE_SCALES}

@@ -66,7 +66,8 @@ def _check_top_level(name, cfg):
     checked = set()
     for key, value in cfg.items():
         if isinstance(value, dict) and key not in ('norm_cfg',
-                                                   'backbone_norm_cfg'):
+                                                   'backbone_norm_cfg',
+                                                   'level', 'input_norm'):
             continue
         if isinstance(value, list) and all(isinstance(v, dict) for v in value):
             if key == 'train_pipeline':
@@ -85,6 +86,9 @@ def _check_top_level(name, cfg):
             # the ImageNet init, or none where the config says why (demo:
             # from scratch; fine-tune/ported: a full checkpoint replaces it)
             imagenet = numbers['backbone'].pop('init_cfg')
+            if 'input_norm' in cfg:  # weights trained with another one
+                for k in ('mean', 'std'):
+                    numbers['data_preprocessor'].pop(k)
             assert m.backbone.init_cfg in (None, imagenet)
             _is_subset(numbers, m)
             assert EfficientNetBackbone(
@@ -119,6 +123,12 @@ def _check_top_level(name, cfg):
         elif key == 'norm_cfg':
             assert m.neck.norm_cfg == m.bbox_head.norm_cfg == value
             assert m.backbone.norm_cfg == cfg.get('backbone_norm_cfg', value)
+        elif key == 'input_norm':
+            assert m.data_preprocessor.mean == value['mean']
+            assert m.data_preprocessor.std == value['std']
+        elif key == 'image_dir':
+            for loader in _dataloaders(cfg):
+                assert loader.dataset.data_prefix.img == value
         elif key == 'backbone_norm_cfg':
             assert m.backbone.norm_cfg == value
         else:

@@ -64,3 +64,71 @@ def test_v2_b_widths_round_without_the_90_percent_limit():
     assert EFFICIENTNET_SCALES['v2_s'].round_limit == 0.9
     assert round_channels(16, 1.2, round_limit=0.0) == 16
     assert round_channels(16, 1.2) == 24
+
+
+# --- compound scaling as a method: any phi, explicit numbers ---------------
+
+def test_compound_level_at_integer_phi_is_the_formula():
+    from mmdet_efficientdet.scaling import (compound_bifpn_depth,
+                                            compound_bifpn_width,
+                                            compound_head_depth,
+                                            compound_image_size,
+                                            compound_level, round_channels)
+    for phi in range(8):
+        s = compound_level(phi)
+        assert s.image_size == compound_image_size(phi)
+        assert s.bifpn_channels == round_channels(compound_bifpn_width(phi),
+                                                  1.0)
+        assert s.bifpn_repeats == compound_bifpn_depth(phi)
+        assert s.head_repeats == compound_head_depth(phi)
+        assert s.backbone == f'b{phi}'
+
+
+def test_compound_level_reproduces_the_table_where_rule_and_table_agree():
+    from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES,
+                                            compound_level, rule_vs_table)
+    differ = rule_vs_table()
+    assert differ == {
+        'd2': {'bifpn_channels': (112, 120)},
+        'd4': {'bifpn_channels': (224, 216)},
+        'd5': {'image_size': (1280, 1152), 'bifpn_repeats': (7, 8)},
+        'd6': {'bifpn_repeats': (8, 9)},
+        'd7': {'image_size': (1536, 1408), 'bifpn_channels': (384, 520),
+               'bifpn_repeats': (8, 10)}}
+    for name in ('d0', 'd1', 'd3'):
+        t, r = EFFICIENTDET_SCALES[name], compound_level(EFFICIENTDET_SCALES[name].phi)
+        assert (t.image_size, t.bifpn_channels, t.bifpn_repeats,
+                t.head_repeats, t.backbone) == (
+                    r.image_size, r.bifpn_channels, r.bifpn_repeats,
+                    r.head_repeats, r.backbone)
+
+
+def test_fractional_levels_grow_monotonically_and_round_like_automl():
+    from mmdet_efficientdet.scaling import compound_level
+    rows = [compound_level(p / 4) for p in range(0, 29)]
+    for a, b in zip(rows, rows[1:]):
+        assert b.image_size >= a.image_size
+        assert b.bifpn_channels >= a.bifpn_channels
+        assert b.bifpn_repeats >= a.bifpn_repeats
+    for s in rows:
+        assert s.bifpn_channels % 8 == 0 and s.image_size % 128 == 0
+        assert s.bifpn_channels >= 0.9 * 64 * 1.35**s.phi
+    s = compound_level(1.5)
+    assert (s.image_size, s.backbone, s.bifpn_channels, s.bifpn_repeats,
+            s.head_repeats) == (768, 'b1', 104, 5, 3)  # ceil(4.5) repeats
+
+
+def test_levels_as_config_data_and_their_errors():
+    from mmdet_efficientdet.scaling import get_efficientdet_scale
+    assert get_efficientdet_scale(dict(phi=2.5)).bifpn_channels == 136
+    s = get_efficientdet_scale(dict(backbone='lite1', bifpn_channels=72,
+                                    bifpn_repeats=3, head_repeats=3,
+                                    image_size=384))
+    assert (s.backbone, s.image_size) == ('lite1', 384)
+    for bad, match in [(dict(phi=-1), 'phi'), (dict(phi='x'), 'phi'),
+                       (dict(backbone='b0', bifpn_channels=64,
+                             bifpn_repeats=3, head_repeats=3,
+                             image_size=300), 'multiple of 128'),
+                       (dict(width=3), 'give dict')]:
+        with pytest.raises(ValueError, match=match):
+            get_efficientdet_scale(bad)

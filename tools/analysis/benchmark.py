@@ -53,7 +53,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--level', default='d0', help='d0 ... d7x')
+    parser.add_argument('--level', default='d0',
+                        help='d0 ... d7x, lite0 ... lite4')
     parser.add_argument('--image-size', type=int, default=None,
                         help='square input (default: the level\'s native)')
     parser.add_argument('--threads', type=int, default=2)
@@ -254,8 +255,8 @@ def evaluate_paths(config: str, checkpoint: str, targets, threads: int,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES
-    scale = EFFICIENTDET_SCALES[args.level]
+    from mmdet_efficientdet.scaling import get_efficientdet_scale
+    scale = get_efficientdet_scale(args.level)
     args.image_size = args.image_size or scale.image_size
     if args.memory_worker:
         memory_worker(args)

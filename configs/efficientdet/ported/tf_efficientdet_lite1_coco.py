@@ -6,5 +6,6 @@
 _base_ = '../efficientdet_lite1_8xb16-300e_coco.py'
 from mmdet_efficientdet.config_utils import ported_model  # noqa: E402
 
+input_norm = dict(mean=[127.5] * 3, std=[127.5] * 3)  # effdet's Lite weights
 model = ported_model(_base_.model)
-model.update(data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3))
+model.update(data_preprocessor=input_norm)
