@@ -42,3 +42,15 @@ def run_cli(main: Callable[[], Optional[int]]) -> int:
         message = ' '.join(str(err).split())
         print(f'error: {message}', file=sys.stderr)
         return 1
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an int >= 1 (argparse prints the one-line error)."""
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer')
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{value} must be >= 1')
+    return value

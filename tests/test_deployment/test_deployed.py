@@ -102,3 +102,38 @@ def test_bad_inputs_are_named(deployed, tmp_path):
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith('error: ')
     assert 'missing.xml' in out.stderr
+
+
+def test_deploy_never_overwrites_without_asking(deployed):
+    """A second export into the same folder is refused; with --overwrite it
+    replaces only what it builds (files of other backends stay), atomically,
+    and the manifest lists this run's files."""
+    import json
+    config, ckpt, out_dir, _ = deployed
+    before = {n: open(osp.join(out_dir, n), 'rb').read() for n in FILES}
+
+    def deploy(*args):
+        return subprocess.run(
+            [sys.executable, f'{REPO}/tools/deployment/deploy.py', config,
+             ckpt, '--out-dir', out_dir, *args],
+            capture_output=True, text=True, cwd=REPO, timeout=600)
+
+    again = deploy('--backends', 'ort-fp32')
+    assert again.returncode == 1 and 'already exist' in again.stderr
+    assert '--overwrite' in again.stderr and 'Traceback' not in again.stderr
+    for args, message in [
+            (['--backends', 'ort-int8', '--keep-float', 'no_such_node',
+              '--overwrite'], "no node named ['no_such_node']"),
+            (['--calib-images', '0'], '0 must be >= 1'),
+            (['--image-size', '100', '128'], 'must be divisible by 128')]:
+        bad = deploy(*args)
+        assert bad.returncode != 0 and message in bad.stderr, bad.stderr[-800:]
+        assert 'Traceback' not in bad.stderr
+    ok = deploy('--backends', 'ort-fp32', '--overwrite')
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    manifest = json.load(open(osp.join(out_dir, 'manifest.json')))
+    assert manifest['files'] == ['model_fp32.onnx']
+    for name in FILES[1:]:  # the other backends' files are untouched
+        assert open(osp.join(out_dir, name), 'rb').read() == before[name]
+    assert not [n for n in __import__('os').listdir(out_dir)
+                if n.startswith('.deploy-')]  # no staging left behind

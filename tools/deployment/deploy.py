@@ -21,6 +21,7 @@ import argparse
 import sys
 
 from mmdet_efficientdet.deployment.quantize import DEPLOY_BACKENDS
+from mmdet_efficientdet.utils.cli import positive_int
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,7 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="default: the config's image_size")
     parser.add_argument('--backends', nargs='+', default=list(DEPLOY_BACKENDS),
                         choices=DEPLOY_BACKENDS)
-    parser.add_argument('--calib-images', type=int, default=32)
+    parser.add_argument('--calib-images', type=positive_int, default=32)
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the files of an earlier export')
     parser.add_argument('--keep-float', nargs='+', default=['auto'],
                         help="'auto' (measured), 'none', or node names")
     return parser.parse_args(argv)
@@ -47,18 +50,20 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
                                                          deploy_model)
     from mmdet_efficientdet.utils import load_trained
+    from mmdet_efficientdet.utils.errors import UserError
     cfg, model = load_trained(args.config, args.checkpoint)
     size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
     if size[0] % model.size_divisor or size[1] % model.size_divisor:
-        raise ValueError(f'--image-size {size} must be divisible by '
-                         f'{model.size_divisor}')
+        raise UserError(f'--image-size {size[0]} {size[1]} must be divisible '
+                        f'by {model.size_divisor}')
     batches = []
     if {'ort-int8', 'ov-int8'} & set(args.backends):
         batches = calibration_batches(cfg, args.calib_images)
         print(f'calibration: {len(batches)} training images through the '
               f'test pipeline')
     files = deploy_model(model, args.out_dir, size, args.backends, batches,
-                         args.keep_float)
+                         args.keep_float, overwrite=args.overwrite,
+                         inputs=[args.config, args.checkpoint])
     for name, path in files.items():
         print(f'{name}: {path}')
     return 0
