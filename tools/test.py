@@ -7,10 +7,26 @@ COCO bbox table through mmdet's ``CocoMetric``. Bad input (a missing,
 unsafe or truncated checkpoint, a checkpoint of another architecture, a
 malformed annotation file) is one ``error:`` line and exit code 1.
 """
+import argparse
 import sys
+
+from mmengine.config import DictAction
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet_efficientdet.utils import run_cli, run_mmdet_tool
+from mmdet_efficientdet.utils.config import load_config
+
+
+def main() -> None:
+    """Check the config and ``--cfg-options`` (one-line errors naming the
+    key), then run mmdet's script with the same arguments."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('config')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args, _ = parser.parse_known_args()
+    load_config(args.config, args.cfg_options)
+    run_mmdet_tool('test.py')
+
 
 if __name__ == '__main__':
-    sys.exit(run_cli(lambda: run_mmdet_tool('test.py')))
+    sys.exit(run_cli(main))

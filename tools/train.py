@@ -14,13 +14,14 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmdet_efficientdet.utils import prepare_cpu_distributed, run_cli
+from mmdet_efficientdet.utils.config import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,12 +51,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     setup_cache_size_limit_of_dynamo()
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config!r} not found')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -10,6 +10,7 @@ PyTorch model's.
 from __future__ import annotations
 
 import os.path as osp
+import re
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -17,6 +18,26 @@ import torch
 
 #: File suffix -> backend name.
 BACKENDS = {'.onnx': 'onnxruntime', '.xml': 'openvino'}
+
+
+#: Lines of a backend's message that locate its C++ source, not the problem.
+_NOISE = re.compile(r'^(Exception from \S+:\d+:?|\[ ?[A-Z_]* ?\]|Check .* failed at \S+:\d+:?)$')
+
+
+def backend_reason(err: BaseException, limit: int = 600) -> str:
+    """A backend's error message on one line, without the source-location
+    lines ONNX Runtime / OpenVINO put first (their first line alone often
+    says nothing: ``Exception from src/inference/src/cpp/core.cpp:92:``).
+
+    Example:
+        >>> backend_reason(RuntimeError('Exception from src/core.cpp:92:\\n'
+        ...                             'Weights file m.bin cannot be opened!'))
+        'Weights file m.bin cannot be opened!'
+    """
+    lines = [line.strip() for line in str(err).splitlines()]
+    kept = [line for line in lines if line and not _NOISE.match(line)]
+    text = ' '.join(kept) or ' '.join(lines) or type(err).__name__
+    return text if len(text) <= limit else text[:limit] + ' ...'
 
 
 class DeployedModelError(ValueError):
@@ -68,7 +89,7 @@ class OnnxRuntimeBackend(DeployedBackend):
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
             raise DeployedModelError(
                 f'{path}: not a loadable ONNX model: '
-                f'{str(err).splitlines()[0]}') from None
+                f'{backend_reason(err)}') from None
         self.path = path
         shape = self.session.get_inputs()[0].shape
         self.input_hw = (int(shape[2]), int(shape[3]))
@@ -100,7 +121,7 @@ class OpenVINOBackend(DeployedBackend):
         except Exception as err:  # noqa: BLE001 - OpenVINO's own types
             raise DeployedModelError(
                 f'{path}: not a loadable OpenVINO IR: '
-                f'{str(err).strip().splitlines()[0]}') from None
+                f'{backend_reason(err)}') from None
         self.path = path
         shape = model.inputs[0].get_partial_shape()
         self.input_hw = (shape[2].get_length(), shape[3].get_length())

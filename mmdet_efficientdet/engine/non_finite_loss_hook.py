@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
@@ -92,13 +93,23 @@ class NonFiniteLossHook(Hook):
             runner.message_hub.update_info(FINITE_LOSS_ITER, runner.iter)
             return
         good, later = self._checkpoints(runner)
-        if good is not None and is_main_process():
-            atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), good[0])
+        pointer = osp.join(runner.work_dir, 'last_checkpoint')
+        removed = False
+        if is_main_process():
+            if good is not None:
+                atomic_write(pointer, good[0])
+            elif osp.isfile(pointer):
+                # it names diverged weights: --resume must not start from them
+                os.remove(pointer)
+                removed = True
         where = (f'epoch {runner.epoch + 1}, iteration {runner.iter + 1}')
         if good is None:
-            advice = ('no checkpoint holds weights that gave finite losses: '
-                      'start again (without --resume) with a lower learning '
-                      'rate, or check the data')
+            advice = ('no checkpoint holds weights that gave finite losses'
+                      + ('; last_checkpoint removed (it named diverged '
+                         'weights, --resume would start from them)'
+                         if removed else '') +
+                      ': start again (without --resume) with a lower '
+                      'learning rate, or check the data')
         else:
             advice = (f'last good checkpoint: {good[0]} (iteration {good[1]}, '
                       f'its weights gave finite losses); last_checkpoint now '

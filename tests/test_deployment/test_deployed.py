@@ -85,6 +85,12 @@ def test_bad_inputs_are_named(deployed, tmp_path):
     bogus.write_bytes(b'not onnx')
     with pytest.raises(DeployedModelError, match='not a loadable ONNX model'):
         load_backend(str(bogus))
+    # an IR without its .bin: the reason, not OpenVINO's source location
+    import shutil
+    shutil.copy(osp.join(out_dir, 'model_fp32.xml'), tmp_path / 'alone.xml')
+    with pytest.raises(DeployedModelError, match='bin file') as err:
+        load_backend(str(tmp_path / 'alone.xml'))
+    assert 'Exception from' not in str(err.value)
     backend = load_backend(osp.join(out_dir, 'model_fp32.onnx'))
     with pytest.raises(DeployedModelError, match='takes 128x128 inputs'):
         backend(torch.zeros(1, 3, 256, 256))

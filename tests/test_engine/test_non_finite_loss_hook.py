@@ -104,6 +104,10 @@ def test_nan_at_once_says_no_good_checkpoint(make_tiny_config, tmp_path):
     assert 'training diverged at epoch 1, iteration 2' in message
     assert 'no checkpoint holds weights that gave finite losses' in message
     assert f'kept for inspection): {cfg.work_dir}/iter_1.pth' in message
+    # iter_1.pth holds the weights that diverged: --resume must not find it
+    assert 'last_checkpoint removed' in message
+    assert not osp.exists(osp.join(cfg.work_dir, 'last_checkpoint'))
+    assert osp.isfile(osp.join(cfg.work_dir, 'iter_1.pth'))
 
 
 def test_finite_divergence_stops_at_the_loss_ceiling(make_tiny_config,

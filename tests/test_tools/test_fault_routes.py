@@ -113,3 +113,27 @@ def test_converters_report_bad_files_in_one_line(tool, extra, damage,
                 'missing': 'not found'}[damage]
     assert expected in lines[0]
     assert not (tmp_path / 'o.pth').exists()
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+@pytest.mark.parametrize('option, message', [
+    ('modle.bbox_head.num_classes=3', "the config has no key 'modle'"),
+    ('train_dataloader.batchsize=4', "did you mean 'batch_size'?"),
+    ('train_dataloader.batch_size=0', 'must be a positive integer'),
+])
+def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path,
+                                             tool, option, message):
+    """A typo'd --cfg-options key or an impossible value is named before
+    anything is built; a new leaf key (soft-NMS's sigma) is still allowed."""
+    config = make_tiny_config()
+    args = [f'{REPO}/tools/{tool}', config] + (
+        ['missing.pth'] if tool == 'test.py' else []) + ['--cfg-options', option]
+    line = _tool(args, str(tmp_path))
+    assert message in line and option.split('=')[0] in line
+
+
+def test_new_leaf_options_are_allowed(make_tiny_config):
+    from mmdet_efficientdet.utils.config import load_config
+    cfg = load_config(make_tiny_config(), {
+        'model.test_cfg.nms.sigma': 0.5, 'model.test_cfg.nms.type': 'soft_nms'})
+    assert cfg.model.test_cfg.nms.sigma == 0.5
