@@ -16,7 +16,7 @@ REFENV := .refenv
 REF_STAMP := $(REFENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup refenv demo test clean
+.PHONY: setup refenv demo test lint clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,10 @@ demo: setup
 
 test: setup refenv
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+# flake8 with setup.cfg's settings (CI runs it before the tests)
+lint: setup
+	$(PY) -m flake8 mmdet_efficientdet tools tests reference configs
 
 clean:
 	rm -rf $(VENV) $(REFENV) work_dirs demo_out

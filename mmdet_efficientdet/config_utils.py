@@ -51,7 +51,8 @@ def level_model(level: str) -> Dict[str, Any]:
     Read from the level's row of :mod:`mmdet_efficientdet.scaling`: backbone
     variant and its P3-P5 widths, BiFPN width/depth/fusion and levels, head
     width/depth/levels, BiFPN and head activation, anchor scale and strides,
-    the input normalisation and the padding divisor (the coarsest stride), the backbone's drop-path rate
+    the input normalisation and the padding divisor (the coarsest stride),
+    the backbone's drop-path rate
     (:func:`efficientdet_drop_path_rate`) and its ImageNet initialisation
     (``init_cfg``: the checkpoint of ``EFFICIENTNET_SCALES[...].imagenet``). A
     child config passes it as its ``model``; the complete D0 config merges it
@@ -98,6 +99,7 @@ def _merge(base: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:
 def with_level_model(model: Dict[str, Any], level: str) -> Dict[str, Any]:
     """``model`` with the entries of :func:`level_model` merged in."""
     return _merge(model, level_model(level))
+
 
 #: Transform arguments that hold the (square) network input size.
 SIZE_KEYS = ('scale', 'crop_size', 'size')

@@ -271,7 +271,7 @@ def test_progressive_learning_config():
         CONFIG_DIR, 'efficientdet_v2-s_progressive_8xb16-300e_coco.py'))
     assert cfg.model.backbone.arch == 'v2_s' and cfg.image_size == 1024
     assert [h.type for h in cfg.custom_hooks] == ['EMAHook',
-                                                 'ProgressiveLearningHook']
+                                                  'ProgressiveLearningHook']
     from mmdet.registry import HOOKS
     hook = HOOKS.build(cfg.custom_hooks[1])
     stages = [hook.stage_settings(i) for i in range(4)]

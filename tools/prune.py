@@ -123,10 +123,10 @@ def main(argv=None) -> int:
         value = getattr(args, name)
         if value is not None and not 0 < value < 1:
             raise PruningError(f'--{name.replace("_", "-")} {value} must be in '
-                             f'(0, 1)')
+                               f'(0, 1)')
     if args.ratios is None and not args.sensitivity:
         raise PruningError('a target needs --sensitivity TABLE.json '
-                         '(tools/analysis/prune_sensitivity.py)')
+                           '(tools/analysis/prune_sensitivity.py)')
     round_to = simd_width() if args.round_to == 'auto' else int(args.round_to)
     cfg, base = load_trained(args.config, args.checkpoint)
     size = args.latency_size or cfg.image_size
@@ -148,7 +148,7 @@ def main(argv=None) -> int:
         unknown = sorted({r['group'] for r in table[1:]} - set(groups))
         if unknown:
             raise PruningError(f'{args.sensitivity}: groups {unknown} are not '
-                             f'in this model ({args.config})')
+                               f'in this model ({args.config})')
         metric = 'latency' if args.target_latency else 'flops'
         target = args.target_latency or args.target_flops
         if metric == 'latency':

@@ -37,6 +37,7 @@ COCO80_INDEX_IN_90: List[int] = [
 ]
 _BOX_ORDER = (1, 0, 3, 2)  # (ty, tx, th, tw) -> (dx, dy, dw, dh)
 
+
 def _permute_predict(weight: Tensor, num_anchors: int,
                      index: Sequence[int]) -> Tensor:
     """Select/permute output channels per anchor: ``(A*K, ...) -> (A*k, ...)``."""
@@ -193,4 +194,3 @@ def convert_effdet(
             report.folded.append(key)
     report.unused = sorted(set(report.unused) | (set(src) - used))
     return out, report
-

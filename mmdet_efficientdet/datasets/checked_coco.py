@@ -144,7 +144,8 @@ class CheckedCocoDataset(CocoDataset):
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError,
                 TypeError, AttributeError) as err:
             raise AnnotationFileError(
-                f'annotation file {self.ann_file!r} is not valid COCO json: {type(err).__name__}: {err}') from None
+                f'annotation file {self.ann_file!r} is not valid COCO '
+                f'json: {type(err).__name__}: {err}') from None
         if self._dropped:
             self._warn(f'dropped {len(self._dropped)} degenerate box(es) with '
                        f'zero/negative width or height or outside the image',
@@ -155,7 +156,7 @@ class CheckedCocoDataset(CocoDataset):
             if self.unknown_category == 'raise':
                 raise AnnotationFileError(
                     f'{self.ann_file}: {what} (unknown_category=\'raise\'): '
-                                 f'{_listing(self._unknown)}')
+                    f'{_listing(self._unknown)}')
             self._warn(f'dropped {what} (unknown_category=\'drop\')',
                        self._unknown)
         if self._mismatched:

@@ -154,6 +154,6 @@ def expand_groups(patterns: Sequence[str], names: Sequence[str]) -> List[str]:
         hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
         if not hits:
             raise PruningError(f'unknown channel group {pattern!r}; groups: '
-                             f'{", ".join(names)}')
+                               f'{", ".join(names)}')
         out += [h for h in hits if h not in out]
     return out

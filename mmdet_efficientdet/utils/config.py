@@ -75,4 +75,3 @@ def _close_match(name: str, keys) -> str:
     found = difflib.get_close_matches(name, [str(k) for k in keys], n=1,
                                       cutoff=0.8)
     return found[0] if found else ''
-

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from mmengine.config import Config
 
 from mmdet_efficientdet.datasets.anchor_fit import data_aspects, fit_anchors

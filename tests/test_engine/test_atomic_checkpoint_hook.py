@@ -65,7 +65,7 @@ def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
 
 
 def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config,
-                                                        tmp_path):
+                                                         tmp_path):
     _kill_and_resume(make_tiny_config, tmp_path, 'AtomicCheckpointHook',
                      rounds=8)
     # the last round's temporary file (if any) is cleaned by the next start

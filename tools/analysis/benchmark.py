@@ -236,7 +236,7 @@ def evaluate_paths(config: str, checkpoint: str, targets, threads: int,
     from mmdet_efficientdet.deployment import (DeployedEfficientDet,
                                                fuse_conv_bn)
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
-                                                         deploy_model)
+                                                        deploy_model)
     from mmdet_efficientdet.pruning import DetectionEvaluator
     from mmdet_efficientdet.utils import load_trained
     cfg, model = load_trained(config, checkpoint)

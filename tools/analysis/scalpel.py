@@ -82,6 +82,7 @@ def main(argv=None) -> int:
     variants = {'dense': dense, 'mask (unstructured)': masked,
                 f'structured, {lanes}-aligned': aligned,
                 'structured, unaligned': unaligned}
+
     def macs(model):
         return effective_macs(model, size, size)
 

@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
-                                                         deploy_model)
+                                                        deploy_model)
     from mmdet_efficientdet.utils import load_trained
     from mmdet_efficientdet.utils.errors import UserError
     cfg, model = load_trained(args.config, args.checkpoint)

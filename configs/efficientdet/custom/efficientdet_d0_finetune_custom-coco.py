@@ -4,7 +4,8 @@
 # annotation/image paths, load_from). Everything else is inherited from the
 # complete D0 config (model, augmentation, EMA, COCO metric).
 #
-#   .venv/bin/python tools/train.py configs/efficientdet/custom/efficientdet_d0_finetune_custom-coco.py
+#   .venv/bin/python tools/train.py \
+#       configs/efficientdet/custom/efficientdet_d0_finetune_custom-coco.py
 #
 # load_from: a checkpoint trained on other classes (e.g. COCO, or one converted
 # with tools/model_converters). Every weight loads except the class-prediction

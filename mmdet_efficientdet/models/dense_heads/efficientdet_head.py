@@ -14,7 +14,6 @@ from torch import nn
 from ..layers.tf_norm import TF_BN
 
 
-
 #: ``loss_normalizer`` choices of :class:`EfficientDetSepBNHead`.
 LOSS_NORMALIZERS = ('mmdet', 'automl')
 

@@ -16,7 +16,6 @@ from ..layers.weighted_fusion import FUSION_MODES, WeightedFusion
 from .bifpn_topology import FusionNode, NodeSpec, bifpn_nodes, parse_nodes
 
 
-
 def _channel_adapter(in_channels: int, out_channels: int,
                      norm_cfg: dict, force: bool = False) -> nn.Module:
     """1x1 conv + BN when the channel counts differ (or ``force``), identity
@@ -141,9 +140,10 @@ class BiFPN(BaseModule):
     Levels above the backbone's (P6, P7, and P8 for D7x) are made from the top
     backbone map by a 1x1 conv + BN (when channels differ) and 3x3/2 max-pools.
     Then ``num_stages`` layers of the node list ``nodes`` (the topology as
-    data; default: the paper's BiFPN, :func:`bifpn_nodes`) run in sequence. Resampling sizes are read from the
-    tensors at run time, so any input whose sides are divisible by
-    ``2 ** max_level`` works.
+    data; default: the paper's BiFPN, :func:`bifpn_nodes`) run in sequence.
+    Resampling sizes are read from the tensors at run time, so any input
+    size works: at sides not divisible by ``2 ** max_level`` the coarse
+    levels have ``ceil`` sizes (Lite0 at 320: P7 is 3x3), as in automl.
 
     Args:
         in_channels (list[int]): Channels of the backbone maps, lowest level

@@ -41,7 +41,7 @@ def test_output_shapes_any_subset_and_non_square():
     with torch.no_grad():
         outs = model(torch.rand(2, 3, 128, 256))
     assert [tuple(o.shape) for o in outs] == [(2, 16, 64, 128), (2, 40, 16, 32),
-                                             (2, 320, 4, 8)]
+                                              (2, 320, 4, 8)]
     assert model.out_channels == [16, 40, 320]
 
 

@@ -81,7 +81,7 @@ def test_v2_s_output_shapes_and_residuals():
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 128, 96))
     assert [tuple(o.shape) for o in outs] == [(1, 64, 16, 12), (1, 160, 8, 6),
-                                             (1, 256, 4, 3)]
+                                              (1, 256, 4, 3)]
     stage0 = model.stages[0]  # 24 -> 24 at stride 1: both blocks residual
     assert all(block.with_res_shortcut for block in stage0)
     assert not model.stages[1][0].with_res_shortcut  # stride 2

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_conv_layer
 
 from mmdet_efficientdet.models.layers import (Conv2dSamePadding, MaxPool2dDown,
-                                           same_pad_amount)
+                                              same_pad_amount)
 from mmdet_efficientdet.models.layers.padding import fast_zero_pad
 
 
