@@ -10,7 +10,8 @@ which adds two uint8*int8 products into a saturating int16: with full 8-bit
 weights the sum overflows and outputs are wrong. On such CPUs the weights are
 quantized with 7 bits (``reduce_range=True``), which keeps the pair sum inside
 int16; on CPUs with VNNI (``avx512_vnni``, ``avx_vnni``, AMX) the products go
-straight to int32 and full 8-bit weights are used.
+straight to int32 and full 8-bit weights are used. The same choice drives
+NNCF's overflow fix for OpenVINO int8 (every layer without VNNI).
 """
 from __future__ import annotations
 
