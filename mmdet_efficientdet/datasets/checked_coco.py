@@ -150,37 +150,37 @@ class CheckedCocoDataset(CocoDataset):
             self._warn(f'dropped {len(self._dropped)} degenerate box(es) with '
                        f'zero/negative width or height or outside the image',
                        self._dropped)
-        if self._unknown:
-            what = (f'{len(self._unknown)} annotation(s) whose category_id is '
-                    f'not in the file\'s categories')
-            if self.unknown_category == 'raise':
-                raise AnnotationFileError(
-                    f'{self.ann_file}: {what} (unknown_category=\'raise\'): '
-                    f'{_listing(self._unknown)}')
-            self._warn(f'dropped {what} (unknown_category=\'drop\')',
-                       self._unknown)
-        if self._mismatched:
-            what = (f'{len(self._mismatched)} image(s) whose decoded size '
-                    f'differs from the json\'s width/height (EXIF rotation or '
-                    f'a wrong json; their boxes would be misplaced)')
-            if self.size_mismatch == 'raise':
-                raise AnnotationFileError(
-                    f'{self.ann_file}: {what} (size_mismatch=\'raise\'): '
-                    f'{_listing(self._mismatched)}')
-            self._warn(f'dropped {what} (size_mismatch='
-                       f'{self.size_mismatch!r})', self._mismatched)
+        self._drop_or_raise(
+            self._unknown, 'unknown_category',
+            'annotation(s) whose category_id is not in the file\'s '
+            'categories')
+        if self._drop_or_raise(
+                self._mismatched, 'size_mismatch',
+                'image(s) whose decoded size differs from the json\'s '
+                'width/height (EXIF rotation or a wrong json; their boxes '
+                'would be misplaced)'):
             data_list = [d for d in data_list if not d.get('size_mismatch')]
-        if self._undecodable:
-            what = (f'{len(self._undecodable)} image(s) that are missing or '
-                    f'cannot be decoded (truncated or not an image)')
-            if self.undecodable == 'raise':
-                raise AnnotationFileError(
-                    f'{self.ann_file}: {what} (undecodable=\'raise\'): '
-                    f'{_listing(self._undecodable)}')
-            self._warn(f'dropped {what} (undecodable=\'drop\')',
-                       self._undecodable)
+        if self._drop_or_raise(
+                self._undecodable, 'undecodable',
+                'image(s) that are missing or cannot be decoded (truncated '
+                'or not an image)'):
             data_list = [d for d in data_list if not d.get('undecodable')]
         return data_list
+
+    def _drop_or_raise(self, items: Sequence[str], option: str,
+                       what: str) -> bool:
+        """Act on ``items`` by the policy ``self.<option>``: raise on
+        ``'raise'``, else warn that they are dropped. Returns whether any."""
+        if not items:
+            return False
+        policy = getattr(self, option)
+        what = f'{len(items)} {what}'
+        if policy == 'raise':
+            raise AnnotationFileError(
+                f'{self.ann_file}: {what} ({option}=\'raise\'): '
+                f'{_listing(items)}')
+        self._warn(f'dropped {what} ({option}={policy!r})', items)
+        return True
 
     def _warn(self, what: str, items: Sequence[str]) -> None:
         print_log(f'{self.ann_file}: {what}: {_listing(items)}',
