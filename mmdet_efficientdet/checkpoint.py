@@ -29,12 +29,14 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .errors import UserError
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+
+class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
     """A checkpoint holds a type outside the allow-list."""
 
 
-class CorruptCheckpointError(RuntimeError):
+class CorruptCheckpointError(UserError, RuntimeError):
     """A checkpoint file cannot be read (truncated, or not a checkpoint)."""
 
 

@@ -10,11 +10,12 @@ import torch
 from torch import Tensor
 
 from ..checkpoint import load_checkpoint_safely
+from ..errors import UserError
 
 StateDict = Dict[str, Tensor]
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(UserError, ValueError):
     """The checkpoint does not fit the target model (wrong architecture)."""
 
 

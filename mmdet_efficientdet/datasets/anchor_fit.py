@@ -227,7 +227,7 @@ def fit_anchors(cfg, split: str = 'train', max_images: int = 2000,
     from mmdet.registry import DATASETS
     from mmdet.utils import register_all_modules
 
-    from ..utils.errors import UserError
+    from ..errors import UserError
     register_all_modules()
     if max_images < 1:
         raise UserError(f'--max-images {max_images} must be >= 1')

@@ -13,6 +13,8 @@ from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 from PIL import Image, UnidentifiedImageError
 
+from ..errors import UserError
+
 #: How many offending items one warning lists by name.
 MAX_LISTED = 5
 #: ``size_mismatch`` policies.
@@ -26,7 +28,7 @@ _TRANSPOSING = (5, 6, 7, 8)
 _EXIF_ORIENTATION = 0x0112
 
 
-class AnnotationFileError(ValueError):
+class AnnotationFileError(UserError, ValueError):
     """An annotation file is malformed, or holds what its policy refuses."""
 
 

@@ -16,6 +16,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from ..errors import UserError
+
 #: File suffix -> backend name.
 BACKENDS = {'.onnx': 'onnxruntime', '.xml': 'openvino'}
 
@@ -40,7 +42,7 @@ def backend_reason(err: BaseException, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + ' ...'
 
 
-class DeployedModelError(ValueError):
+class DeployedModelError(UserError, ValueError):
     """A deployed model file is missing, unreadable or does not fit."""
 
 

@@ -280,7 +280,7 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
 
     from ..fileio import plan_outputs, write_manifest
     from ..utils.cpu_isa import ort_int8_scheme
-    from ..utils.errors import UserError
+    from ..errors import UserError
     from .onnx_export import export_onnx
     unknown = sorted(set(backends) - set(DEPLOY_BACKENDS))
     if unknown:

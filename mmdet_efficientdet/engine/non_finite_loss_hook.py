@@ -12,11 +12,12 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from ..checkpoint import load_checkpoint_safely
+from ..errors import UserError
 from ..fileio import atomic_write
 from .runtime_keys import CHECKPOINT_ITERS, FINITE_LOSS_ITER
 
 
-class TrainingDivergedError(RuntimeError):
+class TrainingDivergedError(UserError, RuntimeError):
     """A loss was NaN/inf, or a loss or gradient norm passed its ceiling."""
 
 

@@ -13,7 +13,7 @@ import os
 import os.path as osp
 from typing import Iterable, List, Sequence
 
-from ..utils.errors import UserError
+from ..errors import UserError
 from .atomic import atomic_write
 
 MANIFEST = 'manifest.json'

@@ -36,8 +36,10 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 from torch import nn
 
+from ..errors import UserError
 
-class PruningError(ValueError):
+
+class PruningError(UserError, ValueError):
     """A pruning request this model cannot satisfy: an unknown group, a ratio
     or target out of range, a table that cannot reach the target."""
 

@@ -8,23 +8,14 @@ from typing import Callable, Optional, Tuple, Type
 def user_errors() -> Tuple[Type[BaseException], ...]:
     """Exceptions that describe bad input (a file, a key, a value) in full.
 
-    Their message already names the file or key and the problem, so a tool
-    prints it as one ``error:`` line; any other exception is a bug and keeps
-    its traceback.
+    Every error type of the package that describes a user's mistake
+    subclasses :class:`~mmdet_efficientdet.errors.UserError` (checkpoint,
+    annotation, deployment, pruning and divergence errors included), so this
+    is one type plus ``FileNotFoundError``; any other exception is a bug and
+    keeps its traceback.
     """
-    from ..checkpoint import CorruptCheckpointError, UnsafeCheckpointError
-    from ..converters import CheckpointMismatchError
-    from ..datasets import AnnotationFileError
-    from ..deployment.backends import DeployedModelError
-    from ..engine import TrainingDivergedError
-    from ..models.backbones.imagenet_init import PretrainedWeightsUnavailable
-    from ..models.detectors import CheckpointShapeError
-    from ..pruning.channel_groups import PruningError
-    from .errors import UserError
-    return (UserError, FileNotFoundError, CorruptCheckpointError, UnsafeCheckpointError,
-            CheckpointMismatchError, CheckpointShapeError, AnnotationFileError,
-            TrainingDivergedError, PretrainedWeightsUnavailable,
-            DeployedModelError, PruningError)
+    from ..errors import UserError
+    return (UserError, FileNotFoundError)
 
 
 def run_cli(main: Callable[[], Optional[int]]) -> int:

@@ -13,7 +13,7 @@ def load_config(path: str, options: Optional[dict] = None):
     """
     from mmengine.config import Config
 
-    from .errors import UserError
+    from ..errors import UserError
     if not osp.isfile(path):
         raise UserError(f'config {path!r} not found')
     try:
@@ -39,7 +39,7 @@ def check_options(cfg, options: dict) -> None:
     Raises:
         UserError: naming the option and what exists at that level.
     """
-    from .errors import UserError
+    from ..errors import UserError
     for key, value in options.items():
         node, parts = cfg, key.split('.')
         for depth, part in enumerate(parts[:-1]):

@@ -10,7 +10,7 @@ import pytest
 
 from mmdet_efficientdet.datasets import (CheckedCocoDataset,
                                          convert_labelled_folder, decoded_size)
-from mmdet_efficientdet.utils.errors import UserError
+from mmdet_efficientdet.errors import UserError
 
 from ..conftest import REPO
 

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.deployment.quantize import (calibration_batches,
                                                         deploy_model)
     from mmdet_efficientdet.utils import load_trained
-    from mmdet_efficientdet.utils.errors import UserError
+    from mmdet_efficientdet.errors import UserError
     cfg, model = load_trained(args.config, args.checkpoint)
     size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
     if size[0] % model.size_divisor or size[1] % model.size_divisor:

@@ -27,6 +27,7 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from ...errors import UserError
 from ...fileio import atomic_write
 
 #: Where timm's checkpoints of :data:`EfficientNetScale.imagenet` live.
@@ -37,7 +38,7 @@ DEFAULT_CACHE_DIR = osp.join('~', '.cache', 'mmdet_efficientdet')
 CONFIG_KEY = 'model.backbone.init_cfg.checkpoint'
 
 
-class PretrainedWeightsUnavailable(RuntimeError):
+class PretrainedWeightsUnavailable(UserError, RuntimeError):
     """The ImageNet checkpoint can be neither found locally nor downloaded."""
 
 

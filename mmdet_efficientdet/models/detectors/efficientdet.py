@@ -8,11 +8,13 @@ from mmdet.models.detectors import SingleStageDetector
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 
+from ...errors import UserError
+
 #: Mismatched tensors a :class:`CheckpointShapeError` names.
 MAX_NAMED = 3
 
 
-class CheckpointShapeError(ValueError):
+class CheckpointShapeError(UserError, ValueError):
     """A checkpoint's tensors do not fit the model (another architecture)."""
 
 

@@ -2,7 +2,9 @@
 
 Tools run through :func:`~mmdet_efficientdet.utils.cli.run_cli`, which prints
 a :class:`UserError` as one ``error: ...`` line with exit code 1; anything
-else is a bug and keeps its traceback.
+else is a bug and keeps its traceback. The package's specific errors
+(checkpoint, annotation, deployment, pruning, divergence, missing pretrained
+weights) subclass it, so one ``except UserError`` covers every user mistake.
 """
 
 
