@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence
 from .models.backbones.efficientnet import efficientnet_feature_channels
 from .models.backbones.imagenet_init import imagenet_checkpoint
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-from .scaling import (EFFICIENTNET_SCALES, efficientdet_drop_path_rate,
-                      get_efficientdet_scale)
+from .scaling import (EFFICIENTNET_SCALES, IMAGENET_MEAN,
+                      efficientdet_drop_path_rate, get_efficientdet_scale)
 
 #: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
 BACKBONE_OUT_INDICES = (2, 3, 4)
@@ -136,9 +136,15 @@ def with_image_size(pipeline: Sequence[dict], image_size: int) -> List[dict]:
     return result
 
 
-#: ImageNet mean in 0-255, BGR (the order images are loaded in): the pad
-#: colour of automl/effdet evaluation.
-MEAN_PAD_VALUE = (104, 116, 124)
+def _bgr_pad_value(rgb_mean) -> tuple:
+    """A normalisation mean (RGB, 0-255) as a BGR pixel (the order images
+    are loaded in): padding with it is 0 after normalisation."""
+    return tuple(int(round(c)) for c in reversed(rgb_mean))
+
+
+#: ImageNet mean in 0-255, BGR: the pad colour of automl/effdet evaluation,
+#: ``(104, 116, 124)``.
+MEAN_PAD_VALUE = _bgr_pad_value(IMAGENET_MEAN)
 
 
 def tf_anchor_generator(anchor_generator: dict) -> dict:
@@ -180,8 +186,7 @@ def level_pad_value(level: str) -> tuple:
         >>> level_pad_value('d0'), level_pad_value('lite0')
         ((104, 116, 124), (127, 127, 127))
     """
-    return tuple(int(round(c)) for c in
-                 reversed(get_efficientdet_scale(level).pixel_mean))
+    return _bgr_pad_value(get_efficientdet_scale(level).pixel_mean)
 
 
 def mean_pad_val() -> Dict[str, Any]:

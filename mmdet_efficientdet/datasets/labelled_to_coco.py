@@ -32,7 +32,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..fileio import atomic_write, plan_outputs, write_manifest
 from ..errors import UserError
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 SPLITS = ('train', 'val')
 
 

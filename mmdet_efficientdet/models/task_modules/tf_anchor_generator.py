@@ -119,17 +119,15 @@ class TFAnchorGenerator(AnchorGenerator):
     def _fractional_grid_priors(self, featmap_size: Tuple[int, int],
                                 stride_h: float, stride_w: float, level: int,
                                 dtype: torch.dtype, device) -> Tensor:
-        """One level's anchors at automl's (non-integer) stride."""
+        """One level's anchors at automl's (non-integer) stride: centres,
+        sizes and shifts are all proportional to the stride, so they are the
+        nominal-stride anchors scaled by ``stride / nominal stride``."""
         nominal_w, nominal_h = self.strides[level]
-        base = self.base_anchors[level].to(device).to(dtype).clone()
-        base[:, 0::2] *= stride_w / nominal_w
-        base[:, 1::2] *= stride_h / nominal_h
-        feat_h, feat_w = featmap_size
-        shift_x = torch.arange(0, feat_w, device=device).to(dtype) * stride_w
-        shift_y = torch.arange(0, feat_h, device=device).to(dtype) * stride_h
-        shift_xx, shift_yy = self._meshgrid(shift_x, shift_y)
-        shifts = torch.stack([shift_xx, shift_yy, shift_xx, shift_yy], dim=-1)
-        return (base[None, :, :] + shifts[:, None, :]).view(-1, 4)
+        anchors = self.single_level_grid_priors(featmap_size, level,
+                                                dtype=dtype, device=device)
+        scale = anchors.new_tensor([stride_w / nominal_w, stride_h / nominal_h,
+                                    stride_w / nominal_w, stride_h / nominal_h])
+        return anchors * scale
 
     def gen_single_level_base_anchors(
             self,
