@@ -42,7 +42,7 @@ setup(
         # ONNX export and its check (tools/deployment/export_onnx.py)
         'deploy': ['onnx', 'onnxscript', 'onnxruntime', 'openvino>=2024',
                    'nncf>=2.10'],
-        # channel pruning (tools/prune.py): Torch-Pruning's DepGraph
+        # channel pruning (tools/pruning/prune.py): Torch-Pruning's DepGraph
         'pruning': ['torch-pruning>=1.6,<2', 'onnxruntime'],
     },
     zip_safe=False,

@@ -1,7 +1,7 @@
 """Dev-only: rwightman's ``effdet`` (the reference implementation) and the
 helpers that compare our EfficientDet with it.
 
-Used by the tests and by ``tools/analysis`` (parity, benchmark); the product
+Used by the tests and by ``tools/dev`` (parity) and the benchmark; the product
 package ``mmdet_efficientdet`` never imports it (a test checks), and it is not
 installed with the package.
 
@@ -15,7 +15,7 @@ is imported).
 
 The packages live in ``.refenv/`` at the repo root (``make refenv``, pinned in
 ``requirements/reference.txt``), outside ``.venv``: the product never imports
-torchvision, timm or effdet; only tests and ``tools/analysis`` scripts that
+torchvision, timm or effdet; only tests and ``tools/dev`` scripts that
 compare against the reference do, through :func:`import_effdet`.
 """
 from __future__ import annotations

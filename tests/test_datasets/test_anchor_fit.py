@@ -78,7 +78,7 @@ def test_tool_on_real_photos(raccoon_root, tmp_path):
                       'efficientdet_lite0_finetune_raccoon.py')
     root = str(tmp_path / 'coco') + '/'
     out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis', 'dataset_fit.py'),
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'),
          config, '--out-dir', str(tmp_path / 'fit'), '--cfg-options',
          f'train_dataloader.dataset.data_root={root}'],
         capture_output=True, text=True, timeout=300)
@@ -88,7 +88,7 @@ def test_tool_on_real_photos(raccoon_root, tmp_path):
     assert report['current']['coverage'] == 1.0
     assert osp.getsize(tmp_path / 'fit' / 'fit.png') > 10000
     again = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis', 'dataset_fit.py'),
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'),
          config, '--out-dir', str(tmp_path / 'fit')],
         capture_output=True, text=True, timeout=300)
     assert again.returncode == 1 and '--overwrite' in again.stderr

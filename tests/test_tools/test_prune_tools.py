@@ -1,4 +1,4 @@
-"""tools/analysis/prune_sensitivity.py and tools/prune.py end to end: the
+"""tools/pruning/prune_sensitivity.py and tools/pruning/prune.py end to end: the
 pruned config + checkpoint work in every tool like any other model."""
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _error(args):
 def pruned(trained, tmp_path_factory):
     config, ckpt = trained
     out = tmp_path_factory.mktemp('pruned')
-    stdout = _run([f'{REPO}/tools/prune.py', config, ckpt, '--out-dir',
+    stdout = _run([f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
                    str(out), '--round-to', '8', '--finetune-epochs', '1',
                    '--ratios'] + RATIOS)
     return config, ckpt, str(out), stdout
@@ -118,7 +118,7 @@ def test_pruned_model_runs_in_test_demo_inferencer_export_and_finetune(
 def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     config, ckpt = trained
     prefix = str(tmp_path / 'sens')
-    _run([f'{REPO}/tools/analysis/prune_sensitivity.py', config, ckpt,
+    _run([f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt,
           '--out', prefix, '--groups', 'head', 'bifpn', 's5.b*.mid',
           '--ratios', '0.5', '0.75', '--proxy', '2', '--runs', '2',
           '--latency-size', '128', '--round-to', '8'])
@@ -133,7 +133,7 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     assert open(prefix + '.csv').readline().startswith('group,kind,channels')
     assert open(prefix + '.png', 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
     out = tmp_path / 'budget'
-    stdout = _run([f'{REPO}/tools/prune.py', config, ckpt, '--out-dir',
+    stdout = _run([f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
                    str(out), '--target-flops', '0.9', '--sensitivity',
                    prefix + '.json', '--round-to', '8'])
     report = json.loads(open(out / 'prune_report.json').read())
@@ -142,7 +142,7 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
 
 def test_bad_targets_are_one_line_errors(trained, tmp_path):
     config, ckpt = trained
-    tool = f'{REPO}/tools/prune.py'
+    tool = f'{REPO}/tools/pruning/prune.py'
     common = [config, ckpt, '--out-dir', str(tmp_path)]
     assert 'must be in (0, 1)' in _error(
         [tool] + common + ['--target-latency', '0', '--sensitivity', config])
@@ -161,7 +161,7 @@ def test_bad_targets_are_one_line_errors(trained, tmp_path):
 def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
     config, ckpt = trained
     out = tmp_path / 'scalpel.json'
-    stdout = _run([f'{REPO}/tools/analysis/scalpel.py', config, ckpt,
+    stdout = _run([f'{REPO}/tools/dev/scalpel.py', config, ckpt,
                    '--size', '128', '--runs', '1', '--ratio', '0.5',
                    '--round-to', '16', '--no-map', '--json', str(out)])
     rows = json.loads(out.read_text())['rows']
@@ -180,7 +180,7 @@ def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
 
 def test_compare_models_names_bad_arguments(trained, tmp_path):
     config, ckpt = trained
-    tool = f'{REPO}/tools/analysis/compare_models.py'
+    tool = f'{REPO}/tools/analysis_tools/compare_models.py'
     assert 'expected NAME=CONFIG:CKPT' in _error([tool, config])
     assert 'not found' in _error([tool, f'a={config}:{tmp_path}/no.pth'])
     out = tmp_path / 'cmp.json'

@@ -294,7 +294,7 @@ class EfficientNetBackbone(BaseModule):
             network's (:attr:`NetworkDef.act`): SiLU (swish), ReLU6 for Lite.
         with_cp (bool): Gradient checkpointing in blocks. Defaults to False.
         channels (dict, optional): Explicit widths of a channel-pruned
-            network (``tools/prune.py`` writes them; architecture as data):
+            network (``tools/pruning/prune.py`` writes them; architecture as data):
             ``stem`` (int), ``stage_out`` (one int per stage), ``mid`` and
             ``se`` (per stage, one int per block: expansion and squeeze
             widths; ``se`` entries are 0 for blocks without SE). Defaults to

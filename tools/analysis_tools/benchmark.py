@@ -1,6 +1,6 @@
 """CPU speed/memory benchmark of EfficientDet, optionally against effdet.
 
-    .venv/bin/python tools/analysis/benchmark.py --level d0 --compare-effdet
+    .venv/bin/python tools/analysis_tools/benchmark.py --level d0 --compare-effdet
 
 For one D-level and input size it measures, with a fixed thread count:
 batch-1 inference latency (median, p90 over warm runs) of our eager model,
@@ -80,7 +80,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='... with this trained checkpoint')
     parser.add_argument('--keep-files', default=None, metavar='DIR',
                         help='keep the latency run\'s deployed files here '
-                        '(for tools/analysis/profile_deployed.py)')
+                        '(for tools/deployment/profile_deployed.py)')
     parser.add_argument('--json', default=None, help='also write results here')
     parser.add_argument('--_memory-worker', dest='memory_worker',
                         default=None, help=argparse.SUPPRESS)

@@ -2,7 +2,7 @@
 """Pruning sensitivity of a trained EfficientDet: mAP and measured latency
 per channel group and ratio.
 
-    .venv/bin/python tools/analysis/prune_sensitivity.py CONFIG CKPT \
+    .venv/bin/python tools/pruning/prune_sensitivity.py CONFIG CKPT \
         --out work_dirs/sens/sensitivity [--ratios 0.25 0.5 0.75] \
         [--groups 's*.out' bifpn head] [--proxy 30] [--latency-size 512] \
         [--round-to auto|N] [--no-latency]
@@ -14,7 +14,7 @@ couplings and BiFPN inputs, ``bifpn`` width shared by all nodes and levels,
 (SIMD-aligned, least-important channels first) and measures the val bbox mAP
 (``--proxy N``: on the first N val images, cheaper) and the ONNX Runtime
 latency saved against the unpruned model in the same interleaved run.
-Writes ``OUT.json``, ``OUT.csv`` and ``OUT.png``; ``tools/prune.py
+Writes ``OUT.json``, ``OUT.csv`` and ``OUT.png``; ``tools/pruning/prune.py
 --sensitivity OUT.json`` picks per-group ratios from it.
 """
 from __future__ import annotations

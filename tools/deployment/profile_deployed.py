@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where a deployed model's time goes: per-op-type totals of one batch-1 run.
 
-    .venv/bin/python tools/analysis/profile_deployed.py MODEL.onnx|MODEL.xml \
+    .venv/bin/python tools/deployment/profile_deployed.py MODEL.onnx|MODEL.xml \
         [--runs 20] [--threads 2] [--top 12]
 
 ONNX Runtime: its built-in profiler (kernel time per node); OpenVINO: the

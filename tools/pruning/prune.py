@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Prune a trained EfficientDet to a budget; write a config + checkpoint.
 
-    .venv/bin/python tools/prune.py CONFIG CKPT --out-dir DIR \
+    .venv/bin/python tools/pruning/prune.py CONFIG CKPT --out-dir DIR \
         (--target-latency 0.6 | --target-flops 0.5 | --ratios GROUP=R ...) \
         [--sensitivity TABLE.json] [--round-to auto|N] [--latency-size S] \
         [--finetune-epochs N]
@@ -11,7 +11,7 @@ Channel groups (``s3.b1.mid``, ``s3.out``, ``bifpn``, ``head``, ...; see
 channels (L2 magnitude over the whole coupled group). Every kept width is a
 multiple of ``--round-to``: ``auto`` reads the CPU's fp32 SIMD lanes (16 for
 AVX-512, 8 for AVX2), or give another target's multiple (e.g. 32 for a GPU).
-With a target, the sensitivity table (``tools/analysis/prune_sensitivity.py``)
+With a target, the sensitivity table (``tools/pruning/prune_sensitivity.py``)
 gives the order to prune in (least mAP drop per unit of saving first); the
 shortest prefix of that order whose *measured* ONNX Runtime latency (or MAC)
 ratio to the unpruned model meets the target is found by bisection.
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
                                f'(0, 1)')
     if args.ratios is None and not args.sensitivity:
         raise PruningError('a target needs --sensitivity TABLE.json '
-                           '(tools/analysis/prune_sensitivity.py)')
+                           '(tools/pruning/prune_sensitivity.py)')
     round_to = simd_width() if args.round_to == 'auto' else int(args.round_to)
     cfg, base = load_trained(args.config, args.checkpoint)
     size = args.latency_size or cfg.image_size

@@ -3,8 +3,8 @@
 
 Runs every level (or the named effdet models) and prints a table::
 
-    .venv/bin/python tools/analysis/parity.py            # D0-D7x, TF ports
-    .venv/bin/python tools/analysis/parity.py tf_efficientdet_d0 efficientdet_d1
+    .venv/bin/python tools/dev/parity.py            # D0-D7x, TF ports
+    .venv/bin/python tools/dev/parity.py tf_efficientdet_d0 efficientdet_d1
 
 Needs the dev-only reference environment (``make refenv``).
 """

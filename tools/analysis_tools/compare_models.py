@@ -2,7 +2,7 @@
 """Params, GMACs, eager and ONNX Runtime latency (one interleaved run) and
 mAP of several trained models, e.g. an unpruned model and its pruned ones.
 
-    .venv/bin/python tools/analysis/compare_models.py \
+    .venv/bin/python tools/analysis_tools/compare_models.py \
         unpruned=CONFIG:CKPT pruned-0.7=CONFIG2:CKPT2 ... \
         [--size 512] [--runs 15] [--no-map] [--json OUT.json]
 

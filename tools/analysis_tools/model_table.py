@@ -8,8 +8,8 @@ within 5%; the last column says whether they are. Exit status 1 if any is not.
 The EfficientNetV2-backbone variants (``v2-b0``, ``v2-b3``, ``v2-s``) have no
 published numbers: they are measured and listed with ``-`` for the paper.
 
-    python tools/analysis/model_table.py            # all of D0-D7x and V2
-    python tools/analysis/model_table.py --levels d0 d3 v2-s --num-classes 90
+    python tools/analysis_tools/model_table.py            # all of D0-D7x and V2
+    python tools/analysis_tools/model_table.py --levels d0 d3 v2-s --num-classes 90
 """
 from __future__ import annotations
 

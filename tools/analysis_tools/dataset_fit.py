@@ -1,6 +1,6 @@
 """Know your data before training: box sizes/aspects vs the config's anchors.
 
-    .venv/bin/python tools/analysis/dataset_fit.py CONFIG --out-dir work_dirs/fit
+    .venv/bin/python tools/analysis_tools/dataset_fit.py CONFIG --out-dir work_dirs/fit
 
 prints the box side and aspect distributions at the config's input size, the
 pyramid level each box's best anchor is on, the share of boxes whose best

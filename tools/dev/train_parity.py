@@ -8,8 +8,8 @@ compares anchors, per-anchor targets, the losses, every gradient and one
 optimizer step with our config's optimizer (see
 ``reference.effdet_ref.train_parity``)::
 
-    .venv/bin/python tools/analysis/train_parity.py            # D0-D7x + ported
-    .venv/bin/python tools/analysis/train_parity.py d0 d3 --image-size 256
+    .venv/bin/python tools/dev/train_parity.py            # D0-D7x + ported
+    .venv/bin/python tools/dev/train_parity.py d0 d3 --image-size 256
 
 D-configs (TF 'SAME' padding) are compared with ``tf_efficientdet_dN``; the
 ported ``efficientdet_d0``/``d1`` configs (symmetric padding) with effdet's

@@ -2,7 +2,7 @@
 """Scalpel's claim on our model: at one parameter sparsity, unstructured
 magnitude masks vs SIMD-aligned vs unaligned structured pruning.
 
-    .venv/bin/python tools/analysis/scalpel.py CONFIG CKPT \
+    .venv/bin/python tools/dev/scalpel.py CONFIG CKPT \
         [--ratio 0.5] [--groups 's*.mid' bifpn head] [--size 512] \
         [--runs 15] [--json OUT.json]
 
