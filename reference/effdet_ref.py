@@ -319,12 +319,13 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     with torch.no_grad():
         result = ours.bbox_head.predict_by_feat(
             our_cls, our_box, batch_img_metas=[meta], cfg=cfg, rescale=False)[0]
+    from mmdet_efficientdet.utils.complexity import count_params
     det_box, det_score, mismatch, flips = match_detections(
         result.bboxes, result.scores, result.labels, ref_det[:, :4],
         ref_det[:, 4], ref_det[:, 5].long() - 1)
     return dict(cls=cls_diff, box=box_diff, det_box=det_box,
                 det_score=det_score, label_mismatch=mismatch, tie_flips=flips,
-                num_det=len(result), params=sum(p.numel() for p in ours.parameters()),
+                num_det=len(result), params=count_params(ours),
                 image_size=size, cls_scale=scale, folded=len(report.folded),
                 unused=len(report.unused))
 

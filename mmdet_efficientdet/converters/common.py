@@ -1,7 +1,6 @@
 """Shared pieces of the weight converters: safe loading, checks, report."""
 from __future__ import annotations
 
-import os
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping
@@ -116,18 +115,27 @@ def fold_bias_into_bn(state: StateDict, bias: Tensor, bn_prefix: str) -> None:
     state[key] = state[key] - bias.to(state[key].dtype)
 
 
-def save_converted(state: StateDict, dst: str, src: str, **meta) -> None:
+def save_converted(state: StateDict, dst: str, src: str,
+                   overwrite: bool = False, **meta) -> None:
     """Write a converted state dict as an mmengine-style checkpoint.
 
     Only tensors and strings are stored, so it loads with
-    ``weights_only=True``.
+    ``weights_only=True``. The file is written atomically; it never replaces
+    ``src``, nor an existing file without ``overwrite``.
 
     Args:
         state: Converted state dict.
         dst: Output path (folders are created).
         src: Source checkpoint path (its name is recorded in ``meta``).
+        overwrite: Replace an existing ``dst``.
         **meta: Further string metadata (config, arch).
     """
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    import io
+
+    from ..fileio import plan_outputs, write_outputs
+    plan_outputs([dst], [src], overwrite)
+    buffer = io.BytesIO()
     torch.save(dict(state_dict=state,
-                    meta=dict(converted_from=osp.basename(src), **meta)), dst)
+                    meta=dict(converted_from=osp.basename(src), **meta)),
+               buffer)
+    write_outputs({dst: buffer.getvalue()}, [src], overwrite)

@@ -1,12 +1,18 @@
-"""Deployment: ONNX export, int8 quantization, OpenVINO, deployed-model evaluation."""
+"""Deployment: ONNX export, ONNX Runtime int8, OpenVINO (+ NNCF int8), the
+pipeline that builds them, and deployed-model evaluation."""
+from ..models.raw_outputs import RawOutputs
 from .backends import (DeployedBackend, DeployedModelError, OnnxRuntimeBackend,
                        OpenVINOBackend, load_backend)
+from .bn_folding import fold_bn_into_convs
+from .calibration import calibration_batches
 from .deployed_detector import DeployedEfficientDet
-from .onnx_export import DecodedOutputs, RawOutputs, export_onnx
-from .onnx_passes import fold_pads_into_convs
-from .optimize import fuse_conv_bn
+from .evaluate import evaluate_deployed
+from .onnx_export import DecodedOutputs, export_onnx
+from .onnx_passes import fold_same_pads
+from .pipeline import DEPLOY_BACKENDS, deploy_model
 
-__all__ = ['RawOutputs', 'DecodedOutputs', 'export_onnx', 'fuse_conv_bn',
-           'fold_pads_into_convs', 'DeployedBackend', 'DeployedModelError',
+__all__ = ['RawOutputs', 'DecodedOutputs', 'export_onnx', 'fold_bn_into_convs',
+           'fold_same_pads', 'DeployedBackend', 'DeployedModelError',
            'OnnxRuntimeBackend', 'OpenVINOBackend', 'load_backend',
-           'DeployedEfficientDet']
+           'DeployedEfficientDet', 'calibration_batches', 'evaluate_deployed',
+           'DEPLOY_BACKENDS', 'deploy_model']

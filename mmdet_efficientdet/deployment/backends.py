@@ -78,13 +78,25 @@ class DeployedBackend:
 
 
 class OnnxRuntimeBackend(DeployedBackend):
-    """ONNX Runtime (CPU) session of a ``.onnx`` file (fp32 or int8 QDQ)."""
+    """ONNX Runtime (CPU) session of a ``.onnx`` file (fp32 or int8 QDQ).
 
-    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+    Args:
+        path (str): The file.
+        threads (int, optional): Intra-op threads (default: ORT's).
+        profile_prefix (str, optional): Turn on ORT's profiler, trace files
+            starting with this prefix (:meth:`end_profiling` returns one).
+    """
+
+    def __init__(self, path: str, threads: Optional[int] = None,
+                 profile_prefix: Optional[str] = None) -> None:
         import onnxruntime as ort
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        if profile_prefix:
+            options.enable_profiling = True
+            options.profile_file_prefix = profile_prefix
         try:
             self.session = ort.InferenceSession(
                 path, options, providers=['CPUExecutionProvider'])
@@ -101,6 +113,10 @@ class OnnxRuntimeBackend(DeployedBackend):
         name = self.session.get_inputs()[0].name
         return self.session.run(None, {name: images})
 
+    def end_profiling(self) -> str:
+        """Stop the profiler; the JSON trace file it wrote."""
+        return self.session.end_profiling()
+
 
 class OpenVINOBackend(DeployedBackend):
     """OpenVINO (CPU) compiled model of an IR ``.xml`` (+ ``.bin``).
@@ -111,12 +127,15 @@ class OpenVINOBackend(DeployedBackend):
     would no longer be the model that was exported.
     """
 
-    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+    def __init__(self, path: str, threads: Optional[int] = None,
+                 profile: bool = False) -> None:
         import openvino as ov
         core = ov.Core()
         config = {'INFERENCE_PRECISION_HINT': 'f32'}
         if threads:
             config['INFERENCE_NUM_THREADS'] = int(threads)
+        if profile:
+            config['PERF_COUNT'] = True
         try:
             model = core.read_model(path)
             self.compiled = core.compile_model(model, 'CPU', config)
@@ -134,9 +153,26 @@ class OpenVINOBackend(DeployedBackend):
         results = self.request.infer({0: images})
         return [results[output] for output in self.compiled.outputs]
 
+    def profiling_info(self):
+        """Per-layer counters of the last :meth:`run` (with ``profile``)."""
+        return self.request.profiling_info
 
-def load_backend(path: str, threads: Optional[int] = None) -> DeployedBackend:
+
+def load_backend(path: str, threads: Optional[int] = None,
+                 profile: Optional[str] = None,
+                 raw: bool = True) -> DeployedBackend:
     """Open a deployed model by its suffix (``.onnx``, OpenVINO ``.xml``).
+
+    Every ONNX Runtime session and OpenVINO compiled model of the package is
+    made here.
+
+    Args:
+        path (str): The file.
+        threads (int, optional): Runtime threads.
+        profile (str, optional): Profile kernels: ORT trace files start with
+            this prefix; OpenVINO keeps performance counters.
+        raw (bool): Require raw ``cls_*``/``box_*`` head outputs (False for
+            an ``--decode`` export).
 
     Raises:
         DeployedModelError: missing file, unknown suffix, unreadable model,
@@ -149,8 +185,12 @@ def load_backend(path: str, threads: Optional[int] = None) -> DeployedBackend:
         raise DeployedModelError(
             f'{path}: unknown model format {suffix!r}; expected one of '
             f'{sorted(BACKENDS)}')
-    backend = (OnnxRuntimeBackend if suffix == '.onnx' else
-               OpenVINOBackend)(path, threads)
+    if suffix == '.onnx':
+        backend = OnnxRuntimeBackend(path, threads, profile_prefix=profile)
+    else:
+        backend = OpenVINOBackend(path, threads, profile=bool(profile))
+    if not raw:
+        return backend
     names = backend.output_names
     levels = len(names) // 2
     if len(names) < 2 or len(names) % 2 or names != [

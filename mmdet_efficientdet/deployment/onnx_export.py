@@ -9,22 +9,7 @@ from typing import List, Tuple
 import torch
 from torch import Tensor, nn
 
-
-class RawOutputs(nn.Module):
-    """Detector -> per-level raw head outputs, for export.
-
-    Outputs ``cls_0 .. cls_{L-1}`` ``(N, A*C, H_l, W_l)`` logits, then
-    ``box_0 .. box_{L-1}`` ``(N, A*4, H_l, W_l)`` deltas (mmdet order
-    ``dx, dy, dw, dh``) for a normalised input ``(N, 3, H, W)``.
-    """
-
-    def __init__(self, detector: nn.Module) -> None:
-        super().__init__()
-        self.detector = detector
-
-    def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        cls_scores, bbox_preds = self.detector._forward(inputs)
-        return tuple(cls_scores) + tuple(bbox_preds)
+from ..models.raw_outputs import RawOutputs
 
 
 class DecodedOutputs(RawOutputs):
@@ -90,7 +75,7 @@ def export_onnx(detector: nn.Module,
         decode: Export decoded boxes + scores instead of raw head outputs.
         opset: ONNX opset.
         fold_pads: Fold the TF ``'SAME'`` pads of strided convs into the
-            convs (:func:`fold_pads_into_convs`; needs the ``onnx`` package,
+            convs (:func:`fold_same_pads`; needs the ``onnx`` package,
             skipped with a warning without it).
 
     Returns:
@@ -121,8 +106,8 @@ def export_onnx(detector: nn.Module,
             warnings.warn('onnx is not installed: SAME pads are left as Pad '
                           'nodes (install onnx to fold them into the convs)')
         else:
-            from .onnx_passes import fold_pads_into_convs
+            from .onnx_passes import fold_same_pads
             model = onnx.load(path)
-            if fold_pads_into_convs(model):
+            if fold_same_pads(model):
                 onnx.save(model, path)
     return names

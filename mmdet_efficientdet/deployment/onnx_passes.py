@@ -28,8 +28,8 @@ _FOLDABLE = {
 }
 
 
-def fold_pads_into_convs(model: Any) -> int:
-    """Fold constant ``Pad`` nodes into the ``pads`` of the conv/pool they feed.
+def fold_same_pads(model: Any) -> int:
+    """Fold TF SAME ``Pad`` nodes into the ``pads`` of the conv or max-pool they feed.
 
     TF ``'SAME'`` padding of strided convs and max-pools is asymmetric (extra
     pixel right/bottom), which PyTorch cannot express, so it is exported as

@@ -1,3 +1,4 @@
+from .detection_evaluator import DetectionEvaluator, subset_annotations
 from .safe_coco_metric import SafeCocoMetric
 
-__all__ = ['SafeCocoMetric']
+__all__ = ['DetectionEvaluator', 'SafeCocoMetric', 'subset_annotations']

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import os.path as osp
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 from ..errors import UserError
 from .atomic import atomic_write
@@ -90,3 +90,42 @@ def write_manifest(folder: str, written: Sequence[str], **info) -> str:
     rel = [osp.relpath(p, folder) for p in written]
     atomic_write(path, json.dumps(dict(files=rel, **info), indent=2) + '\n')
     return path
+
+
+def write_outputs(files: Dict[str, Union[bytes, str]], inputs: Iterable[str] = (),
+                  overwrite: bool = False, manifest_dir: Optional[str] = None,
+                  **info) -> List[str]:
+    """Write a run's files after :func:`plan_outputs` accepted all of them.
+
+    Every file is checked before the first is written, then written
+    atomically; with ``manifest_dir`` the run's ``manifest.json`` there lists
+    them (it is itself one of the planned outputs).
+
+    Args:
+        files: path -> content.
+        inputs: The run's input files/folders (never replaced).
+        overwrite: Whether files of an earlier run may be replaced.
+        manifest_dir: Folder of the manifest, or None for none.
+        **info: Extra manifest fields (the command, the inputs).
+
+    Returns:
+        list[str]: The absolute paths written (manifest last).
+    """
+    paths = list(files)
+    if manifest_dir is not None:
+        paths.append(osp.join(manifest_dir, MANIFEST))
+    plan_outputs(paths, inputs, overwrite)
+    written = []
+    for path, data in files.items():
+        atomic_write(path, data)
+        written.append(osp.abspath(path))
+    if manifest_dir is not None:
+        written.append(write_manifest(manifest_dir, written, **info))
+    return written
+
+
+def write_json(path: str, data, inputs: Iterable[str] = (),
+               overwrite: bool = False) -> str:
+    """:func:`write_outputs` of one JSON file (a tool's ``--json OUT``)."""
+    return write_outputs({path: json.dumps(data, indent=1) + '\n'}, inputs,
+                         overwrite)[0]

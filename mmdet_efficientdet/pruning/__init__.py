@@ -1,20 +1,25 @@
 """Hardware-aware pruning: channel groups (Torch-Pruning DepGraph), SIMD-aligned
-structured pruning to a budget, sensitivity analysis, activation masks."""
+structured pruning, measuring on this CPU, sensitivity tables, budget choice,
+reporting, and the two runs the tools make (:mod:`.pipeline`)."""
+from ..utils.cpu_isa import simd_width
+from .budget import (choose_ratios, choose_winner_rates, greedy_steps,
+                     search_budget)
 from .channel_groups import (ChannelGroup, GroupGraph, PruningError,
                              build_group_graph, expand_groups)
-from .evaluation import DetectionEvaluator
-from .sensitivity import (OrtLatency, activation_sensitivity_table,
-                          choose_ratios, choose_winner_rates, greedy_steps,
-                          search_budget,
-                          sensitivity_table, write_table)
-from ..utils.cpu_isa import simd_width
+from .measure import OrtLatency, measure_variants
+from .pipeline import (CompareResult, PruneResult, SensitivityResult,
+                       compare_models, prune_to_budget, run_sensitivity)
+from .report import format_rows, table_files
+from .sensitivity import (activation_sensitivity_table, check_table,
+                          sensitivity_table)
 from .structured import (apply_widths, kept_channels, prune_detector,
                          pruned_widths)
 
 __all__ = ['ChannelGroup', 'GroupGraph', 'PruningError', 'build_group_graph',
-           'DetectionEvaluator', 'OrtLatency', 'activation_sensitivity_table',
+           'OrtLatency', 'activation_sensitivity_table', 'check_table',
            'choose_ratios', 'choose_winner_rates', 'greedy_steps',
-           'search_budget',
-           'expand_groups', 'sensitivity_table', 'write_table',
-           'apply_widths', 'kept_channels', 'prune_detector', 'pruned_widths',
-           'simd_width']
+           'search_budget', 'expand_groups', 'sensitivity_table',
+           'table_files', 'format_rows', 'measure_variants', 'apply_widths',
+           'kept_channels', 'prune_detector', 'pruned_widths', 'simd_width',
+           'CompareResult', 'PruneResult', 'SensitivityResult',
+           'compare_models', 'prune_to_budget', 'run_sensitivity']

@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..models.raw_outputs import RawOutputs
 
 
 class PruningError(UserError, ValueError):
@@ -61,18 +62,6 @@ class ChannelGroup:
     kind: str
     roots: List[str]
     channels: int
-
-
-class _Traced(nn.Module):
-    """``EfficientDet._forward`` with a flat list of outputs (DepGraph)."""
-
-    def __init__(self, detector: nn.Module) -> None:
-        super().__init__()
-        self.detector = detector
-
-    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
-        cls_scores, bbox_preds = self.detector._forward(x)
-        return list(cls_scores) + list(bbox_preds)
 
 
 @dataclass
@@ -121,7 +110,7 @@ def build_group_graph(detector: nn.Module,
     was_training = detector.training
     detector.eval()
     graph = tp.DependencyGraph().build_dependency(
-        _Traced(detector), example_inputs=torch.zeros(1, 3, *image_size),
+        RawOutputs(detector), example_inputs=torch.zeros(1, 3, *image_size),
         ignored_params=_fusion_weights(detector), verbose=False)
     detector.train(was_training)
     found = GroupGraph(detector, graph)

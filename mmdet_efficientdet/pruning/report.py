@@ -1,73 +1,54 @@
-"""Side-by-side cost of model variants, measured in one interleaved run."""
+"""Reporting pruning results: the sensitivity table as JSON, CSV and a PNG,
+and a fixed-width table of measured variants."""
 from __future__ import annotations
 
-import os.path as osp
-import statistics
-import tempfile
-from typing import Callable, Dict, Optional
+import csv
+import io
+import json
+from typing import Dict, List
 
-import torch
-from torch import nn
+from .sensitivity import COLUMNS
 
 
-def measure_variants(variants: Dict[str, nn.Module], size: int,
-                     threads: int = 2, runs: int = 15,
-                     macs: Optional[Callable[[nn.Module], int]] = None,
-                     evaluate: Optional[Callable[[nn.Module], float]] = None
-                     ) -> Dict[str, dict]:
-    """Params, GMACs, eager and ONNX Runtime batch-1 latency, and mAP.
+def table_files(rows: List[dict], prefix: str) -> Dict[str, bytes]:
+    """The contents of ``prefix.json``, ``prefix.csv`` and ``prefix.png``
+    (mAP drop and saving against the ratio, one line per group); the caller
+    writes them (:func:`~mmdet_efficientdet.fileio.write_outputs`)."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return {prefix + '.json': json.dumps(rows, indent=1).encode(),
+            prefix + '.csv': text.getvalue().encode(),
+            prefix + '.png': _plot(rows)}
 
-    All ``2 x len(variants)`` latency paths are timed interleaved
-    (:func:`~mmdet_efficientdet.timing.interleaved_times`), so the ratios
-    between variants come from one run on this machine.
 
-    Args:
-        variants (dict): name -> eval-mode detector.
-        size (int): Square input size.
-        threads (int): Torch and ORT threads.
-        runs (int): Timed calls per path.
-        macs: model -> multiply-adds (default: the dense count).
-        evaluate: model -> mAP (0-1), or None.
-
-    Returns:
-        dict: name -> ``params``, ``nonzero_params``, ``gmacs``,
-        ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
-        the first variant), ``mAP`` (x100, when ``evaluate``).
-    """
-    from ..analysis import measure_complexity
-    from ..deployment import OnnxRuntimeBackend, export_onnx
-    from ..timing import interleaved_times
-    from .unstructured import nonzero_params
-    torch.set_num_threads(threads)
-    rows: Dict[str, dict] = {}
-    x = torch.randn(1, 3, size, size)
-    array = x.numpy()
-    fns = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, model) in enumerate(variants.items()):
-            model.eval()
-            size_ = measure_complexity(model, size, size)
-            rows[name] = dict(
-                params=size_.params,
-                nonzero_params=nonzero_params(model),
-                gmacs=(macs(model) if macs else size_.flops) / 1e9)
-            path = osp.join(tmp, f'{i}.onnx')
-            export_onnx(model, path, (size, size))
-            session = OnnxRuntimeBackend(path, threads)
-            fns[(name, 'eager')] = (lambda m=model: m._forward(x))
-            fns[(name, 'ort')] = (lambda s=session: s.run(array))
-        with torch.no_grad():
-            times = interleaved_times(fns, runs, 2)
-    for (name, path), values in times.items():
-        rows[name][f'{path}_ms'] = statistics.median(values) * 1e3
-    first = next(iter(rows.values()))
-    for row in rows.values():
-        row['eager_x'] = row['eager_ms'] / first['eager_ms']
-        row['ort_x'] = row['ort_ms'] / first['ort_ms']
-    if evaluate is not None:
-        for name, model in variants.items():
-            rows[name]['mAP'] = evaluate(model) * 100
-    return rows
+def _plot(rows: List[dict]) -> bytes:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    by_group: Dict[str, List[dict]] = {}
+    for row in rows[1:]:
+        by_group.setdefault(row['group'], []).append(row)
+    for name, group_rows in by_group.items():
+        ratios = [0.0] + [r['ratio'] for r in group_rows]
+        axes[0].plot(ratios, [0.0] + [100 * r['mAP_drop'] for r in group_rows],
+                     marker='o', label=name)
+        key = 'latency_saved_ms' if rows[0]['latency_ms'] else 'gmacs_saved'
+        axes[1].plot(ratios, [0.0] + [r[key] for r in group_rows],
+                     marker='o', label=name)
+    axes[0].set(xlabel='pruning ratio', ylabel='mAP drop (points)',
+                title='accuracy sensitivity')
+    axes[1].set(xlabel='pruning ratio',
+                ylabel='ONNX Runtime latency saved (ms)' if rows[0]['latency_ms']
+                else 'GMACs saved', title='measured saving')
+    axes[1].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def format_rows(rows: Dict[str, dict]) -> str:

@@ -1,76 +1,27 @@
-"""Sensitivity of a trained EfficientDet to pruning each channel group, and
-the choice of per-group ratios that meets a latency or FLOPs budget.
+"""Sensitivity of a trained EfficientDet to pruning each channel group.
 
 Integral Pruning (ICLR 2019) sets each layer's threshold from a sensitivity
 check of accuracy against the pruning ratio; Scalpel (ISCA 2017) says the
 saving must be *measured* on the processor. So every row of the table holds
 both: the val mAP (or a proxy on a subset) with one group pruned at one
-ratio, and the measured ONNX Runtime latency saved on this machine.
+ratio, and the measured ONNX Runtime latency saved (:mod:`.measure`).
 """
 from __future__ import annotations
 
 import copy
-import csv
-import json
-import os
-import tempfile
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence
 
-import torch
 from torch import nn
 
+from ..utils.complexity import count_params, measure_complexity
 from .channel_groups import PruningError, build_group_graph, expand_groups
+from .measure import OrtLatency
 from .structured import prune_detector
 
 #: Columns of the sensitivity table, in order.
 COLUMNS = ('group', 'kind', 'channels', 'ratio', 'kept', 'mAP', 'mAP_drop',
            'latency_ms', 'latency_saved_ms', 'base_latency_ms', 'gmacs',
            'gmacs_saved', 'params')
-
-
-class OrtLatency:
-    """Batch-1 ONNX Runtime latency of detectors, measured against a base.
-
-    Args:
-        base (nn.Module): The unpruned detector; every measurement times it
-            interleaved with the variant, so the saving is a same-run
-            difference.
-        size (int): Square input size.
-        threads (int): ORT intra-op threads (this machine: 2).
-        runs (int): Timed calls of each.
-    """
-
-    def __init__(self, base: nn.Module, size: int, threads: int = 2,
-                 runs: int = 10) -> None:
-        self.size, self.threads, self.runs = size, threads, runs
-        self.tmp = tempfile.TemporaryDirectory()
-        self.base = self.session(base, 'base')
-        self.input = torch.randn(1, 3, size, size).numpy()
-
-    def session(self, detector: nn.Module, name: str):
-        """Export ``detector`` and open it (:class:`OnnxRuntimeBackend`)."""
-        from ..deployment import OnnxRuntimeBackend, export_onnx
-        path = os.path.join(self.tmp.name, f'{name}.onnx')
-        export_onnx(detector, path, (self.size, self.size))
-        return OnnxRuntimeBackend(path, self.threads)
-
-    def __call__(self, detector: nn.Module) -> Tuple[float, float]:
-        """``(variant ms, base ms)`` of one interleaved run.
-
-        The base is the variant's median plus the median of the paired
-        differences (each base call is timed next to a variant call), which
-        cancels load that slows both alike better than two medians."""
-        import statistics
-
-        from ..timing import interleaved_times
-        variant = self.session(detector, 'variant')
-        times = interleaved_times(
-            {'base': lambda: self.base.run(self.input),
-             'variant': lambda: variant.run(self.input)}, self.runs, 2)
-        variant_ms = statistics.median(times['variant']) * 1e3
-        saved = statistics.median(
-            b - v for b, v in zip(times['base'], times['variant'])) * 1e3
-        return variant_ms, variant_ms + saved
 
 
 def unpruned_row(mAP: float, macs: int, params: int, kept: float) -> dict:
@@ -101,7 +52,6 @@ def sensitivity_table(detector: nn.Module, evaluate: Callable[[nn.Module], float
         list[dict]: Rows with :data:`COLUMNS`; the first row is the
         unpruned model (group ``'-'``).
     """
-    from ..analysis import measure_complexity
     found = build_group_graph(detector)
     names = expand_groups(groups or ['*'], list(found.groups))
     base_map = evaluate(detector)
@@ -154,7 +104,7 @@ def activation_sensitivity_table(
     base_map = evaluate(detector)
     base_macs = effective_macs(detector, image_size, image_size)
     rows = [unpruned_row(base_map, base_macs,
-                         sum(p.numel() for p in detector.parameters()),
+                         count_params(detector),
                          kept=1.0)]
     for name in names:
         for ratio in ratios:
@@ -175,173 +125,44 @@ def activation_sensitivity_table(
     return rows
 
 
-def choose_winner_rates(rows: List[dict], max_drop: float) -> Dict[str, float]:
-    """Per block, the lowest winner rate whose tabulated mAP drop is at most
-    ``max_drop`` (Integral Pruning: each layer's threshold from its own
-    sensitivity check); blocks where none qualifies get no mask."""
-    rates: Dict[str, float] = {}
-    for row in rows[1:]:
-        if row['kind'] != 'activation':
-            raise PruningError('not an activation sensitivity table (run '
-                               'prune_sensitivity.py --activations)')
-        if row['mAP_drop'] <= max_drop:
-            rates[row['group']] = min(rates.get(row['group'], 1.0), row['kept'])
-    return rates
+def check_table(rows, path: str, groups: Sequence[str] = (),
+                kind: Optional[str] = None) -> List[dict]:
+    """Check a sensitivity table read from ``path`` before it is used.
 
-
-def write_table(rows: List[dict], prefix: str) -> List[str]:
-    """``prefix.json``, ``prefix.csv`` and ``prefix.png`` (mAP drop and
-    latency saved against the ratio, one line per group)."""
-    with open(prefix + '.json', 'w') as f:
-        json.dump(rows, f, indent=1)
-    with open(prefix + '.csv', 'w', newline='') as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
-    by_group: Dict[str, List[dict]] = {}
-    for row in rows[1:]:
-        by_group.setdefault(row['group'], []).append(row)
-    for name, group_rows in by_group.items():
-        ratios = [0.0] + [r['ratio'] for r in group_rows]
-        axes[0].plot(ratios, [0.0] + [100 * r['mAP_drop'] for r in group_rows],
-                     marker='o', label=name)
-        key = 'latency_saved_ms' if rows[0]['latency_ms'] else 'gmacs_saved'
-        axes[1].plot(ratios, [0.0] + [r[key] for r in group_rows],
-                     marker='o', label=name)
-    axes[0].set(xlabel='pruning ratio', ylabel='mAP drop (points)',
-                title='accuracy sensitivity')
-    axes[1].set(xlabel='pruning ratio',
-                ylabel='ONNX Runtime latency saved (ms)' if rows[0]['latency_ms']
-                else 'GMACs saved', title='measured saving')
-    axes[1].legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    fig.savefig(prefix + '.png', dpi=100)
-    plt.close(fig)
-    return [prefix + ext for ext in ('.json', '.csv', '.png')]
-
-
-def greedy_steps(rows: List[dict], metric: str = 'latency',
-                 max_drop: Optional[float] = None) -> List[Dict[str, float]]:
-    """The order in which to prune, from the sensitivity table.
-
-    Greedy: repeatedly take the group step (to its next tabulated ratio)
-    with the least extra mAP drop per unit of extra saving (tabulated
-    latency, or MACs with ``metric='flops'``); steps that save nothing are
-    skipped, and with ``max_drop`` steps whose tabulated drop exceeds it.
+    Args:
+        rows: The loaded JSON.
+        path: Its file, for the messages.
+        groups: The model's group names (checked when given).
+        kind: ``'activation'`` for an activation table, ``'channel'`` for a
+            channel table, None for either.
 
     Returns:
-        list[dict]: The group ratios after each step (cumulative).
-    """
-    if metric == 'latency':
-        key = 'latency_saved_ms'
-        if not rows[0].get('base_latency_ms'):
-            raise PruningError('the sensitivity table has no latency: run it '
-                               'with latency measurement, or use a FLOPs '
-                               'target')
-    elif metric == 'flops':
-        key = 'gmacs_saved'
-    else:
-        raise PruningError(f'metric {metric!r} must be latency or flops')
-    steps: Dict[str, List[dict]] = {}
-    for row in rows[1:]:
-        steps.setdefault(row['group'], []).append(row)
-    for group_rows in steps.values():
-        group_rows.sort(key=lambda r: r['ratio'])
-    level = {name: -1 for name in steps}
-
-    def value(name, index, field):
-        return steps[name][index][field] if index >= 0 else 0.0
-
-    sequence: List[Dict[str, float]] = []
-    while True:
-        best = None
-        for name, index in level.items():
-            # the next step of this group that saves something
-            for nxt in range(index + 1, len(steps[name])):
-                gain = value(name, nxt, key) - value(name, index, key)
-                drop = value(name, nxt, 'mAP_drop')
-                if gain > 0 and (max_drop is None or drop <= max_drop):
-                    cost = max(drop - value(name, index, 'mAP_drop'),
-                               0.0) + 1e-4
-                    if best is None or cost / gain < best[0]:
-                        best = (cost / gain, name, nxt)
-                    break
-        if best is None:
-            return sequence
-        _, name, nxt = best
-        level[name] = nxt
-        sequence.append({n: steps[n][i]['ratio']
-                         for n, i in level.items() if i >= 0})
-
-
-def choose_ratios(rows: List[dict], target: float, metric: str = 'latency',
-                  max_drop: Optional[float] = None) -> Dict[str, float]:
-    """Per-group ratios whose *tabulated* savings reach ``target`` of the
-    base (savings assumed additive across groups; :func:`search_budget`
-    measures instead).
+        list[dict]: ``rows``.
 
     Raises:
-        PruningError: a target outside ``(0, 1)``, a table without the
-            metric, or one whose savings cannot reach the target.
+        PruningError: not a list of rows with :data:`COLUMNS`, no unpruned
+            first row, the wrong kind, or groups the model does not have.
     """
-    if not 0 < target < 1:
-        raise PruningError(f'target ratio {target} must be in (0, 1)')
-    key, total = (('latency_saved_ms', rows[0].get('base_latency_ms'))
-                  if metric == 'latency' else ('gmacs_saved', rows[0]['gmacs']))
-    saved_by = {row['group']: {} for row in rows[1:]}
-    for row in rows[1:]:
-        saved_by[row['group']][row['ratio']] = row[key]
-    for ratios in greedy_steps(rows, metric, max_drop):
-        saved = sum(saved_by[g][r] for g, r in ratios.items())
-        if saved >= (1 - target) * total:
-            return ratios
-    raise PruningError(
-        f'the table\'s savings cannot reach {1 - target:.2f} of the base '
-        f'{metric}: add larger ratios to the sensitivity run')
-
-
-def search_budget(sequence: List[Dict[str, float]],
-                  measure: Callable[[Dict[str, float]], float],
-                  target: float, log: Callable[[str], None] = print
-                  ) -> Tuple[Dict[str, float], float]:
-    """The shortest prefix of the greedy ``sequence`` whose *measured* ratio
-    (``measure(ratios)``: pruned / unpruned latency or MACs) is at most
-    ``target``, by bisection (a handful of measurements).
-
-    Returns:
-        tuple: (ratios, measured ratio).
-
-    Raises:
-        PruningError: even the whole sequence stays above the target (the
-            measured ratio is given).
-    """
-    if not 0 < target < 1:
-        raise PruningError(f'target ratio {target} must be in (0, 1)')
-    if not sequence:
-        raise PruningError('the sensitivity table has no step that saves '
-                           'anything')
-    cache: Dict[int, float] = {}
-
-    def at(n):
-        if n not in cache:
-            cache[n] = measure(sequence[n - 1])
-            log(f'{n}/{len(sequence)} steps: measured ratio {cache[n]:.3f}')
-        return cache[n]
-
-    if at(len(sequence)) > target:
+    if not isinstance(rows, list) or len(rows) < 2 or not all(
+            isinstance(r, dict) for r in rows):
+        raise PruningError(f'{path}: not a sensitivity table (a JSON list of '
+                           f'rows written by prune_sensitivity.py)')
+    missing = sorted({c for r in rows for c in COLUMNS if c not in r})
+    if missing:
+        raise PruningError(f'{path}: rows lack {missing} (a table of '
+                           f'prune_sensitivity.py has {list(COLUMNS)})')
+    if rows[0]['group'] != '-':
+        raise PruningError(f'{path}: the first row must be the unpruned '
+                           f'model (group "-")')
+    kinds = {r['kind'] == 'activation' for r in rows[1:]}
+    if kind is not None and kinds != {kind == 'activation'}:
         raise PruningError(
-            f'pruning every tabulated step gives a measured ratio of '
-            f'{cache[len(sequence)]:.3f}, above the target {target}: add '
-            f'larger ratios or more groups to the sensitivity run')
-    low, high = 0, len(sequence)  # at(high) <= target; at(low) > target
-    while high - low > 1:
-        mid = (low + high) // 2
-        if at(mid) <= target:
-            high = mid
-        else:
-            low = mid
-    return sequence[high - 1], cache[high]
+            f'{path}: not {"an activation" if kind == "activation" else "a channel"}'
+            f' sensitivity table (prune_sensitivity.py '
+            f'{"with" if kind == "activation" else "without"} --activations)')
+    unknown = sorted({r['group'] for r in rows[1:]} - set(groups))
+    if groups and unknown:
+        raise PruningError(f'{path}: groups {unknown} are not in this model '
+                           f'(it has {len(groups)} groups, e.g. '
+                           f'{", ".join(list(groups)[:4])})')
+    return rows

@@ -51,7 +51,7 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
     rate (the fraction of its input activations that are non-zero)."""
 
-    from ..analysis import flop_analyzer
+    from ..utils.complexity import flop_analyzer
     analyzer = flop_analyzer(detector, height, width)
     with torch.no_grad():
         by_module = analyzer.by_module()
@@ -61,7 +61,7 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
              if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')}
     for name, module in detector.named_modules():
         if isinstance(module, nn.Conv2d):
-            count = by_module.get(f'det.{name}', 0)
+            count = by_module.get(f'detector.{name}', 0)
             density = float((module.weight != 0).float().mean())
             total -= count * (1 - density * rates.get(name, 1.0))
     return int(total)

@@ -45,3 +45,79 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f'{value} must be >= 1')
     return value
+
+
+def round_to_type(text: str):
+    """argparse type of ``--round-to``: ``'auto'`` or an int >= 1."""
+    return text if text == 'auto' else positive_int(text)
+
+
+def add_model_args(parser) -> None:
+    """The ``CONFIG CHECKPOINT`` positionals of every tool on a trained model."""
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+
+
+def add_image_size(parser, default_help: str = "the config's image_size"
+                   ) -> None:
+    """``--image-size N`` (square) or ``--image-size H W``: the one spelling
+    of an input size in every tool (:func:`image_size` reads it)."""
+    parser.add_argument('--image-size', type=positive_int, nargs='+',
+                        default=None, metavar='N',
+                        help=f'N (square) or H W (default: {default_help})')
+
+
+def image_size(values, default: int):
+    """``(H, W)`` from ``--image-size`` values (1 or 2 ints) or ``default``."""
+    if not values:
+        return (default, default)
+    if len(values) > 2:
+        from ..errors import UserError
+        raise UserError(f'--image-size takes N or H W, got {len(values)} '
+                        f'numbers')
+    return (values[0], values[-1])
+
+
+def add_threads(parser) -> None:
+    """``--threads`` (default 2, the cores of our CI machines)."""
+    parser.add_argument('--threads', type=positive_int, default=2,
+                        help='torch / ONNX Runtime / OpenVINO threads '
+                        '(default 2)')
+
+
+def add_overwrite(parser) -> None:
+    """``--overwrite``: let a tool replace an earlier run's outputs."""
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace outputs of an earlier run')
+
+
+def read_json(path: str, what: str, kind: type = list):
+    """Load a JSON input of a tool; a user error names the file when it is
+    missing, malformed or not a ``kind`` (e.g. a list of table rows)."""
+    import json
+
+    from ..errors import UserError
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what} {path!r} not found')
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f'{what} {path}: not valid JSON ({err})')
+    if not isinstance(data, kind):
+        raise UserError(f'{what} {path}: expected a JSON {kind.__name__}, '
+                        f'got {type(data).__name__}')
+    return data
+
+
+def square_size(values):
+    """A square ``--image-size`` (one number) or None; ``H W`` with H != W
+    is a user error for tools that measure square inputs."""
+    if not values:
+        return None
+    height, width = image_size(values, 0)
+    if height != width:
+        from ..errors import UserError
+        raise UserError(f'--image-size {height} {width}: this tool measures '
+                        f'square inputs; give one number')
+    return height

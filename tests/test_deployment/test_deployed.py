@@ -72,8 +72,7 @@ def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):
     ours = metrics([f'{REPO}/tools/test.py', config, ckpt, '--work-dir',
                     str(tmp_path / 'pt')])
     onnx = metrics([f'{REPO}/tools/deployment/test_deployed.py', config,
-                    osp.join(out_dir, 'model_fp32.onnx'), '--work-dir',
-                    str(tmp_path / 'ort')])
+                    osp.join(out_dir, 'model_fp32.onnx')])
     assert np.allclose(onnx, ours, atol=1e-3)  # within 0.1 point
 
 
@@ -143,3 +142,16 @@ def test_deploy_never_overwrites_without_asking(deployed):
         assert open(osp.join(out_dir, name), 'rb').read() == before[name]
     assert not [n for n in __import__('os').listdir(out_dir)
                 if n.startswith('.deploy-')]  # no staging left behind
+
+
+def test_profile_splits_kernel_time_by_op_type(deployed):
+    from mmdet_efficientdet.deployment.profiling import profile_deployed
+    _, _, out_dir, _ = deployed
+    ort_profile = profile_deployed(osp.join(out_dir, 'model_fp32.onnx'),
+                                   runs=2, threads=1)
+    assert ort_profile.nodes['Conv'] > 20 and ort_profile.ms['Conv'] > 0
+    assert ort_profile.total_ms == pytest.approx(sum(ort_profile.ms.values()))
+    assert 'Conv' in ort_profile.table(top=3)
+    ov_profile = profile_deployed(osp.join(out_dir, 'model_fp32.xml'),
+                                  runs=2, threads=1)
+    assert any(k.startswith('Convolution [') for k in ov_profile.ms)

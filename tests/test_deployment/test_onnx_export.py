@@ -6,7 +6,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from mmdet_efficientdet.deployment import export_onnx, fuse_conv_bn
+from mmdet_efficientdet.deployment import export_onnx, fold_bn_into_convs
 
 from reference.effdet_ref import randomize_
 
@@ -62,7 +62,7 @@ def test_fold_pads_leaves_non_constant_and_non_zero_pads():
     from onnx import TensorProto, helper
     from onnx.reference import ReferenceEvaluator
 
-    from mmdet_efficientdet.deployment import fold_pads_into_convs
+    from mmdet_efficientdet.deployment import fold_same_pads
     weight = helper.make_tensor('w', TensorProto.FLOAT, [1, 1, 3, 3], [1.0] * 9)
     pads = helper.make_tensor('pads', TensorProto.INT64, [8],
                               [0, 0, 0, 0, 0, 0, 1, 1])
@@ -90,7 +90,7 @@ def test_fold_pads_leaves_non_constant_and_non_zero_pads():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
     x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4) - 20
     before = ReferenceEvaluator(model).run(None, {'x': x})
-    assert fold_pads_into_convs(model) == 2
+    assert fold_same_pads(model) == 2
     assert [n.op_type for n in model.graph.node] == [
         'Conv', 'Pad', 'Conv', 'MaxPool', 'Pad', 'MaxPool']
     for node in (model.graph.node[0], model.graph.node[3]):
@@ -129,7 +129,7 @@ def test_fused_conv_bn_keeps_outputs():
     x = torch.randn(1, 3, 256, 256)
     with torch.no_grad():
         ref = model._forward(x)
-        fuse_conv_bn(model)
+        fold_bn_into_convs(model)
         got = model._forward(x)
     assert not any(isinstance(m, torch.nn.BatchNorm2d)
                    for m in model.backbone.modules())
@@ -148,8 +148,16 @@ def test_export_tool_verifies(tmp_path, capsys):
                       '--out', out, '--image-size', '128', '256',
                       '--verify']) == 0
     assert 'max abs diff' in capsys.readouterr().out
+    from mmdet_efficientdet.errors import UserError
+    before = open(out, 'rb').read()
+    with pytest.raises(UserError, match='already exist'):
+        tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
+                   '--out', out])
     assert tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
-                      '--out', out, '--image-size', '100', '256']) == 1
+                      '--out', out, '--image-size', '100', '256',
+                      '--overwrite']) == 1
+    assert open(out, 'rb').read() == before  # a failed run keeps the file
+    assert [p.name for p in tmp_path.iterdir()] == ['m.onnx']  # no temp left
 
 
 def test_decode_uses_the_model_box_coder_for_ported_configs(tmp_path):

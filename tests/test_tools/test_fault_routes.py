@@ -137,3 +137,20 @@ def test_new_leaf_options_are_allowed(make_tiny_config):
     cfg = load_config(make_tiny_config(), {
         'model.test_cfg.nms.sigma': 0.5, 'model.test_cfg.nms.type': 'soft_nms'})
     assert cfg.model.test_cfg.nms.sigma == 0.5
+
+
+@pytest.mark.parametrize('tool, extra', [
+    ('effdet_to_mmdet', ['--config', f'{REPO}/configs/efficientdet/ported/'
+                         'tf_efficientdet_d0_coco.py']),
+    ('efficientnet_to_mmdet', ['--arch', 'b0'])])
+def test_converters_never_replace_a_file(tool, extra, tmp_path, capsys):
+    src, dst = tmp_path / 'src.pth', tmp_path / 'o.pth'
+    src.write_bytes(b'source')
+    dst.write_bytes(b'an earlier conversion')
+    main = _converter(tool).main
+    assert run_cli(lambda: main([str(src), str(dst)] + extra)) == 1
+    assert 'already exist' in capsys.readouterr().err
+    assert run_cli(lambda: main([str(src), str(src), '--overwrite'] + extra)) == 1
+    assert 'is an input of this run' in capsys.readouterr().err
+    assert dst.read_bytes() == b'an earlier conversion'
+    assert src.read_bytes() == b'source'

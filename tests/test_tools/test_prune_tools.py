@@ -119,13 +119,12 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     config, ckpt = trained
     prefix = str(tmp_path / 'sens')
     _run([f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt,
-          '--out', prefix, '--groups', 'head', 'bifpn', 's5.b*.mid',
+          '--out', prefix, '--groups', 'head', 'bifpn', 's5.b0.mid',
           '--ratios', '0.5', '0.75', '--proxy', '2', '--runs', '2',
-          '--latency-size', '128', '--round-to', '8'])
+          '--image-size', '128', '--round-to', '8'])
     rows = json.loads(open(prefix + '.json').read())
     assert [r['group'] for r in rows] == ['-'] + [  # in --groups order
-        g for g in ('head', 'bifpn', 's5.b0.mid', 's5.b1.mid', 's5.b2.mid',
-                    's5.b3.mid') for _ in range(2)]
+        g for g in ('head', 'bifpn', 's5.b0.mid') for _ in range(2)]
     assert rows[0]['latency_ms'] > 0 and rows[0]['base_latency_ms'] > 0
     head = [r for r in rows if r['group'] == 'head']
     assert [r['kept'] for r in head] == [32, 16]
@@ -137,7 +136,18 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
                    str(out), '--target-flops', '0.9', '--sensitivity',
                    prefix + '.json', '--round-to', '8'])
     report = json.loads(open(out / 'prune_report.json').read())
-    assert report['macs_ratio'] <= 0.9 and 'measured flops ratio' in stdout
+    assert report['metric'] == 'flops' and report['target'] == 0.9
+    # the reported ratio is the search's own measurement, stored once
+    assert report['measured_ratio'] == pytest.approx(report['macs_ratio'])
+    assert report['measured_ratio'] <= 0.9 and '(target 0.9)' in stdout
+    # the same table again into the same prefix: refused, nothing replaced
+    before = open(prefix + '.json').read()
+    assert 'already exist' in _error(
+        [f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt, '--out',
+         prefix, '--groups', 'head', '--ratios', '0.5', '--no-latency'])
+    assert open(prefix + '.json').read() == before
+    manifest = json.loads(open(tmp_path / 'manifest.json').read())
+    assert sorted(manifest['files']) == ['sens.csv', 'sens.json', 'sens.png']
 
 
 def test_bad_targets_are_one_line_errors(trained, tmp_path):
@@ -162,7 +172,7 @@ def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
     config, ckpt = trained
     out = tmp_path / 'scalpel.json'
     stdout = _run([f'{REPO}/tools/dev/scalpel.py', config, ckpt,
-                   '--size', '128', '--runs', '1', '--ratio', '0.5',
+                   '--image-size', '128', '--runs', '1', '--ratio', '0.5',
                    '--round-to', '16', '--no-map', '--json', str(out)])
     rows = json.loads(out.read_text())['rows']
     assert list(rows) == ['dense', 'mask (unstructured)',
@@ -175,7 +185,7 @@ def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
     assert rows['mask (unstructured)']['gmacs'] < dense['gmacs']
     assert rows['structured, 16-aligned']['gmacs'] < dense['gmacs']
     assert 0 < rows['structured, unaligned']['ratio'] < 0.95
-    assert 'Scalpel check at 128x128' in stdout
+    assert 'Scalpel check' in stdout and '128x128, 2 threads' in stdout
 
 
 def test_compare_models_names_bad_arguments(trained, tmp_path):
@@ -184,8 +194,57 @@ def test_compare_models_names_bad_arguments(trained, tmp_path):
     assert 'expected NAME=CONFIG:CKPT' in _error([tool, config])
     assert 'not found' in _error([tool, f'a={config}:{tmp_path}/no.pth'])
     out = tmp_path / 'cmp.json'
-    _run([tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--size', '128',
-          '--runs', '1', '--no-map', '--json', str(out)])
+    assert "'a' is given twice" in _error(
+        [tool, f'a={config}:{ckpt}', f'a={config}:{ckpt}', '--no-map'])
+    _run([tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--image-size',
+          '128', '--runs', '1', '--no-map', '--json', str(out)])
     rows = json.loads(out.read_text())['rows']
     assert rows['a']['params'] == rows['b']['params'] and \
         rows['a']['eager_x'] == 1.0
+    assert 'already exist' in _error(  # checked before any measurement
+        [tool, f'a={config}:{ckpt}', '--no-map', '--json', str(out)])
+    assert 'is an input of this run' in _error(
+        [tool, f'a={config}:{ckpt}', '--no-map', '--json', ckpt])
+
+
+def _argparse_error(args):
+    out = subprocess.run([sys.executable] + args, capture_output=True,
+                         text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 2 and 'Traceback' not in out.stderr, out.stderr
+    return out.stderr.strip().splitlines()[-1]
+
+
+def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path):
+    config, ckpt, out, _ = pruned
+    tool = f'{REPO}/tools/pruning/prune.py'
+    report = open(osp.join(out, 'prune_report.json')).read()
+    # into the earlier run's folder: refused, every file kept
+    assert 'already exist' in _error(
+        [tool, config, ckpt, '--out-dir', out, '--ratios', 'head=0.25'])
+    assert open(osp.join(out, 'prune_report.json')).read() == report
+    manifest = json.loads(open(osp.join(out, 'manifest.json')).read())
+    assert sorted(manifest['files']) == sorted(
+        [osp.basename(json.loads(report)['config']), 'prune_report.json',
+         'pruned.pth'])
+    # the output would replace an input (the checkpoint's own folder)
+    assert 'is an input of this run' in _error(
+        [tool, config, osp.join(out, 'pruned.pth'), '--out-dir', out,
+         '--ratios', 'head=0.25', '--overwrite'])
+    common = [tool, config, ckpt, '--out-dir', str(tmp_path / 'o'),
+              '--target-flops', '0.5', '--sensitivity']
+    broken = tmp_path / 'broken.json'
+    broken.write_text('[{"group": ')
+    assert f'{broken}: not valid JSON' in _error(common + [str(broken)])
+    shaped = tmp_path / 'shaped.json'
+    shaped.write_text('{"rows": []}')
+    assert 'expected a JSON list, got dict' in _error(common + [str(shaped)])
+    rows = tmp_path / 'rows.json'
+    rows.write_text('[{"group": "-"}, {"group": "head"}]')
+    assert 'rows lack' in _error(common + [str(rows)])
+    assert not (tmp_path / 'o').exists()
+    assert "--round-to: '2.5' is not an integer" in _argparse_error(
+        [tool, config, ckpt, '--out-dir', str(tmp_path), '--round-to', '2.5',
+         '--ratios', 'head=0.5'])
+    assert '0 must be >= 1' in _argparse_error(
+        [tool, config, ckpt, '--out-dir', str(tmp_path), '--ratios',
+         'head=0.5', '--finetune-epochs', '0'])

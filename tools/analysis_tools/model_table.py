@@ -54,7 +54,7 @@ def main() -> int:
     from mmengine.logging import MMLogger
 
     import mmdet_efficientdet  # noqa: F401
-    from mmdet_efficientdet.analysis import measure_complexity
+    from mmdet_efficientdet.utils.complexity import measure_complexity
     from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES,
                                             EFFICIENTDET_SCALES,
                                             EFFICIENTDET_V2_SCALES,

@@ -20,25 +20,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.deployment.quantize import DEPLOY_BACKENDS
-from mmdet_efficientdet.utils.cli import positive_int
+from mmdet_efficientdet.deployment.pipeline import DEPLOY_BACKENDS
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args,
+                                          add_overwrite, positive_int)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    add_model_args(parser)
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--image-size', type=int, nargs=2, default=None,
-                        metavar=('H', 'W'),
-                        help="default: the config's image_size")
+    add_image_size(parser)
     parser.add_argument('--backends', nargs='+', default=list(DEPLOY_BACKENDS),
                         choices=DEPLOY_BACKENDS)
     parser.add_argument('--calib-images', type=positive_int, default=32)
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace the files of an earlier export')
+    add_overwrite(parser)
     parser.add_argument('--keep-float', nargs='+', default=['auto'],
                         help="'auto' (measured), 'none', or node names")
     return parser.parse_args(argv)
@@ -47,12 +44,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import mmdet_efficientdet  # noqa: F401
-    from mmdet_efficientdet.deployment.quantize import (calibration_batches,
-                                                        deploy_model)
-    from mmdet_efficientdet.utils import load_trained
+    from mmdet_efficientdet.deployment import calibration_batches, deploy_model
     from mmdet_efficientdet.errors import UserError
+    from mmdet_efficientdet.utils import load_trained
+    from mmdet_efficientdet.utils.cli import image_size
     cfg, model = load_trained(args.config, args.checkpoint)
-    size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
+    size = image_size(args.image_size, cfg.image_size)
     if size[0] % model.size_divisor or size[1] % model.size_divisor:
         raise UserError(f'--image-size {size[0]} {size[1]} must be divisible '
                         f'by {model.size_divisor}')

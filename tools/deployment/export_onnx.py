@@ -12,10 +12,14 @@ the file in onnxruntime and compares with PyTorch.
 from __future__ import annotations
 
 import argparse
+import os
+import os.path as osp
 import sys
 
 import numpy as np
 import torch
+
+from mmdet_efficientdet.utils.cli import add_image_size, add_overwrite
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,9 +28,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('checkpoint', nargs='?', default=None,
                         help='weights (omit to export random weights)')
     parser.add_argument('--out', required=True, help='output .onnx file')
-    parser.add_argument('--image-size', type=int, nargs=2, default=None,
-                        metavar=('H', 'W'),
-                        help='input size (default: the config\'s image_size)')
+    add_image_size(parser)
+    add_overwrite(parser)
     parser.add_argument('--decode', action='store_true',
                         help='export decoded boxes + scores')
     parser.add_argument('--opset', type=int, default=17)
@@ -45,7 +48,11 @@ def main(argv=None) -> int:
 
     from mmdet_efficientdet.deployment import (DecodedOutputs, RawOutputs,
                                                export_onnx)
+    from mmdet_efficientdet.fileio import plan_outputs
+    from mmdet_efficientdet.utils.cli import image_size
     register_all_modules()
+    inputs = [args.config] + ([args.checkpoint] if args.checkpoint else [])
+    plan_outputs([args.out], inputs, args.overwrite)
     cfg = Config.fromfile(args.config)
     if not args.checkpoint:  # random weights: no ImageNet backbone download
         cfg.model.backbone.init_cfg = None
@@ -55,26 +62,33 @@ def main(argv=None) -> int:
     else:
         model.init_weights()
     model.eval()
-    size = tuple(args.image_size or (cfg.image_size, cfg.image_size))
+    size = image_size(args.image_size, cfg.image_size)
     stride = model.size_divisor
     if size[0] % stride or size[1] % stride:
         print(f'error: --image-size {size} must be divisible by {stride}',
               file=sys.stderr)
         return 1
-    names = export_onnx(model, args.out, size, decode=args.decode,
-                        opset=args.opset)
+    # written beside the target, moved into place complete
+    partial = osp.join(osp.dirname(osp.abspath(args.out)),
+                       f'.{osp.basename(args.out)}.tmp-{os.getpid()}')
+    try:
+        names = export_onnx(model, partial, size, decode=args.decode,
+                            opset=args.opset)
+        os.replace(partial, args.out)
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)
     print(f'exported {args.out}: input (batch, 3, {size[0]}, {size[1]}), '
           f'outputs {names}')
     if args.verify:
-        import onnxruntime as ort
-        session = ort.InferenceSession(args.out,
-                                       providers=['CPUExecutionProvider'])
+        from mmdet_efficientdet.deployment import load_backend
+        session = load_backend(args.out, raw=not args.decode)
         x = torch.randn(2, 3, *size)
         module = DecodedOutputs(model, size) if args.decode else \
             RawOutputs(model)
         with torch.no_grad():
             ref = module.eval()(x)
-        out = session.run(None, {'input': x.numpy()})
+        out = session.run(x.numpy())
         diff = max(float(np.abs(o - r.numpy()).max()) for o, r in zip(out, ref))
         print(f'onnxruntime vs PyTorch (batch 2): max abs diff {diff:.2e}')
         if diff > 1e-4:

@@ -22,6 +22,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='effdet checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing output')
     parser.add_argument('--config', required=True,
                         help='our config the checkpoint is for (e.g. '
                         'configs/efficientdet/ported/tf_efficientdet_d0_coco.py)')
@@ -41,6 +43,8 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.converters import (convert_effdet,
                                                load_untrusted_state_dict,
                                                save_converted)
+    from mmdet_efficientdet.fileio import plan_outputs
+    plan_outputs([args.dst], [args.src], args.overwrite)  # before converting
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.num_classes:
@@ -50,7 +54,8 @@ def main(argv=None) -> int:
     state, report = convert_effdet(source, model, what=args.src)
     model.load_state_dict(state, strict=True)
     print(report.summary())
-    save_converted(state, args.dst, args.src, config=osp.basename(args.config))
+    save_converted(state, args.dst, args.src, args.overwrite,
+                   config=osp.basename(args.config))
     print(f'saved {len(state)} tensors to {args.dst}')
     return 0
 

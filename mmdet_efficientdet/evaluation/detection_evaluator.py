@@ -1,11 +1,17 @@
-"""In-process COCO evaluation of many model variants on one val set."""
+"""In-process COCO evaluation of models on a config's val set, without a Runner.
+
+The one evaluator of the package: pruning (every variant), the benchmark and
+``tools/deployment/test_deployed.py`` (deployed files through
+:class:`~mmdet_efficientdet.deployment.DeployedEfficientDet`) all score with it,
+so one model gets one mAP whichever tool asks.
+"""
 from __future__ import annotations
 
 import copy
 import json
-import os
 import os.path as osp
-from typing import Optional
+import tempfile
+from typing import Dict, Optional
 
 import torch
 from torch import nn
@@ -27,36 +33,38 @@ def subset_annotations(ann_file: str, num_images: int, out_file: str) -> str:
 
 
 class DetectionEvaluator:
-    """bbox mAP of any model on the config's val set, without a Runner.
+    """COCO metrics of any model on the config's val set.
 
     The config's val dataloader (test pipeline) and val evaluator are built
-    once; each call runs ``model.test_step`` over the set and returns
-    ``coco/bbox_mAP``, the number ``tools/test.py`` prints. With
+    once; each call runs ``model.test_step`` over the set. With
     ``num_images`` it scores a proxy: the first images of the set, with an
-    annotation file cut to them (so missing images do not count as misses).
+    annotation file cut to them in a temporary folder (so missing images do
+    not count as misses, and nothing is written next to the user's files).
 
     Args:
         cfg (Config): The model config.
         num_images (int, optional): Evaluate only this many images.
-        work_dir (str, optional): Where the cut annotation file goes.
+
+    Example:
+        >>> evaluate = DetectionEvaluator(cfg)
+        >>> evaluate(model)              # coco/bbox_mAP, 0-1
+        >>> evaluate.metrics(model)      # every metric tools/test.py prints
     """
 
-    def __init__(self, cfg, num_images: Optional[int] = None,
-                 work_dir: Optional[str] = None) -> None:
+    def __init__(self, cfg, num_images: Optional[int] = None) -> None:
         from mmengine.evaluator import Evaluator
         from mmengine.runner import Runner
         loader_cfg = copy.deepcopy(cfg.val_dataloader)
         evaluator_cfg = copy.deepcopy(cfg.val_evaluator)
+        self._tmp = None
         if num_images:
-            if not work_dir:
-                raise ValueError('num_images needs a work_dir')
+            self._tmp = tempfile.TemporaryDirectory(prefix='proxy-val-')
             dataset = loader_cfg.dataset
             ann = osp.join(dataset.get('data_root', ''), dataset.ann_file)
-            os.makedirs(work_dir, exist_ok=True)
             cut = subset_annotations(ann, num_images,
-                                     osp.join(work_dir, 'proxy_val.json'))
-            dataset.ann_file = osp.abspath(cut)
-            evaluator_cfg.ann_file = osp.abspath(cut)
+                                     osp.join(self._tmp.name, 'val.json'))
+            dataset.ann_file = cut
+            evaluator_cfg.ann_file = cut
         loader_cfg.num_workers = 0
         loader_cfg.persistent_workers = False
         self.loader = Runner.build_dataloader(loader_cfg)
@@ -65,10 +73,16 @@ class DetectionEvaluator:
         self.num_images = len(self.loader.dataset)
 
     @torch.no_grad()
-    def __call__(self, model: nn.Module) -> float:
+    def metrics(self, model: nn.Module) -> Dict[str, float]:
+        """Every metric of the config's val evaluator (``coco/bbox_mAP``,
+        ``coco/bbox_mAP_50``, ...)."""
         model.eval()
         for data in self.loader:
             self.evaluator.process(data_samples=model.test_step(data),
                                    data_batch=data)
-        metrics = self.evaluator.evaluate(self.num_images)
-        return float(metrics['coco/bbox_mAP'])
+        return {k: float(v) for k, v in
+                self.evaluator.evaluate(self.num_images).items()}
+
+    def __call__(self, model: nn.Module) -> float:
+        """``coco/bbox_mAP`` (0-1), the number ``tools/test.py`` prints."""
+        return self.metrics(model)['coco/bbox_mAP']

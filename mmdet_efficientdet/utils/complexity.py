@@ -8,6 +8,8 @@ import torch
 from mmengine.analysis import FlopAnalyzer
 from torch import nn
 
+from ..models.raw_outputs import RawOutputs
+
 
 @dataclass(frozen=True)
 class Complexity:
@@ -25,28 +27,17 @@ class Complexity:
 
 
 def count_params(model: nn.Module) -> int:
-    """Total number of parameters."""
+    """Total number of parameters (the one parameter counter)."""
     return sum(p.numel() for p in model.parameters())
-
-
-class _RawForward(nn.Module):
-    """``detector._forward`` (backbone, neck, raw head outputs) as a module."""
-
-    def __init__(self, det: nn.Module) -> None:
-        super().__init__()
-        self.det = det
-
-    def forward(self, x: torch.Tensor):
-        return self.det._forward(x)
 
 
 def flop_analyzer(detector: nn.Module, height: int,
                   width: int) -> FlopAnalyzer:
     """mmengine ``FlopAnalyzer`` of ``detector._forward`` on one
     ``(1, 3, height, width)`` image (eval mode, warnings off); its module
-    names are the detector's prefixed with ``det.``."""
+    names are the detector's prefixed with ``detector.``."""
     detector.eval()
-    analyzer = FlopAnalyzer(_RawForward(detector),
+    analyzer = FlopAnalyzer(RawOutputs(detector),
                             (torch.zeros(1, 3, height, width),))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)

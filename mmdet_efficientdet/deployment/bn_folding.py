@@ -1,11 +1,14 @@
-"""Inference-time optimisation that keeps the outputs (within float error)."""
+"""Folding eval-mode BatchNorm into the preceding conv (inference only).
+
+Not mmcv's ``fuse_conv_bn``: this folds in float64 and leaves the head's
+shared-conv + per-level-BN pattern alone."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 
 
-def fuse_conv_bn(module: nn.Module) -> nn.Module:
+def fold_bn_into_convs(module: nn.Module) -> nn.Module:
     """Fold every eval-mode BN that directly follows a conv into the conv.
 
     Works on mmcv ``ConvModule`` (``conv`` + ``bn``) and on our head's

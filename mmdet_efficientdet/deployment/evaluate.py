@@ -1,0 +1,27 @@
+"""COCO metrics of a deployed file, scored like the PyTorch model."""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+
+def evaluate_deployed(cfg, path: str, threads: Optional[int] = None
+                      ) -> Dict[str, float]:
+    """Every val metric of an ``.onnx`` / OpenVINO ``.xml`` file.
+
+    The file runs inside :class:`DeployedEfficientDet` (the config's own
+    preprocessing, anchors, decoding and NMS) and is scored by the one
+    :class:`~mmdet_efficientdet.evaluation.DetectionEvaluator`, as the
+    benchmark scores its paths.
+
+    Args:
+        cfg (Config): The config the file was exported from.
+        path (str): The deployed file.
+        threads (int, optional): Runtime threads.
+
+    Returns:
+        dict: metric name -> value (``coco/bbox_mAP`` ...).
+    """
+    from ..evaluation import DetectionEvaluator
+    from .deployed_detector import DeployedEfficientDet
+    model = DeployedEfficientDet(cfg.model, path, threads)
+    return DetectionEvaluator(cfg).metrics(model)

@@ -1,0 +1,97 @@
+"""Where a deployed model's time goes: kernel time per op type."""
+from __future__ import annotations
+
+import collections
+import json
+import os.path as osp
+import tempfile
+from dataclasses import dataclass
+from typing import Dict
+
+import numpy as np
+
+from .backends import load_backend
+
+
+@dataclass
+class OpProfile:
+    """Kernel time of one deployed file, per op type.
+
+    Attributes:
+        path (str): The file.
+        runs (int): Inferences averaged.
+        threads (int): Runtime threads.
+        ms (dict): op type -> milliseconds per inference.
+        nodes (dict): op type -> nodes of that type run per inference.
+    """
+    path: str
+    runs: int
+    threads: int
+    ms: Dict[str, float]
+    nodes: Dict[str, int]
+
+    @property
+    def total_ms(self) -> float:
+        return sum(self.ms.values())
+
+    def table(self, top: int = 12) -> str:
+        """The ``top`` op types by time: ms, share and node count."""
+        total = self.total_ms
+        lines = [f'{self.path}: {total:.1f} ms of kernels per inference '
+                 f'({self.threads} threads, mean of {self.runs} runs)',
+                 f'{"op":<44}{"ms":>8}{"share":>8}{"nodes":>7}']
+        for op, ms in sorted(self.ms.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f'{op:<44}{ms:>8.2f}{ms / max(total, 1e-9):>8.1%}'
+                         f'{self.nodes[op]:>7}')
+        return '\n'.join(lines)
+
+
+def _input(backend) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((1, 3, *backend.input_hw)).astype(np.float32)
+
+
+def profile_deployed(path: str, runs: int = 20, threads: int = 2,
+                     warmup: int = 3) -> OpProfile:
+    """Profile batch-1 inference of an ``.onnx`` or OpenVINO ``.xml`` file.
+
+    ONNX Runtime: its built-in profiler (kernel time per node; the warm-up
+    runs are in a separate session's trace). OpenVINO: the CPU plugin's
+    performance counters, op type with the kernel it ran (e.g.
+    ``Convolution [jit_avx2_I8]``).
+    """
+    ms: Dict[str, float] = collections.defaultdict(float)
+    nodes: Dict[str, int] = collections.Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'),
+                               raw=False)
+        x = _input(backend)
+        if path.lower().endswith('.onnx'):
+            for _ in range(warmup):  # warm-up (this session's trace is dropped)
+                backend.run(x)
+            backend.end_profiling()
+            backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'),
+                                   raw=False)
+            for _ in range(runs):
+                backend.run(x)
+            with open(backend.end_profiling()) as f:
+                events = json.load(f)
+            for event in events:
+                if event.get('cat') == 'Node' and \
+                        event['name'].endswith('_kernel_time'):
+                    op = event.get('args', {}).get('op_name', '?')
+                    ms[op] += event['dur'] / 1e3 / runs
+                    nodes[op] += 1
+        else:
+            for _ in range(warmup):
+                backend.run(x)
+            for _ in range(runs):
+                backend.run(x)
+                for info in backend.profiling_info():
+                    if info.status != info.Status.EXECUTED:
+                        continue
+                    key = f'{info.node_type} [{info.exec_type}]'
+                    ms[key] += info.real_time.total_seconds() * 1e3 / runs
+                    nodes[key] += 1
+    return OpProfile(path, runs, threads, dict(ms),
+                     {k: v // runs for k, v in nodes.items()})

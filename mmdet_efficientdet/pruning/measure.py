@@ -1,0 +1,119 @@
+"""Measuring pruned variants on this CPU: ONNX Runtime latency against the
+unpruned model (paired, interleaved) and side-by-side rows of several models.
+
+Scalpel (ISCA 2017) says a pruning saving must be *measured* on the
+processor; every number here is, in one interleaved run.
+"""
+from __future__ import annotations
+
+import os.path as osp
+import statistics
+import tempfile
+from typing import Callable, Dict, Optional, Tuple
+
+import torch
+from torch import nn
+
+
+class OrtLatency:
+    """Batch-1 ONNX Runtime latency of detectors, measured against a base.
+
+    Args:
+        base (nn.Module): The unpruned detector; every measurement times it
+            interleaved with the variant, so the saving is a same-run
+            difference.
+        size (int): Square input size.
+        threads (int): ORT intra-op threads (this machine: 2).
+        runs (int): Timed calls of each.
+    """
+
+    def __init__(self, base: nn.Module, size: int, threads: int = 2,
+                 runs: int = 10) -> None:
+        self.size, self.threads, self.runs = size, threads, runs
+        self.tmp = tempfile.TemporaryDirectory()
+        self.base = self.session(base, 'base')
+        self.input = torch.randn(1, 3, size, size).numpy()
+
+    def session(self, detector: nn.Module, name: str):
+        """Export ``detector`` and open it (:class:`OnnxRuntimeBackend`)."""
+        from ..deployment import OnnxRuntimeBackend, export_onnx
+        path = osp.join(self.tmp.name, f'{name}.onnx')
+        export_onnx(detector, path, (self.size, self.size))
+        return OnnxRuntimeBackend(path, self.threads)
+
+    def __call__(self, detector: nn.Module) -> Tuple[float, float]:
+        """``(variant ms, base ms)`` of one interleaved run.
+
+        The base is the variant's median plus the median of the paired
+        differences (each base call is timed next to a variant call), which
+        cancels load that slows both alike better than two medians."""
+
+        from ..timing import interleaved_times
+        variant = self.session(detector, 'variant')
+        times = interleaved_times(
+            {'base': lambda: self.base.run(self.input),
+             'variant': lambda: variant.run(self.input)}, self.runs, 2)
+        variant_ms = statistics.median(times['variant']) * 1e3
+        saved = statistics.median(
+            b - v for b, v in zip(times['base'], times['variant'])) * 1e3
+        return variant_ms, variant_ms + saved
+
+
+def measure_variants(variants: Dict[str, nn.Module], size: int,
+                     threads: int = 2, runs: int = 15,
+                     macs: Optional[Callable[[nn.Module], int]] = None,
+                     evaluate: Optional[Callable[[nn.Module], float]] = None
+                     ) -> Dict[str, dict]:
+    """Params, GMACs, eager and ONNX Runtime batch-1 latency, and mAP.
+
+    All ``2 x len(variants)`` latency paths are timed interleaved
+    (:func:`~mmdet_efficientdet.timing.interleaved_times`), so the ratios
+    between variants come from one run on this machine.
+
+    Args:
+        variants (dict): name -> eval-mode detector.
+        size (int): Square input size.
+        threads (int): Torch and ORT threads.
+        runs (int): Timed calls per path.
+        macs: model -> multiply-adds (default: the dense count).
+        evaluate: model -> mAP (0-1), or None.
+
+    Returns:
+        dict: name -> ``params``, ``nonzero_params``, ``gmacs``,
+        ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
+        the first variant), ``mAP`` (x100, when ``evaluate``).
+    """
+    from ..utils.complexity import measure_complexity
+    from ..deployment import OnnxRuntimeBackend, export_onnx
+    from ..timing import interleaved_times
+    from .unstructured import nonzero_params
+    torch.set_num_threads(threads)
+    rows: Dict[str, dict] = {}
+    x = torch.randn(1, 3, size, size)
+    array = x.numpy()
+    fns = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, model) in enumerate(variants.items()):
+            model.eval()
+            size_ = measure_complexity(model, size, size)
+            rows[name] = dict(
+                params=size_.params,
+                nonzero_params=nonzero_params(model),
+                gmacs=(macs(model) if macs else size_.flops) / 1e9)
+            path = osp.join(tmp, f'{i}.onnx')
+            export_onnx(model, path, (size, size))
+            session = OnnxRuntimeBackend(path, threads)
+            fns[(name, 'eager')] = (lambda m=model: m._forward(x))
+            fns[(name, 'ort')] = (lambda s=session: s.run(array))
+        with torch.no_grad():
+            times = interleaved_times(fns, runs, 2)
+    for (name, path), values in times.items():
+        rows[name][f'{path}_ms'] = statistics.median(values) * 1e3
+    first = next(iter(rows.values()))
+    for row in rows.values():
+        row['eager_x'] = row['eager_ms'] / first['eager_ms']
+        row['ort_x'] = row['ort_ms'] / first['ort_ms']
+    if evaluate is not None:
+        for name, model in variants.items():
+            rows[name]['mAP'] = evaluate(model) * 100
+    return rows
