@@ -157,6 +157,14 @@ EFFICIENTDET_SCALES: Dict[str, EfficientDetScale] = {
 }
 
 
+#: Published COCO val2017 AP of the official checkpoints (google/automl
+#: ``efficientdet/README.md``, column AP^val; D0-D6 300 epochs, D7/D7x 600).
+PUBLISHED_COCO_AP_VAL: Dict[str, float] = {
+    'd0': 34.3, 'd1': 40.2, 'd2': 42.5, 'd3': 47.2, 'd4': 49.3, 'd5': 51.2,
+    'd6': 52.1, 'd7': 53.4, 'd7x': 54.4,
+}
+
+
 #: EfficientDet with EfficientNetV2 backbones: each row keeps the BiFPN/head
 #: numbers of the D-level whose config it inherits (``phi``), with the V2
 #: backbone of matching size (V2-B0 -> D0, V2-B3 -> D3, V2-S -> D4, as ImageNet

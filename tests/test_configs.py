@@ -24,7 +24,11 @@ ALL_CONFIGS = sorted(
     for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True))
 #: Configs trained/evaluated at another input size than their level's row
 #: (the demo: 128x128 generated images, said in its header).
-OWN_INPUT_SIZE = {'demo/efficientdet_d0_shapes_demo.py'}
+OWN_INPUT_SIZE = {'demo/efficientdet_d0_shapes_demo.py',
+                  # the D0 fine-tuning recipe checked on 128 px shapes
+                  'custom/recipe_check/source_circles_d0.py',
+                  'custom/recipe_check/d0_finetune_shapes.py',
+                  'custom/recipe_check/d0_finetune_shapes_sgd_ema.py'}
 #: Top-level values the Runner reads directly: their only home.
 RUNNER_KEYS = {'default_scope', 'log_level', 'load_from', 'resume', 'sync_bn'}
 
@@ -256,12 +260,23 @@ def test_finetune_example_config_is_consistent():
         assert loader.dataset.data_root == cfg.data_root
         assert loader.dataset.type == 'CheckedCocoDataset'
     assert cfg.val_evaluator.ann_file.startswith(cfg.data_root)
-    assert cfg.load_from and cfg.train_cfg.max_epochs == 50
-    # inherited from D0, not copied: 512 input, EMA, SGD recipe shape
+    assert cfg.load_from and cfg.train_cfg.max_epochs == 40
+    # inherited from D0: 512 input, TF BN eps; the CPU fine-tuning recipe:
+    # AdamW 2e-3, no EMA, BN momentum 0.1, jitter 0.5-1.5, stem + stage 0
+    # frozen, evaluation every 2 epochs keeping the best checkpoint
     assert cfg.image_size == 512
-    assert cfg.optim_wrapper.optimizer.type == 'SGD'
-    assert cfg.optim_wrapper.optimizer.lr == 0.01
-    assert [h.type for h in cfg.custom_hooks] == ['EMAHook']
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    assert cfg.optim_wrapper.optimizer.lr == 2e-3
+    assert cfg.custom_hooks == []
+    assert cfg.model.backbone.frozen_stages == 1
+    assert cfg.model.backbone.norm_cfg == dict(type='BN', eps=1e-3,
+                                               momentum=0.1)
+    jitter = [t for t in cfg.train_dataloader.dataset.pipeline
+              if t.type == 'RandomResize']
+    assert jitter[0].ratio_range == (0.5, 1.5)
+    assert jitter[0].scale == (512, 512)
+    assert cfg.train_cfg.val_interval == 2
+    assert cfg.default_hooks.checkpoint.save_best == 'coco/bbox_mAP'
     model = MODELS.build(cfg.model)
     assert model.bbox_head.cls_pred.pointwise_conv.conv.out_channels == 9 * 2
 

@@ -1,0 +1,107 @@
+"""The model family a budget chooses from, in order of size, as config data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Union
+
+from ..errors import UserError
+from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
+                       EFFICIENTDET_V2_SCALES, PUBLISHED_COCO_AP_VAL,
+                       get_efficientdet_scale)
+
+#: Families a budget can choose from.
+FAMILIES = ('d', 'lite', 'v2')
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model of the family.
+
+    Attributes:
+        name (str): ``d2``, ``phi2.25``, ``lite1``, ``v2-s`` ...
+        family (str): One of :data:`FAMILIES`.
+        order (float): Position in its family; cost grows with it (``phi``;
+            D7x and Lite3x sit half a step above D7 and Lite3).
+        level (str | dict): What a config's ``level`` holds: a table row
+            name or ``{'phi': x}`` (:func:`~mmdet_efficientdet.scaling.
+            compound_level`).
+        image_size (int): Square input.
+        coco_ap_val (float, optional): Published COCO val AP.
+    """
+    name: str
+    family: str
+    order: float
+    level: Union[str, dict]
+    image_size: int
+    coco_ap_val: Optional[float] = None
+
+
+def _row(name: str, family: str, order: float) -> Candidate:
+    return Candidate(name, family, order, name,
+                     get_efficientdet_scale(name).image_size,
+                     PUBLISHED_COCO_AP_VAL.get(name))
+
+
+def family_candidates(families: Sequence[str] = FAMILIES,
+                      phi_step: float = 0.25,
+                      max_phi: float = 7.0) -> List[Candidate]:
+    """Every candidate of ``families``, each family sorted by size.
+
+    ``d``: the D0-D7x rows and, between them, the paper's rule at every
+    fractional ``phi`` on a ``phi_step`` grid up to ``max_phi``; ``lite``:
+    Lite0-Lite4 (with Lite3x); ``v2``: the EfficientNetV2-backbone rows.
+
+    Raises:
+        UserError: an unknown family or a step outside ``(0, 1]``.
+    """
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown or not families:
+        raise UserError(f'--families {list(families)}: choose from '
+                        f'{list(FAMILIES)}')
+    if not 0 < phi_step <= 1:
+        raise UserError(f'--phi-step {phi_step} must be in (0, 1]')
+    out: List[Candidate] = []
+    if 'd' in families:
+        rows = [_row(n, 'd', 7.5 if n == 'd7x' else s.phi)
+                for n, s in EFFICIENTDET_SCALES.items()]
+        steps = int(round(max_phi / phi_step))
+        for i in range(1, steps + 1):
+            phi = round(i * phi_step, 6)
+            if abs(phi - round(phi)) > 1e-9:
+                level = dict(phi=phi)
+                rows.append(Candidate(
+                    f'phi{phi:g}', 'd', phi, level,
+                    get_efficientdet_scale(level).image_size))
+        out += sorted(rows, key=lambda c: c.order)
+    if 'lite' in families:
+        out += [_row(n, 'lite', s.phi + (0.5 if n == 'lite3x' else 0))
+                for n, s in EFFICIENTDET_LITE_SCALES.items()]
+    if 'v2' in families:
+        out += [_row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items()]
+    return out
+
+
+def candidate_config(candidate: Candidate, base_config: str) -> str:
+    """The text of a config for ``candidate``: a thin child of the complete
+    D0 config (``base_config``, an absolute path) naming the level as data,
+    as the repository's level and scaled configs do."""
+    level = candidate.level
+    if isinstance(level, dict):
+        level = dict(_delete_=True, **level)  # replaces the parent's 'd0'
+    return f'''# {candidate.name}: written by tools/analysis_tools/scale_to_budget.py
+_base_ = {base_config!r}
+from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
+                                             level_model, level_pad_value,
+                                             with_image_size, with_pad_value)
+
+level = {level!r}
+image_size = level_image_size(level)
+model = level_model(level)
+train_pipeline = with_pad_value(
+    with_image_size(_base_.train_pipeline, image_size), level_pad_value(level))
+test_pipeline = with_pad_value(
+    with_image_size(_base_.test_pipeline, image_size), level_pad_value(level))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+'''
