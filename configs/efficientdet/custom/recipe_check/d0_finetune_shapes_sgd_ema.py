@@ -3,7 +3,6 @@
 # cosine, weight EMA, TF BN momentum with the backbone's BN statistics frozen,
 # scale jitter 0.1-2.0.
 _base_ = './d0_finetune_shapes.py'
-from mmdet_efficientdet.config_utils import with_image_size  # noqa: E402
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 norm_cfg = tf_bn_cfg()
