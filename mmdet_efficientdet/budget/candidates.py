@@ -81,26 +81,40 @@ def family_candidates(families: Sequence[str] = FAMILIES,
     return out
 
 
+def level_config(config_dir: str, level: str) -> str:
+    """The repository's config of a table row (``efficientdet_<level>_8xb16-*``)."""
+    import glob
+    import os.path as osp
+    found = sorted(glob.glob(osp.join(config_dir,
+                                      f'efficientdet_{level}_8xb16-*e_coco.py')))
+    if len(found) != 1:
+        raise UserError(f'no config of level {level!r} in {config_dir}')
+    return found[0]
+
+
 def candidate_config(candidate: Candidate, base_config: str) -> str:
-    """The text of a config for ``candidate``: a thin child of the complete
-    D0 config (``base_config``, an absolute path) naming the level as data,
-    as the repository's level and scaled configs do."""
-    level = candidate.level
-    if isinstance(level, dict):
-        level = dict(_delete_=True, **level)  # replaces the parent's 'd0'
-    return f'''# {candidate.name}: written by tools/analysis_tools/scale_to_budget.py
-_base_ = {base_config!r}
+    """The text of a config for ``candidate``.
+
+    A table row is its own config in the repository (next to the complete D0
+    config ``base_config``, an absolute path), inherited unchanged; a
+    fractional ``phi`` names the level as data in a thin child of the D0
+    config, as ``configs/efficientdet/scaled/`` does.
+    """
+    import os.path as osp
+    header = f'# {candidate.name}: written by tools/analysis_tools/scale_to_budget.py\n'
+    if isinstance(candidate.level, str):
+        base = level_config(osp.dirname(base_config), candidate.level)
+        return header + f'_base_ = {base!r}\n'
+    level = dict(_delete_=True, **candidate.level)  # replaces the parent's 'd0'
+    return header + f'''_base_ = {base_config!r}
 from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, level_pad_value,
-                                             with_image_size, with_pad_value)
+                                             level_model, with_image_size)
 
 level = {level!r}
 image_size = level_image_size(level)
 model = level_model(level)
-train_pipeline = with_pad_value(
-    with_image_size(_base_.train_pipeline, image_size), level_pad_value(level))
-test_pipeline = with_pad_value(
-    with_image_size(_base_.test_pipeline, image_size), level_pad_value(level))
+train_pipeline = with_image_size(_base_.train_pipeline, image_size)
+test_pipeline = with_image_size(_base_.test_pipeline, image_size)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
