@@ -13,7 +13,7 @@ def test_benchmark_runs_and_compares_with_effdet(tmp_path, trained):
     out = tmp_path / 'bench.json'
     proc = subprocess.run(
         [sys.executable, f'{REPO}/tools/analysis_tools/benchmark.py', '--level',
-         'd0', '--image-size', '128', '--runs', '2', '--warmup', '1',
+         'd0', '--image-size', '256', '--runs', '2', '--warmup', '1',
          '--batch', '2', '--train-batch', '1', '--train-runs', '1',
          '--compare-effdet', '--no-memory', '--json', str(out),
          '--calib-images', '2', '--map-config', config, '--map-checkpoint',
