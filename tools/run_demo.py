@@ -115,4 +115,5 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

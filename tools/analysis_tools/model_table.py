@@ -18,6 +18,8 @@ import os.path as osp
 import sys
 import time
 
+from mmdet_efficientdet.utils.cli import add_threads
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_GLOB = osp.join(REPO, 'configs', 'efficientdet',
                        'efficientdet_{}_8xb16-*e_coco.py')
@@ -41,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-classes', type=int, default=90,
                         help='classes of the head; the paper counts COCO with '
                         '90 class slots (default: 90)')
-    parser.add_argument('--threads', type=int, default=2)
+    add_threads(parser)
     return parser.parse_args()
 
 
@@ -111,4 +113,5 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

@@ -74,6 +74,8 @@ def main(argv=None) -> int:
     try:
         names = export_onnx(model, partial, size, decode=args.decode,
                             opset=args.opset)
+        with open(partial, 'rb') as f:
+            os.fsync(f.fileno())
         os.replace(partial, args.out)
     finally:
         if osp.exists(partial):
@@ -97,4 +99,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

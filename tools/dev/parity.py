@@ -20,13 +20,15 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from reference.effdet_ref import TF_NAMES, compare  # noqa: E402
 
+from mmdet_efficientdet.utils.cli import add_threads  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('names', nargs='*', default=TF_NAMES)
     parser.add_argument('--image-size', type=int, default=None,
                         help='input side (default: the model\'s native size)')
-    parser.add_argument('--threads', type=int, default=2)
+    add_threads(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     header = (f'{"model":<22}{"input":>6}{"params":>12}{"max|cls|":>11}'
@@ -54,4 +56,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))

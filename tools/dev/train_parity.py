@@ -30,6 +30,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 from reference.effdet_ref import train_parity  # noqa: E402
 
+from mmdet_efficientdet.utils.cli import add_threads  # noqa: E402
+
 LEVELS = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd7x']
 PORTED = ['efficientdet_d0', 'efficientdet_d1']
 #: tolerances of the issue: losses 1e-5, gradients 1e-4, updated weights 1e-5
@@ -52,7 +54,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('names', nargs='*', default=LEVELS + PORTED)
     parser.add_argument('--image-size', type=int, default=256)
-    parser.add_argument('--threads', type=int, default=2)
+    add_threads(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     header = (f'{"config":<16}{"effdet":<20}{"anchor px":>10}{"targets":>8}'
@@ -77,4 +79,5 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from mmdet_efficientdet.utils import run_cli
+    sys.exit(run_cli(main))
