@@ -65,10 +65,11 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str],
     config's image size (int8 calibrated on ``calib_images`` training images,
     ORT float nodes chosen by measurement), each scored by the one
     :class:`~mmdet_efficientdet.evaluation.DetectionEvaluator` (the files
-    through :class:`DeployedEfficientDet`, as ``test_deployed.py`` does).
+    through :func:`~mmdet_efficientdet.deployment.evaluate_deployed`, as
+    ``test_deployed.py`` scores them).
     """
-    from ..deployment import (DeployedEfficientDet, calibration_batches,
-                              deploy_model, fold_bn_into_convs)
+    from ..deployment import (calibration_batches, deploy_model,
+                              evaluate_deployed, fold_bn_into_convs)
     from ..evaluation import DetectionEvaluator
     from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
@@ -81,8 +82,8 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str],
                              batches, log=lambda line: None)
         scores['ours fused'] = evaluate(fold_bn_into_convs(model))
         for target, file in files.items():
-            scores[f'ours {target}'] = evaluate(DeployedEfficientDet(
-                cfg.model, file, threads))
+            scores[f'ours {target}'] = evaluate_deployed(
+                cfg, file, threads, evaluate)['coco/bbox_mAP']
     return scores
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 
-def evaluate_deployed(cfg, path: str, threads: Optional[int] = None
-                      ) -> Dict[str, float]:
+def evaluate_deployed(cfg, path: str, threads: Optional[int] = None,
+                      evaluator=None) -> Dict[str, float]:
     """Every val metric of an ``.onnx`` / OpenVINO ``.xml`` file.
 
     The file runs inside :class:`DeployedEfficientDet` (the config's own
@@ -17,6 +17,8 @@ def evaluate_deployed(cfg, path: str, threads: Optional[int] = None
         cfg (Config): The config the file was exported from.
         path (str): The deployed file.
         threads (int, optional): Runtime threads.
+        evaluator (DetectionEvaluator, optional): One already built for
+            ``cfg`` (scoring several files reuses its dataloader).
 
     Returns:
         dict: metric name -> value (``coco/bbox_mAP`` ...).
@@ -24,4 +26,4 @@ def evaluate_deployed(cfg, path: str, threads: Optional[int] = None
     from ..evaluation import DetectionEvaluator
     from .deployed_detector import DeployedEfficientDet
     model = DeployedEfficientDet(cfg.model, path, threads)
-    return DetectionEvaluator(cfg).metrics(model)
+    return (evaluator or DetectionEvaluator(cfg)).metrics(model)
