@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from .models.backbones.efficientnet import efficientnet_feature_channels
 from .models.backbones.imagenet_init import imagenet_checkpoint
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-from .scaling import (EFFICIENTNET_SCALES, IMAGENET_MEAN,
-                      efficientdet_drop_path_rate, get_efficientdet_scale)
+from .scaling import (IMAGENET_MEAN, backbone_data,
+                      efficientdet_drop_path_rate, efficientnet_scale,
+                      get_efficientdet_scale)
 
 #: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
 BACKBONE_OUT_INDICES = (2, 3, 4)
 
 
-def level_image_size(level: str) -> int:
+def level_image_size(level: Union[str, Mapping]) -> int:
     """Square input size of ``level`` (``'d0'`` … ``'d7x'``, ``'v2-s'`` …,
     ``'lite0'`` … ``'lite4'``).
 
@@ -31,7 +32,7 @@ def level_image_size(level: str) -> int:
     return get_efficientdet_scale(level).image_size
 
 
-def level_size_divisor(level: str) -> int:
+def level_size_divisor(level: Union[str, Mapping]) -> int:
     """Input sides of ``level`` are multiples of this: the coarsest stride
     (128; 256 with P8) where the level's input size is a multiple of it, else
     the largest power of two dividing both (64 for Lite0's 320 and Lite2's
@@ -45,18 +46,47 @@ def level_size_divisor(level: str) -> int:
     return math.gcd(s.image_size, s.strides[-1])
 
 
-def level_model(level: str) -> Dict[str, Any]:
+def scaled_model(level: Union[str, Mapping]) -> Dict[str, Any]:
+    """The ``model`` entries compound scaling changes, and nothing else.
+
+    Backbone multipliers (``arch``: the row name, or the multipliers as data
+    for a custom level), its P3-P5 widths into the BiFPN, BiFPN width and
+    depth, head width and depth, and the padding divisor of the input size.
+    The compound-scaling grid search merges these into a user's own model
+    (keeping its activation, fusion, anchors, normalisation and init);
+    :func:`level_model` adds the rest of a level's row.
+
+    Example:
+        >>> m = scaled_model(dict(backbone=dict(width=1.1, depth=1.2),
+        ...                       bifpn_channels=88, bifpn_repeats=4,
+        ...                       head_repeats=3, image_size=640))
+        >>> m['neck']['in_channels'], m['data_preprocessor']
+        ([48, 120, 352], {'pad_size_divisor': 128})
+    """
+    s = get_efficientdet_scale(level)
+    return dict(
+        data_preprocessor=dict(pad_size_divisor=level_size_divisor(level)),
+        backbone=dict(arch=backbone_data(s.backbone)),
+        neck=dict(
+            in_channels=efficientnet_feature_channels(s.backbone,
+                                                      BACKBONE_OUT_INDICES),
+            out_channels=s.bifpn_channels, num_stages=s.bifpn_repeats),
+        bbox_head=dict(in_channels=s.bifpn_channels,
+                       stacked_convs=s.head_repeats))
+
+
+def level_model(level: Union[str, Mapping]) -> Dict[str, Any]:
     """The ``model`` entries that differ between EfficientDet levels.
 
-    Read from the level's row of :mod:`mmdet_efficientdet.scaling`: backbone
-    variant and its P3-P5 widths, BiFPN width/depth/fusion and levels, head
-    width/depth/levels, BiFPN and head activation, anchor scale and strides,
-    the input normalisation and the padding divisor (the coarsest stride),
-    the backbone's drop-path rate
+    Read from the level's row of :mod:`mmdet_efficientdet.scaling`: what
+    compound scaling changes (:func:`scaled_model`), plus BiFPN fusion and
+    levels, the head's levels, BiFPN and head activation, anchor scale and
+    strides, the input normalisation, the backbone's drop-path rate
     (:func:`efficientdet_drop_path_rate`) and its ImageNet initialisation
-    (``init_cfg``: the checkpoint of ``EFFICIENTNET_SCALES[...].imagenet``). A
-    child config passes it as its ``model``; the complete D0 config merges it
-    into its model with :func:`with_level_model`.
+    (``init_cfg``: the checkpoint of the backbone row's ``imagenet``; None
+    for multipliers no row holds). A child config passes it as its
+    ``model``; the complete D0 config merges it into its model with
+    :func:`with_level_model`.
 
     Example:
         >>> m = level_model('d7x')
@@ -64,26 +94,22 @@ def level_model(level: str) -> Dict[str, Any]:
         (6, 256)
     """
     s = get_efficientdet_scale(level)
-    return dict(
-        data_preprocessor=dict(pad_size_divisor=level_size_divisor(level),
-                               mean=list(s.pixel_mean), std=list(s.pixel_std)),
+    imagenet = efficientnet_scale(s.backbone).imagenet
+    return _merge(scaled_model(level), dict(
+        data_preprocessor=dict(mean=list(s.pixel_mean),
+                               std=list(s.pixel_std)),
         backbone=dict(
-            arch=s.backbone, out_indices=BACKBONE_OUT_INDICES,
+            out_indices=BACKBONE_OUT_INDICES,
             drop_path_rate=efficientdet_drop_path_rate(s.backbone),
             init_cfg=dict(type='ImageNetPretrained',
-                          checkpoint=imagenet_checkpoint(
-                              EFFICIENTNET_SCALES[s.backbone].imagenet))),
-        neck=dict(
-            in_channels=efficientnet_feature_channels(s.backbone,
-                                                      BACKBONE_OUT_INDICES),
-            out_channels=s.bifpn_channels, num_stages=s.bifpn_repeats,
-            fusion=s.fusion, min_level=s.min_level, num_outs=s.num_levels,
-            act_cfg=dict(type=s.act)),
+                          checkpoint=imagenet_checkpoint(imagenet))
+            if imagenet else None),
+        neck=dict(fusion=s.fusion, min_level=s.min_level,
+                  num_outs=s.num_levels, act_cfg=dict(type=s.act)),
         bbox_head=dict(
-            in_channels=s.bifpn_channels, stacked_convs=s.head_repeats,
             num_levels=s.num_levels, act_cfg=dict(type=s.act),
             anchor_generator=dict(octave_base_scale=s.anchor_scale,
-                                  strides=s.strides)))
+                                  strides=s.strides))))
 
 
 def _merge(base: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:

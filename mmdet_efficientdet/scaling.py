@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,64 @@ EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
 }
 
 
+#: The keys a backbone given as data may hold (:func:`efficientnet_scale`).
+BACKBONE_DATA_KEYS = ('width', 'depth', 'blocks', 'round_limit')
+
+
+def efficientnet_scale(arch: Union[str, Mapping, EfficientNetScale]
+                       ) -> EfficientNetScale:
+    """The multipliers of a backbone named by its row or given as data.
+
+    A name is a key of :data:`EFFICIENTNET_SCALES`; data is
+    ``dict(width=..., depth=...)`` with optional ``blocks`` (the unscaled
+    network, ``'v1'`` by default) and ``round_limit`` (0.9) -- a backbone no
+    table row holds, e.g. a grid-search candidate of the compound-scaling
+    method. Such a backbone has no ImageNet checkpoint.
+
+    Example:
+        >>> efficientnet_scale('b2').width
+        1.1
+        >>> efficientnet_scale(dict(width=1.05, depth=1.3)).blocks
+        'v1'
+
+    Raises:
+        KeyError: an unknown name.
+        ValueError: unknown keys, or a multiplier that is not a positive number.
+    """
+    if isinstance(arch, EfficientNetScale):
+        return arch
+    if isinstance(arch, Mapping):
+        spec = {k: v for k, v in arch.items() if k != '_delete_'}
+        unknown = sorted(set(spec) - set(BACKBONE_DATA_KEYS))
+        if unknown or not {'width', 'depth'} <= set(spec):
+            raise ValueError(f'backbone {spec!r}: give width and depth '
+                             f'(optionally blocks, round_limit); unknown '
+                             f'keys {unknown}')
+        for key in ('width', 'depth'):
+            if not isinstance(spec[key], (int, float)) or spec[key] <= 0:
+                raise ValueError(f'backbone {key}={spec[key]!r} must be a '
+                                 f'positive number')
+        return EfficientNetScale(float(spec['width']), float(spec['depth']), 0,
+                                 spec.get('blocks', 'v1'),
+                                 spec.get('round_limit', 0.9))
+    if arch not in EFFICIENTNET_SCALES:
+        raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
+                       f'expected one of {sorted(EFFICIENTNET_SCALES)} or '
+                       f'dict(width=..., depth=...)')
+    return EFFICIENTNET_SCALES[arch]
+
+
+def backbone_data(arch: Union[str, Mapping, EfficientNetScale]
+                  ) -> Union[str, Dict[str, Any]]:
+    """What a config's ``arch`` holds for a backbone: its row name, or its
+    multipliers as a plain dict (:data:`BACKBONE_DATA_KEYS`)."""
+    if isinstance(arch, str):
+        return arch
+    scale = efficientnet_scale(arch)
+    return dict(width=scale.width, depth=scale.depth, blocks=scale.blocks,
+                round_limit=scale.round_limit)
+
+
 #: ImageNet normalisation (RGB, 0-255) of the B/V2-backbone levels.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
@@ -99,7 +157,9 @@ class EfficientDetScale:
         phi (float): Compound coefficient (7 for D7x as well; fractional for
             :func:`compound_level`, -1 for a :func:`custom_level`).
         image_size (int): Square training/test input size.
-        backbone (str): EfficientNet variant key in :data:`EFFICIENTNET_SCALES`.
+        backbone (str | EfficientNetScale): EfficientNet variant key in
+            :data:`EFFICIENTNET_SCALES`, or multipliers no row holds
+            (:func:`efficientnet_scale`; a :func:`custom_level`).
         bifpn_channels (int): BiFPN width ``W_bifpn``.
         bifpn_repeats (int): BiFPN depth ``D_bifpn``.
         head_repeats (int): Class/box head depth ``D_class``.
@@ -118,7 +178,7 @@ class EfficientDetScale:
     """
     phi: float
     image_size: int
-    backbone: str
+    backbone: Union[str, EfficientNetScale]
     bifpn_channels: int
     bifpn_repeats: int
     head_repeats: int
@@ -299,30 +359,52 @@ def compound_level(phi: float, backbone: Optional[str] = None
         params_m=None, flops_g=None)
 
 
-def custom_level(backbone: str, bifpn_channels: int, bifpn_repeats: int,
+def custom_level(backbone: Union[str, Mapping, EfficientNetScale],
+                 bifpn_channels: int, bifpn_repeats: int,
                  head_repeats: int, image_size: int, phi: float = -1.0,
-                 **kwargs) -> EfficientDetScale:
+                 size_divisor: int = 128, **kwargs) -> EfficientDetScale:
     """A level from explicit numbers (e.g. a budget search's pick).
+
+    Args:
+        backbone: A row of :data:`EFFICIENTNET_SCALES` or multipliers as data
+            (``dict(width=1.1, depth=1.2)``, :func:`efficientnet_scale`).
+        bifpn_channels, bifpn_repeats, head_repeats: ``W_bifpn``,
+            ``D_bifpn``, ``D_class``.
+        image_size: Square input, a multiple of ``size_divisor``.
+        phi: Compound coefficient it stands for (-1: none).
+        size_divisor: What ``image_size`` must be a multiple of: 128 as
+            automl's rule; a grid search on small images passes 32 (the
+            backbone's stride; P6/P7 then take ceil sizes, as Lite0 at 320).
+        **kwargs: Other :class:`EfficientDetScale` fields (fusion, levels,
+            anchor scale, act, normalisation).
 
     Raises:
         ValueError: a number out of range, an unknown backbone or an input
-            size that is not a multiple of 128.
+            size that is not a multiple of ``size_divisor``.
     """
-    if backbone not in EFFICIENTNET_SCALES:
+    if isinstance(backbone, str) and backbone not in EFFICIENTNET_SCALES:
         raise ValueError(f'backbone={backbone!r}: expected one of '
-                         f'{sorted(EFFICIENTNET_SCALES)}')
+                         f'{sorted(EFFICIENTNET_SCALES)} or dict(width=..., '
+                         f'depth=...)')
+    if not isinstance(backbone, str):
+        backbone = efficientnet_scale(backbone)
     for key, value in (('bifpn_channels', bifpn_channels),
                        ('bifpn_repeats', bifpn_repeats),
                        ('head_repeats', head_repeats)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f'{key}={value!r} must be a positive int')
-    if not isinstance(image_size, int) or image_size < 128 or \
-            image_size % 128:
+    if size_divisor not in (32, 64, 128):
+        raise ValueError(f'size_divisor={size_divisor!r}: 32, 64 or 128')
+    if not isinstance(image_size, int) or image_size < size_divisor or \
+            image_size % size_divisor:
         raise ValueError(f'image_size={image_size!r} must be a positive '
-                         f'multiple of 128')
+                         f'multiple of {size_divisor}')
     defaults = dict(fusion='fast', min_level=3, max_level=7, anchor_scale=4.0,
                     params_m=None, flops_g=None)
     defaults.update(kwargs)
+    for key in ('pixel_mean', 'pixel_std'):  # lists in a loaded config
+        if key in defaults:
+            defaults[key] = tuple(defaults[key])
     return EfficientDetScale(phi, image_size, backbone, bifpn_channels,
                              bifpn_repeats, head_repeats, **defaults)
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
 from ..errors import UserError
+from ..utils.config import level_config
 from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
                        EFFICIENTDET_V2_SCALES, PUBLISHED_COCO_AP_VAL,
                        get_efficientdet_scale)
@@ -79,17 +80,6 @@ def family_candidates(families: Sequence[str] = FAMILIES,
     if 'v2' in families:
         out += [_row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items()]
     return out
-
-
-def level_config(config_dir: str, level: str) -> str:
-    """The repository's config of a table row (``efficientdet_<level>_8xb16-*``)."""
-    import glob
-    import os.path as osp
-    found = sorted(glob.glob(osp.join(config_dir,
-                                      f'efficientdet_{level}_8xb16-*e_coco.py')))
-    if len(found) != 1:
-        raise UserError(f'no config of level {level!r} in {config_dir}')
-    return found[0]
 
 
 def candidate_config(candidate: Candidate, base_config: str) -> str:

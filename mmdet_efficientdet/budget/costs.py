@@ -110,24 +110,44 @@ class CostMeter:
         return self._latency(candidate)
 
     def _latency(self, candidate: Candidate) -> float:
-        import tempfile
+        return measure_latency(self.build(candidate), candidate.image_size,
+                               self.path, self.work_dir, self.threads,
+                               self.runs)
 
-        from ..deployment import deploy_model, load_backend
-        from ..timing import median_ms
-        model = self.build(candidate)
-        size = candidate.image_size
-        x = torch.randn(1, 3, size, size)
-        if self.path == 'eager':
-            with torch.no_grad():
-                return median_ms({'x': lambda: model._forward(x)}, self.runs,
-                                 2)['x']
-        gen = torch.Generator().manual_seed(0)
-        calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
-                 for _ in range(4)]
-        with tempfile.TemporaryDirectory(dir=self.work_dir) as tmp:
-            files = deploy_model(model, tmp, (size, size), [self.path], calib,
-                                 keep_float=['none'], log=lambda line: None)
-            backend = load_backend(files[self.path], self.threads)
-            array = x.numpy()
-            return median_ms({'x': lambda: backend.run(array)}, self.runs,
-                             2)['x']
+
+def measure_latency(model: torch.nn.Module, size: int, path: str,
+                    work_dir: str, threads: int = 2, runs: int = 10) -> float:
+    """Median batch-1 latency (ms) of ``model`` on an inference path.
+
+    Args:
+        model: A detector in eval mode.
+        size: Square input side.
+        path: One of :data:`PATHS`: eager PyTorch, or the file
+            :func:`~mmdet_efficientdet.deployment.deploy_model` builds in a
+            temporary folder under ``work_dir`` (int8 calibrated on random
+            images: latency does not depend on the scales).
+        work_dir: Where the temporary deployed file goes.
+        threads: Intra-op threads.
+        runs: Timed calls (after 2 warm-up calls).
+    """
+    import tempfile
+
+    from ..deployment import deploy_model, load_backend
+    from ..timing import median_ms
+    if path not in PATHS:
+        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+    torch.set_num_threads(threads)
+    model = model.eval()
+    x = torch.randn(1, 3, size, size)
+    if path == 'eager':
+        with torch.no_grad():
+            return median_ms({'x': lambda: model._forward(x)}, runs, 2)['x']
+    gen = torch.Generator().manual_seed(0)
+    calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
+             for _ in range(4)]
+    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+        files = deploy_model(model, tmp, (size, size), [path], calib,
+                             keep_float=['none'], log=lambda line: None)
+        backend = load_backend(files[path], threads)
+        array = x.numpy()
+        return median_ms({'x': lambda: backend.run(array)}, runs, 2)['x']

@@ -75,3 +75,20 @@ def _close_match(name: str, keys) -> str:
     found = difflib.get_close_matches(name, [str(k) for k in keys], n=1,
                                       cutoff=0.8)
     return found[0] if found else ''
+
+
+def level_config(config_dir: str, level: str) -> str:
+    """The repository's config of a table row: ``config_dir/efficientdet_
+    <level>_8xb16-<epochs>e_coco.py`` (300 epochs, 600 for D7/D7x).
+
+    Raises:
+        UserError: no such config, or more than one.
+    """
+    import glob
+
+    from ..errors import UserError
+    found = sorted(glob.glob(osp.join(
+        config_dir, f'efficientdet_{level}_8xb16-*e_coco.py')))
+    if len(found) != 1:
+        raise UserError(f'no config of level {level!r} in {config_dir}')
+    return found[0]

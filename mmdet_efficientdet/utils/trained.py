@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import Tuple
+from typing import Optional, Tuple
 
 
-def load_trained(config: str, checkpoint: str) -> Tuple[object, object]:
+def load_trained(config: str,
+                 checkpoint: Optional[str]) -> Tuple[object, object]:
     """The config and its model with every weight from ``checkpoint``.
 
     The backbone's ``init_cfg`` is dropped (no ImageNet download: the
     checkpoint holds every weight), the weights load strictly (our
     checkpoint-shape check names a model of another config), and the model
-    is in eval mode.
+    is in eval mode. Without a checkpoint the model keeps its random
+    initialisation (``init_weights``; e.g. to export or time a level).
 
     Raises:
         FileNotFoundError: ``config`` or ``checkpoint`` is missing.
@@ -24,12 +26,15 @@ def load_trained(config: str, checkpoint: str) -> Tuple[object, object]:
     from mmengine.config import Config
     from mmengine.runner import load_checkpoint
     for path in (config, checkpoint):
-        if not osp.isfile(path):
+        if path is not None and not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
     register_all_modules()
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
+    if checkpoint is None:
+        model.init_weights()
+    else:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
+                        logger='silent')
     return cfg, model.eval()

@@ -153,9 +153,10 @@ def test_export_tool_verifies(tmp_path, capsys):
     with pytest.raises(UserError, match='already exist'):
         tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
                    '--out', out])
-    assert tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
-                      '--out', out, '--image-size', '100', '256',
-                      '--overwrite']) == 1
+    with pytest.raises(UserError, match=r'--image-size \(100, 256\) must be '
+                       r'divisible by 128'):
+        tool.main([f'{CONFIG_DIR}/efficientdet_d0_8xb16-300e_coco.py',
+                   '--out', out, '--image-size', '100', '256', '--overwrite'])
     assert open(out, 'rb').read() == before  # a failed run keeps the file
     assert [p.name for p in tmp_path.iterdir()] == ['m.onnx']  # no temp left
 

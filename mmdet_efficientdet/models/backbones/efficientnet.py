@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmcv.cnn import ConvModule
@@ -13,7 +13,7 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...scaling import EFFICIENTNET_SCALES, round_channels, round_repeats
+from ...scaling import efficientnet_scale, round_channels, round_repeats
 from ..layers.block_string import BlockArgs, parse_block_string
 from ..layers.fused_mbconv import FusedMBConv
 from ..layers.padding import same_conv_cfg
@@ -125,7 +125,8 @@ class NetworkPlan(NamedTuple):
         return [widths[self.level_to_stage[i] + 1] for i in out_indices]
 
 
-def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
+def plan_network(arch: Union[str, Mapping],
+                 blocks: Optional[Sequence[str]] = None,
                  stem_channels: Optional[int] = None) -> NetworkPlan:
     """Scale an unscaled network (block strings) by ``arch``'s multipliers.
 
@@ -134,7 +135,10 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
     (:func:`efficientnet_feature_channels`) without building a network.
 
     Args:
-        arch (str): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`.
+        arch (str | dict): A key of
+            :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`, or
+            multipliers as data (``dict(width=1.1, depth=1.2)``,
+            :func:`~mmdet_efficientdet.scaling.efficientnet_scale`).
         blocks (Sequence[str], optional): Block strings; default: the arch's
             entry of :data:`NETWORK_DEFS`.
         stem_channels (int, optional): Unscaled stem width; default: the
@@ -144,7 +148,7 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
         NetworkPlan
     """
     network = network_def(arch)
-    scale = EFFICIENTNET_SCALES[arch]
+    scale = efficientnet_scale(arch)
     blocks = network.blocks if blocks is None else blocks
     stem_channels = (network.stem_channels
                      if stem_channels is None else stem_channels)
@@ -170,17 +174,18 @@ def plan_network(arch: str, blocks: Optional[Sequence[str]] = None,
     return NetworkPlan(stem, stages, level_to_stage)
 
 
-def network_def(arch: str) -> NetworkDef:
+def network_def(arch: Union[str, Mapping]) -> NetworkDef:
     """The unscaled network ``arch`` scales (its :data:`NETWORK_DEFS` entry).
 
     Example:
         >>> network_def('lite2').act
         'ReLU6'
     """
-    if arch not in EFFICIENTNET_SCALES:
-        raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
-                       f'expected one of {sorted(EFFICIENTNET_SCALES)}')
-    return NETWORK_DEFS[EFFICIENTNET_SCALES[arch].blocks]
+    blocks = efficientnet_scale(arch).blocks
+    if blocks not in NETWORK_DEFS:
+        raise KeyError(f'arch={arch!r}: blocks={blocks!r} is not one of '
+                       f'{sorted(NETWORK_DEFS)}')
+    return NETWORK_DEFS[blocks]
 
 
 def network_widths(plan: NetworkPlan) -> Dict:
@@ -240,7 +245,7 @@ def check_widths(channels: Dict, planned: Dict) -> Dict:
 
 
 def efficientnet_feature_channels(
-        arch: str, out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
+        arch: Union[str, Mapping], out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
     """Channels of an EfficientNet's feature maps, without building it.
 
     Example:
@@ -268,10 +273,12 @@ class EfficientNetBackbone(BaseModule):
     The classification head (1x1 conv to 1280 channels) is not built.
 
     Args:
-        arch (str): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`:
+        arch (str | dict): A key of :data:`~mmdet_efficientdet.scaling.EFFICIENTNET_SCALES`:
             ``'b0'`` … ``'b7'``, ``'lite0'`` … ``'lite4'``, ``'v2_s'``,
-            ``'v2_m'``, ``'v2_l'``, ``'v2_b0'`` … ``'v2_b3'``. Defaults to
-            ``'b0'``.
+            ``'v2_m'``, ``'v2_l'``, ``'v2_b0'`` … ``'v2_b3'``; or
+            multipliers no row holds, as data: ``dict(width=1.1,
+            depth=1.3, blocks='v1')`` (a compound-scaling grid candidate).
+            Defaults to ``'b0'``.
         out_indices (Sequence[int]): Feature levels to return; level ``i`` has
             stride ``2 ** (i + 1)``, so ``(2, 3, 4)`` gives strides 8/16/32
             (P3–P5). Any subset of ``range(5)``. Defaults to ``(2, 3, 4)``.
@@ -319,7 +326,7 @@ class EfficientNetBackbone(BaseModule):
     """
 
     def __init__(self,
-                 arch: str = 'b0',
+                 arch: Union[str, Mapping] = 'b0',
                  out_indices: Sequence[int] = (2, 3, 4),
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
