@@ -16,7 +16,7 @@ REFENV := .refenv
 REF_STAMP := $(REFENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup refenv demo test lint clean
+.PHONY: setup refenv demo test lint format clean
 
 setup: $(STAMP)
 
@@ -45,9 +45,17 @@ demo: setup
 test: setup refenv
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
-# flake8 with setup.cfg's settings (CI runs it before the tests)
+# OpenMMLab's lint with setup.cfg's settings: flake8, isort and yapf (CI runs
+# it before the tests; `make format` applies isort and yapf)
+LINT_PATHS := mmdet_efficientdet tools tests reference configs setup.py
 lint: setup
-	$(PY) -m flake8 mmdet_efficientdet tools tests reference configs
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf --diff --recursive $(LINT_PATHS)
+
+format: setup
+	$(PY) -m isort $(LINT_PATHS)
+	$(PY) -m yapf --in-place --recursive $(LINT_PATHS)
 
 clean:
 	rm -rf $(VENV) $(REFENV) work_dirs demo_out

@@ -10,7 +10,6 @@ Two ways to install:
   stack is replaced.
 """
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 
@@ -40,8 +39,7 @@ setup(
     ],
     extras_require={
         # ONNX export and its check (tools/deployment/export_onnx.py)
-        'deploy': ['onnx', 'onnxscript', 'onnxruntime', 'openvino>=2024',
-                   'nncf>=2.10'],
+        'deploy': ['onnx', 'onnxscript', 'onnxruntime', 'openvino>=2024', 'nncf>=2.10'],
         # channel pruning (tools/pruning/prune.py): Torch-Pruning's DepGraph
         'pruning': ['torch-pruning>=1.6,<2', 'onnxruntime'],
     },

@@ -19,7 +19,6 @@ scalars in the message hub, :class:`~mmengine.logging.HistoryBuffer`), so
 Nothing ever falls back to ``weights_only=False``.
 """
 from __future__ import annotations
-
 import os.path as osp
 import pickle
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -72,8 +71,7 @@ def _history_buffer_getstate(self: HistoryBuffer) -> Dict[str, Any]:
 
 
 def load_from_local_safely(filename: str,
-                           map_location: Optional[Union[str, Callable]] = None
-                           ) -> Any:
+                           map_location: Optional[Union[str, Callable]] = None) -> Any:
     """Load a local checkpoint with ``torch.load(weights_only=True)``.
 
     Args:
@@ -94,16 +92,13 @@ def load_from_local_safely(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file {filename!r} not found')
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
         try:
-            offending = torch.serialization.get_unsafe_globals_in_checkpoint(
-                filename)
+            offending = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
         except Exception:  # noqa: BLE001 - not a zip checkpoint
             offending = []
-        allowed = {f'{g.__module__}.{g.__qualname__}'
-                   for g in safe_checkpoint_globals()}
+        allowed = {f'{g.__module__}.{g.__qualname__}' for g in safe_checkpoint_globals()}
         offending = [name for name in offending if name not in allowed]
         raise UnsafeCheckpointError(
             f'refusing to load checkpoint {filename!r}: it holds '
@@ -112,9 +107,8 @@ def load_from_local_safely(filename: str,
             f'code)') from None
     except (RuntimeError, EOFError, OSError) as err:
         first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise CorruptCheckpointError(
-            f'checkpoint {filename!r} is not a readable torch checkpoint '
-            f'(truncated or not a checkpoint): {first_line}') from None
+        raise CorruptCheckpointError(f'checkpoint {filename!r} is not a readable torch checkpoint '
+                                     f'(truncated or not a checkpoint): {first_line}') from None
 
 
 def register_safe_checkpoint_loading() -> None:
@@ -124,8 +118,7 @@ def register_safe_checkpoint_loading() -> None:
     """
     torch.serialization.add_safe_globals(safe_checkpoint_globals())
     HistoryBuffer.__getstate__ = _history_buffer_getstate
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local_safely, force=True)
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_safely, force=True)
 
 
 #: Public name of the safe loader (mmengine names loaders by their suffix).

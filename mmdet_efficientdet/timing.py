@@ -1,6 +1,5 @@
 """Latency measurement on a noisy machine: interleaved, ratios in one run."""
 from __future__ import annotations
-
 import statistics
 import time
 from typing import Callable, Dict, List
@@ -32,14 +31,16 @@ def interleaved_times(fns: Dict[str, Callable[[], object]], runs: int,
     return times
 
 
-def median_ms(fns: Dict[str, Callable[[], object]], runs: int = 10,
+def median_ms(fns: Dict[str, Callable[[], object]],
+              runs: int = 10,
               warmup: int = 2) -> Dict[str, float]:
     """Median latency (ms) of each function, measured interleaved."""
-    return {name: statistics.median(values) * 1e3 for name, values in
-            interleaved_times(fns, runs, warmup).items()}
+    return {
+        name: statistics.median(values) * 1e3
+        for name, values in interleaved_times(fns, runs, warmup).items()
+    }
 
 
 def p90(values: List[float]) -> float:
     """90th percentile (nearest rank) of ``values``."""
-    return sorted(values)[min(len(values) - 1,
-                              int(round(0.9 * (len(values) - 1))))]
+    return sorted(values)[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]

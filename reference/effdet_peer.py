@@ -17,13 +17,11 @@ def effdet_peer(ours, level: str, image_size: int):
     from mmdet_efficientdet.benchmarking import Peer
     from mmdet_efficientdet.converters import convert_effdet
     from reference.effdet_ref import create_reference_model, randomize_
-    ref = create_reference_model(f'tf_efficientdet_{level}',
-                                 image_size=image_size)
+    ref = create_reference_model(f'tf_efficientdet_{level}', image_size=image_size)
     randomize_(ref, 1)
     state, _ = convert_effdet(ref.state_dict(), ours)
     ours.load_state_dict(state, strict=True)
-    return Peer('effdet', ref.eval(), lambda batch, size: _train_step(
-        ref, batch, size))
+    return Peer('effdet', ref.eval(), lambda batch, size: _train_step(ref, batch, size))
 
 
 def _train_step(ref, batch: int, size: int):
@@ -35,13 +33,16 @@ def _train_step(ref, batch: int, size: int):
     x, boxes, labels = random_detection_batch(batch, size)
     bench = effdet.DetBenchTrain(ref, create_labeler=True).train()
     opt = torch.optim.SGD(bench.parameters(), lr=1e-4, momentum=0.9)
-    target = dict(bbox=boxes[..., [1, 0, 3, 2]], cls=labels.float() + 1,
-                  img_scale=torch.ones(batch),
-                  img_size=torch.full((batch, 2), float(size)))
+    target = dict(
+        bbox=boxes[..., [1, 0, 3, 2]],
+        cls=labels.float() + 1,
+        img_scale=torch.ones(batch),
+        img_size=torch.full((batch, 2), float(size)))
 
     def step():
         loss = bench(x, target)['loss']
         opt.zero_grad()
         loss.backward()
         opt.step()
+
     return step

@@ -19,7 +19,6 @@ torchvision, timm or effdet; only tests and ``tools/dev`` scripts that
 compare against the reference do, through :func:`import_effdet`.
 """
 from __future__ import annotations
-
 import os.path as osp
 import sys
 from types import ModuleType
@@ -34,14 +33,12 @@ REFENV = osp.join(REPO, '.refenv')
 _LIBRARY = []  # keeps the torch.library.Library alive
 
 
-def _nms_cpu(dets: torch.Tensor, scores: torch.Tensor,
-             iou_threshold: float) -> torch.Tensor:
+def _nms_cpu(dets: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
     """``torchvision.ops.nms`` semantics: kept indices by decreasing score."""
     from mmcv.ops import nms
     if dets.numel() == 0:
         return torch.empty(0, dtype=torch.long)
-    _, keep = nms(dets.float().contiguous(), scores.float().contiguous(),
-                  float(iou_threshold))
+    _, keep = nms(dets.float().contiguous(), scores.float().contiguous(), float(iou_threshold))
     return keep.long()
 
 
@@ -51,8 +48,7 @@ def _ops_available() -> bool:
 
 
 def _register_torchvision_ops() -> None:
-    if _LIBRARY or hasattr(torch.ops, 'torchvision') and hasattr(
-            torch.ops.torchvision, 'nms'):
+    if _LIBRARY or hasattr(torch.ops, 'torchvision') and hasattr(torch.ops.torchvision, 'nms'):
         return
     lib = torch.library.Library('torchvision', 'DEF')  # noqa: TOR901
     lib.define('nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
@@ -68,9 +64,8 @@ def import_effdet() -> ModuleType:
         RuntimeError: ``.refenv`` does not exist (run ``make refenv``).
     """
     if not refenv_available():
-        raise RuntimeError(
-            f'reference environment missing: {REFENV} has no effdet; create '
-            f'it with `make refenv` (make test does it)')
+        raise RuntimeError(f'reference environment missing: {REFENV} has no effdet; create '
+                           f'it with `make refenv` (make test does it)')
     if REFENV not in sys.path:
         sys.path.append(REFENV)
     _register_torchvision_ops()
@@ -84,8 +79,7 @@ def import_effdet() -> ModuleType:
     return effdet
 
 
-def create_reference_model(name: str, seed: int = 0,
-                           image_size: int = None) -> torch.nn.Module:
+def create_reference_model(name: str, seed: int = 0, image_size: int = None) -> torch.nn.Module:
     """``effdet``'s raw EfficientDet (no bench wrapper), random weights, eval.
 
     Args:
@@ -97,23 +91,19 @@ def create_reference_model(name: str, seed: int = 0,
     effdet = import_effdet()
     torch.manual_seed(seed)
     kwargs = dict(image_size=(image_size, image_size)) if image_size else {}
-    model = effdet.create_model(name, pretrained=False,
-                                pretrained_backbone=False, **kwargs)
+    model = effdet.create_model(name, pretrained=False, pretrained_backbone=False, **kwargs)
     return model.eval()
 
 
 PORTED = osp.join(REPO, 'configs', 'efficientdet', 'ported')
-TF_NAMES = [f'tf_efficientdet_{d}' for d in
-            ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd7x')]
+TF_NAMES = [f'tf_efficientdet_{d}' for d in ('d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd7x')]
 MAX_DETECTION_POINTS = 5000
-
 
 #: scale of effdet's (class and box) prediction weights in :func:`randomize_`
 PREDICT_GAIN = 10.0
 
 
-def randomize_(model: nn.Module, seed: int,
-               calib: Optional[torch.Tensor] = None) -> nn.Module:
+def randomize_(model: nn.Module, seed: int, calib: Optional[torch.Tensor] = None) -> nn.Module:
     """Give every BN, bias and fusion weight non-trivial random values.
 
     effdet's own init leaves BN at identity and biases at zero, which would
@@ -145,10 +135,10 @@ def randomize_(model: nn.Module, seed: int,
     for name, module in model.named_modules():
         parts = name.split('.')
         if isinstance(module, nn.BatchNorm2d) and parts[:2] == [
-                'backbone', 'blocks'] and len(parts) > 4 and parts[3] != '0':
+                'backbone', 'blocks'
+        ] and len(parts) > 4 and parts[3] != '0':
             last_bn['.'.join(parts[:4])] = name
-        if getattr(module, 'weight_method', None) == 'sum' and hasattr(
-                module, 'inputs_offsets'):
+        if getattr(module, 'weight_method', None) == 'sum' and hasattr(module, 'inputs_offsets'):
             node = name.rsplit('.', 1)[0]
             n = len(module.inputs_offsets)
             gamma[f'{node}.after_combine.conv.bn'] = (0.5 / n, 1.5 / n)
@@ -199,8 +189,14 @@ def _iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / (area(a)[:, None] + area(b)[None, :] - inter).clamp(min=1e-9)
 
 
-def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
-                     ref_labels, score_tol: float = 1e-4, box_tol: float = 1.0,
+def match_detections(boxes,
+                     scores,
+                     labels,
+                     ref_boxes,
+                     ref_scores,
+                     ref_labels,
+                     score_tol: float = 1e-4,
+                     box_tol: float = 1.0,
                      max_per_img: int = 100) -> Tuple[float, float, int, int]:
     """Pair each detection with a reference one of the same label, score and box.
 
@@ -224,8 +220,7 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
     dist = (boxes[:, None, :] - ref_boxes[None, :, :]).abs().amax(dim=-1)
     close = (scores[:, None] - ref_scores[None, :]).abs() <= score_tol
     same = labels[:, None] == ref_labels[None, :]
-    work = torch.where(same & close & (dist <= box_tol), dist,
-                       torch.full_like(dist, float('inf')))
+    work = torch.where(same & close & (dist <= box_tol), dist, torch.full_like(dist, float('inf')))
     box_diff = score_diff = 0.0
     left = torch.ones(len(boxes), dtype=torch.bool)
     ref_left = torch.ones(len(ref_boxes), dtype=torch.bool)
@@ -238,13 +233,11 @@ def match_detections(boxes, scores, labels, ref_boxes, ref_scores,
     flip = same & close & (_iou(boxes, ref_boxes) > 0.5)
 
     unexplained = flips = 0
-    for mask, rows, own_scores, other_scores in (
-            (left, flip, scores, ref_scores),
-            (ref_left, flip.T, ref_scores, scores)):
+    for mask, rows, own_scores, other_scores in ((left, flip, scores, ref_scores),
+                                                 (ref_left, flip.T, ref_scores, scores)):
         at_cut = len(other_scores) >= max_per_img
         for i in torch.nonzero(mask).flatten().tolist():
-            if rows[i].any() or (at_cut and bool(
-                    own_scores[i] - other_scores.min() <= score_tol)):
+            if rows[i].any() or (at_cut and bool(own_scores[i] - other_scores.min() <= score_tol)):
                 flips += 1
             else:
                 unexplained += 1
@@ -258,17 +251,20 @@ def ported_config(name: str) -> str:
 
 def build_ours(name: str, num_classes: int = 90):
     """Our EfficientDet from the ported config, head with ``num_classes``."""
-    import mmdet_efficientdet  # noqa: F401
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
+
+    import mmdet_efficientdet  # noqa: F401
     register_all_modules()
     cfg = Config.fromfile(ported_config(name))
     cfg.model.bbox_head.num_classes = num_classes
     return MODELS.build(cfg.model).eval()
 
 
-def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
+def compare(name: str,
+            image_size: Optional[int] = None,
+            seed: int = 0,
             num_classes: int = 90) -> Dict[str, float]:
     """Convert a random effdet model, run both, return the differences.
 
@@ -278,6 +274,7 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
         ``num_det``, ``params`` and ``image_size``.
     """
     from mmengine import ConfigDict
+
     from mmdet_efficientdet.converters import convert_effdet
     effdet = import_effdet()
     ref = create_reference_model(name, seed=seed, image_size=image_size)
@@ -311,23 +308,33 @@ def compare(name: str, image_size: Optional[int] = None, seed: int = 0,
     logits = torch.cat([c.permute(0, 2, 3, 1).reshape(-1) for c in our_cls])
     kth = logits.topk(MAX_DETECTION_POINTS).values[-1].sigmoid()
     thr = torch.nextafter(kth, torch.zeros(())).item()
-    cfg = ConfigDict(nms_pre=MAX_DETECTION_POINTS, score_thr=thr,
-                     nms=dict(type='nms', iou_threshold=0.5), max_per_img=100,
-                     min_bbox_size=-1)  # effdet keeps zero-area boxes
-    meta = dict(img_shape=(size, size), ori_shape=(size, size),
-                scale_factor=(1.0, 1.0))
+    cfg = ConfigDict(
+        nms_pre=MAX_DETECTION_POINTS,
+        score_thr=thr,
+        nms=dict(type='nms', iou_threshold=0.5),
+        max_per_img=100,
+        min_bbox_size=-1)  # effdet keeps zero-area boxes
+    meta = dict(img_shape=(size, size), ori_shape=(size, size), scale_factor=(1.0, 1.0))
     with torch.no_grad():
         result = ours.bbox_head.predict_by_feat(
             our_cls, our_box, batch_img_metas=[meta], cfg=cfg, rescale=False)[0]
     from mmdet_efficientdet.utils.complexity import count_params
-    det_box, det_score, mismatch, flips = match_detections(
-        result.bboxes, result.scores, result.labels, ref_det[:, :4],
-        ref_det[:, 4], ref_det[:, 5].long() - 1)
-    return dict(cls=cls_diff, box=box_diff, det_box=det_box,
-                det_score=det_score, label_mismatch=mismatch, tie_flips=flips,
-                num_det=len(result), params=count_params(ours),
-                image_size=size, cls_scale=scale, folded=len(report.folded),
-                unused=len(report.unused))
+    det_box, det_score, mismatch, flips = match_detections(result.bboxes, result.scores,
+                                                           result.labels, ref_det[:, :4],
+                                                           ref_det[:, 4], ref_det[:, 5].long() - 1)
+    return dict(
+        cls=cls_diff,
+        box=box_diff,
+        det_box=det_box,
+        det_score=det_score,
+        label_mismatch=mismatch,
+        tie_flips=flips,
+        num_det=len(result),
+        params=count_params(ours),
+        image_size=size,
+        cls_scale=scale,
+        folded=len(report.folded),
+        unused=len(report.unused))
 
 
 def refenv_available() -> bool:
@@ -345,8 +352,7 @@ def refenv_available() -> bool:
 #: (one forced anchor), medium and large boxes, an image without boxes, and
 #: two overlapping boxes of one class.
 PARITY_BOXES = (
-    ((37.3, 41.7, 43.8, 46.2, 3), (60.5, 90.2, 140.7, 170.9, 0),
-     (10.0, 120.4, 250.3, 240.6, 17)),
+    ((37.3, 41.7, 43.8, 46.2, 3), (60.5, 90.2, 140.7, 170.9, 0), (10.0, 120.4, 250.3, 240.6, 17)),
     (),
     ((100.2, 30.1, 180.7, 95.3, 5), (120.9, 50.4, 200.1, 110.8, 5)),
 )
@@ -363,8 +369,11 @@ def _no_drop_path(model: nn.Module) -> None:
             module.drop_prob = 0.0
 
 
-def train_parity(config: str, effdet_name: str, image_size: int = 256,
-                 seed: int = 0, lr: Optional[float] = None,
+def train_parity(config: str,
+                 effdet_name: str,
+                 image_size: int = 256,
+                 seed: int = 0,
+                 lr: Optional[float] = None,
                  dtype: torch.dtype = torch.float64,
                  cfg_options: Optional[dict] = None) -> Dict[str, float]:
     """Compare one training step of our config with effdet's ``DetBenchTrain``.
@@ -390,7 +399,6 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
         updates themselves, where weight decay and clipping show) and
         ``update_key``.
     """
-    import mmdet_efficientdet  # noqa: F401
     from mmdet.registry import MODELS
     from mmdet.structures import DetDataSample
     from mmdet.utils import register_all_modules
@@ -398,6 +406,7 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     from mmengine.optim import build_optim_wrapper
     from mmengine.structures import InstanceData
 
+    import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.converters import convert_effdet
     register_all_modules()
     effdet = import_effdet()
@@ -408,8 +417,7 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     cfg.model.bbox_head.num_classes = 90
     cfg.model.backbone.init_cfg = None
     ours = MODELS.build(cfg.model)
-    ref = create_reference_model(effdet_name, seed=seed,
-                                 image_size=image_size)
+    ref = create_reference_model(effdet_name, seed=seed, image_size=image_size)
     randomize_(ref, seed + 1)
     state, _ = convert_effdet(ref.state_dict(), ours)
     ours.load_state_dict(state, strict=True)
@@ -434,12 +442,14 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     for boxes in PARITY_BOXES:
         t = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 5)
         sample = DetDataSample()
-        sample.set_metainfo(dict(
-            img_shape=(image_size, image_size), pad_shape=(image_size,) * 2,
-            batch_input_shape=(image_size,) * 2, scale_factor=(1.0, 1.0),
-            ori_shape=(image_size,) * 2))
-        sample.gt_instances = InstanceData(bboxes=t[:, :4],
-                                           labels=t[:, 4].long())
+        sample.set_metainfo(
+            dict(
+                img_shape=(image_size, image_size),
+                pad_shape=(image_size, ) * 2,
+                batch_input_shape=(image_size, ) * 2,
+                scale_factor=(1.0, 1.0),
+                ori_shape=(image_size, ) * 2))
+        sample.gt_instances = InstanceData(bboxes=t[:, :4], labels=t[:, 4].long())
         samples.append(sample)
         pad = torch.full((most, 4), -1.0)
         pad[:len(t)] = t[:, [1, 0, 3, 2]]  # effdet boxes are (y1, x1, y2, x2)
@@ -451,15 +461,15 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
 
     # anchors and per-anchor targets
     head = ours.bbox_head
-    sizes = [(-(-image_size // s[0]), -(-image_size // s[1]))
-             for s in head.prior_generator.strides]
+    sizes = [(-(-image_size // s[0]), -(-image_size // s[1])) for s in head.prior_generator.strides]
     anchors = torch.cat(head.prior_generator.grid_priors(sizes, device='cpu'))
     ref_anchors = bench.anchors.boxes[:, [1, 0, 3, 2]].float()
     result = dict(anchors=float((anchors - ref_anchors).abs().max()))
     metas = [s.metainfo for s in samples]
     anchor_list, valid = head.get_anchors(sizes, metas, device='cpu')
-    labels, label_w, box_t, box_w, _ = head.get_targets(
-        anchor_list, valid, [s.gt_instances for s in samples], metas)[:5]
+    labels, label_w, box_t, box_w, _ = head.get_targets(anchor_list, valid,
+                                                        [s.gt_instances for s in samples],
+                                                        metas)[:5]
     labels = torch.cat(labels, 1)
     label_w = torch.cat(label_w, 1)
     box_t = torch.cat(box_t, 1)
@@ -482,10 +492,8 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     cls_loss = sum(losses['loss_cls'])
     box_loss = sum(losses['loss_bbox'])
     ref_box_loss = ref_out['box_loss'] * ref.config.box_loss_weight
-    result['cls_loss'] = abs(float(cls_loss.detach()) /
-                             float(ref_out['class_loss'].detach()) - 1)
-    result['box_loss'] = abs(float(box_loss.detach()) /
-                             float(ref_box_loss.detach()) - 1)
+    result['cls_loss'] = abs(float(cls_loss.detach()) / float(ref_out['class_loss'].detach()) - 1)
+    result['box_loss'] = abs(float(box_loss.detach()) / float(ref_box_loss.detach()) - 1)
     result['loss'] = float((cls_loss + box_loss).detach())
 
     # gradients, mapped through the converter (linear re-indexing)
@@ -500,8 +508,10 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     # only reaches the loss through train-mode BNs, which remove constants)
     # is rounding noise on both sides: compare it at 1e-9 of the largest one
     floor = 1e-9 * max(float(g.abs().max()) for g in mapped.values())
-    errors = {name: _rel(param.grad, mapped[name], floor)
-              for name, param in ours.named_parameters()}
+    errors = {
+        name: _rel(param.grad, mapped[name], floor)
+        for name, param in ours.named_parameters()
+    }
     result['grad_key'] = max(errors, key=errors.get)
     result['grad'] = errors[result['grad_key']]
 
@@ -513,14 +523,18 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
         group['lr'] = lr
     decay = [p for p in ref.parameters() if p.ndim > 1]
     no_decay = [p for p in ref.parameters() if p.ndim <= 1]
-    ref_optim = torch.optim.SGD(
-        [dict(params=decay, weight_decay=hyper.weight_decay),
-         dict(params=no_decay, weight_decay=0.0)], lr=lr,
-        momentum=hyper.momentum)
+    ref_optim = torch.optim.SGD([
+        dict(params=decay, weight_decay=hyper.weight_decay),
+        dict(params=no_decay, weight_decay=0.0)
+    ],
+                                lr=lr,
+                                momentum=hyper.momentum)
     clip = cfg.optim_wrapper.clip_grad.max_norm
     ours_before = {k: v.detach().clone() for k, v in ours.state_dict().items()}
-    ref_before, _ = convert_effdet(
-        {k: v.detach().clone() for k, v in ref.state_dict().items()}, ours)
+    ref_before, _ = convert_effdet({
+        k: v.detach().clone()
+        for k, v in ref.state_dict().items()
+    }, ours)
     ours_optim.step()  # clips (config's clip_grad) and steps
     torch.nn.utils.clip_grad_norm_(ref.parameters(), clip)
     ref_optim.step()
@@ -532,8 +546,7 @@ def train_parity(config: str, effdet_name: str, image_size: int = 256,
     result['step'] = errors[result['step_key']]
     # the update itself (where weight decay and clipping show), parameters
     params = dict(ours.named_parameters())
-    deltas = {k: (after[k] - ours_before[k], stepped[k] - ref_before[k])
-              for k in params}
+    deltas = {k: (after[k] - ours_before[k], stepped[k] - ref_before[k]) for k in params}
     floor = 1e-9 * max(float(d[1].abs().max()) for d in deltas.values())
     errors = {k: _rel(a, b, floor) for k, (a, b) in deltas.items()}
     result['update_key'] = max(errors, key=errors.get)

@@ -7,7 +7,6 @@ classifier reproduce the reference ImageNet logits. The product never imports
 it.
 """
 from __future__ import annotations
-
 import os.path as osp
 import sys
 

@@ -1,15 +1,14 @@
 """Shared fixtures: registries, a generated dataset, tiny trainable configs."""
 from __future__ import annotations
-
 import os.path as osp
 import textwrap
 from typing import Callable
 
 import pytest
 import torch
+from mmdet.utils import register_all_modules
 
 import mmdet_efficientdet  # noqa: F401  (registers modules)
-from mmdet.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs', 'efficientdet')
@@ -23,7 +22,6 @@ requires_refenv = pytest.mark.skipif(
     not osp.isdir(osp.join(REPO, '.refenv', 'effdet')),
     reason='reference environment .refenv/ missing: run `make refenv` '
     '(`make test` builds it)')
-
 
 #: Real photos for tests (../shared beside the repository; never copied in).
 RACCOON_ROOT = osp.join(osp.dirname(REPO), 'shared', 'data', 'raccoon')
@@ -43,8 +41,8 @@ def shapes_root(tmp_path_factory) -> str:
     """A small generated COCO-format dataset (3 classes, 128x128 images)."""
     from mmdet_efficientdet.datasets import make_shapes_dataset
     root = str(tmp_path_factory.mktemp('shapes'))
-    make_shapes_dataset(root, num_train=8, num_val=4, image_size=128,
-                        min_size=16, max_size=48, seed=1)
+    make_shapes_dataset(
+        root, num_train=8, num_val=4, image_size=128, min_size=16, max_size=48, seed=1)
     return root
 
 
@@ -105,12 +103,16 @@ env_cfg = dict(mp_cfg=dict(mp_start_method='fork'))
 def make_tiny_config(tmp_path, shapes_root) -> Callable[..., str]:
     """Write a tiny D0 child config for the shapes data; returns its path."""
 
-    def _make(max_epochs: int = 1, extra: str = '',
-              classes=('circle', 'square', 'triangle'), name='tiny.py',
+    def _make(max_epochs: int = 1,
+              extra: str = '',
+              classes=('circle', 'square', 'triangle'),
+              name='tiny.py',
               data_root: str = None) -> str:
         text = TINY_CONFIG.format(
-            base=D0_CONFIG, data_root=(data_root or shapes_root).rstrip('/') + '/',
-            classes=tuple(classes), max_epochs=max_epochs)
+            base=D0_CONFIG,
+            data_root=(data_root or shapes_root).rstrip('/') + '/',
+            classes=tuple(classes),
+            max_epochs=max_epochs)
         path = tmp_path / name
         path.write_text(text + textwrap.dedent(extra))
         return str(path)
@@ -125,9 +127,12 @@ def trained(tmp_path_factory, shapes_root):
     from mmengine.runner import Runner
     work = tmp_path_factory.mktemp('trained')
     config = work / 'tiny.py'
-    config.write_text(TINY_CONFIG.format(
-        base=D0_CONFIG, data_root=shapes_root + '/',
-        classes=('circle', 'square', 'triangle'), max_epochs=1))
+    config.write_text(
+        TINY_CONFIG.format(
+            base=D0_CONFIG,
+            data_root=shapes_root + '/',
+            classes=('circle', 'square', 'triangle'),
+            max_epochs=1))
     cfg = Config.fromfile(str(config))
     cfg.work_dir = str(work)
     Runner.from_cfg(cfg).train()

@@ -14,5 +14,6 @@ class SaveRankWeightsHook(Hook):
     def after_run(self, runner) -> None:
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        torch.save(dict(state_dict=state, iter=runner.iter),
-                   osp.join(runner.work_dir, f'rank{get_rank()}.pth'))
+        torch.save(
+            dict(state_dict=state, iter=runner.iter),
+            osp.join(runner.work_dir, f'rank{get_rank()}.pth'))

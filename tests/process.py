@@ -1,6 +1,5 @@
 """Test helpers for subprocesses: log lines as events, free ports."""
 from __future__ import annotations
-
 import os
 import re
 import signal
@@ -24,11 +23,13 @@ class ToolProcess:
     """A ``tools/*.py`` process whose output lines are read as they come, so
     a test waits for what the process says (no sleeps, no polling files)."""
 
-    def __init__(self, args: List[str], cwd: str,
-                 env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, args: List[str], cwd: str, env: Optional[Dict[str, str]] = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable] + args, cwd=cwd, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
+            [sys.executable] + args,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             env=dict(os.environ, **(env or {})))
         self.lines: List[str] = []
         self._cond = threading.Condition()
@@ -48,8 +49,7 @@ class ToolProcess:
     def log(self) -> str:
         return ''.join(self.lines)[-4000:]
 
-    def wait_for(self, pattern: str, count: int = 1,
-                 timeout: float = 300) -> None:
+    def wait_for(self, pattern: str, count: int = 1, timeout: float = 300) -> None:
         """Block until ``count`` output lines match ``pattern`` (regex);
         fail if the process ends first."""
         regex = re.compile(pattern)
@@ -58,8 +58,7 @@ class ToolProcess:
             return sum(bool(regex.search(line)) for line in self.lines) >= count
 
         with self._cond:
-            assert self._cond.wait_for(lambda: seen() or self._done,
-                                       timeout=timeout), self.log()
+            assert self._cond.wait_for(lambda: seen() or self._done, timeout=timeout), self.log()
             assert seen(), f'ended before {pattern!r}:\n' + self.log()
 
     def kill_after(self, delay: Optional[float] = None) -> None:

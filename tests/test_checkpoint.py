@@ -1,6 +1,5 @@
 """Checkpoints on torch >= 2.6: resume/load_from work, foreign types refused."""
 from __future__ import annotations
-
 import collections
 import os.path as osp
 
@@ -9,8 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 
-from mmdet_efficientdet.checkpoint import (UnsafeCheckpointError,
-                                           load_checkpoint_safely,
+from mmdet_efficientdet.checkpoint import (UnsafeCheckpointError, load_checkpoint_safely,
                                            safe_checkpoint_globals)
 
 
@@ -36,8 +34,7 @@ def _weights(path: str) -> dict:
     return load_checkpoint_safely(path)['state_dict']
 
 
-def test_resume_continues_from_saved_iteration_with_identical_weights(
-        make_tiny_config, tmp_path):
+def test_resume_continues_from_saved_iteration_with_identical_weights(make_tiny_config, tmp_path):
     config = make_tiny_config(max_epochs=2)
     full = _train(config, str(tmp_path / 'full'))
     assert full.iter == 8  # 8 images / batch 2 = 4 iterations per epoch
@@ -54,8 +51,7 @@ def test_resume_continues_from_saved_iteration_with_identical_weights(
     final_resumed = _weights(str(tmp_path / 'resumed' / 'epoch_2.pth'))
     assert final_full.keys() == final_resumed.keys()
     for key, value in final_full.items():
-        torch.testing.assert_close(final_resumed[key], value, rtol=0, atol=1e-6,
-                                   msg=key)
+        torch.testing.assert_close(final_resumed[key], value, rtol=0, atol=1e-6, msg=key)
     # and the weights did change during epoch 2
     first = _weights(ckpt1)
     assert any(not torch.equal(first[k], final_full[k]) for k in first
@@ -77,8 +73,7 @@ def test_load_from_loads_weights_into_a_fresh_model(make_tiny_config, tmp_path):
 
 def test_checkpoint_with_foreign_type_is_refused(tmp_path):
     path = str(tmp_path / 'evil.pth')
-    torch.save({'state_dict': {'w': torch.ones(2)}, 'meta': ForeignObject()},
-               path)
+    torch.save({'state_dict': {'w': torch.ones(2)}, 'meta': ForeignObject()}, path)
     with pytest.raises(UnsafeCheckpointError) as err:
         load_checkpoint_safely(path)
     assert 'ForeignObject' in str(err.value)
@@ -92,8 +87,8 @@ def test_allow_list_is_exact():
     names = {f'{g.__module__}.{g.__qualname__}' for g in safe_checkpoint_globals()}
     assert 'mmengine.logging.history_buffer.HistoryBuffer' in names
     assert 'numpy.ndarray' in names
-    assert not any(name.startswith(('builtins.', '__builtin__.', 'os.',
-                                    'subprocess.')) for name in names)
+    assert not any(
+        name.startswith(('builtins.', '__builtin__.', 'os.', 'subprocess.')) for name in names)
     # an ordinary collections type is still refused
     assert collections.OrderedDict not in safe_checkpoint_globals()
 
@@ -104,6 +99,5 @@ def test_missing_and_corrupt_files_are_named(tmp_path):
         load_checkpoint_safely(missing)
     corrupt = tmp_path / 'corrupt.pth'
     corrupt.write_bytes(b'not a checkpoint at all')
-    with pytest.raises((RuntimeError, UnsafeCheckpointError),
-                       match='corrupt.pth'):
+    with pytest.raises((RuntimeError, UnsafeCheckpointError), match='corrupt.pth'):
         load_checkpoint_safely(str(corrupt))

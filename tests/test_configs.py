@@ -8,27 +8,25 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from mmdet_efficientdet.utils.complexity import measure_complexity
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
-from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES,
-                                        EFFICIENTDET_SCALES,
-                                        EFFICIENTDET_V2_SCALES,
-                                        get_efficientdet_scale)
-
+from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
+                                        EFFICIENTDET_V2_SCALES, get_efficientdet_scale)
+from mmdet_efficientdet.utils.complexity import measure_complexity
 from .conftest import CONFIG_DIR
 
-LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) +
-          list(EFFICIENTDET_LITE_SCALES))
+LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) + list(EFFICIENTDET_LITE_SCALES))
 ALL_CONFIGS = sorted(
     osp.relpath(p, CONFIG_DIR)
     for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True))
 #: Configs trained/evaluated at another input size than their level's row
 #: (the demo: 128x128 generated images, said in its header).
-OWN_INPUT_SIZE = {'demo/efficientdet_d0_shapes_demo.py',
-                  # the D0 fine-tuning recipe checked on 128 px shapes
-                  'custom/recipe_check/source_circles_d0.py',
-                  'custom/recipe_check/d0_finetune_shapes.py',
-                  'custom/recipe_check/d0_finetune_shapes_sgd_ema.py'}
+OWN_INPUT_SIZE = {
+    'demo/efficientdet_d0_shapes_demo.py',
+    # the D0 fine-tuning recipe checked on 128 px shapes
+    'custom/recipe_check/source_circles_d0.py',
+    'custom/recipe_check/d0_finetune_shapes.py',
+    'custom/recipe_check/d0_finetune_shapes_sgd_ema.py'
+}
 #: Top-level values the Runner reads directly: their only home.
 RUNNER_KEYS = {'default_scope', 'log_level', 'load_from', 'resume', 'sync_bn'}
 
@@ -40,13 +38,11 @@ def _config(level):
 
 
 def _pipeline_sizes(pipeline):
-    return {tuple(t[k]) for t in pipeline for k in ('scale', 'crop_size', 'size')
-            if k in t}
+    return {tuple(t[k]) for t in pipeline for k in ('scale', 'crop_size', 'size') if k in t}
 
 
 def _dataloaders(cfg):
-    return [cfg[k] for k in ('train_dataloader', 'val_dataloader',
-                             'test_dataloader')]
+    return [cfg[k] for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
 
 
 def _is_subset(part, whole, path=''):
@@ -69,9 +65,8 @@ def _check_top_level(name, cfg):
     m = cfg.model
     checked = set()
     for key, value in cfg.items():
-        if isinstance(value, dict) and key not in ('norm_cfg',
-                                                   'backbone_norm_cfg',
-                                                   'level', 'input_norm'):
+        if isinstance(value,
+                      dict) and key not in ('norm_cfg', 'backbone_norm_cfg', 'level', 'input_norm'):
             continue
         if isinstance(value, list) and all(isinstance(v, dict) for v in value):
             if key == 'train_pipeline':
@@ -96,8 +91,7 @@ def _check_top_level(name, cfg):
             assert m.backbone.init_cfg in (None, imagenet)
             _is_subset(numbers, m)
             assert EfficientNetBackbone(
-                ref.backbone, out_indices=m.backbone.out_indices
-            ).out_channels == m.neck.in_channels
+                ref.backbone, out_indices=m.backbone.out_indices).out_channels == m.neck.in_channels
         elif key == 'image_size':
             size = {(value, value)}
             for loader in _dataloaders(cfg):
@@ -106,8 +100,7 @@ def _check_top_level(name, cfg):
                 assert value == get_efficientdet_scale(cfg.level).image_size
         elif key == 'max_epochs':
             assert cfg.train_cfg.max_epochs == value
-            ends = [s['end'] for s in cfg.param_scheduler
-                    if s.get('by_epoch') and 'end' in s]
+            ends = [s['end'] for s in cfg.param_scheduler if s.get('by_epoch') and 'end' in s]
             assert ends and max(ends) == value
         elif key == 'base_lr':
             assert cfg.optim_wrapper.optimizer.lr == value
@@ -117,8 +110,10 @@ def _check_top_level(name, cfg):
             assert {d.dataset.data_root for d in _dataloaders(cfg)} == {value}
             assert cfg.val_evaluator.ann_file.startswith(value)
         elif key == 'backend_args':
-            loads = [t for d in _dataloaders(cfg) for t in d.dataset.pipeline
-                     if t['type'] == 'LoadImageFromFile']
+            loads = [
+                t for d in _dataloaders(cfg) for t in d.dataset.pipeline
+                if t['type'] == 'LoadImageFromFile'
+            ]
             assert loads and {t.get('backend_args') for t in loads} == {value}
         elif key == 'classes':
             assert m.bbox_head.num_classes == len(value)
@@ -136,9 +131,8 @@ def _check_top_level(name, cfg):
         elif key == 'backbone_norm_cfg':
             assert m.backbone.norm_cfg == value
         else:
-            raise AssertionError(
-                f'{name}: top-level {key}={value!r} is not checked against '
-                f'where it is used; add it to this test')
+            raise AssertionError(f'{name}: top-level {key}={value!r} is not checked against '
+                                 f'where it is used; add it to this test')
     return checked
 
 
@@ -160,22 +154,19 @@ def test_level_configs_match_the_table(level):
     assert cfg.level == level and cfg.image_size == ref.image_size
     assert m.backbone.arch == ref.backbone
     assert (m.neck.out_channels, m.neck.num_stages, m.neck.fusion,
-            m.neck.num_outs) == (ref.bifpn_channels, ref.bifpn_repeats,
-                                 ref.fusion, ref.num_levels)
+            m.neck.num_outs) == (ref.bifpn_channels, ref.bifpn_repeats, ref.fusion, ref.num_levels)
     assert (m.bbox_head.in_channels, m.bbox_head.stacked_convs,
-            m.bbox_head.num_levels) == (ref.bifpn_channels, ref.head_repeats,
-                                        ref.num_levels)
+            m.bbox_head.num_levels) == (ref.bifpn_channels, ref.head_repeats, ref.num_levels)
     assert m.bbox_head.anchor_generator.octave_base_scale == ref.anchor_scale
     assert m.bbox_head.anchor_generator.strides == ref.strides
     from mmdet_efficientdet.config_utils import level_size_divisor
     assert m.data_preprocessor.pad_size_divisor == level_size_divisor(level)
-    assert (m.data_preprocessor.mean, m.data_preprocessor.std) == (
-        list(ref.pixel_mean), list(ref.pixel_std))
+    assert (m.data_preprocessor.mean, m.data_preprocessor.std) == (list(ref.pixel_mean),
+                                                                   list(ref.pixel_std))
     assert m.neck.act_cfg == m.bbox_head.act_cfg == dict(type=ref.act)
     # trained like automl: from the ImageNet checkpoint, with the padding and
     # BN it was trained with, automl's anchors and assignment
-    from mmdet_efficientdet.scaling import (EFFICIENTNET_SCALES,
-                                            efficientdet_drop_path_rate)
+    from mmdet_efficientdet.scaling import EFFICIENTNET_SCALES, efficientdet_drop_path_rate
     assert m.backbone.init_cfg.type == 'ImageNetPretrained'
     imagenet = EFFICIENTNET_SCALES[ref.backbone].imagenet
     assert m.backbone.init_cfg.checkpoint == imagenet if '://' in imagenet \
@@ -213,8 +204,8 @@ def test_config_builds_and_runs_forward(level):
     with torch.no_grad():
         cls_scores, bbox_preds = model._forward(torch.rand(1, 3, height, width))
     ref = get_efficientdet_scale(level)
-    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
-        (-(-height // s), -(-width // s)) for s in ref.strides]
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [(-(-height // s), -(-width // s))
+                                                         for s in ref.strides]
     assert all(c.shape[1] == 9 * 4 for c in cls_scores)
     assert all(b.shape[1] == 9 * 4 for b in bbox_preds)
 
@@ -243,16 +234,16 @@ def test_lite_params_within_2pct_of_effdet(level):
     params = count_params(model)
     assert abs(params / 1e6 / ref.params_m - 1) <= 0.02
     # ReLU6 everywhere, no squeeze-excitation, no fusion weights
-    acts = {type(m).__name__ for m in model.modules()
-            if type(m).__name__ in ('ReLU6', 'SiLU', 'Swish')}
+    acts = {
+        type(m).__name__
+        for m in model.modules() if type(m).__name__ in ('ReLU6', 'SiLU', 'Swish')
+    }
     assert acts == {'ReLU6'}
-    assert not any(n.endswith('fusion.weight') or '.se.' in n
-                   for n, _ in model.named_parameters())
+    assert not any(n.endswith('fusion.weight') or '.se.' in n for n, _ in model.named_parameters())
 
 
 def test_finetune_example_config_is_consistent():
-    cfg = Config.fromfile(osp.join(
-        CONFIG_DIR, 'custom', 'efficientdet_d0_finetune_custom-coco.py'))
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, 'custom', 'efficientdet_d0_finetune_custom-coco.py'))
     classes = cfg.metainfo['classes']
     assert cfg.model.bbox_head.num_classes == len(classes) == 2
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
@@ -269,10 +260,8 @@ def test_finetune_example_config_is_consistent():
     assert cfg.optim_wrapper.optimizer.lr == 2e-3
     assert cfg.custom_hooks == []
     assert cfg.model.backbone.frozen_stages == 1
-    assert cfg.model.backbone.norm_cfg == dict(type='BN', eps=1e-3,
-                                               momentum=0.1)
-    jitter = [t for t in cfg.train_dataloader.dataset.pipeline
-              if t.type == 'RandomResize']
+    assert cfg.model.backbone.norm_cfg == dict(type='BN', eps=1e-3, momentum=0.1)
+    jitter = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'RandomResize']
     assert jitter[0].ratio_range == (0.5, 1.5)
     assert jitter[0].scale == (512, 512)
     assert cfg.train_cfg.val_interval == 2
@@ -282,11 +271,9 @@ def test_finetune_example_config_is_consistent():
 
 
 def test_progressive_learning_config():
-    cfg = Config.fromfile(osp.join(
-        CONFIG_DIR, 'efficientdet_v2-s_progressive_8xb16-300e_coco.py'))
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, 'efficientdet_v2-s_progressive_8xb16-300e_coco.py'))
     assert cfg.model.backbone.arch == 'v2_s' and cfg.image_size == 1024
-    assert [h.type for h in cfg.custom_hooks] == ['EMAHook',
-                                                  'ProgressiveLearningHook']
+    assert [h.type for h in cfg.custom_hooks] == ['EMAHook', 'ProgressiveLearningHook']
     from mmdet.registry import HOOKS
     hook = HOOKS.build(cfg.custom_hooks[1])
     stages = [hook.stage_settings(i) for i in range(4)]
@@ -307,8 +294,11 @@ def test_weight_decay_on_kernels_only():
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     names = {id(p): n for n, p in model.named_parameters()}
-    decay = {names[id(p)]: g['weight_decay']
-             for g in wrapper.optimizer.param_groups for p in g['params']}
+    decay = {
+        names[id(p)]: g['weight_decay']
+        for g in wrapper.optimizer.param_groups
+        for p in g['params']
+    }
     assert decay['backbone.stem.conv.weight'] == 4e-5
     assert decay['bbox_head.cls_pred.depthwise_conv.conv.weight'] == 4e-5
     assert decay['backbone.stem.bn.weight'] == 0

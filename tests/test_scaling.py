@@ -4,8 +4,8 @@ import pytest
 from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
                                         EFFICIENTNET_SCALES, compound_bifpn_depth,
                                         compound_bifpn_width, compound_head_depth,
-                                        compound_image_size, get_efficientdet_scale,
-                                        round_channels, round_repeats)
+                                        compound_image_size, get_efficientdet_scale, round_channels,
+                                        round_repeats)
 
 
 @pytest.mark.parametrize('level', ['d0', 'd1', 'd2', 'd3', 'd4'])
@@ -31,8 +31,8 @@ def test_official_table_departures_win():
 def test_table_rows():
     widths = [EFFICIENTDET_SCALES[k].bifpn_channels for k in EFFICIENTDET_SCALES]
     assert widths == [64, 88, 112, 160, 224, 288, 384, 384, 384]
-    assert [EFFICIENTDET_SCALES[k].head_repeats for k in EFFICIENTDET_SCALES] == [
-        3, 3, 3, 4, 4, 4, 5, 5, 5]
+    assert [EFFICIENTDET_SCALES[k].head_repeats
+            for k in EFFICIENTDET_SCALES] == [3, 3, 3, 4, 4, 4, 5, 5, 5]
 
 
 def test_round_channels_and_repeats():
@@ -48,14 +48,12 @@ def test_unknown_level_named():
     assert get_efficientdet_scale('D3').bifpn_channels == 160
 
 
-@pytest.mark.parametrize('name, level', [('v2-b0', 'd0'), ('v2-b3', 'd3'),
-                                         ('v2-s', 'd4')])
+@pytest.mark.parametrize('name, level', [('v2-b0', 'd0'), ('v2-b3', 'd3'), ('v2-s', 'd4')])
 def test_v2_rows_keep_their_d_level_numbers(name, level):
     import dataclasses
     v2, d = EFFICIENTDET_V2_SCALES[name], EFFICIENTDET_SCALES[level]
     assert v2.backbone == name.replace('-', '_') and v2.params_m is None
-    assert dataclasses.replace(v2, backbone=d.backbone, params_m=d.params_m,
-                               flops_g=d.flops_g) == d
+    assert dataclasses.replace(v2, backbone=d.backbone, params_m=d.params_m, flops_g=d.flops_g) == d
     assert get_efficientdet_scale(name.upper()) is v2
 
 
@@ -68,39 +66,48 @@ def test_v2_b_widths_round_without_the_90_percent_limit():
 
 # --- compound scaling as a method: any phi, explicit numbers ---------------
 
+
 def test_compound_level_at_integer_phi_is_the_formula():
-    from mmdet_efficientdet.scaling import (compound_bifpn_depth,
-                                            compound_bifpn_width,
-                                            compound_head_depth,
-                                            compound_image_size,
+    from mmdet_efficientdet.scaling import (compound_bifpn_depth, compound_bifpn_width,
+                                            compound_head_depth, compound_image_size,
                                             compound_level, round_channels)
     for phi in range(8):
         s = compound_level(phi)
         assert s.image_size == compound_image_size(phi)
-        assert s.bifpn_channels == round_channels(compound_bifpn_width(phi),
-                                                  1.0)
+        assert s.bifpn_channels == round_channels(compound_bifpn_width(phi), 1.0)
         assert s.bifpn_repeats == compound_bifpn_depth(phi)
         assert s.head_repeats == compound_head_depth(phi)
         assert s.backbone == f'b{phi}'
 
 
 def test_compound_level_reproduces_the_table_where_rule_and_table_agree():
-    from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES,
-                                            compound_level, rule_vs_table)
+    from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES, compound_level, rule_vs_table
     differ = rule_vs_table()
     assert differ == {
-        'd2': {'bifpn_channels': (112, 120)},
-        'd4': {'bifpn_channels': (224, 216)},
-        'd5': {'image_size': (1280, 1152), 'bifpn_repeats': (7, 8)},
-        'd6': {'bifpn_repeats': (8, 9)},
-        'd7': {'image_size': (1536, 1408), 'bifpn_channels': (384, 520),
-               'bifpn_repeats': (8, 10)}}
+        'd2': {
+            'bifpn_channels': (112, 120)
+        },
+        'd4': {
+            'bifpn_channels': (224, 216)
+        },
+        'd5': {
+            'image_size': (1280, 1152),
+            'bifpn_repeats': (7, 8)
+        },
+        'd6': {
+            'bifpn_repeats': (8, 9)
+        },
+        'd7': {
+            'image_size': (1536, 1408),
+            'bifpn_channels': (384, 520),
+            'bifpn_repeats': (8, 10)
+        }
+    }
     for name in ('d0', 'd1', 'd3'):
         t, r = EFFICIENTDET_SCALES[name], compound_level(EFFICIENTDET_SCALES[name].phi)
-        assert (t.image_size, t.bifpn_channels, t.bifpn_repeats,
-                t.head_repeats, t.backbone) == (
-                    r.image_size, r.bifpn_channels, r.bifpn_repeats,
-                    r.head_repeats, r.backbone)
+        assert (t.image_size, t.bifpn_channels, t.bifpn_repeats, t.head_repeats,
+                t.backbone) == (r.image_size, r.bifpn_channels, r.bifpn_repeats, r.head_repeats,
+                                r.backbone)
 
 
 def test_fractional_levels_grow_monotonically_and_round_like_automl():
@@ -121,14 +128,13 @@ def test_fractional_levels_grow_monotonically_and_round_like_automl():
 def test_levels_as_config_data_and_their_errors():
     from mmdet_efficientdet.scaling import get_efficientdet_scale
     assert get_efficientdet_scale(dict(phi=2.5)).bifpn_channels == 136
-    s = get_efficientdet_scale(dict(backbone='lite1', bifpn_channels=72,
-                                    bifpn_repeats=3, head_repeats=3,
-                                    image_size=384))
+    s = get_efficientdet_scale(
+        dict(backbone='lite1', bifpn_channels=72, bifpn_repeats=3, head_repeats=3, image_size=384))
     assert (s.backbone, s.image_size) == ('lite1', 384)
-    for bad, match in [(dict(phi=-1), 'phi'), (dict(phi='x'), 'phi'),
-                       (dict(backbone='b0', bifpn_channels=64,
-                             bifpn_repeats=3, head_repeats=3,
-                             image_size=300), 'multiple of 128'),
-                       (dict(width=3), 'give dict')]:
+    for bad, match in [
+        (dict(phi=-1), 'phi'), (dict(phi='x'), 'phi'),
+        (dict(backbone='b0', bifpn_channels=64, bifpn_repeats=3, head_repeats=3,
+              image_size=300), 'multiple of 128'), (dict(width=3), 'give dict')
+    ]:
         with pytest.raises(ValueError, match=match):
             get_efficientdet_scale(bad)

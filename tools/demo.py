@@ -13,27 +13,29 @@ outputs are kept unless ``--overwrite``; ``DIR/manifest.json`` lists what this
 run wrote.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument('inputs', help='an image, a folder of images, a video '
-                        'file or a camera index')
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument(
+        'inputs', help='an image, a folder of images, a video '
+        'file or a camera index')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out-dir', required=True, help='where outputs go')
-    parser.add_argument('--score-thr', type=float, default=0.3,
-                        help='draw boxes scoring at least this (default 0.3)')
-    parser.add_argument('--batch-size', type=int, default=4,
-                        help='images per forward pass (default 4)')
-    parser.add_argument('--max-frames', type=int,
-                        help='stop a video/camera after this many frames')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace outputs of an earlier run')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.3,
+        help='draw boxes scoring at least this (default 0.3)')
+    parser.add_argument(
+        '--batch-size', type=int, default=4, help='images per forward pass (default 4)')
+    parser.add_argument('--max-frames', type=int, help='stop a video/camera after this many frames')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace outputs of an earlier run')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -41,10 +43,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.apis import run_demo
-    result = run_demo(args.inputs, args.config, args.checkpoint, args.out_dir,
-                      score_thr=args.score_thr, batch_size=args.batch_size,
-                      max_frames=args.max_frames, device=args.device,
-                      overwrite=args.overwrite)
+    result = run_demo(
+        args.inputs,
+        args.config,
+        args.checkpoint,
+        args.out_dir,
+        score_thr=args.score_thr,
+        batch_size=args.batch_size,
+        max_frames=args.max_frames,
+        device=args.device,
+        overwrite=args.overwrite)
     print(f'{len(result.outputs)} output(s), {len(result.skipped)} input(s) '
           f'skipped; manifest: {result.manifest}')
     return 0

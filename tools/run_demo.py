@@ -11,7 +11,6 @@
 Exits non-zero if a step fails or bbox mAP is below ``--min-map``.
 """
 from __future__ import annotations
-
 import argparse
 import glob
 import os
@@ -22,18 +21,20 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join('configs', 'efficientdet', 'demo',
-                  'efficientdet_d0_shapes_demo.py')
+CONFIG = osp.join('configs', 'efficientdet', 'demo', 'efficientdet_d0_shapes_demo.py')
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--out-dir', default='demo_out')
     parser.add_argument('--min-map', type=float, default=0.30)
-    parser.add_argument('--cfg-options', nargs='*', default=[],
-                        help='passed to tools/train.py (e.g. train_cfg.max_epochs=1)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='*',
+        default=[],
+        help='passed to tools/train.py (e.g. train_cfg.max_epochs=1)')
     return parser.parse_args()
 
 
@@ -41,8 +42,8 @@ def run(cmd: list, log_path: str) -> str:
     """Run a step, stream its output to ``log_path``, return it; fail loudly."""
     print('$', ' '.join(cmd), flush=True)
     with open(log_path, 'w') as log:
-        proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(
+            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         log.write(proc.stdout)
     if proc.returncode != 0:
         print(proc.stdout[-4000:])
@@ -54,8 +55,10 @@ def save_grid(pngs: list, out: str, scale: int = 2) -> None:
     """Tile the prediction images 3 per row, upscaled for readability."""
     import cv2
     import numpy as np
-    tiles = [cv2.resize(cv2.imread(p), None, fx=scale, fy=scale,
-                        interpolation=cv2.INTER_NEAREST) for p in pngs]
+    tiles = [
+        cv2.resize(cv2.imread(p), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        for p in pngs
+    ]
     h, w = tiles[0].shape[:2]
     while len(tiles) % 3:
         tiles.append(np.zeros((h, w, 3), np.uint8))
@@ -70,8 +73,15 @@ def main() -> int:
     from mmdet_efficientdet.datasets import make_shapes_dataset
 
     data_root = osp.join(REPO, 'data', 'shapes')
-    make_shapes_dataset(data_root, num_train=1200, num_val=100, image_size=128,
-                        max_objects=3, min_size=20, max_size=56, seed=0)
+    make_shapes_dataset(
+        data_root,
+        num_train=1200,
+        num_val=100,
+        image_size=128,
+        max_objects=3,
+        min_size=20,
+        max_size=56,
+        seed=0)
     print(f'[1/4] dataset: 1200 train / 100 val images in {data_root}')
     work_dir = osp.join(REPO, args.work_dir)
     out_dir = osp.join(REPO, args.out_dir)
@@ -81,17 +91,17 @@ def main() -> int:
     if args.cfg_options:
         train += ['--cfg-options'] + args.cfg_options
     run(train, osp.join(out_dir, 'train.log'))
-    best = sorted(glob.glob(osp.join(work_dir, 'best_coco_bbox_mAP_*.pth')),
-                  key=osp.getmtime)
-    ckpt = best[-1] if best else open(
-        osp.join(work_dir, 'last_checkpoint')).read().strip()
+    best = sorted(glob.glob(osp.join(work_dir, 'best_coco_bbox_mAP_*.pth')), key=osp.getmtime)
+    ckpt = best[-1] if best else open(osp.join(work_dir, 'last_checkpoint')).read().strip()
     train_min = (time.time() - start) / 60
     print(f'[2/4] trained in {train_min:.1f} min; checkpoint {ckpt}')
 
-    test_out = run([sys.executable, 'tools/test.py', CONFIG, ckpt,
-                    '--work-dir', work_dir], osp.join(out_dir, 'test.log'))
-    table = [line for line in test_out.splitlines()
-             if 'Average Precision' in line or 'Average Recall' in line]
+    test_out = run([sys.executable, 'tools/test.py', CONFIG, ckpt, '--work-dir', work_dir],
+                   osp.join(out_dir, 'test.log'))
+    table = [
+        line for line in test_out.splitlines()
+        if 'Average Precision' in line or 'Average Recall' in line
+    ]
     print('[3/4] COCO bbox evaluation on the val split:')
     print('\n'.join(table))
     match = re.search(r'bbox_mAP_copypaste: ([\d.]+)', test_out)
@@ -99,8 +109,8 @@ def main() -> int:
 
     val_imgs = osp.join(REPO, 'data', 'shapes', 'val')
     vis_dir = osp.join(out_dir, 'vis')
-    run([sys.executable, 'tools/demo.py', val_imgs, CONFIG, ckpt, '--out-dir',
-         vis_dir], osp.join(out_dir, 'demo.log'))
+    run([sys.executable, 'tools/demo.py', val_imgs, CONFIG, ckpt, '--out-dir', vis_dir],
+        osp.join(out_dir, 'demo.log'))
     grid = osp.join(out_dir, 'predictions.png')
     save_grid(sorted(glob.glob(osp.join(vis_dir, '*.png')))[:9], grid)
     print(f'[4/4] predictions on validation images: {grid}')

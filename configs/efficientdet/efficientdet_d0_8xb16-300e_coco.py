@@ -11,11 +11,9 @@ _base_ = [
     'mmdet::_base_/datasets/coco_detection.py',
     'mmdet::_base_/default_runtime.py',
 ]
-custom_imports = dict(
-    imports=['mmdet_efficientdet'], allow_failed_imports=False)
-from mmdet_efficientdet.config_utils import (automl_schedule,  # noqa: E402
-                                             level_image_size, mean_pad_val,
-                                             with_level_model)
+custom_imports = dict(imports=['mmdet_efficientdet'], allow_failed_imports=False)
+from mmdet_efficientdet.config_utils import automl_schedule  # noqa: E402
+from mmdet_efficientdet.config_utils import level_image_size, mean_pad_val, with_level_model
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 level = 'd0'  # row of mmdet_efficientdet.scaling (children set their own)
@@ -58,10 +56,7 @@ model = dict(
         # octave scales 2**(i/3), centred in their cell; octave_base_scale
         # (automl anchor_scale: size = anchor_scale * stride * 2**(i/3)) and
         # strides: from the level
-        anchor_generator=dict(
-            type='TFAnchorGenerator',
-            scales_per_octave=3,
-            center_offset=0.5),
+        anchor_generator=dict(type='TFAnchorGenerator', scales_per_octave=3, center_offset=0.5),
         # automl FasterRcnnBoxCoder without scale factors; decoding without
         # mmdet's 16/1000 size-ratio clamp (automl has none), the same way
         # when exported to ONNX
@@ -76,12 +71,7 @@ model = dict(
         loss_normalizer='automl',
         mask_zero_box_targets=True,
         # automl: focal loss alpha 0.25, gamma 1.5
-        loss_cls=dict(
-            type='FocalLoss',
-            use_sigmoid=True,
-            gamma=1.5,
-            alpha=0.25,
-            loss_weight=1.0),
+        loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=1.5, alpha=0.25, loss_weight=1.0),
         # automl: Huber(delta=0.1) summed / (4 * (#positives + 1)), times 50.
         # Huber_d(x) = d * SmoothL1_{beta=d}(x), and mmdet divides the sum by
         # the normaliser only, so the weight is 50 * 0.1 / 4 = 1.25.
@@ -132,30 +122,24 @@ train_pipeline = [
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
     dict(type='RandomFlip', prob=0.5),
     # automl pads with the mean colour (0 after normalisation)
-    dict(type='Pad', size=(image_size, image_size),
-         pad_val=mean_pad_val()),
+    dict(type='Pad', size=(image_size, image_size), pad_val=mean_pad_val()),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(image_size, image_size), keep_ratio=True),
-    dict(type='Pad', size=(image_size, image_size),
-         pad_val=mean_pad_val()),
+    dict(type='Pad', size=(image_size, image_size), pad_val=mean_pad_val()),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
 ]
 # CheckedCocoDataset: mmdet's CocoDataset that warns about the degenerate
 # boxes it drops; SafeCocoMetric: CocoMetric reporting 0.0 (not nothing) when
 # the model predicts no box.
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    dataset=dict(type=dataset_type, pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(type=dataset_type, pipeline=test_pipeline))
+    batch_size=16, num_workers=4, dataset=dict(type=dataset_type, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(type=dataset_type, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='SafeCocoMetric')
 test_evaluator = val_evaluator
@@ -180,8 +164,7 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = automl_schedule(max_epochs)
 auto_scale_lr = dict(enable=False, base_batch_size=128)
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -200,8 +183,7 @@ default_hooks = dict(
     # Stop at the first NaN/inf loss, or at a loss / pre-clipping gradient norm
     # far above any normal run's (finite divergence), before the bad weights
     # are saved; the error names the last checkpoint with good weights.
-    non_finite_loss=dict(
-        type='NonFiniteLossHook', max_loss=1e4, max_grad_norm=1e6),
+    non_finite_loss=dict(type='NonFiniteLossHook', max_loss=1e4, max_grad_norm=1e6),
     # mmengine's CheckpointHook with atomic writes (checkpoints, best_*,
     # last_checkpoint) and old files removed only after the new one is saved.
     checkpoint=dict(

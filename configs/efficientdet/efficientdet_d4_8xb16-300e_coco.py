@@ -2,8 +2,8 @@
 # row 'd4' of mmdet_efficientdet.scaling.EFFICIENTDET_SCALES (paper Table 1 /
 # google/automl hparams_config.py), read by level_image_size / level_model.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, with_image_size)
+from mmdet_efficientdet.config_utils import level_image_size  # noqa: E402
+from mmdet_efficientdet.config_utils import level_model, with_image_size
 
 level = 'd4'
 image_size = level_image_size(level)

@@ -4,8 +4,8 @@
 # The official table departs from the compound rule here: input 1280
 # (rule: 1152) and D_bifpn 7 (rule: 8). The table wins.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, with_image_size)
+from mmdet_efficientdet.config_utils import level_image_size  # noqa: E402
+from mmdet_efficientdet.config_utils import level_model, with_image_size
 
 level = 'd5'
 image_size = level_image_size(level)

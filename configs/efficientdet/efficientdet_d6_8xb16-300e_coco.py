@@ -4,8 +4,8 @@
 # Official table: D_bifpn 8 (rule: 9), plain-sum fusion instead of fast
 # normalized fusion.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, with_image_size)
+from mmdet_efficientdet.config_utils import level_image_size  # noqa: E402
+from mmdet_efficientdet.config_utils import level_model, with_image_size
 
 level = 'd6'
 image_size = level_image_size(level)

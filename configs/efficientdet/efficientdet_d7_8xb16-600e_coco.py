@@ -4,9 +4,8 @@
 # Official table: input 1536 (rule: 1408), backbone B6, D_bifpn 8
 # (rule: 10), plain-sum fusion, anchor scale 5.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (automl_schedule,  # noqa: E402
-                                             level_image_size, level_model,
-                                             with_image_size)
+from mmdet_efficientdet.config_utils import automl_schedule  # noqa: E402
+from mmdet_efficientdet.config_utils import level_image_size, level_model, with_image_size
 
 level = 'd7'
 image_size = level_image_size(level)

@@ -4,9 +4,8 @@
 # Official table: input 1536, backbone B7, D_bifpn 8, plain-sum fusion,
 # and one more pyramid level (P3-P8): inputs must be divisible by 256.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (automl_schedule,  # noqa: E402
-                                             level_image_size, level_model,
-                                             with_image_size)
+from mmdet_efficientdet.config_utils import automl_schedule  # noqa: E402
+from mmdet_efficientdet.config_utils import level_image_size, level_model, with_image_size
 
 level = 'd7x'
 image_size = level_image_size(level)

@@ -4,9 +4,9 @@
 # (no SE, ReLU6), ReLU6 in the BiFPN and heads, plain-sum fusion, input
 # (x - 127) / 128 and padding with that mean colour; the recipe is D0's.
 _base_ = './efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, level_pad_value,
-                                             with_image_size, with_pad_value)
+from mmdet_efficientdet.config_utils import level_image_size  # noqa: E402
+from mmdet_efficientdet.config_utils import (level_model, level_pad_value, with_image_size,
+                                             with_pad_value)
 
 level = 'lite1'
 image_size = level_image_size(level)

@@ -8,7 +8,6 @@ distinct outputs (``a_jpg.png``, ``a_png.png``). An image that cannot be
 decoded is named in the result and the run goes on with the rest.
 """
 from __future__ import annotations
-
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..fileio import atomic_write, plan_outputs, write_manifest
 from ..errors import UserError
+from ..fileio import atomic_write, plan_outputs, write_manifest
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
@@ -42,8 +41,7 @@ class DemoResult:
         frames (int): Video frames processed (0 for images).
         manifest (str): The run's ``manifest.json``.
     """
-    outputs: List[Tuple[str, str, List[Detection]]] = field(
-        default_factory=list)
+    outputs: List[Tuple[str, str, List[Detection]]] = field(default_factory=list)
     skipped: List[Tuple[str, str]] = field(default_factory=list)
     frames: int = 0
     manifest: str = ''
@@ -75,8 +73,8 @@ def input_kind(source: str) -> str:
 def list_images(source: str) -> List[str]:
     """The image files of a folder (sorted), or the one image file."""
     if osp.isdir(source):
-        files = sorted(osp.join(source, f) for f in os.listdir(source)
-                       if f.lower().endswith(IMAGE_EXTS))
+        files = sorted(
+            osp.join(source, f) for f in os.listdir(source) if f.lower().endswith(IMAGE_EXTS))
         if not files:
             raise UserError(f'no images ({", ".join(IMAGE_EXTS)}) in folder '
                             f'{source!r}')
@@ -107,35 +105,40 @@ class Detector:
     """A config + checkpoint behind mmdet's ``DetInferencer``: arrays in,
     drawings and detections out."""
 
-    def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
+    def __init__(self,
+                 config: str,
+                 checkpoint: str,
+                 device: str = 'cpu',
                  score_thr: float = 0.3) -> None:
         for path in (config, checkpoint):
             if not osp.isfile(path):
                 raise UserError(f'{path!r} not found')
         if not 0 <= score_thr <= 1:
             raise UserError(f'--score-thr {score_thr} must be in [0, 1]')
-        import mmdet_efficientdet  # noqa: F401
         from mmdet.apis import DetInferencer
-        self.inferencer = DetInferencer(model=config, weights=checkpoint,
-                                        device=device, show_progress=False)
+
+        import mmdet_efficientdet  # noqa: F401
+        self.inferencer = DetInferencer(
+            model=config, weights=checkpoint, device=device, show_progress=False)
         self.classes = self.inferencer.model.dataset_meta.get('classes', ())
         self.score_thr = score_thr
 
-    def __call__(self, images_rgb: List[np.ndarray]
-                 ) -> List[Tuple[np.ndarray, List[Detection]]]:
+    def __call__(self, images_rgb: List[np.ndarray]) -> List[Tuple[np.ndarray, List[Detection]]]:
         """Detect in RGB images; returns ``(drawing RGB, detections)`` each."""
         result = self.inferencer(
-            images_rgb, batch_size=len(images_rgb), return_vis=True,
-            pred_score_thr=self.score_thr, no_save_vis=True,
+            images_rgb,
+            batch_size=len(images_rgb),
+            return_vis=True,
+            pred_score_thr=self.score_thr,
+            no_save_vis=True,
             no_save_pred=True)
         out = []
         for vis, pred in zip(result['visualization'], result['predictions']):
-            dets = [Detection(self._name(label), float(score),
-                              [round(float(v), 1) for v in box])
-                    for label, score, box in zip(pred['labels'],
-                                                 pred['scores'],
-                                                 pred['bboxes'])
-                    if score >= self.score_thr]
+            dets = [
+                Detection(self._name(label), float(score), [round(float(v), 1) for v in box])
+                for label, score, box in zip(pred['labels'], pred['scores'], pred['bboxes'])
+                if score >= self.score_thr
+            ]
             out.append((vis, dets))
         return out
 
@@ -145,15 +148,17 @@ class Detector:
 
 def _encode_png(image_rgb: np.ndarray) -> bytes:
     import cv2
-    ok, data = cv2.imencode('.png', cv2.cvtColor(image_rgb,
-                                                 cv2.COLOR_RGB2BGR))
+    ok, data = cv2.imencode('.png', cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise RuntimeError('PNG encoding failed')
     return data.tobytes()
 
 
-def run_on_images(detector: Detector, source: str, out_dir: str,
-                  batch_size: int = 4, overwrite: bool = False,
+def run_on_images(detector: Detector,
+                  source: str,
+                  out_dir: str,
+                  batch_size: int = 4,
+                  overwrite: bool = False,
                   log: Callable[[str], None] = print) -> DemoResult:
     """Detect in an image or a folder of images, ``batch_size`` at a time;
     write ``out_dir/<name>.png`` per image (:func:`output_names`)."""
@@ -163,8 +168,10 @@ def run_on_images(detector: Detector, source: str, out_dir: str,
     images = list_images(source)
     names = output_names(images)
     outputs = {p: osp.join(out_dir, n) for p, n in names.items()}
-    plan_outputs(list(outputs.values()) + [osp.join(out_dir, 'manifest.json')],
-                 inputs=[source], overwrite=overwrite)
+    plan_outputs(
+        list(outputs.values()) + [osp.join(out_dir, 'manifest.json')],
+        inputs=[source],
+        overwrite=overwrite)
     result = DemoResult()
     for start in range(0, len(images), batch_size):
         batch, arrays = [], []
@@ -193,13 +200,17 @@ def run_on_images(detector: Detector, source: str, out_dir: str,
             for det in dets:
                 log(f'  {det.label:>12s} {det.score:.3f} {det.box}')
     result.manifest = write_manifest(
-        out_dir, [o for _, o, _ in result.outputs], input=osp.abspath(source),
+        out_dir, [o for _, o, _ in result.outputs],
+        input=osp.abspath(source),
         skipped=[f'{p}: {r}' for p, r in result.skipped])
     return result
 
 
-def run_on_video(detector: Detector, source: str, out_dir: str,
-                 max_frames: Optional[int] = None, overwrite: bool = False,
+def run_on_video(detector: Detector,
+                 source: str,
+                 out_dir: str,
+                 max_frames: Optional[int] = None,
+                 overwrite: bool = False,
                  log: Callable[[str], None] = print,
                  progress_every: int = 25) -> DemoResult:
     """Detect in every frame of a video file or camera (``'0'``) and write
@@ -215,7 +226,8 @@ def run_on_video(detector: Detector, source: str, out_dir: str,
         osp.splitext(osp.basename(source))[0]
     out_path = osp.join(out_dir, f'{name}.mp4')
     plan_outputs([out_path, osp.join(out_dir, 'manifest.json')],
-                 inputs=[] if camera else [source], overwrite=overwrite)
+                 inputs=[] if camera else [source],
+                 overwrite=overwrite)
     capture = cv2.VideoCapture(int(source) if camera else source)
     if not capture.isOpened():
         raise UserError(f'cannot open {"camera" if camera else "video"} '
@@ -237,8 +249,7 @@ def run_on_video(detector: Detector, source: str, out_dir: str,
             vis, dets = detector([cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)])[0]
             if writer is None:
                 height, width = vis.shape[:2]
-                writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'),
-                                         fps, (width, height))
+                writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
             writer.write(cv2.cvtColor(vis, cv2.COLOR_RGB2BGR))
             detections += dets
             result.frames += 1
@@ -261,14 +272,18 @@ def run_on_video(detector: Detector, source: str, out_dir: str,
     result.outputs.append((source, out_path, detections))
     log(f'{source}: {result.frames} frames, {len(detections)} detections '
         f'>= {detector.score_thr} -> {out_path}')
-    result.manifest = write_manifest(out_dir, [out_path], input=source,
-                                     frames=result.frames)
+    result.manifest = write_manifest(out_dir, [out_path], input=source, frames=result.frames)
     return result
 
 
-def run_demo(source: str, config: str, checkpoint: str, out_dir: str,
-             score_thr: float = 0.3, batch_size: int = 4,
-             max_frames: Optional[int] = None, device: str = 'cpu',
+def run_demo(source: str,
+             config: str,
+             checkpoint: str,
+             out_dir: str,
+             score_thr: float = 0.3,
+             batch_size: int = 4,
+             max_frames: Optional[int] = None,
+             device: str = 'cpu',
              overwrite: bool = False,
              log: Callable[[str], None] = print) -> DemoResult:
     """Detect in ``source`` (image, folder, video file or camera index) and
@@ -277,11 +292,8 @@ def run_demo(source: str, config: str, checkpoint: str, out_dir: str,
     kind = input_kind(source)
     if kind in ('image', 'folder'):
         # refuse before the model loads
-        plan_outputs([osp.join(out_dir, 'manifest.json')], inputs=[source],
-                     overwrite=overwrite)
+        plan_outputs([osp.join(out_dir, 'manifest.json')], inputs=[source], overwrite=overwrite)
     detector = Detector(config, checkpoint, device, score_thr)
     if kind in ('camera', 'video'):
-        return run_on_video(detector, source, out_dir, max_frames, overwrite,
-                            log)
-    return run_on_images(detector, source, out_dir, batch_size, overwrite,
-                         log)
+        return run_on_video(detector, source, out_dir, max_frames, overwrite, log)
+    return run_on_images(detector, source, out_dir, batch_size, overwrite, log)

@@ -7,6 +7,7 @@ from .result import BenchmarkResult
 from .run import level_model, run_benchmark
 from .train_step import random_detection_batch, train_step_fn
 
-__all__ = ['BenchmarkResult', 'Peer', 'level_model', 'load_factory',
-           'peak_train_memory', 'random_detection_batch', 'run_benchmark',
-           'train_step_fn']
+__all__ = [
+    'BenchmarkResult', 'Peer', 'level_model', 'load_factory', 'peak_train_memory',
+    'random_detection_batch', 'run_benchmark', 'train_step_fn'
+]

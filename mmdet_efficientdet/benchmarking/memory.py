@@ -6,7 +6,6 @@ training steps and prints the max RSS as JSON; :func:`peak_train_memory`
 runs it and reads the number.
 """
 from __future__ import annotations
-
 import json
 import os
 import resource
@@ -15,18 +14,23 @@ import sys
 from typing import Optional, Sequence
 
 
-def peak_train_memory(config: str, level: str, size: int, batch: int,
+def peak_train_memory(config: str,
+                      level: str,
+                      size: int,
+                      batch: int,
                       threads: int,
                       factory: Optional[str] = None,
                       extra_path: Sequence[str] = ()) -> float:
     """Max RSS (MB) of a fresh process after two training steps of ours
     (or, with ``factory``, of the peer it builds) at ``batch``."""
-    cmd = [sys.executable, '-m', __name__, config, level, str(size),
-           str(batch), str(threads)] + ([factory] if factory else [])
+    cmd = [sys.executable, '-m', __name__, config, level,
+           str(size),
+           str(batch),
+           str(threads)] + ([factory] if factory else [])
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     if extra_path:
-        env['PYTHONPATH'] = os.pathsep.join(
-            list(extra_path) + [env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+        env['PYTHONPATH'] = os.pathsep.join(list(extra_path) + [env.get('PYTHONPATH', '')]).rstrip(
+            os.pathsep)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f'memory worker failed: {out.stderr[-2000:]}')

@@ -1,7 +1,6 @@
 """Parameters and multiply-adds of every level's config against the paper
 (``tools/analysis_tools/model_table.py``)."""
 from __future__ import annotations
-
 import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
@@ -59,13 +58,15 @@ class ModelRow:
         published number."""
         if self.params_diff is None:
             return None
-        return abs(self.params_diff) <= PARAMS_TOLERANCE and (
-            self.flops_diff is None or abs(self.flops_diff) <= FLOPS_TOLERANCE)
+        return abs(self.params_diff) <= PARAMS_TOLERANCE and (self.flops_diff is None or abs(
+            self.flops_diff) <= FLOPS_TOLERANCE)
 
     def format(self) -> str:
+
         def num(value, spec):
             return format(value, spec) if value is not None else \
                 f'{"-":>{spec.split(".")[0].lstrip("+>")}}'
+
         ok = {None: '-', True: 'yes', False: 'NO'}[self.ok]
         return (f'{self.level.upper():5} {self.image_size:>5} {self.arch:>5} '
                 f'{self.bifpn_channels:>4} {self.bifpn_repeats:>2} '
@@ -84,8 +85,7 @@ HEADER = (f'{"model":5} {"input":>5} {"bb":>5} {"W":>4} {"D":>2} {"Dc":>3} '
           f'{"diff":>6} | ok')
 
 
-def measure_level(config_dir: str, level: str,
-                  num_classes: int = 90) -> ModelRow:
+def measure_level(config_dir: str, level: str, num_classes: int = 90) -> ModelRow:
     """Build ``level``'s config with ``num_classes`` and count it."""
     from mmdet.registry import MODELS
 
@@ -101,26 +101,25 @@ def measure_level(config_dir: str, level: str,
     cx = measure_complexity(MODELS.build(cfg.model), size, size)
     m = cfg.model
     strides = m.bbox_head.anchor_generator.strides
-    return ModelRow(level, size, str(m.backbone.arch), m.neck.out_channels,
-                    m.neck.num_stages, m.bbox_head.stacked_convs,
-                    m.neck.fusion, strides[-1].bit_length() - 1,
-                    m.bbox_head.anchor_generator.octave_base_scale,
-                    cx.params / 1e6, cx.flops / 1e9, ref.params_m,
-                    ref.flops_g, time.time() - start)
+    return ModelRow(level, size, str(m.backbone.arch), m.neck.out_channels, m.neck.num_stages,
+                    m.bbox_head.stacked_convs, m.neck.fusion, strides[-1].bit_length() - 1,
+                    m.bbox_head.anchor_generator.octave_base_scale, cx.params / 1e6, cx.flops / 1e9,
+                    ref.params_m, ref.flops_g,
+                    time.time() - start)
 
 
-def model_table(config_dir: str, levels: Optional[Sequence[str]] = None,
+def model_table(config_dir: str,
+                levels: Optional[Sequence[str]] = None,
                 num_classes: int = 90,
                 log=None) -> List[ModelRow]:
     """Every level of the scaling tables (or ``levels``), counted; ``log``
     gets each row as it is done."""
     from mmdet.utils import register_all_modules
 
-    from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
-                           EFFICIENTDET_V2_SCALES)
+    from ..scaling import EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES
     register_all_modules()
-    levels = levels or (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES)
-                        + list(EFFICIENTDET_LITE_SCALES))
+    levels = levels or (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) +
+                        list(EFFICIENTDET_LITE_SCALES))
     rows = []
     for level in levels:
         rows.append(measure_level(config_dir, level, num_classes))

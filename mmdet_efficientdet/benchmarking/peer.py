@@ -5,7 +5,6 @@ The package never imports a peer: the tool names a factory as
 and in the peak-memory subprocess alike.
 """
 from __future__ import annotations
-
 import importlib
 from dataclasses import dataclass
 from typing import Callable

@@ -1,6 +1,5 @@
 """The benchmark run: every inference path of one model, timed interleaved."""
 from __future__ import annotations
-
 import copy
 import statistics
 import sys
@@ -47,8 +46,7 @@ class _Progress:
 
 def _class_diff(a: Sequence, b: Sequence) -> float:
     """Largest |a - b| over two sequences of class-score maps."""
-    return max(float((torch.as_tensor(p) - torch.as_tensor(q)).abs().max())
-               for p, q in zip(a, b))
+    return max(float((torch.as_tensor(p) - torch.as_tensor(q)).abs().max()) for p, q in zip(a, b))
 
 
 def _split_levels(outputs: Sequence) -> tuple:
@@ -57,8 +55,8 @@ def _split_levels(outputs: Sequence) -> tuple:
     return outputs[:levels], outputs[levels:]
 
 
-def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str],
-                   threads: int, calib_images: int) -> Dict[str, float]:
+def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads: int,
+                   calib_images: int) -> Dict[str, float]:
     """bbox mAP of every path rebuilt from a trained checkpoint.
 
     Eager, BN-folded, and the files :func:`deploy_model` builds at the
@@ -68,30 +66,38 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str],
     through :func:`~mmdet_efficientdet.deployment.evaluate_deployed`, as
     ``test_deployed.py`` scores them).
     """
-    from ..deployment import (calibration_batches, deploy_model,
-                              evaluate_deployed, fold_bn_into_convs)
+    from ..deployment import (calibration_batches, deploy_model, evaluate_deployed,
+                              fold_bn_into_convs)
     from ..evaluation import DetectionEvaluator
     from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
     evaluate = DetectionEvaluator(cfg)
     scores = {'ours eager': evaluate(model)}
-    batches = calibration_batches(cfg, calib_images) if any(
-        t.endswith('int8') for t in targets) else []
+    batches = calibration_batches(cfg, calib_images) if any(t.endswith('int8')
+                                                            for t in targets) else []
     with tempfile.TemporaryDirectory() as work_dir:
-        files = deploy_model(model, work_dir, (cfg.image_size,) * 2, targets,
-                             batches, log=lambda line: None)
+        files = deploy_model(
+            model, work_dir, (cfg.image_size, ) * 2, targets, batches, log=lambda line: None)
         scores['ours fused'] = evaluate(fold_bn_into_convs(model))
         for target, file in files.items():
-            scores[f'ours {target}'] = evaluate_deployed(
-                cfg, file, threads, evaluate)['coco/bbox_mAP']
+            scores[f'ours {target}'] = evaluate_deployed(cfg, file, threads,
+                                                         evaluate)['coco/bbox_mAP']
     return scores
 
 
-def run_benchmark(config: str, level: str, image_size: int, threads: int = 2,
-                  runs: int = 20, warmup: int = 3, batch: int = 4,
-                  train_batch: int = 2, train_runs: int = 5,
-                  memory_batch: int = 8, memory: bool = True,
-                  deployed: bool = True, calib_images: int = 8,
+def run_benchmark(config: str,
+                  level: str,
+                  image_size: int,
+                  threads: int = 2,
+                  runs: int = 20,
+                  warmup: int = 3,
+                  batch: int = 4,
+                  train_batch: int = 2,
+                  train_runs: int = 5,
+                  memory_batch: int = 8,
+                  memory: bool = True,
+                  deployed: bool = True,
+                  calib_images: int = 8,
                   map_config: Optional[str] = None,
                   map_checkpoint: Optional[str] = None,
                   keep_files: Optional[str] = None,
@@ -141,49 +147,56 @@ def run_benchmark(config: str, level: str, image_size: int, threads: int = 2,
                     bool(map_config)) if progress else None
     step = bar.step if bar else (lambda label: None)
 
-    targets: List[str] = ['ort-fp32'] + (
-        ['ort-int8', 'ov-fp32', 'ov-int8'] if deployed else [])
+    targets: List[str] = ['ort-fp32'] + (['ort-int8', 'ov-fp32', 'ov-int8'] if deployed else [])
     gen = torch.Generator().manual_seed(0)
-    calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
-             for _ in range(calib_images)]
+    calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(calib_images)]
     with tempfile.TemporaryDirectory() as tmp:
-        files = deploy_model(ours, keep_files or tmp, (size, size), targets,
-                             calib, keep_float=['none'],
-                             log=lambda line: None)
+        files = deploy_model(
+            ours,
+            keep_files or tmp, (size, size),
+            targets,
+            calib,
+            keep_float=['none'],
+            log=lambda line: None)
         paths: Dict[str, Callable] = {'ours eager': ours._forward}
         if peer is not None:
             paths[f'{peer.name} eager'] = peer.model.eval()
         paths['ours fused'] = fold_bn_into_convs(copy.deepcopy(ours))._forward
         for target, file in files.items():
             backend = load_backend(file, threads)
-            paths[f'ours {target}'] = (
-                lambda x, b=backend: _split_levels(b.run(x.numpy())))
+            paths[f'ours {target}'] = (lambda x, b=backend: _split_levels(b.run(x.numpy())))
         step('built and exported')
 
         x1 = torch.randn(1, 3, size, size)
         xb = torch.randn(batch, 3, size, size)
         with torch.no_grad():
             eager = ours._forward(x1)[0]
-            diffs = {name: _class_diff(eager, fn(x1)[0])
-                     for name, fn in paths.items() if name != 'ours eager'}
+            diffs = {
+                name: _class_diff(eager,
+                                  fn(x1)[0])
+                for name, fn in paths.items() if name != 'ours eager'
+            }
             wide = copy.deepcopy(ours).double()
             floor = _class_diff(eager, wide._forward(x1.double())[0])
             del wide
-            lat = interleaved_times(
-                {n: (lambda f=f: f(x1)) for n, f in paths.items()}, runs,
-                warmup)
+            lat = interleaved_times({
+                n: (lambda f=f: f(x1))
+                for n, f in paths.items()
+            }, runs, warmup)
             step('latency (interleaved)')
-            thr = interleaved_times(
-                {n: (lambda f=f: f(xb)) for n, f in paths.items()},
-                max(3, runs // 4), 1)
+            thr = interleaved_times({
+                n: (lambda f=f: f(xb))
+                for n, f in paths.items()
+            }, max(3, runs // 4), 1)
             step(f'throughput batch {batch}')
     results: Dict[str, Dict[str, float]] = {}
     for name in paths:
         median = statistics.median(lat[name])
-        results[name] = dict(median_ms=median * 1e3,
-                             p90_ms=p90(lat[name]) * 1e3,
-                             gflops=2 * macs / 1e9 / median,
-                             img_per_s=batch / statistics.median(thr[name]))
+        results[name] = dict(
+            median_ms=median * 1e3,
+            p90_ms=p90(lat[name]) * 1e3,
+            gflops=2 * macs / 1e9 / median,
+            img_per_s=batch / statistics.median(thr[name]))
 
     train_fns = {'ours': train_step_fn(ours, train_batch, size)}
     if peer is not None:
@@ -195,8 +208,7 @@ def run_benchmark(config: str, level: str, image_size: int, threads: int = 2,
     step('train step (interleaved)')
     if memory:
         results['ours eager']['train_peak_mb'] = peak_train_memory(
-            config, level, size, memory_batch, threads,
-            extra_path=extra_path)
+            config, level, size, memory_batch, threads, extra_path=extra_path)
         step('ours peak memory')
         if peer is not None:
             results[f'{peer.name} eager']['train_peak_mb'] = \
@@ -206,15 +218,22 @@ def run_benchmark(config: str, level: str, image_size: int, threads: int = 2,
     else:
         step('memory skipped')
     if map_config:
-        scores = evaluate_paths(map_config, map_checkpoint, targets, threads,
-                                calib_images)
+        scores = evaluate_paths(map_config, map_checkpoint, targets, threads, calib_images)
         for name, value in scores.items():
             results[name]['mAP'] = value * 100
         step('mAP of every path')
     return BenchmarkResult(
-        level=level, image_size=size, threads=threads,
-        torch_threads=torch.get_num_threads(), gmacs=macs / 1e9, batch=batch,
-        train_batch=train_batch, memory_batch=memory_batch, diffs=diffs,
-        float32_noise_floor=floor, results=results,
-        peer=peer.name if peer else None, map_config=map_config,
+        level=level,
+        image_size=size,
+        threads=threads,
+        torch_threads=torch.get_num_threads(),
+        gmacs=macs / 1e9,
+        batch=batch,
+        train_batch=train_batch,
+        memory_batch=memory_batch,
+        diffs=diffs,
+        float32_noise_floor=floor,
+        results=results,
+        peer=peer.name if peer else None,
+        map_config=map_config,
         map_checkpoint=map_checkpoint)

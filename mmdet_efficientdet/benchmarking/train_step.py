@@ -1,6 +1,5 @@
 """One SGD training step on random detection data, for timing and memory."""
 from __future__ import annotations
-
 from typing import Callable, List, Tuple
 
 import torch
@@ -10,7 +9,9 @@ from torch import Tensor, nn
 NUM_BOXES = 8
 
 
-def random_detection_batch(batch: int, size: int, num_classes: int = 80,
+def random_detection_batch(batch: int,
+                           size: int,
+                           num_classes: int = 80,
                            seed: int = 0) -> Tuple[Tensor, Tensor, Tensor]:
     """Images ``(B, 3, S, S)``, boxes ``(B, 8, 4)`` xyxy in pixels (16 to
     ~0.5 S wide) and labels ``(B, 8)`` in ``[0, num_classes)``, seeded."""
@@ -27,16 +28,15 @@ def _samples(boxes: Tensor, labels: Tensor, size: int) -> List:
     from mmengine.structures import InstanceData
     samples = []
     for i in range(boxes.shape[0]):
-        sample = DetDataSample(metainfo=dict(img_shape=(size, size),
-                                             pad_shape=(size, size),
-                                             batch_input_shape=(size, size)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(size, size), pad_shape=(size, size), batch_input_shape=(size, size)))
         sample.gt_instances = InstanceData(bboxes=boxes[i], labels=labels[i])
         samples.append(sample)
     return samples
 
 
-def train_step_fn(model: nn.Module, batch: int,
-                  size: int) -> Callable[[], None]:
+def train_step_fn(model: nn.Module, batch: int, size: int) -> Callable[[], None]:
     """A callable running one ``model.loss`` + backward + SGD step (lr 1e-4,
     momentum 0.9) on :func:`random_detection_batch`; puts ``model`` in
     train mode."""
@@ -47,9 +47,9 @@ def train_step_fn(model: nn.Module, batch: int,
 
     def step() -> None:
         losses = model.loss(x, samples)
-        loss = sum(v if not isinstance(v, list) else sum(v)
-                   for v in losses.values())
+        loss = sum(v if not isinstance(v, list) else sum(v) for v in losses.values())
         opt.zero_grad()
         loss.backward()
         opt.step()
+
     return step

@@ -1,14 +1,12 @@
 """The model family a budget chooses from, in order of size, as config data."""
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
 from ..errors import UserError
+from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+                       PUBLISHED_COCO_AP_VAL, get_efficientdet_scale)
 from ..utils.config import level_config
-from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
-                       EFFICIENTDET_V2_SCALES, PUBLISHED_COCO_AP_VAL,
-                       get_efficientdet_scale)
 
 #: Families a budget can choose from.
 FAMILIES = ('d', 'lite', 'v2')
@@ -39,8 +37,7 @@ class Candidate:
 
 def _row(name: str, family: str, order: float) -> Candidate:
     return Candidate(name, family, order, name,
-                     get_efficientdet_scale(name).image_size,
-                     PUBLISHED_COCO_AP_VAL.get(name))
+                     get_efficientdet_scale(name).image_size, PUBLISHED_COCO_AP_VAL.get(name))
 
 
 def family_candidates(families: Sequence[str] = FAMILIES,
@@ -63,20 +60,21 @@ def family_candidates(families: Sequence[str] = FAMILIES,
         raise UserError(f'--phi-step {phi_step} must be in (0, 1]')
     out: List[Candidate] = []
     if 'd' in families:
-        rows = [_row(n, 'd', 7.5 if n == 'd7x' else s.phi)
-                for n, s in EFFICIENTDET_SCALES.items()]
+        rows = [_row(n, 'd', 7.5 if n == 'd7x' else s.phi) for n, s in EFFICIENTDET_SCALES.items()]
         steps = int(round(max_phi / phi_step))
         for i in range(1, steps + 1):
             phi = round(i * phi_step, 6)
             if abs(phi - round(phi)) > 1e-9:
                 level = dict(phi=phi)
-                rows.append(Candidate(
-                    f'phi{phi:g}', 'd', phi, level,
-                    get_efficientdet_scale(level).image_size))
+                rows.append(
+                    Candidate(f'phi{phi:g}', 'd', phi, level,
+                              get_efficientdet_scale(level).image_size))
         out += sorted(rows, key=lambda c: c.order)
     if 'lite' in families:
-        out += [_row(n, 'lite', s.phi + (0.5 if n == 'lite3x' else 0))
-                for n, s in EFFICIENTDET_LITE_SCALES.items()]
+        out += [
+            _row(n, 'lite', s.phi + (0.5 if n == 'lite3x' else 0))
+            for n, s in EFFICIENTDET_LITE_SCALES.items()
+        ]
     if 'v2' in families:
         out += [_row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items()]
     return out

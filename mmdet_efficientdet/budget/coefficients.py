@@ -12,7 +12,6 @@ level, as data a config can hold (``level = dict(backbone=dict(width=...,
 depth=...), ...)``).
 """
 from __future__ import annotations
-
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence
@@ -49,8 +48,8 @@ class Coefficients:
     @property
     def is_paper(self) -> bool:
         """Whether these are the papers' coefficients."""
-        return (self.alpha, self.beta, self.gamma, self.bifpn_factor) == (
-            PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA, PAPER_BIFPN_FACTOR)
+        return (self.alpha, self.beta, self.gamma,
+                self.bifpn_factor) == (PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA, PAPER_BIFPN_FACTOR)
 
     @property
     def name(self) -> str:
@@ -62,10 +61,12 @@ class Coefficients:
         return text
 
 
-def coefficient_grid(alphas: Sequence[float], betas: Sequence[float],
+def coefficient_grid(alphas: Sequence[float],
+                     betas: Sequence[float],
                      gammas: Sequence[float],
-                     bifpn_factors: Sequence[float] = (PAPER_BIFPN_FACTOR,),
-                     target: float = 2.0, tolerance: float = 0.15,
+                     bifpn_factors: Sequence[float] = (PAPER_BIFPN_FACTOR, ),
+                     target: float = 2.0,
+                     tolerance: float = 0.15,
                      include_paper: bool = True) -> List[Coefficients]:
     """Every (alpha, beta, gamma[, bifpn factor]) with ``alpha * beta**2 *
     gamma**2`` within ``tolerance`` of ``target``, each >= 1.
@@ -89,10 +90,11 @@ def coefficient_grid(alphas: Sequence[float], betas: Sequence[float],
     if not target > 1 or tolerance < 0:
         raise UserError(f'--target {target:g} must be > 1 and --tolerance '
                         f'{tolerance:g} >= 0')
-    grid = [Coefficients(a, b, g, w) for a in sorted(set(alphas))
-            for b in sorted(set(betas)) for g in sorted(set(gammas))
-            for w in sorted(set(bifpn_factors))
-            if abs(a * b * b * g * g - target) <= tolerance + 1e-9]
+    grid = [
+        Coefficients(a, b, g, w) for a in sorted(set(alphas)) for b in sorted(set(betas))
+        for g in sorted(set(gammas)) for w in sorted(set(bifpn_factors))
+        if abs(a * b * b * g * g - target) <= tolerance + 1e-9
+    ]
     paper = Coefficients(PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA)
     if include_paper and paper not in grid:
         grid.append(paper)
@@ -104,8 +106,10 @@ def coefficient_grid(alphas: Sequence[float], betas: Sequence[float],
     return grid
 
 
-def scaled_level(base: EfficientDetScale, base_size: int,
-                 coeffs: Coefficients, phi: float,
+def scaled_level(base: EfficientDetScale,
+                 base_size: int,
+                 coeffs: Coefficients,
+                 phi: float,
                  size_divisor: int = 128) -> Dict[str, Any]:
     """The level ``coeffs`` give at ``phi`` from ``base``, as config data.
 
@@ -138,21 +142,26 @@ def scaled_level(base: EfficientDetScale, base_size: int,
     if phi < 0:
         raise UserError(f'phi={phi:g} must be >= 0')
     backbone = efficientnet_scale(base.backbone)
-    size = size_divisor * max(1, int(math.floor(
-        base_size * coeffs.gamma**phi / size_divisor + 0.5)))
+    size = size_divisor * max(1, int(
+        math.floor(base_size * coeffs.gamma**phi / size_divisor + 0.5)))
     level = dict(
-        backbone=dict(width=round(backbone.width * coeffs.beta**phi, 4),
-                      depth=round(backbone.depth * coeffs.alpha**phi, 4),
-                      blocks=backbone.blocks,
-                      round_limit=backbone.round_limit),
-        bifpn_channels=round_channels(base.bifpn_channels,
-                                      coeffs.bifpn_factor**phi),
+        backbone=dict(
+            width=round(backbone.width * coeffs.beta**phi, 4),
+            depth=round(backbone.depth * coeffs.alpha**phi, 4),
+            blocks=backbone.blocks,
+            round_limit=backbone.round_limit),
+        bifpn_channels=round_channels(base.bifpn_channels, coeffs.bifpn_factor**phi),
         bifpn_repeats=int(math.ceil(base.bifpn_repeats + phi - 1e-9)),
         head_repeats=base.head_repeats + int(math.floor(phi / 3 + 1e-9)),
-        image_size=size, phi=float(phi), fusion=base.fusion,
-        min_level=base.min_level, max_level=base.max_level,
-        anchor_scale=base.anchor_scale, act=base.act,
-        pixel_mean=tuple(base.pixel_mean), pixel_std=tuple(base.pixel_std))
+        image_size=size,
+        phi=float(phi),
+        fusion=base.fusion,
+        min_level=base.min_level,
+        max_level=base.max_level,
+        anchor_scale=base.anchor_scale,
+        act=base.act,
+        pixel_mean=tuple(base.pixel_mean),
+        pixel_std=tuple(base.pixel_std))
     if size_divisor != 128:
         level['size_divisor'] = size_divisor
     return level

@@ -1,7 +1,6 @@
 """What a candidate costs on this machine: counted (GMACs, params) or
 measured (latency of a deployment path, peak training memory)."""
 from __future__ import annotations
-
 import os.path as osp
 from typing import Dict, Optional
 
@@ -12,8 +11,11 @@ from .candidates import Candidate, candidate_config
 
 #: Budget metrics and their units.
 METRICS: Dict[str, str] = {
-    'gflops': 'GMACs', 'params': 'M params', 'latency': 'ms',
-    'memory': 'MB peak RSS'}
+    'gflops': 'GMACs',
+    'params': 'M params',
+    'latency': 'ms',
+    'memory': 'MB peak RSS'
+}
 #: Inference paths a latency budget can be measured on.
 PATHS = ('eager', 'ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
 
@@ -40,9 +42,14 @@ class CostMeter:
         threads, runs: Threads, and timed calls per latency measurement.
     """
 
-    def __init__(self, metric: str, base_config: str, work_dir: str,
-                 path: Optional[str] = None, batch: int = 2,
-                 threads: int = 2, runs: int = 10) -> None:
+    def __init__(self,
+                 metric: str,
+                 base_config: str,
+                 work_dir: str,
+                 path: Optional[str] = None,
+                 batch: int = 2,
+                 threads: int = 2,
+                 runs: int = 10) -> None:
         if metric not in METRICS:
             raise UserError(f'--metric {metric!r}: choose from '
                             f'{list(METRICS)}')
@@ -90,8 +97,8 @@ class CostMeter:
         from ..utils.complexity import measure_complexity
         if candidate.name not in self.gmacs:
             size = candidate.image_size
-            self.gmacs[candidate.name] = measure_complexity(
-                self.build(candidate), size, size).flops / 1e9
+            self.gmacs[candidate.name] = measure_complexity(self.build(candidate), size,
+                                                            size).flops / 1e9
         return self.gmacs[candidate.name]
 
     def _measure(self, candidate: Candidate) -> float:
@@ -104,19 +111,22 @@ class CostMeter:
             return count_params(self.build(candidate)) / 1e6
         if self.metric == 'memory':
             from ..benchmarking import peak_train_memory
-            return peak_train_memory(self.config_file(candidate),
-                                     candidate.name, size, self.batch,
-                                     self.threads)
+            return peak_train_memory(
+                self.config_file(candidate), candidate.name, size, self.batch, self.threads)
         return self._latency(candidate)
 
     def _latency(self, candidate: Candidate) -> float:
-        return measure_latency(self.build(candidate), candidate.image_size,
-                               self.path, self.work_dir, self.threads,
-                               self.runs)
+        return measure_latency(
+            self.build(candidate), candidate.image_size, self.path, self.work_dir, self.threads,
+            self.runs)
 
 
-def measure_latency(model: torch.nn.Module, size: int, path: str,
-                    work_dir: str, threads: int = 2, runs: int = 10) -> float:
+def measure_latency(model: torch.nn.Module,
+                    size: int,
+                    path: str,
+                    work_dir: str,
+                    threads: int = 2,
+                    runs: int = 10) -> float:
     """Median batch-1 latency (ms) of ``model`` on an inference path.
 
     Args:
@@ -143,11 +153,10 @@ def measure_latency(model: torch.nn.Module, size: int, path: str,
         with torch.no_grad():
             return median_ms({'x': lambda: model._forward(x)}, runs, 2)['x']
     gen = torch.Generator().manual_seed(0)
-    calib = [torch.randn(1, 3, size, size, generator=gen).numpy()
-             for _ in range(4)]
+    calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(4)]
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        files = deploy_model(model, tmp, (size, size), [path], calib,
-                             keep_float=['none'], log=lambda line: None)
+        files = deploy_model(
+            model, tmp, (size, size), [path], calib, keep_float=['none'], log=lambda line: None)
         backend = load_backend(files[path], threads)
         array = x.numpy()
         return median_ms({'x': lambda: backend.run(array)}, runs, 2)['x']

@@ -3,7 +3,6 @@
 and give the models the best coefficients make at larger phi
 (``tools/analysis_tools/search_coefficients.py``)."""
 from __future__ import annotations
-
 import copy
 import csv
 import io
@@ -21,10 +20,9 @@ from .coefficients import Coefficients, coefficient_grid, scaled_level
 from .costs import PATHS, measure_latency
 
 #: Columns of the table (one row per coefficient set).
-COLUMNS = ('name', 'alpha', 'beta', 'gamma', 'bifpn_factor', 'flops_factor',
-           'paper', 'image_size', 'backbone_width', 'backbone_depth',
-           'bifpn_channels', 'bifpn_repeats', 'head_repeats', 'gmacs',
-           'params_m', 'latency_ms', 'bbox_mAP', 'bbox_mAP_50', 'train_s')
+COLUMNS = ('name', 'alpha', 'beta', 'gamma', 'bifpn_factor', 'flops_factor', 'paper', 'image_size',
+           'backbone_width', 'backbone_depth', 'bifpn_channels', 'bifpn_repeats', 'head_repeats',
+           'gmacs', 'params_m', 'latency_ms', 'bbox_mAP', 'bbox_mAP_50', 'train_s')
 
 
 @dataclass
@@ -41,21 +39,26 @@ class GridRow:
 
     def to_dict(self) -> dict:
         backbone = self.level['backbone']
-        return dict(name=self.coeffs.name, alpha=self.coeffs.alpha,
-                    beta=self.coeffs.beta, gamma=self.coeffs.gamma,
-                    bifpn_factor=self.coeffs.bifpn_factor,
-                    flops_factor=round(self.coeffs.flops_factor, 4),
-                    paper=self.coeffs.is_paper,
-                    image_size=self.level['image_size'],
-                    backbone_width=backbone['width'],
-                    backbone_depth=backbone['depth'],
-                    bifpn_channels=self.level['bifpn_channels'],
-                    bifpn_repeats=self.level['bifpn_repeats'],
-                    head_repeats=self.level['head_repeats'],
-                    gmacs=round(self.gmacs, 4), params_m=round(self.params_m, 4),
-                    latency_ms=round(self.latency_ms, 2),
-                    bbox_mAP=self.bbox_mAP, bbox_mAP_50=self.bbox_mAP_50,
-                    train_s=round(self.train_s, 1))
+        return dict(
+            name=self.coeffs.name,
+            alpha=self.coeffs.alpha,
+            beta=self.coeffs.beta,
+            gamma=self.coeffs.gamma,
+            bifpn_factor=self.coeffs.bifpn_factor,
+            flops_factor=round(self.coeffs.flops_factor, 4),
+            paper=self.coeffs.is_paper,
+            image_size=self.level['image_size'],
+            backbone_width=backbone['width'],
+            backbone_depth=backbone['depth'],
+            bifpn_channels=self.level['bifpn_channels'],
+            bifpn_repeats=self.level['bifpn_repeats'],
+            head_repeats=self.level['head_repeats'],
+            gmacs=round(self.gmacs, 4),
+            params_m=round(self.params_m, 4),
+            latency_ms=round(self.latency_ms, 2),
+            bbox_mAP=self.bbox_mAP,
+            bbox_mAP_50=self.bbox_mAP_50,
+            train_s=round(self.train_s, 1))
 
 
 @dataclass
@@ -99,29 +102,36 @@ class GridResult:
 
     def to_dict(self) -> dict:
         return dict(
-            config=self.config, base_level=self.base_level,
-            base_size=self.base_size, epochs=self.epochs,
-            latency_path=self.path, rows=[r.to_dict() for r in self.rows],
+            config=self.config,
+            base_level=self.base_level,
+            base_size=self.base_size,
+            epochs=self.epochs,
+            latency_path=self.path,
+            rows=[r.to_dict() for r in self.rows],
             best=self.best.coeffs.name if self.best else None,
             best_coefficients=asdict(self.best.coeffs) if self.best else None,
             paper_mAP=self.paper.bbox_mAP if self.paper else None,
-            scaled=[dict(phi=s.phi, level=s.level, gmacs=round(s.gmacs, 4),
-                         params_m=round(s.params_m, 4),
-                         config=osp.basename(s.config))
-                    for s in self.scaled])
+            scaled=[
+                dict(
+                    phi=s.phi,
+                    level=s.level,
+                    gmacs=round(s.gmacs, 4),
+                    params_m=round(s.params_m, 4),
+                    config=osp.basename(s.config)) for s in self.scaled
+            ])
 
     def summary(self) -> str:
-        lines = [f'{"coefficients":<22}{"a*b^2*g^2":>10}{"size":>6}'
-                 f'{"GMACs":>8}{"params M":>10}{"ms " + self.path:>14}'
-                 f'{"mAP":>8}{"AP50":>8}']
+        lines = [
+            f'{"coefficients":<22}{"a*b^2*g^2":>10}{"size":>6}'
+            f'{"GMACs":>8}{"params M":>10}{"ms " + self.path:>14}'
+            f'{"mAP":>8}{"AP50":>8}'
+        ]
         for r in self.rows:
             mark = ' (paper)' if r.coeffs.is_paper else ''
             mark += ' <- best' if r is self.best else ''
-            lines.append(
-                f'{r.coeffs.name:<22}{r.coeffs.flops_factor:>10.3f}'
-                f'{r.level["image_size"]:>6}{r.gmacs:>8.3f}{r.params_m:>10.3f}'
-                f'{r.latency_ms:>14.1f}{r.bbox_mAP:>8.3f}{r.bbox_mAP_50:>8.3f}'
-                + mark)
+            lines.append(f'{r.coeffs.name:<22}{r.coeffs.flops_factor:>10.3f}'
+                         f'{r.level["image_size"]:>6}{r.gmacs:>8.3f}{r.params_m:>10.3f}'
+                         f'{r.latency_ms:>14.1f}{r.bbox_mAP:>8.3f}{r.bbox_mAP_50:>8.3f}' + mark)
         if self.best is not None:
             paper = self.paper
             if paper is not None and paper is not self.best:
@@ -186,8 +196,8 @@ def _short_schedule(cfg, epochs: int, seed: int, work_dir: str, tag: str):
     if 'max_iters' in train_cfg or 'IterBased' in str(train_cfg.get('type')):
         raise UserError('train_cfg: the coefficient search trains by epochs; '
                         'give an epoch-based config (max_epochs)')
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=epochs,
-                         val_interval=epochs, val_begin=epochs + 1)
+    cfg.train_cfg = dict(
+        type='EpochBasedTrainLoop', max_epochs=epochs, val_interval=epochs, val_begin=epochs + 1)
     schedulers = cfg.get('param_scheduler') or []
     if isinstance(schedulers, dict):
         schedulers = [schedulers]
@@ -198,9 +208,8 @@ def _short_schedule(cfg, epochs: int, seed: int, work_dir: str, tag: str):
                     sched[key] = epochs
     cfg.param_scheduler = schedulers
     cfg.default_hooks = cfg.get('default_hooks', {})
-    cfg.default_hooks['checkpoint'] = dict(type='CheckpointHook',
-                                           interval=epochs, max_keep_ckpts=1,
-                                           save_best=None)
+    cfg.default_hooks['checkpoint'] = dict(
+        type='CheckpointHook', interval=epochs, max_keep_ckpts=1, save_best=None)
     cfg.randomness = dict(seed=seed, deterministic=False)
     cfg.work_dir = work_dir
     cfg.experiment_name = tag
@@ -218,18 +227,15 @@ def train_and_evaluate(cfg) -> Tuple[Dict[str, float], torch.nn.Module]:
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
-              RUNNERS.build(cfg))
+    runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
     metrics = runner.val()
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, (int, float))}, runner.model
+    return {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}, runner.model
 
 
 def _counted(model, size: int):
     from ..utils.complexity import count_params, measure_complexity
-    return (measure_complexity(model.eval(), size, size).flops / 1e9,
-            count_params(model) / 1e6)
+    return (measure_complexity(model.eval(), size, size).flops / 1e9, count_params(model) / 1e6)
 
 
 def _build(cfg):
@@ -239,14 +245,21 @@ def _build(cfg):
     return model.eval()
 
 
-def search_coefficients(config: str, out_dir: str, epochs: int,
-                        alphas: Sequence[float], betas: Sequence[float],
+def search_coefficients(config: str,
+                        out_dir: str,
+                        epochs: int,
+                        alphas: Sequence[float],
+                        betas: Sequence[float],
                         gammas: Sequence[float],
-                        bifpn_factors: Sequence[float] = (1.35,),
-                        target: float = 2.0, tolerance: float = 0.15,
+                        bifpn_factors: Sequence[float] = (1.35, ),
+                        target: float = 2.0,
+                        tolerance: float = 0.15,
                         phis: Sequence[float] = (2, 3),
-                        size_divisor: int = 32, path: str = 'eager',
-                        threads: int = 2, runs: int = 10, seed: int = 0,
+                        size_divisor: int = 32,
+                        path: str = 'eager',
+                        threads: int = 2,
+                        runs: int = 10,
+                        seed: int = 0,
                         cfg_options: Optional[dict] = None,
                         overwrite: bool = False,
                         log: Callable[[str], None] = print) -> GridResult:
@@ -275,22 +288,18 @@ def search_coefficients(config: str, out_dir: str, epochs: int,
         raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
     if epochs < 1:
         raise UserError(f'--epochs {epochs} must be >= 1')
-    grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target,
-                            tolerance)
+    grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target, tolerance)
     cfg = load_config(config, cfg_options)
     if 'level' not in cfg:
         raise UserError(f'{config}: no `level` (the row or numbers the '
                         f'config scales); the search scales a config\'s level')
     base = get_efficientdet_scale(cfg.level)
     base_size = int(cfg.get('image_size', base.image_size))
-    result = GridResult(osp.abspath(config), cfg.level, base_size, epochs,
-                        path)
+    result = GridResult(osp.abspath(config), cfg.level, base_size, epochs, path)
     names = ['phi1_best.py'] + [f'phi{p:g}_best.py' for p in phis]
-    outputs = [osp.join(out_dir, n) for n in
-               ('grid.json', 'grid.csv', *names, 'manifest.json')]
+    outputs = [osp.join(out_dir, n) for n in ('grid.json', 'grid.csv', *names, 'manifest.json')]
     plan_outputs(outputs, [config], overwrite)  # before hours of training
-    log(f'{len(grid)} coefficient sets: '
-        + ', '.join(c.name for c in grid))
+    log(f'{len(grid)} coefficient sets: ' + ', '.join(c.name for c in grid))
     for i, coeffs in enumerate(grid):
         level = scaled_level(base, base_size, coeffs, 1, size_divisor)
         cand = candidate_cfg(cfg, level)
@@ -298,8 +307,7 @@ def search_coefficients(config: str, out_dir: str, epochs: int,
         if osp.exists(run_dir) and not overwrite:
             raise UserError(f'{run_dir} exists (an earlier search); pass '
                             f'--overwrite or choose another --out-dir')
-        _short_schedule(cand, epochs, seed, run_dir,
-                        f'grid_{coeffs.name}_{int(time.time())}')
+        _short_schedule(cand, epochs, seed, run_dir, f'grid_{coeffs.name}_{int(time.time())}')
         log(f'[{i + 1}/{len(grid)}] {coeffs.name}: input '
             f'{level["image_size"]}, backbone width '
             f'{level["backbone"]["width"]:g} depth '
@@ -310,22 +318,20 @@ def search_coefficients(config: str, out_dir: str, epochs: int,
         train_s = time.perf_counter() - start
         gmacs, params = _counted(model, level['image_size'])
         with tempfile.TemporaryDirectory(prefix='grid-') as tmp:
-            latency = measure_latency(model, level['image_size'], path, tmp,
-                                      threads, runs)
+            latency = measure_latency(model, level['image_size'], path, tmp, threads, runs)
         row = GridRow(coeffs, level, gmacs, params, latency,
                       metrics.get('coco/bbox_mAP', float('nan')),
                       metrics.get('coco/bbox_mAP_50', float('nan')), train_s)
         log(f'    mAP {row.bbox_mAP:.3f}, {gmacs:.3f} GMACs, '
             f'{latency:.1f} ms ({path}), {train_s:.0f} s')
         result.rows.append(row)
-    result.best = max(result.rows, key=lambda r: (
-        r.bbox_mAP if r.bbox_mAP == r.bbox_mAP else -1.0, -r.gmacs))
+    result.best = max(
+        result.rows, key=lambda r: (r.bbox_mAP if r.bbox_mAP == r.bbox_mAP else -1.0, -r.gmacs))
     files = {}
     best_cfg = candidate_cfg(cfg, result.best.level)
     files[outputs[2]] = best_cfg.pretty_text
     for phi, name in zip(phis, outputs[3:-1]):
-        level = scaled_level(base, base_size, result.best.coeffs, phi,
-                             size_divisor)
+        level = scaled_level(base, base_size, result.best.coeffs, phi, size_divisor)
         scaled = candidate_cfg(cfg, level)
         gmacs, params = _counted(_build(scaled), level['image_size'])
         files[name] = scaled.pretty_text
@@ -337,7 +343,11 @@ def search_coefficients(config: str, out_dir: str, epochs: int,
     files[outputs[0]] = json.dumps(result.to_dict(), indent=1) + '\n'
     files[outputs[1]] = table.getvalue()
     result.files = write_outputs(
-        files, [config], overwrite, manifest_dir=out_dir,
-        tool='search_coefficients', config=osp.abspath(config),
-        epochs=epochs, path=path)
+        files, [config],
+        overwrite,
+        manifest_dir=out_dir,
+        tool='search_coefficients',
+        config=osp.abspath(config),
+        epochs=epochs,
+        path=path)
     return result

@@ -1,6 +1,5 @@
 """Scale to a budget: the run ``tools/analysis_tools/scale_to_budget.py`` makes."""
 from __future__ import annotations
-
 import os.path as osp
 import tempfile
 from dataclasses import dataclass, field
@@ -42,44 +41,57 @@ class BudgetResult:
 
     def to_dict(self) -> dict:
         return dict(
-            metric=self.metric, unit=self.unit, path=self.path,
-            budget=self.budget, batch=self.batch,
+            metric=self.metric,
+            unit=self.unit,
+            path=self.path,
+            budget=self.budget,
+            batch=self.batch,
             chosen=self.chosen.name if self.chosen else None,
             chosen_level=self.chosen.level if self.chosen else None,
             chosen_image_size=self.chosen.image_size if self.chosen else None,
-            chosen_cost=self.chosen_cost, winners_gmacs=self.chosen_gmacs,
-            families={s.family: dict(
-                chosen=s.chosen.name if s.chosen else None,
-                above=s.above.name if s.above else None,
-                measured=s.measured) for s in self.families})
+            chosen_cost=self.chosen_cost,
+            winners_gmacs=self.chosen_gmacs,
+            families={
+                s.family:
+                dict(
+                    chosen=s.chosen.name if s.chosen else None,
+                    above=s.above.name if s.above else None,
+                    measured=s.measured)
+                for s in self.families
+            })
 
     def summary(self) -> str:
-        what = self.metric + (f' on {self.path}' if self.path else '') + (
-            f' at batch {self.batch}' if self.metric == 'memory' else '')
+        what = self.metric + (f' on {self.path}' if self.path else
+                              '') + (f' at batch {self.batch}' if self.metric == 'memory' else '')
         lines = [f'budget: {what} <= {self.budget:g} {self.unit}']
         for s in self.families:
             measured = ', '.join(f'{n} {v:.3g}' for n, v in s.measured.items())
             pick = s.chosen.name if s.chosen else 'none fits'
-            lines.append(f'  {s.family:<5} largest within budget: {pick}'
-                         + (f' (next: {s.above.name})' if s.above else '')
-                         + f'; measured: {measured}')
+            lines.append(f'  {s.family:<5} largest within budget: {pick}' +
+                         (f' (next: {s.above.name})' if s.above else '') +
+                         f'; measured: {measured}')
         if self.chosen is not None:
-            lines.append(
-                f'chosen: {self.chosen.name} ({self.chosen.image_size}px, '
-                f'{self.chosen_cost:.3g} {self.unit}'
-                + (f', {self.chosen_gmacs[self.chosen.name]:.3g} GMACs'
-                   if self.metric != 'gflops' else '')
-                + (f', published COCO val AP {self.chosen.coco_ap_val}'
-                   if self.chosen.coco_ap_val else '') + ')')
+            lines.append(f'chosen: {self.chosen.name} ({self.chosen.image_size}px, '
+                         f'{self.chosen_cost:.3g} {self.unit}' +
+                         (f', {self.chosen_gmacs[self.chosen.name]:.3g} GMACs' if self.metric !=
+                          'gflops' else '') +
+                         (f', published COCO val AP {self.chosen.coco_ap_val}' if self.chosen.
+                          coco_ap_val else '') + ')')
         lines += self.files
         return '\n'.join(lines)
 
 
-def scale_to_budget(budget: float, metric: str, base_config: str,
-                    out_dir: str, path: Optional[str] = None,
+def scale_to_budget(budget: float,
+                    metric: str,
+                    base_config: str,
+                    out_dir: str,
+                    path: Optional[str] = None,
                     families: Sequence[str] = FAMILIES,
-                    phi_step: float = 0.25, max_phi: float = 7.0,
-                    batch: int = 2, threads: int = 2, runs: int = 10,
+                    phi_step: float = 0.25,
+                    max_phi: float = 7.0,
+                    batch: int = 2,
+                    threads: int = 2,
+                    runs: int = 10,
                     overwrite: bool = False,
                     log: Callable[[str], None] = print) -> BudgetResult:
     """Find the largest EfficientDet under ``budget``; write its config.
@@ -104,24 +116,22 @@ def scale_to_budget(budget: float, metric: str, base_config: str,
         raise FileNotFoundError(f'base config {base_config!r} not found')
     candidates = family_candidates(families, phi_step, max_phi)
     prefix = osp.join(out_dir, 'budget')
-    fixed = [prefix + ext for ext in ('.json', '.csv', '.png')] + [
-        osp.join(out_dir, 'manifest.json')]
+    fixed = [prefix + ext
+             for ext in ('.json', '.csv', '.png')] + [osp.join(out_dir, 'manifest.json')]
     plan_outputs(fixed, [base_config], overwrite)  # before measuring
     with tempfile.TemporaryDirectory(prefix='budget-') as work_dir:
-        meter = CostMeter(metric, osp.abspath(base_config), work_dir, path,
-                          batch, threads, runs)
+        meter = CostMeter(metric, osp.abspath(base_config), work_dir, path, batch, threads, runs)
         searches = []
         for family in dict.fromkeys(c.family for c in candidates):
             members = [c for c in candidates if c.family == family]
             log(f'{family}: {len(members)} candidates, {members[0].name} ... '
                 f'{members[-1].name}')
             searches.append(largest_under_budget(members, meter, budget))
-        result = BudgetResult(metric, meter.unit, path if metric == 'latency'
-                              else None, budget, batch, searches, candidates)
+        result = BudgetResult(metric, meter.unit, path if metric == 'latency' else None, budget,
+                              batch, searches, candidates)
         winners = [s.chosen for s in searches if s.chosen is not None]
         if not winners:
-            smallest = ', '.join(f'{s.family}: {n} {v:.3g} {meter.unit}'
-                                 for s in searches
+            smallest = ', '.join(f'{s.family}: {n} {v:.3g} {meter.unit}' for s in searches
                                  for n, v in list(s.measured.items())[:1])
             raise UserError(f'no model meets {metric} <= {budget:g} '
                             f'{meter.unit}; the smallest cost {smallest}')
@@ -130,9 +140,13 @@ def scale_to_budget(budget: float, metric: str, base_config: str,
         result.chosen_cost = meter.costs[result.chosen.name]
     config_path = osp.join(out_dir, f'{result.chosen.name}.py')
     files = budget_files(result, prefix)
-    files[config_path] = candidate_config(result.chosen,
-                                          osp.abspath(base_config))
-    result.files = write_outputs(files, [base_config], overwrite,
-                                 manifest_dir=out_dir, tool='scale_to_budget',
-                                 budget=budget, metric=metric, path=path)
+    files[config_path] = candidate_config(result.chosen, osp.abspath(base_config))
+    result.files = write_outputs(
+        files, [base_config],
+        overwrite,
+        manifest_dir=out_dir,
+        tool='scale_to_budget',
+        budget=budget,
+        metric=metric,
+        path=path)
     return result

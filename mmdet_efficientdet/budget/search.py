@@ -1,6 +1,5 @@
 """The largest candidate of a family under a budget, measuring few of them."""
 from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
@@ -25,8 +24,7 @@ class FamilySearch:
     above: Optional[Candidate] = None
 
 
-def largest_under_budget(candidates: List[Candidate],
-                         cost: Callable[[Candidate], float],
+def largest_under_budget(candidates: List[Candidate], cost: Callable[[Candidate], float],
                          budget: float) -> FamilySearch:
     """Galloping then bisection along a family sorted by size.
 

@@ -1,6 +1,5 @@
 """Shared pieces of the weight converters: safe loading, checks, report."""
 from __future__ import annotations
-
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping
@@ -37,9 +36,11 @@ class ConversionReport:
 
     def summary(self) -> str:
         """Human-readable multi-line summary."""
-        lines = [f'folded {len(self.folded)} conv bias(es) into BN',
-                 f'filled {len(self.filled)} key(s) with zeros: '
-                 f'{", ".join(self.filled) or "-"}']
+        lines = [
+            f'folded {len(self.folded)} conv bias(es) into BN',
+            f'filled {len(self.filled)} key(s) with zeros: '
+            f'{", ".join(self.filled) or "-"}'
+        ]
         lines += self.notes
         lines.append(f'{len(self.unused)} source key(s) not used' +
                      (': ' + ', '.join(self.unused) if self.unused else ''))
@@ -65,14 +66,12 @@ def load_untrusted_state_dict(path: str) -> StateDict:
             break
     if not isinstance(obj, Mapping) or not obj or not all(
             isinstance(v, Tensor) for v in obj.values()):
-        raise CheckpointMismatchError(
-            f'{path} does not hold a state dict of tensors')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in obj.items()}
+        raise CheckpointMismatchError(f'{path} does not hold a state dict of tensors')
+    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in obj.items()}
 
 
-def check_against_target(converted: Mapping[str, Tensor],
-                         target: Mapping[str, Tensor], what: str) -> None:
+def check_against_target(converted: Mapping[str, Tensor], target: Mapping[str, Tensor],
+                         what: str) -> None:
     """Raise naming every shape mismatch and every target key not produced.
 
     Args:
@@ -80,25 +79,23 @@ def check_against_target(converted: Mapping[str, Tensor],
         target: The target model's own state dict (expected keys/shapes).
         what: Name of the source for messages.
     """
-    wrong = [f'{k}: expected {tuple(target[k].shape)}, found '
-             f'{tuple(v.shape)}' for k, v in converted.items()
-             if k in target and tuple(v.shape) != tuple(target[k].shape)]
-    missing = [k for k in target if k not in converted
-               and not k.endswith('num_batches_tracked')]
+    wrong = [
+        f'{k}: expected {tuple(target[k].shape)}, found '
+        f'{tuple(v.shape)}' for k, v in converted.items()
+        if k in target and tuple(v.shape) != tuple(target[k].shape)
+    ]
+    missing = [k for k in target if k not in converted and not k.endswith('num_batches_tracked')]
     extra = [k for k in converted if k not in target]
     problems = []
     if wrong:
-        problems.append(f'{len(wrong)} shape mismatch(es): ' +
-                        '; '.join(wrong[:10]) +
+        problems.append(f'{len(wrong)} shape mismatch(es): ' + '; '.join(wrong[:10]) +
                         (' ...' if len(wrong) > 10 else ''))
     if missing:
         problems.append(f'{len(missing)} target key(s) without a source: ' +
-                        ', '.join(missing[:10]) +
-                        (' ...' if len(missing) > 10 else ''))
+                        ', '.join(missing[:10]) + (' ...' if len(missing) > 10 else ''))
     if extra:
         problems.append(f'{len(extra)} converted key(s) unknown to the '
-                        f'target: ' + ', '.join(extra[:10]) +
-                        (' ...' if len(extra) > 10 else ''))
+                        f'target: ' + ', '.join(extra[:10]) + (' ...' if len(extra) > 10 else ''))
     if problems:
         raise CheckpointMismatchError(
             f'{what} does not fit the target architecture (check the config '
@@ -115,8 +112,7 @@ def fold_bias_into_bn(state: StateDict, bias: Tensor, bn_prefix: str) -> None:
     state[key] = state[key] - bias.to(state[key].dtype)
 
 
-def save_converted(state: StateDict, dst: str, src: str,
-                   overwrite: bool = False, **meta) -> None:
+def save_converted(state: StateDict, dst: str, src: str, overwrite: bool = False, **meta) -> None:
     """Write a converted state dict as an mmengine-style checkpoint.
 
     Only tensors and strings are stored, so it loads with
@@ -135,7 +131,5 @@ def save_converted(state: StateDict, dst: str, src: str,
     from ..fileio import plan_outputs, write_outputs
     plan_outputs([dst], [src], overwrite)
     buffer = io.BytesIO()
-    torch.save(dict(state_dict=state,
-                    meta=dict(converted_from=osp.basename(src), **meta)),
-               buffer)
+    torch.save(dict(state_dict=state, meta=dict(converted_from=osp.basename(src), **meta)), buffer)
     write_outputs({dst: buffer.getvalue()}, [src], overwrite)

@@ -20,26 +20,22 @@ Anchors must be automl's (``TFAnchorGenerator``: ``(1.4, 0.7)`` pairs,
 scale-major order) — the ported configs set that.
 """
 from __future__ import annotations
-
 import re
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 from torch import Tensor, nn
 
-from .common import (CheckpointMismatchError, ConversionReport,
-                     check_against_target, fold_bias_into_bn)
+from .common import (CheckpointMismatchError, ConversionReport, check_against_target,
+                     fold_bias_into_bn)
 from .timm_efficientnet import convert_timm_efficientnet
 
 # COCO category ids 1..90 that exist (80); index in the 90-way TF head = id - 1
 _COCO_MISSING_IDS = (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)
-COCO80_INDEX_IN_90: List[int] = [
-    i - 1 for i in range(1, 91) if i not in _COCO_MISSING_IDS
-]
+COCO80_INDEX_IN_90: List[int] = [i - 1 for i in range(1, 91) if i not in _COCO_MISSING_IDS]
 _BOX_ORDER = (1, 0, 3, 2)  # (ty, tx, th, tw) -> (dx, dy, dw, dh)
 
 
-def _permute_predict(weight: Tensor, num_anchors: int,
-                     index: Sequence[int]) -> Tensor:
+def _permute_predict(weight: Tensor, num_anchors: int, index: Sequence[int]) -> Tensor:
     """Select/permute output channels per anchor: ``(A*K, ...) -> (A*k, ...)``."""
     per_anchor = weight.shape[0] // num_anchors
     grouped = weight.reshape(num_anchors, per_anchor, *weight.shape[1:])
@@ -75,16 +71,21 @@ def convert_effdet(
     num_anchors = model.bbox_head.num_base_priors
     num_backbone_levels = len(model.neck.in_channels)
     src = dict(source)
-    if not any(k.startswith('fpn.cell.') for k in src) or not any(
-            k.startswith('class_net.') for k in src):
+    if not any(k.startswith('fpn.cell.')
+               for k in src) or not any(k.startswith('class_net.') for k in src):
         raise CheckpointMismatchError(
             f'{what} is not an effdet EfficientDet state dict (no fpn.cell.* '
             f'/ class_net.* keys; found e.g. {list(src)[:3]})')
     out, report = convert_timm_efficientnet(
-        src, {k: v for k, v in target.items() if k.startswith('backbone.')},
-        src_prefix='backbone.', dst_prefix='backbone.', what=what)
-    used = {f'backbone.{k[len("backbone."):]}' for k in src
-            if k.startswith('backbone.')} - set(report.unused)
+        src, {
+            k: v
+            for k, v in target.items() if k.startswith('backbone.')
+        },
+        src_prefix='backbone.',
+        dst_prefix='backbone.',
+        what=what)
+    used = {f'backbone.{k[len("backbone."):]}'
+            for k in src if k.startswith('backbone.')} - set(report.unused)
     biases: List[Tuple[Tensor, str, str]] = []  # (bias, src key, bn prefix)
 
     # P6.. from the top backbone map: fpn.resample.{offset}
@@ -114,16 +115,14 @@ def convert_effdet(
         if rest == 'combine.edge_weights':
             out[f'{node_prefix}.fusion.weight'] = src[key]
         elif rest.startswith('combine.resample.'):
-            m = re.match(r'combine\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$',
-                         rest)
+            m = re.match(r'combine\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', rest)
             if not m:
                 continue
             offset, part, leaf = int(m.group(1)), m.group(2), m.group(3)
             inputs = nodes[int(index)].inputs
             if offset not in inputs:
-                raise CheckpointMismatchError(
-                    f'{what}: {key} resamples feature {offset}, but node '
-                    f'{index} of the target BiFPN fuses {inputs}')
+                raise CheckpointMismatchError(f'{what}: {key} resamples feature {offset}, but node '
+                                              f'{index} of the target BiFPN fuses {inputs}')
             dst = f'{node_prefix}.adapters.{inputs.index(offset)}.{part}'
             if part == 'conv' and leaf == 'bias':
                 biases.append((src[key], key, dst[:-5] + '.bn'))
@@ -155,12 +154,10 @@ def convert_effdet(
     else:
         class_index = range(num_cls_source // num_anchors)
     report.notes.append('box head: (ty, tx, th, tw) -> (dx, dy, dw, dh)')
-    for net, ours, index in (('class_net', 'cls', class_index),
-                             ('box_net', 'reg', _BOX_ORDER)):
+    for net, ours, index in (('class_net', 'cls', class_index), ('box_net', 'reg', _BOX_ORDER)):
         for key in [k for k in src if k.startswith(net + '.')]:
             rest = key[len(net) + 1:]
-            m_conv = re.match(r'conv_rep\.(\d+)\.(conv_dw|conv_pw)\.(weight|bias)$',
-                              rest)
+            m_conv = re.match(r'conv_rep\.(\d+)\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
             m_bn = re.match(r'bn_rep\.(\d+)\.(\d+)\.bn\.(\w+)$', rest)
             m_pred = re.match(r'predict\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
             if m_conv:
@@ -168,8 +165,7 @@ def convert_effdet(
                 part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
                 if leaf == 'bias':
                     for level in range(num_levels):
-                        biases.append((src[key], key,
-                                       f'bbox_head.{ours}_bns.{layer}.{level}'))
+                        biases.append((src[key], key, f'bbox_head.{ours}_bns.{layer}.{level}'))
                 else:
                     out[f'bbox_head.{ours}_convs.{layer}.{part}.conv.{leaf}'] = \
                         src[key]

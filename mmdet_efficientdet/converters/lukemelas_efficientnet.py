@@ -9,21 +9,23 @@ flat list ``_blocks.<i>`` with ``_expand_conv``/``_bn0``,
 (unused by a detection backbone).
 """
 from __future__ import annotations
-
 import re
 from typing import Dict, List, Mapping, Tuple
 
 from torch import Tensor
 
-from .common import (CheckpointMismatchError, ConversionReport,
-                     check_against_target)
+from .common import CheckpointMismatchError, ConversionReport, check_against_target
 
 #: Module renames inside one block (our names are mmdet's InvertedResidual).
 _BLOCK_MODULES = {
-    '_expand_conv': 'expand_conv.conv', '_bn0': 'expand_conv.bn',
-    '_depthwise_conv': 'depthwise_conv.conv', '_bn1': 'depthwise_conv.bn',
-    '_project_conv': 'linear_conv.conv', '_bn2': 'linear_conv.bn',
-    '_se_reduce': 'se.conv1.conv', '_se_expand': 'se.conv2.conv',
+    '_expand_conv': 'expand_conv.conv',
+    '_bn0': 'expand_conv.bn',
+    '_depthwise_conv': 'depthwise_conv.conv',
+    '_bn1': 'depthwise_conv.bn',
+    '_project_conv': 'linear_conv.conv',
+    '_bn2': 'linear_conv.bn',
+    '_se_reduce': 'se.conv1.conv',
+    '_se_expand': 'se.conv2.conv',
 }
 _STEM_MODULES = {'_conv_stem': 'stem.conv', '_bn0': 'stem.bn'}
 #: Classifier parts a detection backbone drops.
@@ -42,8 +44,7 @@ def is_lukemelas_state_dict(state: Mapping[str, Tensor]) -> bool:
     return '_conv_stem.weight' in state
 
 
-def our_block_order(target: Mapping[str, Tensor],
-                    dst_prefix: str = '') -> List[Tuple[int, int]]:
+def our_block_order(target: Mapping[str, Tensor], dst_prefix: str = '') -> List[Tuple[int, int]]:
     """``(stage, block)`` of each block of the target backbone, in forward
     order: the flat ``_blocks.<i>`` index ``i`` is position ``i`` here."""
     blocks = set()
@@ -59,8 +60,7 @@ def convert_lukemelas_efficientnet(
         source: Mapping[str, Tensor],
         target: Mapping[str, Tensor],
         dst_prefix: str = '',
-        what: str = 'EfficientNet checkpoint'
-) -> Tuple[Dict[str, Tensor], ConversionReport]:
+        what: str = 'EfficientNet checkpoint') -> Tuple[Dict[str, Tensor], ConversionReport]:
     """Convert lukemelas-layout EfficientNet / EfficientNet-Lite weights.
 
     Args:
@@ -102,13 +102,10 @@ def convert_lukemelas_efficientnet(
     check_against_target(out, target_part, what)
     blocks = {int(m.group(1)) for m in map(_FLAT_BLOCK.match, source) if m}
     if len(blocks) != len(order):
-        raise CheckpointMismatchError(
-            f'{what} does not fit the target architecture: it has '
-            f'{len(blocks)} blocks, the backbone {len(order)} (check the '
-            f'config and the model name)')
-    others = [k for k in report.unused
-              if k.partition('.')[0] not in CLASSIFIER_MODULES]
+        raise CheckpointMismatchError(f'{what} does not fit the target architecture: it has '
+                                      f'{len(blocks)} blocks, the backbone {len(order)} (check the '
+                                      f'config and the model name)')
+    others = [k for k in report.unused if k.partition('.')[0] not in CLASSIFIER_MODULES]
     if others:
-        report.notes.append('keys not used outside the classifier head: ' +
-                            ', '.join(others))
+        report.notes.append('keys not used outside the classifier head: ' + ', '.join(others))
     return out, report

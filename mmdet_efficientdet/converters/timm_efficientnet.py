@@ -1,6 +1,5 @@
 """timm / TF-ported EfficientNet weights -> :class:`EfficientNetBackbone`."""
 from __future__ import annotations
-
 import re
 from typing import Dict, Mapping, Optional, Set, Tuple
 
@@ -14,14 +13,30 @@ from .common import ConversionReport, check_against_target
 #   er: EdgeResidual = Fused-MBConv: conv_exp/bn1 (fused kxk) + conv_pwl/bn2
 #   cn: ConvBnAct = Fused-MBConv without expansion: conv/bn1
 _BLOCK_TABLES: Dict[str, Dict[str, str]] = {
-    'ds': {'conv_dw': 'depthwise_conv.conv', 'bn1': 'depthwise_conv.bn',
-           'conv_pw': 'linear_conv.conv', 'bn2': 'linear_conv.bn'},
-    'ir': {'conv_pw': 'expand_conv.conv', 'bn1': 'expand_conv.bn',
-           'conv_dw': 'depthwise_conv.conv', 'bn2': 'depthwise_conv.bn',
-           'conv_pwl': 'linear_conv.conv', 'bn3': 'linear_conv.bn'},
-    'er': {'conv_exp': 'fused_conv.conv', 'bn1': 'fused_conv.bn',
-           'conv_pwl': 'linear_conv.conv', 'bn2': 'linear_conv.bn'},
-    'cn': {'conv': 'fused_conv.conv', 'bn1': 'fused_conv.bn'},
+    'ds': {
+        'conv_dw': 'depthwise_conv.conv',
+        'bn1': 'depthwise_conv.bn',
+        'conv_pw': 'linear_conv.conv',
+        'bn2': 'linear_conv.bn'
+    },
+    'ir': {
+        'conv_pw': 'expand_conv.conv',
+        'bn1': 'expand_conv.bn',
+        'conv_dw': 'depthwise_conv.conv',
+        'bn2': 'depthwise_conv.bn',
+        'conv_pwl': 'linear_conv.conv',
+        'bn3': 'linear_conv.bn'
+    },
+    'er': {
+        'conv_exp': 'fused_conv.conv',
+        'bn1': 'fused_conv.bn',
+        'conv_pwl': 'linear_conv.conv',
+        'bn2': 'linear_conv.bn'
+    },
+    'cn': {
+        'conv': 'fused_conv.conv',
+        'bn1': 'fused_conv.bn'
+    },
 }
 BLOCK_KINDS = tuple(_BLOCK_TABLES)
 _SE = {'se.conv_reduce': 'se.conv1.conv', 'se.conv_expand': 'se.conv2.conv'}
@@ -85,8 +100,7 @@ def convert_timm_efficientnet(
         target: Mapping[str, Tensor],
         src_prefix: str = '',
         dst_prefix: str = '',
-        what: str = 'EfficientNet checkpoint'
-) -> Tuple[Dict[str, Tensor], ConversionReport]:
+        what: str = 'EfficientNet checkpoint') -> Tuple[Dict[str, Tensor], ConversionReport]:
     """Convert timm EfficientNet weights (``tf_efficientnet_b*``,
     ``tf_efficientnetv2_*``, ...).
 
@@ -109,8 +123,7 @@ def convert_timm_efficientnet(
     keys = [k[len(src_prefix):] for k in source if k.startswith(src_prefix)]
     modules: Dict[Tuple[str, str], Set[str]] = {}
     for match in filter(None, map(_BLOCK.match, keys)):
-        modules.setdefault(match.group(1, 2), set()).add(
-            match.group(3).partition('.')[0])
+        modules.setdefault(match.group(1, 2), set()).add(match.group(3).partition('.')[0])
     kinds = {block: block_kind(names) for block, names in modules.items()}
     out: Dict[str, Tensor] = {}
     for key in keys:
@@ -122,10 +135,7 @@ def convert_timm_efficientnet(
         out[dst_prefix + dst] = source[src_prefix + key]
     target_part = {k: v for k, v in target.items() if k.startswith(dst_prefix)}
     check_against_target(out, target_part, what)
-    if report.unused and not all(
-            _CLASSIFIER.match(k[len(src_prefix):]) for k in report.unused):
-        report.notes.append('keys not used outside the classifier head: ' +
-                            ', '.join(k for k in report.unused
-                                      if not _CLASSIFIER.match(
-                                          k[len(src_prefix):])))
+    if report.unused and not all(_CLASSIFIER.match(k[len(src_prefix):]) for k in report.unused):
+        report.notes.append('keys not used outside the classifier head: ' + ', '.join(
+            k for k in report.unused if not _CLASSIFIER.match(k[len(src_prefix):])))
     return out, report

@@ -1,8 +1,8 @@
 from .checked_coco import AnnotationFileError, CheckedCocoDataset
-from .labelled_to_coco import (ConversionResult, convert_labelled_folder,
-                               decoded_size)
+from .labelled_to_coco import ConversionResult, convert_labelled_folder, decoded_size
 from .shapes import SHAPE_CLASSES, make_shapes_dataset
 
-__all__ = ['AnnotationFileError', 'CheckedCocoDataset', 'ConversionResult',
-           'convert_labelled_folder', 'decoded_size', 'SHAPE_CLASSES',
-           'make_shapes_dataset']
+__all__ = [
+    'AnnotationFileError', 'CheckedCocoDataset', 'ConversionResult', 'convert_labelled_folder',
+    'decoded_size', 'SHAPE_CLASSES', 'make_shapes_dataset'
+]

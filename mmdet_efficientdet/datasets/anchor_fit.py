@@ -17,7 +17,6 @@ coverage and says when no anchor setting helps (boxes below the finest
 level's reach: the input size or ``min_level`` is the real problem).
 """
 from __future__ import annotations
-
 import copy
 import math
 import random
@@ -102,20 +101,18 @@ class FitReport:
             f'{self.image_size}',
             f'box side sqrt(wh) px: {pct(self.side_percentiles, ".1f")}',
             f'aspect w/h: {pct(self.aspect_percentiles, ".2f")}',
-            'best-anchor level: ' + ', '.join(
-                f'{k} {v}' for k, v in self.level_counts.items()),
+            'best-anchor level: ' + ', '.join(f'{k} {v}' for k, v in self.level_counts.items()),
         ]
         settings = [('current', self.current)]
         if self.best != self.current:
             settings.append(('best', self.best))
         for name, s in settings:
-            lines.append(
-                f'{name}: octave_base_scale {s.octave_base_scale:g}, aspects '
-                f'{[(round(w, 2), round(h, 2)) for w, h in s.aspect_ratios]}: '
-                f'{1 - s.coverage:.1%} of boxes below IoU '
-                f'{self.pos_iou_thr:g} (one forced anchor only), '
-                f'{s.positives_per_box:.1f} positives per box, mean best IoU '
-                f'{s.mean_best_iou:.3f}')
+            lines.append(f'{name}: octave_base_scale {s.octave_base_scale:g}, aspects '
+                         f'{[(round(w, 2), round(h, 2)) for w, h in s.aspect_ratios]}: '
+                         f'{1 - s.coverage:.1%} of boxes below IoU '
+                         f'{self.pos_iou_thr:g} (one forced anchor only), '
+                         f'{s.positives_per_box:.1f} positives per box, mean best IoU '
+                         f'{s.mean_best_iou:.3f}')
         lines += self.advice
         if self.best is not self.current and self.best != self.current:
             lines.append(f'apply: --cfg-options {self.best.cfg_options()}')
@@ -126,8 +123,7 @@ class FitReport:
         return asdict(self)
 
 
-def _scaled_boxes(dataset, image_size: int, max_images: int,
-                  seed: int) -> List[np.ndarray]:
+def _scaled_boxes(dataset, image_size: int, max_images: int, seed: int) -> List[np.ndarray]:
     """Each image's boxes ``(n, 4)`` xyxy after a keep-ratio resize that fits
     the image into ``image_size`` (the test pipeline's ``Resize``)."""
     indices = list(range(len(dataset)))
@@ -136,16 +132,14 @@ def _scaled_boxes(dataset, image_size: int, max_images: int,
     out = []
     for index in indices:
         info = dataset.get_data_info(index)
-        boxes = np.array([i['bbox'] for i in info['instances']
-                          if not i.get('ignore_flag', 0)],
+        boxes = np.array([i['bbox'] for i in info['instances'] if not i.get('ignore_flag', 0)],
                          dtype=np.float32).reshape(-1, 4)
         scale = min(image_size / info['width'], image_size / info['height'])
         out.append(boxes * scale)
     return out
 
 
-def _generator(anchor_cfg: dict, scale: float,
-               aspects: Sequence[Tuple[float, float]]):
+def _generator(anchor_cfg: dict, scale: float, aspects: Sequence[Tuple[float, float]]):
     from mmdet.registry import TASK_UTILS
     cfg = copy.deepcopy(dict(anchor_cfg))
     cfg.pop('_delete_', None)
@@ -157,9 +151,8 @@ def _generator(anchor_cfg: dict, scale: float,
     return TASK_UTILS.build(cfg)
 
 
-def _evaluate(per_image: List[np.ndarray], anchors: torch.Tensor,
-              level_of: torch.Tensor, thr: float
-              ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _evaluate(per_image: List[np.ndarray], anchors: torch.Tensor, level_of: torch.Tensor,
+              thr: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per box: best IoU, best anchor's level index, anchors >= thr."""
     from mmdet.structures.bbox import bbox_overlaps
     best, levels, positives = [], [], []
@@ -172,18 +165,15 @@ def _evaluate(per_image: List[np.ndarray], anchors: torch.Tensor,
         levels.append(level_of[index].numpy())
         positives.append(np.maximum((iou >= thr).sum(1).numpy(), 1))
     if not best:
-        return (np.zeros(0),) * 3
-    return (np.concatenate(best), np.concatenate(levels),
-            np.concatenate(positives))
+        return (np.zeros(0), ) * 3
+    return (np.concatenate(best), np.concatenate(levels), np.concatenate(positives))
 
 
 def _measure(per_image, anchor_cfg, scale, aspects, sizes, thr):
     gen = _generator(anchor_cfg, scale, aspects)
     priors = gen.grid_priors(sizes, device='cpu')
-    level_of = torch.cat([torch.full((len(p), ), i)
-                          for i, p in enumerate(priors)])
-    best, levels, positives = _evaluate(per_image, torch.cat(priors),
-                                        level_of, thr)
+    level_of = torch.cat([torch.full((len(p), ), i) for i, p in enumerate(priors)])
+    best, levels, positives = _evaluate(per_image, torch.cat(priors), level_of, thr)
     setting = AnchorSetting(
         float(scale), [tuple(map(float, a)) for a in aspects],
         float((best >= thr).mean()) if len(best) else 0.0,
@@ -207,7 +197,9 @@ def data_aspects(aspects: np.ndarray) -> List[Tuple[float, float]]:
     return pairs
 
 
-def fit_anchors(cfg, split: str = 'train', max_images: int = 2000,
+def fit_anchors(cfg,
+                split: str = 'train',
+                max_images: int = 2000,
                 seed: int = 0,
                 scales: Sequence[float] = SCALE_GRID) -> FitReport:
     """Measure and search the anchor fit of ``cfg``'s dataset.
@@ -231,8 +223,7 @@ def fit_anchors(cfg, split: str = 'train', max_images: int = 2000,
     register_all_modules()
     if max_images < 1:
         raise UserError(f'--max-images {max_images} must be >= 1')
-    resize = [t for t in cfg.test_dataloader.dataset.pipeline
-              if t['type'] == 'Resize']
+    resize = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'Resize']
     if not resize:
         raise UserError('the config\'s test pipeline has no Resize: cannot '
                         'tell the input size')
@@ -252,29 +243,23 @@ def fit_anchors(cfg, split: str = 'train', max_images: int = 2000,
 
     anchor_cfg = cfg.model.bbox_head.anchor_generator
     thr = float(cfg.model.train_cfg.assigner.get('pos_iou_thr', 0.5))
-    strides = [s if isinstance(s, (int, float)) else s[0]
-               for s in anchor_cfg['strides']]
-    sizes = [(-(-image_size // int(s)),) * 2 for s in strides]
+    strides = [s if isinstance(s, (int, float)) else s[0] for s in anchor_cfg['strides']]
+    sizes = [(-(-image_size // int(s)), ) * 2 for s in strides]
     min_level = int(round(math.log2(strides[0])))
     if anchor_cfg.get('type') == 'TFAnchorGenerator':
         from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-        current_aspects = [tuple(a) for a in anchor_cfg.get(
-            'aspect_ratios', TF_ASPECT_RATIOS)]
+        current_aspects = [tuple(a) for a in anchor_cfg.get('aspect_ratios', TF_ASPECT_RATIOS)]
     else:  # mmdet's ratios are h / w
         current_aspects = [(1 / math.sqrt(r), math.sqrt(r))
                            for r in anchor_cfg.get('ratios', (0.5, 1.0, 2.0))]
-    current, levels = _measure(per_image, anchor_cfg,
-                               anchor_cfg['octave_base_scale'],
+    current, levels = _measure(per_image, anchor_cfg, anchor_cfg['octave_base_scale'],
                                current_aspects, sizes, thr)
-    level_counts = {f'P{min_level + i}': int((levels == i).sum())
-                    for i in range(len(strides))}
+    level_counts = {f'P{min_level + i}': int((levels == i).sum()) for i in range(len(strides))}
     searched = []
     for aspect_set in (current_aspects, data_aspects(aspects)):
         for scale in scales:
-            searched.append(_measure(per_image, anchor_cfg, scale,
-                                     aspect_set, sizes, thr)[0])
-    top = max(searched, key=lambda s: (round(s.coverage, 4),
-                                       s.mean_best_iou))
+            searched.append(_measure(per_image, anchor_cfg, scale, aspect_set, sizes, thr)[0])
+    top = max(searched, key=lambda s: (round(s.coverage, 4), s.mean_best_iou))
     # a change must buy coverage: more positives alone only shifts balance
     best = top if top.coverage - current.coverage >= 0.02 else current
     # the smallest anchor any searched setting has, at the finest level
@@ -282,27 +267,33 @@ def fit_anchors(cfg, split: str = 'train', max_images: int = 2000,
     too_small = float((sides < 0.5 * smallest).mean())
     advice = []
     if too_small > 0.1:
-        advice.append(
-            f'{too_small:.0%} of boxes are under half the smallest anchor '
-            f'({smallest:g} px at P{min_level}): no anchor setting reaches '
-            f'them; train at a larger input (image_size, e.g. '
-            f'{image_size * 2}) or add a finer level (min_level '
-            f'{min_level - 1})')
+        advice.append(f'{too_small:.0%} of boxes are under half the smallest anchor '
+                      f'({smallest:g} px at P{min_level}): no anchor setting reaches '
+                      f'them; train at a larger input (image_size, e.g. '
+                      f'{image_size * 2}) or add a finer level (min_level '
+                      f'{min_level - 1})')
     if best is current:
         advice.append(f'keep the config\'s anchors: no setting searched '
                       f'covers 2 points more boxes (best searched: '
                       f'{top.coverage:.1%} at octave_base_scale '
                       f'{top.octave_base_scale:g})')
     return FitReport(
-        image_size=image_size, num_images=len(per_image),
+        image_size=image_size,
+        num_images=len(per_image),
         num_boxes=int(len(boxes)),
         side_percentiles={q: float(np.percentile(sides, q))
                           for q in (5, 25, 50, 75, 95)},
         aspect_percentiles={q: float(np.percentile(aspects, q))
                             for q in (5, 25, 50, 75, 95)},
-        level_counts=level_counts, pos_iou_thr=thr, current=current,
-        best=best, searched=searched, too_small=too_small, advice=advice,
-        sides=[float(v) for v in sides], aspects=[float(v) for v in aspects])
+        level_counts=level_counts,
+        pos_iou_thr=thr,
+        current=current,
+        best=best,
+        searched=searched,
+        too_small=too_small,
+        advice=advice,
+        sides=[float(v) for v in sides],
+        aspects=[float(v) for v in aspects])
 
 
 def plot_fit(report: FitReport, path: str) -> str:
@@ -318,15 +309,12 @@ def plot_fit(report: FitReport, path: str) -> str:
     ax1.set_xscale('log')
     ax1.set_xlabel(f'box side sqrt(wh), px at input {report.image_size}')
     ax1.set_ylabel('boxes')
-    strides = [2 ** int(k[1:]) for k in report.level_counts]
+    strides = [2**int(k[1:]) for k in report.level_counts]
     for s in strides:
-        ax1.axvline(report.current.octave_base_scale * s, color='tab:gray',
-                    ls='--', lw=1)
-        ax1.axvline(report.best.octave_base_scale * s, color='tab:green',
-                    ls=':', lw=1)
+        ax1.axvline(report.current.octave_base_scale * s, color='tab:gray', ls='--', lw=1)
+        ax1.axvline(report.best.octave_base_scale * s, color='tab:green', ls=':', lw=1)
     ax1.set_title('box sides; anchors: current (--), best (..)')
-    ax2.hist(np.log2(np.maximum(report.aspects, 1e-3)), bins=40,
-             color='tab:orange')
+    ax2.hist(np.log2(np.maximum(report.aspects, 1e-3)), bins=40, color='tab:orange')
     ax2.set_xlabel('log2(w / h)')
     ax2.set_title('aspect')
     fig.tight_layout()

@@ -1,6 +1,5 @@
 """COCO dataset that never drops or misreads annotations silently."""
 from __future__ import annotations
-
 import copy
 import json
 import logging
@@ -42,8 +41,7 @@ def _with_ignored_orientation(pipeline: Sequence) -> List:
     """Copy of ``pipeline`` whose ``LoadImageFromFile`` keeps stored pixels."""
     result = []
     for transform in pipeline:
-        if isinstance(transform, dict) and transform.get(
-                'type') == 'LoadImageFromFile':
+        if isinstance(transform, dict) and transform.get('type') == 'LoadImageFromFile':
             transform = copy.deepcopy(transform)
             color = transform.get('color_type', 'color')
             if 'ignore_orientation' not in color:
@@ -55,10 +53,8 @@ def _with_ignored_orientation(pipeline: Sequence) -> List:
 def _decodes_with_orientation(pipeline: Sequence) -> bool:
     """Whether the pipeline's image loader applies EXIF orientation."""
     for transform in pipeline:
-        if isinstance(transform, dict) and transform.get(
-                'type') == 'LoadImageFromFile':
-            return 'ignore_orientation' not in transform.get('color_type',
-                                                             'color')
+        if isinstance(transform, dict) and transform.get('type') == 'LoadImageFromFile':
+            return 'ignore_orientation' not in transform.get('color_type', 'color')
     return True
 
 
@@ -111,9 +107,13 @@ class CheckedCocoDataset(CocoDataset):
         **kwargs: Other :class:`CocoDataset` arguments.
     """
 
-    def __init__(self, *args, unknown_category: str = 'drop',
-                 size_mismatch: str = 'drop', undecodable: str = 'drop',
-                 pipeline: Sequence = (), **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 unknown_category: str = 'drop',
+                 size_mismatch: str = 'drop',
+                 undecodable: str = 'drop',
+                 pipeline: Sequence = (),
+                 **kwargs) -> None:
         if unknown_category not in CATEGORY_POLICIES:
             raise ValueError(f'CheckedCocoDataset: unknown_category='
                              f'{unknown_category!r}; expected one of '
@@ -143,19 +143,17 @@ class CheckedCocoDataset(CocoDataset):
         self._undecodable: List[str] = []
         try:
             data_list = super().load_data_list()
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError,
-                TypeError, AttributeError) as err:
-            raise AnnotationFileError(
-                f'annotation file {self.ann_file!r} is not valid COCO '
-                f'json: {type(err).__name__}: {err}') from None
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError,
+                AttributeError) as err:
+            raise AnnotationFileError(f'annotation file {self.ann_file!r} is not valid COCO '
+                                      f'json: {type(err).__name__}: {err}') from None
         if self._dropped:
-            self._warn(f'dropped {len(self._dropped)} degenerate box(es) with '
-                       f'zero/negative width or height or outside the image',
-                       self._dropped)
-        self._drop_or_raise(
-            self._unknown, 'unknown_category',
-            'annotation(s) whose category_id is not in the file\'s '
-            'categories')
+            self._warn(
+                f'dropped {len(self._dropped)} degenerate box(es) with '
+                f'zero/negative width or height or outside the image', self._dropped)
+        self._drop_or_raise(self._unknown, 'unknown_category',
+                            'annotation(s) whose category_id is not in the file\'s '
+                            'categories')
         if self._drop_or_raise(
                 self._mismatched, 'size_mismatch',
                 'image(s) whose decoded size differs from the json\'s '
@@ -169,8 +167,7 @@ class CheckedCocoDataset(CocoDataset):
             data_list = [d for d in data_list if not d.get('undecodable')]
         return data_list
 
-    def _drop_or_raise(self, items: Sequence[str], option: str,
-                       what: str) -> bool:
+    def _drop_or_raise(self, items: Sequence[str], option: str, what: str) -> bool:
         """Act on ``items`` by the policy ``self.<option>``: raise on
         ``'raise'``, else warn that they are dropped. Returns whether any."""
         if not items:
@@ -178,15 +175,14 @@ class CheckedCocoDataset(CocoDataset):
         policy = getattr(self, option)
         what = f'{len(items)} {what}'
         if policy == 'raise':
-            raise AnnotationFileError(
-                f'{self.ann_file}: {what} ({option}=\'raise\'): '
-                f'{_listing(items)}')
+            raise AnnotationFileError(f'{self.ann_file}: {what} ({option}=\'raise\'): '
+                                      f'{_listing(items)}')
         self._warn(f'dropped {what} ({option}={policy!r})', items)
         return True
 
     def _warn(self, what: str, items: Sequence[str]) -> None:
-        print_log(f'{self.ann_file}: {what}: {_listing(items)}',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            f'{self.ann_file}: {what}: {_listing(items)}', logger='current', level=logging.WARNING)
 
     def _decoded_size(self, path: str) -> Optional[Tuple[int, int, int]]:
         """``(width, height, exif_orientation)`` as the loader decodes
@@ -210,8 +206,7 @@ class CheckedCocoDataset(CocoDataset):
             data = np.fromfile(path, dtype=np.uint8)
         except OSError:
             return False
-        return data.size > 0 and cv2.imdecode(
-            data, cv2.IMREAD_REDUCED_COLOR_8) is not None
+        return data.size > 0 and cv2.imdecode(data, cv2.IMREAD_REDUCED_COLOR_8) is not None
 
     def parse_data_info(self, raw_data_info: dict) -> Union[dict, List[dict]]:
         """Parse as :class:`CocoDataset`, recording what it would skip."""
@@ -231,18 +226,15 @@ class CheckedCocoDataset(CocoDataset):
                 self._unknown.append(f'{where} annotation {ann.get("id")} '
                                      f'category_id {ann["category_id"]}')
         data_info = super().parse_data_info(raw_data_info)
-        if self.undecodable != 'off' and not self._decodes(
-                data_info['img_path']):
+        if self.undecodable != 'off' and not self._decodes(data_info['img_path']):
             self._undecodable.append(where)
             data_info['undecodable'] = True
             return data_info
         if self.size_mismatch != 'off':
             decoded = self._decoded_size(data_info['img_path'])
-            if decoded and decoded[:2] != (img_info['width'],
-                                           img_info['height']):
-                self._mismatched.append(
-                    f'{where}: json {img_info["width"]}x{img_info["height"]}, '
-                    f'decoded {decoded[0]}x{decoded[1]} (EXIF orientation '
-                    f'{decoded[2]})')
+            if decoded and decoded[:2] != (img_info['width'], img_info['height']):
+                self._mismatched.append(f'{where}: json {img_info["width"]}x{img_info["height"]}, '
+                                        f'decoded {decoded[0]}x{decoded[1]} (EXIF orientation '
+                                        f'{decoded[2]})')
                 data_info['size_mismatch'] = True
         return data_info

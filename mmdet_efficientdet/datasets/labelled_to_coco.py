@@ -19,7 +19,6 @@ The images are not copied: ``file_name`` is relative to the image folder,
 which the config's ``data_prefix`` points at.
 """
 from __future__ import annotations
-
 import csv
 import json
 import os
@@ -29,8 +28,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..fileio import atomic_write, plan_outputs, write_manifest
 from ..errors import UserError
+from ..fileio import atomic_write, plan_outputs, write_manifest
 
 SPLITS = ('train', 'val')
 
@@ -47,8 +46,7 @@ class LabelledImage:
     """
     file_name: str
     size: Optional[Tuple[int, int]]
-    boxes: List[Tuple[str, float, float, float, float]] = field(
-        default_factory=list)
+    boxes: List[Tuple[str, float, float, float, float]] = field(default_factory=list)
     source: str = ''
 
 
@@ -123,8 +121,7 @@ def read_voc_folder(ann_dir: str, problems: List[str]) -> List[LabelledImage]:
         for index, obj in enumerate(root.iter('object')):
             try:
                 box = obj.find('bndbox')
-                coords = [float(box.findtext(k))
-                          for k in ('xmin', 'ymin', 'xmax', 'ymax')]
+                coords = [float(box.findtext(k)) for k in ('xmin', 'ymin', 'xmax', 'ymax')]
                 label = (obj.findtext('name') or '').strip()
                 if not label:
                     raise ValueError('no <name>')
@@ -140,8 +137,7 @@ def read_voc_folder(ann_dir: str, problems: List[str]) -> List[LabelledImage]:
 def read_csv_labels(csv_path: str, problems: List[str]) -> List[LabelledImage]:
     """Read ``filename,width,height,class,xmin,ymin,xmax,ymax`` rows (one per
     box; an image without boxes may have a row with an empty class)."""
-    want = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax',
-            'ymax']
+    want = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax']
     images: Dict[str, LabelledImage] = {}
     with open(csv_path, newline='') as f:
         reader = csv.DictReader(f)
@@ -154,11 +150,9 @@ def read_csv_labels(csv_path: str, problems: List[str]) -> List[LabelledImage]:
             try:
                 name = row['filename'].strip()
                 size = (int(float(row['width'])), int(float(row['height'])))
-                item = images.setdefault(
-                    name, LabelledImage(name, size, source=where))
+                item = images.setdefault(name, LabelledImage(name, size, source=where))
                 if row['class'].strip():
-                    item.boxes.append((row['class'].strip(), *[
-                        float(row[k]) for k in want[4:]]))
+                    item.boxes.append((row['class'].strip(), *[float(row[k]) for k in want[4:]]))
             except (AttributeError, TypeError, ValueError) as err:
                 problems.append(f'{where}: row skipped ({err})')
     return list(images.values())
@@ -190,12 +184,13 @@ def _read_list(path: str) -> List[str]:
         text = f.read()
     first = text.splitlines()[0] if text.strip() else ''
     if 'filename' in first.split(','):
-        return sorted({row['filename'].strip()
-                       for row in csv.DictReader(text.splitlines())})
+        return sorted({row['filename'].strip() for row in csv.DictReader(text.splitlines())})
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def split_names(names: Sequence[str], val_fraction: float, seed: int,
+def split_names(names: Sequence[str],
+                val_fraction: float,
+                seed: int,
                 train_list: Optional[str] = None,
                 val_list: Optional[str] = None) -> Dict[str, List[str]]:
     """Train/val file names: from the lists if given, else a seeded shuffle
@@ -229,8 +224,7 @@ def split_names(names: Sequence[str], val_fraction: float, seed: int,
     shuffled = list(names)
     random.Random(seed).shuffle(shuffled)
     num_val = min(len(names) - 1, max(1, round(val_fraction * len(names))))
-    return {'train': sorted(shuffled[num_val:]),
-            'val': sorted(shuffled[:num_val])}
+    return {'train': sorted(shuffled[num_val:]), 'val': sorted(shuffled[:num_val])}
 
 
 def _clean_boxes(item: LabelledImage, width: int, height: int,
@@ -315,11 +309,9 @@ def convert_labelled_folder(out_dir: str,
     if len(set(classes)) != len(classes):
         raise UserError(f'classes {classes} name a class twice')
     split = split_names(list(items), val_fraction, seed, train_list, val_list)
-    paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json')
-             for s in SPLITS}
+    paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json') for s in SPLITS}
     inputs = [image_dir] + ([ann_dir] if ann_dir else []) + list(csv_files)
-    plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')],
-                 inputs, overwrite)
+    plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')], inputs, overwrite)
 
     result = ConversionResult(classes=classes, problems=problems)
     class_ids = {name: i + 1 for i, name in enumerate(classes)}
@@ -334,24 +326,25 @@ def convert_labelled_folder(out_dir: str,
                 result.problems.append(f'{item.source}: {err}')
                 continue
             if item.size and item.size != (width, height):
-                result.size_fixed.append(
-                    f'{name}: {item.source} says {item.size[0]}x'
-                    f'{item.size[1]}, the image decodes to {width}x{height}')
+                result.size_fixed.append(f'{name}: {item.source} says {item.size[0]}x'
+                                         f'{item.size[1]}, the image decodes to {width}x{height}')
             image_id = len(images) + 1
-            images.append(dict(id=image_id, file_name=name, width=width,
-                               height=height))
-            for label, (x, y, w, h) in _clean_boxes(item, width, height,
-                                                    result):
+            images.append(dict(id=image_id, file_name=name, width=width, height=height))
+            for label, (x, y, w, h) in _clean_boxes(item, width, height, result):
                 if label not in class_ids:
-                    result.dropped_boxes.append(
-                        f'{name}: class {label!r} not in --classes')
+                    result.dropped_boxes.append(f'{name}: class {label!r} not in --classes')
                     continue
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=image_id,
-                    category_id=class_ids[label], bbox=[x, y, w, h],
-                    area=w * h, iscrowd=0))
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=image_id,
+                        category_id=class_ids[label],
+                        bbox=[x, y, w, h],
+                        area=w * h,
+                        iscrowd=0))
         documents[key] = dict(
-            images=images, annotations=annotations,
+            images=images,
+            annotations=annotations,
             categories=[dict(id=i, name=n) for n, i in class_ids.items()])
         result.images[key] = len(images)
         result.boxes[key] = len(annotations)
@@ -359,6 +352,8 @@ def convert_labelled_folder(out_dir: str,
         atomic_write(paths[key], json.dumps(documents[key]))
         result.files[key] = paths[key]
     result.files['manifest'] = write_manifest(
-        out_dir, [paths[s] for s in SPLITS], image_dir=osp.abspath(image_dir),
-        classes=classes, problems=result.problems)
+        out_dir, [paths[s] for s in SPLITS],
+        image_dir=osp.abspath(image_dir),
+        classes=classes,
+        problems=result.problems)
     return result

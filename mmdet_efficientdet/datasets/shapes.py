@@ -5,7 +5,6 @@ given seed, and hard enough that a detector must learn localisation (shapes
 vary in size, aspect, colour and overlap; the background is textured).
 """
 from __future__ import annotations
-
 import json
 import os
 import os.path as osp
@@ -17,8 +16,8 @@ import numpy as np
 SHAPE_CLASSES: Tuple[str, ...] = ('circle', 'square', 'triangle')
 
 
-def _draw_shape(img: np.ndarray, rng: np.random.Generator, cls: str,
-                box: Tuple[int, int, int, int]) -> None:
+def _draw_shape(img: np.ndarray, rng: np.random.Generator, cls: str, box: Tuple[int, int, int,
+                                                                                int]) -> None:
     x0, y0, x1, y1 = box
     color = tuple(int(c) for c in rng.integers(40, 256, size=3))
     if cls == 'circle':
@@ -28,14 +27,12 @@ def _draw_shape(img: np.ndarray, rng: np.random.Generator, cls: str,
     elif cls == 'square':
         cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), color, -1)
     else:
-        pts = np.array([[(x0 + x1) // 2, y0], [x0, y1 - 1], [x1 - 1, y1 - 1]],
-                       np.int32)
+        pts = np.array([[(x0 + x1) // 2, y0], [x0, y1 - 1], [x1 - 1, y1 - 1]], np.int32)
         cv2.fillPoly(img, [pts], color, cv2.LINE_AA)
 
 
-def _make_image(rng: np.random.Generator, size: int, classes: Sequence[str],
-                max_objects: int, min_size: int,
-                max_size: int) -> Tuple[np.ndarray, List[Tuple[int, List[int]]]]:
+def _make_image(rng: np.random.Generator, size: int, classes: Sequence[str], max_objects: int,
+                min_size: int, max_size: int) -> Tuple[np.ndarray, List[Tuple[int, List[int]]]]:
     base = rng.integers(0, 120, size=3)
     noise = rng.normal(0, 12, size=(size, size, 3))
     img = np.clip(base + noise, 0, 255).astype(np.uint8)
@@ -108,20 +105,21 @@ def make_shapes_dataset(out_dir: str,
         os.makedirs(osp.join(out_dir, split), exist_ok=True)
         images, annotations = [], []
         for img_id in range(1, count + 1):
-            img, objects = _make_image(rng, image_size, classes, max_objects,
-                                       min_size, max_size)
+            img, objects = _make_image(rng, image_size, classes, max_objects, min_size, max_size)
             file_name = f'{img_id:06d}.png'
             cv2.imwrite(osp.join(out_dir, split, file_name), img)
-            images.append(dict(id=img_id, file_name=file_name,
-                               width=image_size, height=image_size))
+            images.append(dict(id=img_id, file_name=file_name, width=image_size, height=image_size))
             for label, (x0, y0, x1, y1) in objects:
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=img_id,
-                    category_id=label + 1, bbox=[x0, y0, x1 - x0, y1 - y0],
-                    area=(x1 - x0) * (y1 - y0), iscrowd=0))
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=img_id,
+                        category_id=label + 1,
+                        bbox=[x0, y0, x1 - x0, y1 - y0],
+                        area=(x1 - x0) * (y1 - y0),
+                        iscrowd=0))
         ann_file = osp.join(out_dir, 'annotations', f'instances_{split}.json')
         with open(ann_file, 'w') as f:
-            json.dump(dict(images=images, annotations=annotations,
-                           categories=categories), f)
+            json.dump(dict(images=images, annotations=annotations, categories=categories), f)
         ann_files[split] = ann_file
     return ann_files

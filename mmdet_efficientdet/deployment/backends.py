@@ -8,7 +8,6 @@ gives those outputs back as torch tensors, so mmdet's post-processing
 PyTorch model's.
 """
 from __future__ import annotations
-
 import os.path as osp
 import re
 from typing import List, Optional, Sequence, Tuple
@@ -20,7 +19,6 @@ from ..errors import UserError
 
 #: File suffix -> backend name.
 BACKENDS = {'.onnx': 'onnxruntime', '.xml': 'openvino'}
-
 
 #: Lines of a backend's message that locate its C++ source, not the problem.
 _NOISE = re.compile(r'^(Exception from \S+:\d+:?|\[ ?[A-Z_]* ?\]|Check .* failed at \S+:\d+:?)$')
@@ -67,14 +65,12 @@ class DeployedBackend:
         export size."""
         height, width = (int(s) for s in images.shape[-2:])
         if (height, width) != tuple(self.input_hw):
-            raise DeployedModelError(
-                f'{self.path} takes {self.input_hw[0]}x{self.input_hw[1]} '
-                f'inputs (its export size), got {height}x{width}: export it '
-                f'at the config\'s image_size, or test with a config whose '
-                f'pipeline gives that size')
+            raise DeployedModelError(f'{self.path} takes {self.input_hw[0]}x{self.input_hw[1]} '
+                                     f'inputs (its export size), got {height}x{width}: export it '
+                                     f'at the config\'s image_size, or test with a config whose '
+                                     f'pipeline gives that size')
         array = images.detach().float().contiguous().cpu().numpy()
-        return [torch.from_numpy(np.ascontiguousarray(o))
-                for o in self.run(array)]
+        return [torch.from_numpy(np.ascontiguousarray(o)) for o in self.run(array)]
 
 
 class OnnxRuntimeBackend(DeployedBackend):
@@ -87,7 +83,9 @@ class OnnxRuntimeBackend(DeployedBackend):
             starting with this prefix (:meth:`end_profiling` returns one).
     """
 
-    def __init__(self, path: str, threads: Optional[int] = None,
+    def __init__(self,
+                 path: str,
+                 threads: Optional[int] = None,
                  profile_prefix: Optional[str] = None) -> None:
         import onnxruntime as ort
         options = ort.SessionOptions()
@@ -98,12 +96,10 @@ class OnnxRuntimeBackend(DeployedBackend):
             options.enable_profiling = True
             options.profile_file_prefix = profile_prefix
         try:
-            self.session = ort.InferenceSession(
-                path, options, providers=['CPUExecutionProvider'])
+            self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise DeployedModelError(
-                f'{path}: not a loadable ONNX model: '
-                f'{backend_reason(err)}') from None
+            raise DeployedModelError(f'{path}: not a loadable ONNX model: '
+                                     f'{backend_reason(err)}') from None
         self.path = path
         shape = self.session.get_inputs()[0].shape
         self.input_hw = (int(shape[2]), int(shape[3]))
@@ -127,8 +123,7 @@ class OpenVINOBackend(DeployedBackend):
     would no longer be the model that was exported.
     """
 
-    def __init__(self, path: str, threads: Optional[int] = None,
-                 profile: bool = False) -> None:
+    def __init__(self, path: str, threads: Optional[int] = None, profile: bool = False) -> None:
         import openvino as ov
         core = ov.Core()
         config = {'INFERENCE_PRECISION_HINT': 'f32'}
@@ -140,9 +135,8 @@ class OpenVINOBackend(DeployedBackend):
             model = core.read_model(path)
             self.compiled = core.compile_model(model, 'CPU', config)
         except Exception as err:  # noqa: BLE001 - OpenVINO's own types
-            raise DeployedModelError(
-                f'{path}: not a loadable OpenVINO IR: '
-                f'{backend_reason(err)}') from None
+            raise DeployedModelError(f'{path}: not a loadable OpenVINO IR: '
+                                     f'{backend_reason(err)}') from None
         self.path = path
         shape = model.inputs[0].get_partial_shape()
         self.input_hw = (shape[2].get_length(), shape[3].get_length())
@@ -158,7 +152,8 @@ class OpenVINOBackend(DeployedBackend):
         return self.request.profiling_info
 
 
-def load_backend(path: str, threads: Optional[int] = None,
+def load_backend(path: str,
+                 threads: Optional[int] = None,
                  profile: Optional[str] = None,
                  raw: bool = True) -> DeployedBackend:
     """Open a deployed model by its suffix (``.onnx``, OpenVINO ``.xml``).
@@ -182,9 +177,8 @@ def load_backend(path: str, threads: Optional[int] = None,
         raise DeployedModelError(f'deployed model {path!r} not found')
     suffix = osp.splitext(path)[1].lower()
     if suffix not in BACKENDS:
-        raise DeployedModelError(
-            f'{path}: unknown model format {suffix!r}; expected one of '
-            f'{sorted(BACKENDS)}')
+        raise DeployedModelError(f'{path}: unknown model format {suffix!r}; expected one of '
+                                 f'{sorted(BACKENDS)}')
     if suffix == '.onnx':
         backend = OnnxRuntimeBackend(path, threads, profile_prefix=profile)
     else:
@@ -193,10 +187,8 @@ def load_backend(path: str, threads: Optional[int] = None,
         return backend
     names = backend.output_names
     levels = len(names) // 2
-    if len(names) < 2 or len(names) % 2 or names != [
-            f'cls_{i}' for i in range(levels)] + [f'box_{i}'
-                                                  for i in range(levels)]:
-        raise DeployedModelError(
-            f'{path}: outputs {names} are not raw head outputs cls_0.., '
-            f'box_0..: export without --decode')
+    if len(names) < 2 or len(names) % 2 or names != [f'cls_{i}' for i in range(levels)
+                                                     ] + [f'box_{i}' for i in range(levels)]:
+        raise DeployedModelError(f'{path}: outputs {names} are not raw head outputs cls_0.., '
+                                 f'box_0..: export without --decode')
     return backend

@@ -21,12 +21,10 @@ def fold_bn_into_convs(module: nn.Module) -> nn.Module:
                 child.norm, nn.BatchNorm2d) and isinstance(child.conv, nn.Conv2d):
             conv, bn = child.conv, child.norm
             with torch.no_grad():  # in float64, so folding adds no rounding
-                scale = bn.weight.double() / (bn.running_var.double() +
-                                              bn.eps).sqrt()
+                scale = bn.weight.double() / (bn.running_var.double() + bn.eps).sqrt()
                 weight = conv.weight.double() * scale.reshape(-1, 1, 1, 1)
                 conv.weight.copy_(weight.to(conv.weight.dtype))
-                bias = (conv.bias.double() if conv.bias is not None else
-                        torch.zeros_like(scale))
+                bias = (conv.bias.double() if conv.bias is not None else torch.zeros_like(scale))
                 new_bias = (bias - bn.running_mean.double()) * scale + \
                     bn.bias.double()
             conv.bias = nn.Parameter(new_bias.to(conv.weight.dtype))

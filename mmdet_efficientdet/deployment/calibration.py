@@ -1,15 +1,13 @@
 """Calibration data for int8: images through the config's own *test* pipeline
 and data preprocessor, as the deployed model will see them."""
 from __future__ import annotations
-
 import copy
 from typing import List
 
 import numpy as np
 
 
-def calibration_batches(cfg, num_images: int,
-                        split: str = 'train') -> List[np.ndarray]:
+def calibration_batches(cfg, num_images: int, split: str = 'train') -> List[np.ndarray]:
     """``num_images`` normalised images ``(1, 3, H, W)`` for calibration.
 
     Args:
@@ -33,9 +31,11 @@ def calibration_batches(cfg, num_images: int,
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     if num_images > len(dataset):
         from mmengine.logging import print_log
-        print_log(f'calibration: {num_images} images asked, the {split} set '
-                  f'has {len(dataset)}: using {len(dataset)}',
-                  logger='current', level=30)
+        print_log(
+            f'calibration: {num_images} images asked, the {split} set '
+            f'has {len(dataset)}: using {len(dataset)}',
+            logger='current',
+            level=30)
     batches = []
     for index in range(min(num_images, len(dataset))):
         data = preprocessor(pseudo_collate([dataset[index]]), False)

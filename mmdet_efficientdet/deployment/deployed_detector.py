@@ -1,6 +1,5 @@
 """A deployed EfficientDet (ONNX Runtime / OpenVINO file) as an mmdet detector."""
 from __future__ import annotations
-
 import copy
 from typing import List, Optional
 
@@ -30,15 +29,15 @@ class DeployedEfficientDet(BaseDetector):
         init_cfg: Unused (no trainable weights).
     """
 
-    def __init__(self, detector: dict, deployed: str,
+    def __init__(self,
+                 detector: dict,
+                 deployed: str,
                  threads: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         detector = copy.deepcopy(detector)
-        super().__init__(data_preprocessor=detector.get('data_preprocessor'),
-                         init_cfg=init_cfg)
+        super().__init__(data_preprocessor=detector.get('data_preprocessor'), init_cfg=init_cfg)
         head = copy.deepcopy(detector['bbox_head'])
-        head.update(train_cfg=detector.get('train_cfg'),
-                    test_cfg=detector.get('test_cfg'))
+        head.update(train_cfg=detector.get('train_cfg'), test_cfg=detector.get('test_cfg'))
         self.bbox_head = MODELS.build(head)
         self.backend = load_backend(deployed, threads)
         self._check_outputs()
@@ -52,21 +51,20 @@ class DeployedEfficientDet(BaseDetector):
             outs = self.backend(torch.zeros(1, 3, height, width))
         expected = head.num_base_priors * head.cls_out_channels
         if levels != head.num_levels or outs[0].shape[1] != expected:
-            raise DeployedModelError(
-                f'{self.backend.path} does not fit this config: it has '
-                f'{levels} levels and {outs[0].shape[1]} class channels, the '
-                f'config\'s head {head.num_levels} levels and {expected} '
-                f'({head.num_base_priors} anchors x {head.cls_out_channels} '
-                f'classes): a model of another config?')
+            raise DeployedModelError(f'{self.backend.path} does not fit this config: it has '
+                                     f'{levels} levels and {outs[0].shape[1]} class channels, the '
+                                     f'config\'s head {head.num_levels} levels and {expected} '
+                                     f'({head.num_base_priors} anchors x {head.cls_out_channels} '
+                                     f'classes): a model of another config?')
 
-    def _forward(self, batch_inputs: torch.Tensor,
-                 batch_data_samples: Optional[SampleList] = None):
+    def _forward(self, batch_inputs: torch.Tensor, batch_data_samples: Optional[SampleList] = None):
         """Raw outputs ``(cls_scores, bbox_preds)`` of the deployed graph."""
         outs = self.backend(batch_inputs)
         levels = len(outs) // 2
         return outs[:levels], outs[levels:]
 
-    def predict(self, batch_inputs: torch.Tensor,
+    def predict(self,
+                batch_inputs: torch.Tensor,
                 batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:
         """Detections through the head's own post-processing."""

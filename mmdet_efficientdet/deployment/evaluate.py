@@ -1,10 +1,11 @@
 """COCO metrics of a deployed file, scored like the PyTorch model."""
 from __future__ import annotations
-
 from typing import Dict, Optional
 
 
-def evaluate_deployed(cfg, path: str, threads: Optional[int] = None,
+def evaluate_deployed(cfg,
+                      path: str,
+                      threads: Optional[int] = None,
                       evaluator=None) -> Dict[str, float]:
     """Every val metric of an ``.onnx`` / OpenVINO ``.xml`` file.
 

@@ -1,7 +1,6 @@
 """Export a config + checkpoint to one ONNX file, optionally verified
 (``tools/deployment/export_onnx.py``)."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 from dataclasses import dataclass
@@ -37,16 +36,17 @@ class ExportResult:
         return self.max_abs_diff is None or self.max_abs_diff <= self.tolerance
 
     def summary(self) -> str:
-        lines = [f'exported {self.path}: input (batch, 3, {self.image_size[0]}, '
-                 f'{self.image_size[1]}), outputs {self.outputs}']
+        lines = [
+            f'exported {self.path}: input (batch, 3, {self.image_size[0]}, '
+            f'{self.image_size[1]}), outputs {self.outputs}'
+        ]
         if self.max_abs_diff is not None:
             lines.append(f'onnxruntime vs PyTorch (batch 2): max abs diff '
                          f'{self.max_abs_diff:.2e}')
         return '\n'.join(lines)
 
 
-def verify_export(model, path: str, size: Tuple[int, int],
-                  decode: bool) -> float:
+def verify_export(model, path: str, size: Tuple[int, int], decode: bool) -> float:
     """Max abs difference of the ONNX file (onnxruntime) from PyTorch on a
     random batch of 2."""
     from ..models.raw_outputs import RawOutputs
@@ -61,9 +61,12 @@ def verify_export(model, path: str, size: Tuple[int, int],
     return max(float(np.abs(o - r.numpy()).max()) for o, r in zip(out, ref))
 
 
-def export_checkpoint(config: str, checkpoint: Optional[str], out: str,
+def export_checkpoint(config: str,
+                      checkpoint: Optional[str],
+                      out: str,
                       image_size: Optional[Sequence[int]] = None,
-                      decode: bool = False, opset: int = 17,
+                      decode: bool = False,
+                      opset: int = 17,
                       verify: bool = False,
                       overwrite: bool = False) -> ExportResult:
     """Export ``config`` (+ ``checkpoint``) to ``out``.
@@ -98,8 +101,7 @@ def export_checkpoint(config: str, checkpoint: Optional[str], out: str,
     stride = model.size_divisor
     if size[0] % stride or size[1] % stride:
         raise UserError(f'--image-size {size} must be divisible by {stride}')
-    partial = osp.join(osp.dirname(osp.abspath(out)),
-                       f'.{osp.basename(out)}.tmp-{os.getpid()}')
+    partial = osp.join(osp.dirname(osp.abspath(out)), f'.{osp.basename(out)}.tmp-{os.getpid()}')
     try:
         names = export_onnx(model, partial, size, decode=decode, opset=opset)
         with open(partial, 'rb') as f:

@@ -1,6 +1,5 @@
 """Export EfficientDet to ONNX (raw head outputs, optionally decoded boxes)."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 import warnings
@@ -31,8 +30,7 @@ class DecodedOutputs(RawOutputs):
         head = detector.bbox_head
         self.num_classes = head.cls_out_channels
         height, width = image_size
-        sizes = [(-(-height // s[1]), -(-width // s[0]))
-                 for s in head.prior_generator.strides]
+        sizes = [(-(-height // s[1]), -(-width // s[0])) for s in head.prior_generator.strides]
         priors = head.prior_generator.grid_priors(sizes, device='cpu')
         self.register_buffer('priors', torch.cat(priors), persistent=False)
         self.image_size = (int(height), int(width))
@@ -41,14 +39,13 @@ class DecodedOutputs(RawOutputs):
         raw = super().forward(inputs)
         num_levels = len(raw) // 2
         n = inputs.shape[0]
-        scores = torch.cat([c.permute(0, 2, 3, 1).reshape(n, -1, self.num_classes)
-                            for c in raw[:num_levels]], 1).sigmoid()
-        deltas = torch.cat([b.permute(0, 2, 3, 1).reshape(n, -1, 4)
-                            for b in raw[num_levels:]], 1)
+        scores = torch.cat(
+            [c.permute(0, 2, 3, 1).reshape(n, -1, self.num_classes) for c in raw[:num_levels]],
+            1).sigmoid()
+        deltas = torch.cat([b.permute(0, 2, 3, 1).reshape(n, -1, 4) for b in raw[num_levels:]], 1)
         # one (N * A, 4) decode: the coder's single-image path, any batch
         boxes = self.detector.bbox_head.bbox_coder.decode(
-            self.priors.repeat(n, 1), deltas.reshape(-1, 4),
-            max_shape=self.image_size)
+            self.priors.repeat(n, 1), deltas.reshape(-1, 4), max_shape=self.image_size)
         return boxes.reshape(n, -1, 4), scores
 
 
@@ -56,8 +53,7 @@ def output_names(num_levels: int, decode: bool) -> List[str]:
     """ONNX output names."""
     if decode:
         return ['boxes', 'scores']
-    return [f'cls_{i}' for i in range(num_levels)] + [
-        f'box_{i}' for i in range(num_levels)]
+    return [f'cls_{i}' for i in range(num_levels)] + [f'box_{i}' for i in range(num_levels)]
 
 
 def export_onnx(detector: nn.Module,
@@ -95,9 +91,16 @@ def export_onnx(detector: nn.Module,
         # purpose: the graph is for this (H, W) and they become constants
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         torch.onnx.export(
-            module, (dummy, ), path, input_names=['input'],
-            output_names=names, opset_version=opset, dynamo=False,
-            dynamic_axes={name: {0: 'batch'} for name in ['input'] + names})
+            module, (dummy, ),
+            path,
+            input_names=['input'],
+            output_names=names,
+            opset_version=opset,
+            dynamo=False,
+            dynamic_axes={name: {
+                0: 'batch'
+            }
+                          for name in ['input'] + names})
     detector.train(was_training)
     if fold_pads:
         try:

@@ -1,13 +1,11 @@
 """Graph passes on exported ONNX models."""
 from __future__ import annotations
-
 from typing import Any, Optional
 
 import numpy as np
 
 
-def _constant_value(extractor: Any, initializers: dict,
-                    name: str) -> Optional[Any]:
+def _constant_value(extractor: Any, initializers: dict, name: str) -> Optional[Any]:
     """Value of tensor ``name`` if it depends on no graph input, else None."""
     from onnx import numpy_helper
     from onnx.reference import ReferenceEvaluator
@@ -68,8 +66,7 @@ def fold_same_pads(model: Any) -> int:
                 users[0].op_type not in _FOLDABLE:
             continue
         user = users[0]
-        if any(a.name == 'auto_pad' and a.s not in (b'', b'NOTSET')
-               for a in user.attribute):
+        if any(a.name == 'auto_pad' and a.s not in (b'', b'NOTSET') for a in user.attribute):
             continue
         value = np.zeros(1)
         if len(pad.input) > 2 and pad.input[2]:
@@ -85,8 +82,8 @@ def fold_same_pads(model: Any) -> int:
         current = list(old.ints) if old is not None else [0, 0, 0, 0]
         if old is not None:
             user.attribute.remove(old)
-        user.attribute.append(onnx.helper.make_attribute(
-            'pads', [a + b for a, b in zip(current, extra)]))
+        user.attribute.append(
+            onnx.helper.make_attribute('pads', [a + b for a, b in zip(current, extra)]))
         user.input[0] = pad.input[0]
         folded.append(pad)
     for pad in folded:

@@ -1,6 +1,5 @@
 """OpenVINO: IR export from ONNX and NNCF post-training int8 quantization."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 from typing import Sequence
@@ -17,8 +16,7 @@ def export_openvino(onnx_path: str, xml_path: str) -> str:
     return xml_path
 
 
-def quantize_openvino_int8(xml_path: str, out_path: str,
-                           batches: Sequence[np.ndarray]) -> str:
+def quantize_openvino_int8(xml_path: str, out_path: str, batches: Sequence[np.ndarray]) -> str:
     """NNCF post-training int8 quantization of an IR, same calibration data.
 
     On x86 CPUs without VNNI the int8 dot products saturate with full 8-bit
@@ -28,15 +26,16 @@ def quantize_openvino_int8(xml_path: str, out_path: str,
     """
     import nncf
     import openvino as ov
-    from nncf.quantization.advanced_parameters import (
-        AdvancedQuantizationParameters, OverflowFix)
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 
     from ..utils.cpu_isa import ort_int8_scheme
     fix = OverflowFix.ENABLE if ort_int8_scheme().reduce_range else \
         OverflowFix.FIRST_LAYER
     model = ov.Core().read_model(xml_path)
     quantized = nncf.quantize(
-        model, nncf.Dataset(list(batches)), subset_size=len(batches),
+        model,
+        nncf.Dataset(list(batches)),
+        subset_size=len(batches),
         advanced_parameters=AdvancedQuantizationParameters(overflow_fix=fix))
     ov.save_model(quantized, out_path, compress_to_fp16=False)
     return out_path

@@ -1,7 +1,6 @@
 """ONNX Runtime static int8 quantization (QDQ) and the measured choice of the
 nodes to keep in float."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -28,7 +27,8 @@ class _Reader:
         self.index = 0
 
 
-def quantize_onnx_int8(fp32_path: str, out_path: str,
+def quantize_onnx_int8(fp32_path: str,
+                       out_path: str,
                        batches: Sequence[np.ndarray],
                        keep_float: Sequence[str] = (),
                        per_channel: bool = True,
@@ -51,9 +51,9 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
     Returns:
         str: ``out_path``.
     """
-    from onnxruntime.quantization import (CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
+
     from ..utils.cpu_isa import ort_int8_scheme
     if reduce_range is None:
         reduce_range = ort_int8_scheme().reduce_range
@@ -63,9 +63,13 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
     quant_pre_process(fp32_path, prepared, skip_symbolic_shape=True)
     try:
         quantize_static(
-            prepared, out_path, _Reader(input_name, batches),
-            quant_format=QuantFormat.QDQ, per_channel=per_channel,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            prepared,
+            out_path,
+            _Reader(input_name, batches),
+            quant_format=QuantFormat.QDQ,
+            per_channel=per_channel,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
             reduce_range=reduce_range,
             nodes_to_exclude=list(keep_float))
@@ -78,16 +82,14 @@ def quantize_onnx_int8(fp32_path: str, out_path: str,
 def _outputs(path: str, batches: Sequence[np.ndarray]) -> List[np.ndarray]:
     from .backends import load_backend
     backend = load_backend(path)
-    return [np.concatenate([o.reshape(o.shape[0], -1)
-                            for o in backend.run(b)], 1) for b in batches]
+    return [np.concatenate([o.reshape(o.shape[0], -1) for o in backend.run(b)], 1) for b in batches]
 
 
-def output_error(reference: Sequence[np.ndarray],
-                 outputs: Sequence[np.ndarray]) -> float:
+def output_error(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:
     """Relative L2 error of raw outputs, over all calibration images."""
-    num = sum(float(np.sum((o - r) ** 2)) for o, r in zip(outputs, reference))
-    den = sum(float(np.sum(r ** 2)) for r in reference)
-    return (num / max(den, 1e-30)) ** 0.5
+    num = sum(float(np.sum((o - r)**2)) for o, r in zip(outputs, reference))
+    den = sum(float(np.sum(r**2)) for r in reference)
+    return (num / max(den, 1e-30))**0.5
 
 
 @dataclass
@@ -127,7 +129,8 @@ def candidate_float_nodes(path: str) -> List[str]:
     return picks
 
 
-def select_float_nodes(fp32_path: str, work_dir: str,
+def select_float_nodes(fp32_path: str,
+                       work_dir: str,
                        batches: Sequence[np.ndarray],
                        candidates: Optional[Iterable[str]] = None,
                        min_gain: float = 0.1) -> FloatNodeSearch:
@@ -147,8 +150,7 @@ def select_float_nodes(fp32_path: str, work_dir: str,
 
     try:
         search = FloatNodeSearch(all_int8=error(()))
-        for node in (candidate_float_nodes(fp32_path) if candidates is None
-                     else candidates):
+        for node in (candidate_float_nodes(fp32_path) if candidates is None else candidates):
             err = error([node])
             search.trials.append((node, err))
             if err <= (1 - min_gain) * search.all_int8:

@@ -2,7 +2,6 @@
 detector, staged and moved into place complete (the files
 ``tools/deployment/deploy.py`` and the benchmark build)."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 from typing import Callable, Dict, Sequence, Tuple
@@ -16,10 +15,12 @@ from .ort_quantize import quantize_onnx_int8, select_float_nodes
 DEPLOY_BACKENDS = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
 
 
-def deploy_model(model, out_dir: str, size: Tuple[int, int],
+def deploy_model(model,
+                 out_dir: str,
+                 size: Tuple[int, int],
                  backends: Sequence[str] = DEPLOY_BACKENDS,
                  batches: Sequence[np.ndarray] = (),
-                 keep_float: Sequence[str] = ('auto',),
+                 keep_float: Sequence[str] = ('auto', ),
                  log: Callable[[str], None] = print,
                  overwrite: bool = False,
                  inputs: Sequence[str] = ()) -> Dict[str, str]:
@@ -53,9 +54,9 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
     import shutil
     import tempfile
 
+    from ..errors import UserError
     from ..fileio import plan_outputs, write_manifest
     from ..utils.cpu_isa import ort_int8_scheme
-    from ..errors import UserError
     from .onnx_export import export_onnx
     unknown = sorted(set(backends) - set(DEPLOY_BACKENDS))
     if unknown:
@@ -63,12 +64,14 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
                         f'{list(DEPLOY_BACKENDS)}')
     if {'ort-int8', 'ov-int8'} & set(backends) and not batches:
         raise UserError('int8 targets need calibration batches')
-    names = {'ort-fp32': ['model_fp32.onnx'], 'ort-int8': ['model_int8.onnx'],
-             'ov-fp32': ['model_fp32.xml', 'model_fp32.bin'],
-             'ov-int8': ['model_int8.xml', 'model_int8.bin']}
+    names = {
+        'ort-fp32': ['model_fp32.onnx'],
+        'ort-int8': ['model_int8.onnx'],
+        'ov-fp32': ['model_fp32.xml', 'model_fp32.bin'],
+        'ov-int8': ['model_int8.xml', 'model_int8.bin']
+    }
     wanted = [n for b in DEPLOY_BACKENDS if b in backends for n in names[b]]
-    plan_outputs([osp.join(out_dir, n) for n in wanted + ['manifest.json']],
-                 inputs, overwrite)
+    plan_outputs([osp.join(out_dir, n) for n in wanted + ['manifest.json']], inputs, overwrite)
     os.makedirs(out_dir, exist_ok=True)
     stage = tempfile.mkdtemp(prefix='.deploy-', dir=out_dir)
     try:
@@ -90,19 +93,18 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
                 missing = [k for k in keep if k not in nodes]
                 if missing:
                     convs = sorted(n for n in nodes if 'conv' in n.lower())
-                    raise UserError(
-                        f'--keep-float: no node named {missing} in the '
-                        f'graph; e.g. {", ".join(convs[:3])} (or auto, none)')
-            files['ort-int8'] = quantize_onnx_int8(
-                fp32, osp.join(stage, 'model_int8.onnx'), batches, keep)
+                    raise UserError(f'--keep-float: no node named {missing} in the '
+                                    f'graph; e.g. {", ".join(convs[:3])} (or auto, none)')
+            files['ort-int8'] = quantize_onnx_int8(fp32, osp.join(stage, 'model_int8.onnx'),
+                                                   batches, keep)
             log(f'ort-int8 float nodes: {", ".join(keep) or "none"}')
             log(f'ort-int8 weights: {ort_int8_scheme().reason}')
         if {'ov-fp32', 'ov-int8'} & set(backends):
             xml = export_openvino(fp32, osp.join(stage, 'model_fp32.xml'))
             files['ov-fp32'] = xml
             if 'ov-int8' in backends:
-                files['ov-int8'] = quantize_openvino_int8(
-                    xml, osp.join(stage, 'model_int8.xml'), batches)
+                files['ov-int8'] = quantize_openvino_int8(xml, osp.join(stage, 'model_int8.xml'),
+                                                          batches)
         written = []
         for name in wanted:  # every file complete: move them into place
             src, dst = osp.join(stage, name), osp.join(out_dir, name)
@@ -110,9 +112,8 @@ def deploy_model(model, out_dir: str, size: Tuple[int, int],
                 os.fsync(f.fileno())
             os.replace(src, dst)
             written.append(dst)
-        write_manifest(out_dir, written, backends=list(backends),
-                       input_size=list(size), inputs=list(inputs))
+        write_manifest(
+            out_dir, written, backends=list(backends), input_size=list(size), inputs=list(inputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return {b: osp.join(out_dir, osp.basename(files[b]))
-            for b in DEPLOY_BACKENDS if b in backends}
+    return {b: osp.join(out_dir, osp.basename(files[b])) for b in DEPLOY_BACKENDS if b in backends}

@@ -1,6 +1,5 @@
 """Where a deployed model's time goes: kernel time per op type."""
 from __future__ import annotations
-
 import collections
 import json
 import os.path as osp
@@ -37,9 +36,11 @@ class OpProfile:
     def table(self, top: int = 12) -> str:
         """The ``top`` op types by time: ms, share and node count."""
         total = self.total_ms
-        lines = [f'{self.path}: {total:.1f} ms of kernels per inference '
-                 f'({self.threads} threads, mean of {self.runs} runs)',
-                 f'{"op":<44}{"ms":>8}{"share":>8}{"nodes":>7}']
+        lines = [
+            f'{self.path}: {total:.1f} ms of kernels per inference '
+            f'({self.threads} threads, mean of {self.runs} runs)',
+            f'{"op":<44}{"ms":>8}{"share":>8}{"nodes":>7}'
+        ]
         for op, ms in sorted(self.ms.items(), key=lambda kv: -kv[1])[:top]:
             lines.append(f'{op:<44}{ms:>8.2f}{ms / max(total, 1e-9):>8.1%}'
                          f'{self.nodes[op]:>7}')
@@ -51,8 +52,7 @@ def _input(backend) -> np.ndarray:
     return rng.standard_normal((1, 3, *backend.input_hw)).astype(np.float32)
 
 
-def profile_deployed(path: str, runs: int = 20, threads: int = 2,
-                     warmup: int = 3) -> OpProfile:
+def profile_deployed(path: str, runs: int = 20, threads: int = 2, warmup: int = 3) -> OpProfile:
     """Profile batch-1 inference of an ``.onnx`` or OpenVINO ``.xml`` file.
 
     ONNX Runtime: its built-in profiler (kernel time per node; the warm-up
@@ -63,15 +63,13 @@ def profile_deployed(path: str, runs: int = 20, threads: int = 2,
     ms: Dict[str, float] = collections.defaultdict(float)
     nodes: Dict[str, int] = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
-        backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'),
-                               raw=False)
+        backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'), raw=False)
         x = _input(backend)
         if path.lower().endswith('.onnx'):
             for _ in range(warmup):  # warm-up (this session's trace is dropped)
                 backend.run(x)
             backend.end_profiling()
-            backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'),
-                                   raw=False)
+            backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'), raw=False)
             for _ in range(runs):
                 backend.run(x)
             with open(backend.end_profiling()) as f:
@@ -93,5 +91,4 @@ def profile_deployed(path: str, runs: int = 20, threads: int = 2,
                     key = f'{info.node_type} [{info.exec_type}]'
                     ms[key] += info.real_time.total_seconds() * 1e3 / runs
                     nodes[key] += 1
-    return OpProfile(path, runs, threads, dict(ms),
-                     {k: v // runs for k, v in nodes.items()})
+    return OpProfile(path, runs, threads, dict(ms), {k: v // runs for k, v in nodes.items()})

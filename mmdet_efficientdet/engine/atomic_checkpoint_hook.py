@@ -1,6 +1,5 @@
 """CheckpointHook whose every write is atomic and which removes old files last."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 from typing import Dict, List, Optional
@@ -57,8 +56,7 @@ class AtomicCheckpointHook(CheckpointHook):
     """
 
     def __init__(self, **kwargs) -> None:
-        if (kwargs.get('backend_args') is None
-                and kwargs.get('file_client_args') is None):
+        if (kwargs.get('backend_args') is None and kwargs.get('file_client_args') is None):
             kwargs['backend_args'] = dict(backend='atomic_local')
         super().__init__(**kwargs)
 
@@ -82,47 +80,45 @@ class AtomicCheckpointHook(CheckpointHook):
         if backend is None:
             return super()._save_checkpoint_with_step(runner, step, meta)
         removable: List[str] = []
-        if self.max_keep_ckpts > 0 and not (
-                self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 removable.append(self._ckpt_path(self.keep_ckpt_ids.popleft()))
             self.keep_ckpt_ids.append(step)
-            runner.message_hub.update_info('keep_ckpt_ids',
-                                           list(self.keep_ckpt_ids))
+            runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
         self.last_ckpt = self._ckpt_path(step)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        iters: Dict[str, int] = dict(
-            runner.message_hub.get_info(CHECKPOINT_ITERS) or {})
+        iters: Dict[str, int] = dict(runner.message_hub.get_info(CHECKPOINT_ITERS) or {})
         iters[self.last_ckpt] = int(meta['iter'])
         runner.message_hub.update_info(CHECKPOINT_ITERS, iters)
 
         runner.save_checkpoint(
-            self.out_dir, osp.basename(self.last_ckpt), self.file_client_args,
+            self.out_dir,
+            osp.basename(self.last_ckpt),
+            self.file_client_args,
             save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler, meta=meta,
-            by_epoch=self.by_epoch, backend_args=self.backend_args,
+            save_param_scheduler=self.save_param_scheduler,
+            meta=meta,
+            by_epoch=self.by_epoch,
+            backend_args=self.backend_args,
             **self.args)
         if not is_main_process():
             return
-        atomic_write(osp.join(runner.work_dir, 'last_checkpoint'),
-                     self.last_ckpt)
+        atomic_write(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
         if self.max_keep_ckpts > 0:
             self._remove_outdated(runner, backend, removable, iters)
 
     def _ckpt_path(self, step: int) -> str:
-        return self.file_backend.join_path(self.out_dir,
-                                           self.filename_tmpl.format(step))
+        return self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(step))
 
-    def _remove_outdated(self, runner, backend, removable: List[str],
-                         iters: Dict[str, int]) -> None:
+    def _remove_outdated(self, runner, backend, removable: List[str], iters: Dict[str,
+                                                                                  int]) -> None:
         """Remove checkpoints out of ``keep_ckpt_ids``, but keep the newest
         one whose weights gave finite losses."""
         kept = {self._ckpt_path(s) for s in self.keep_ckpt_ids}
         candidates = set(removable) | {p for p in iters if p not in kept}
         checked_iter = runner.message_hub.get_info(FINITE_LOSS_ITER)
         if checked_iter is not None:
-            good = [(it, p) for p, it in iters.items()
-                    if it <= checked_iter and backend.isfile(p)]
+            good = [(it, p) for p, it in iters.items() if it <= checked_iter and backend.isfile(p)]
             if good:
                 candidates.discard(max(good)[1])
         for path in sorted(candidates):
@@ -143,8 +139,10 @@ class AtomicCheckpointHook(CheckpointHook):
             super()._save_best_checkpoint(runner, metrics)
         finally:
             self.file_backend = backend
-        current = {getattr(self, 'best_ckpt_path', None),
-                   *getattr(self, 'best_ckpt_path_dict', {}).values()}
+        current = {
+            getattr(self, 'best_ckpt_path', None),
+            *getattr(self, 'best_ckpt_path_dict', {}).values()
+        }
         for path in deferred.paths:
             if path in current:
                 continue

@@ -1,6 +1,5 @@
 """Stop training at the first NaN/inf or diverging loss, pointing at good weights."""
 from __future__ import annotations
-
 import math
 import os
 import os.path as osp
@@ -52,10 +51,10 @@ class NonFiniteLossHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, max_loss: Optional[float] = None,
+    def __init__(self,
+                 max_loss: Optional[float] = None,
                  max_grad_norm: Optional[float] = None) -> None:
-        for name, value in (('max_loss', max_loss),
-                            ('max_grad_norm', max_grad_norm)):
+        for name, value in (('max_loss', max_loss), ('max_grad_norm', max_grad_norm)):
             if value is not None and not value > 0:
                 raise ValueError(f'NonFiniteLossHook: {name}={value!r} must '
                                  f'be a positive number or None')
@@ -64,9 +63,11 @@ class NonFiniteLossHook(Hook):
 
     def _problems(self, runner, outputs: dict) -> Dict[str, float]:
         """Loss terms / gradient norm of this iteration that fail a check."""
-        bad = {name: float(value.detach()) for name, value in outputs.items()
-               if isinstance(value, torch.Tensor)
-               and not torch.isfinite(value).all()}
+        bad = {
+            name: float(value.detach())
+            for name, value in outputs.items()
+            if isinstance(value, torch.Tensor) and not torch.isfinite(value).all()
+        }
         if bad:
             return bad
         loss = outputs.get('loss')
@@ -78,11 +79,15 @@ class NonFiniteLossHook(Hook):
             if 'train/grad_norm' in buffers:
                 norm = float(buffers['train/grad_norm'].current())
                 if math.isfinite(norm) and norm > self.max_grad_norm:
-                    return {f'grad_norm > max_grad_norm='
-                            f'{self.max_grad_norm:g}': norm}
+                    return {
+                        f'grad_norm > max_grad_norm='
+                        f'{self.max_grad_norm:g}': norm
+                    }
         return {}
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
         """Check the iteration's losses; record its weights as good or stop."""
@@ -105,10 +110,9 @@ class NonFiniteLossHook(Hook):
                 removed = True
         where = (f'epoch {runner.epoch + 1}, iteration {runner.iter + 1}')
         if good is None:
-            advice = ('no checkpoint holds weights that gave finite losses'
-                      + ('; last_checkpoint removed (it named diverged '
-                         'weights, --resume would start from them)'
-                         if removed else '') +
+            advice = ('no checkpoint holds weights that gave finite losses' +
+                      ('; last_checkpoint removed (it named diverged '
+                       'weights, --resume would start from them)' if removed else '') +
                       ': start again (without --resume) with a lower '
                       'learning rate, or check the data')
         else:
@@ -119,9 +123,8 @@ class NonFiniteLossHook(Hook):
         if later:
             advice += (f'. Written after it and holding the diverging '
                        f'weights (kept for inspection): {", ".join(later)}')
-        raise TrainingDivergedError(
-            f'training diverged at {where}: {bad}. Training stopped before '
-            f'saving these weights; {advice}')
+        raise TrainingDivergedError(f'training diverged at {where}: {bad}. Training stopped before '
+                                    f'saving these weights; {advice}')
 
     @staticmethod
     def _checkpoints(runner) -> Tuple[Optional[Tuple[str, int]], List[str]]:
@@ -131,13 +134,10 @@ class NonFiniteLossHook(Hook):
         iters = runner.message_hub.get_info(CHECKPOINT_ITERS) or {}
         if not iters:  # a checkpoint hook that does not record iterations
             iters = _last_checkpoint_iter(runner.work_dir)
-        on_disk = sorted((it, path) for path, it in iters.items()
-                         if osp.isfile(path))
-        good = [(path, it) for it, path in on_disk
-                if checked is not None and it <= checked]
+        on_disk = sorted((it, path) for path, it in iters.items() if osp.isfile(path))
+        good = [(path, it) for it, path in on_disk if checked is not None and it <= checked]
         newest = good[-1] if good else None
-        later = [path for it, path in on_disk
-                 if newest is None or it > newest[1]]
+        later = [path for it, path in on_disk if newest is None or it > newest[1]]
         return newest, later
 
 

@@ -1,15 +1,14 @@
 """Progressive learning (EfficientNetV2, Tan & Le 2021, Algorithm 1)."""
 from __future__ import annotations
-
 import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmcv.transforms import Compose
+from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
-from mmdet.registry import HOOKS
 
 from ..config_utils import SIZE_KEYS, with_image_size
 
@@ -141,15 +140,15 @@ class ProgressiveLearningHook(Hook):
         fraction = stage / (self.num_stages - 1)
         size = None
         if self.image_size:
-            raw = interpolate(float(self.image_size[0]),
-                              float(self.image_size[1]), fraction)
-            size = max(self.size_divisor,
-                       int(round(raw / self.size_divisor)) * self.size_divisor)
-        rate = (interpolate(float(self.drop_path_rate[0]),
-                            float(self.drop_path_rate[1]), fraction)
-                if self.drop_path_rate else None)
-        params = {key: interpolate(first, last, fraction)
-                  for key, (first, last) in self.pipeline_params.items()}
+            raw = interpolate(float(self.image_size[0]), float(self.image_size[1]), fraction)
+            size = max(self.size_divisor, int(round(raw / self.size_divisor)) * self.size_divisor)
+        rate = (
+            interpolate(float(self.drop_path_rate[0]), float(self.drop_path_rate[1]), fraction)
+            if self.drop_path_rate else None)
+        params = {
+            key: interpolate(first, last, fraction)
+            for key, (first, last) in self.pipeline_params.items()
+        }
         return StageSettings(stage, size, rate, params)
 
     def stage_of_epoch(self, epoch: int, max_epochs: int) -> int:
@@ -176,8 +175,7 @@ class ProgressiveLearningHook(Hook):
         self._dataset = dataset
         self._base_pipeline = [dict(t) for t in dataset_cfg.pipeline]
         types = {t['type'] for t in self._base_pipeline}
-        if self.image_size and not any(
-                k in t for t in self._base_pipeline for k in SIZE_KEYS):
+        if self.image_size and not any(k in t for t in self._base_pipeline for k in SIZE_KEYS):
             raise ValueError('image_size is set but no training transform has '
                              f'a size argument ({", ".join(SIZE_KEYS)})')
         for key in self.pipeline_params:
@@ -185,8 +183,7 @@ class ProgressiveLearningHook(Hook):
             if type_name not in types:
                 raise ValueError(f'pipeline_params {key!r}: no {type_name} in '
                                  f'the training pipeline ({sorted(types)})')
-            if not any(t['type'] == type_name and arg in t
-                       for t in self._base_pipeline):
+            if not any(t['type'] == type_name and arg in t for t in self._base_pipeline):
                 raise ValueError(f'pipeline_params {key!r}: {type_name} in the '
                                  f'training pipeline has no argument {arg!r}')
         if self.drop_path_rate:
@@ -210,21 +207,18 @@ class ProgressiveLearningHook(Hook):
             loader._iterator = None
             loader._DataLoader__initialized = True
         if settings.drop_path_rate is not None:
-            self._model(runner).backbone.set_drop_path_rate(
-                settings.drop_path_rate)
+            self._model(runner).backbone.set_drop_path_rate(settings.drop_path_rate)
         self.current_stage = stage
         runner.message_hub.update_info('progressive_stage', stage)
-        runner.logger.info(
-            f'progressive learning: epoch {runner.epoch + 1} starts stage '
-            f'{stage + 1}/{self.num_stages}: image_size={settings.image_size}, '
-            f'drop_path_rate={settings.drop_path_rate}, '
-            f'pipeline={settings.pipeline_params}')
+        runner.logger.info(f'progressive learning: epoch {runner.epoch + 1} starts stage '
+                           f'{stage + 1}/{self.num_stages}: image_size={settings.image_size}, '
+                           f'drop_path_rate={settings.drop_path_rate}, '
+                           f'pipeline={settings.pipeline_params}')
 
     @staticmethod
     def _model(runner):
         """The trained model, unwrapped from DDP-style wrappers."""
-        return runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
 
     def stage_pipeline(self, settings: StageSettings) -> List[dict]:
         """The training pipeline config of one stage."""

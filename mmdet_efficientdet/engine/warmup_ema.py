@@ -32,7 +32,6 @@ class WarmupExponentialMovingAverage(ExponentialMovingAverage):
         """The decay of update number ``steps``."""
         return min(1.0 - self.momentum, (1.0 + steps) / (10.0 + steps))
 
-    def avg_func(self, averaged_param: Tensor, source_param: Tensor,
-                 steps: int) -> None:
+    def avg_func(self, averaged_param: Tensor, source_param: Tensor, steps: int) -> None:
         """``avg = decay_t * avg + (1 - decay_t) * param``."""
         averaged_param.lerp_(source_param, 1.0 - self.decay_at(steps))

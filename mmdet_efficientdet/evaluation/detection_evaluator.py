@@ -6,7 +6,6 @@ The one evaluator of the package: pruning (every variant), the benchmark and
 so one model gets one mAP whichever tool asks.
 """
 from __future__ import annotations
-
 import copy
 import json
 import os.path as osp
@@ -25,8 +24,7 @@ def subset_annotations(ann_file: str, num_images: int, out_file: str) -> str:
     images = coco['images'][:num_images]
     keep = {image['id'] for image in images}
     coco['images'] = images
-    coco['annotations'] = [a for a in coco.get('annotations', [])
-                           if a['image_id'] in keep]
+    coco['annotations'] = [a for a in coco.get('annotations', []) if a['image_id'] in keep]
     with open(out_file, 'w') as f:
         json.dump(coco, f)
     return out_file
@@ -61,8 +59,7 @@ class DetectionEvaluator:
             self._tmp = tempfile.TemporaryDirectory(prefix='proxy-val-')
             dataset = loader_cfg.dataset
             ann = osp.join(dataset.get('data_root', ''), dataset.ann_file)
-            cut = subset_annotations(ann, num_images,
-                                     osp.join(self._tmp.name, 'val.json'))
+            cut = subset_annotations(ann, num_images, osp.join(self._tmp.name, 'val.json'))
             dataset.ann_file = cut
             evaluator_cfg.ann_file = cut
         loader_cfg.num_workers = 0
@@ -78,10 +75,8 @@ class DetectionEvaluator:
         ``coco/bbox_mAP_50``, ...)."""
         model.eval()
         for data in self.loader:
-            self.evaluator.process(data_samples=model.test_step(data),
-                                   data_batch=data)
-        return {k: float(v) for k, v in
-                self.evaluator.evaluate(self.num_images).items()}
+            self.evaluator.process(data_samples=model.test_step(data), data_batch=data)
+        return {k: float(v) for k, v in self.evaluator.evaluate(self.num_images).items()}
 
     def __call__(self, model: nn.Module) -> float:
         """``coco/bbox_mAP`` (0-1), the number ``tools/test.py`` prints."""

@@ -1,6 +1,5 @@
 """COCO metric that reports 0.0 instead of nothing when nothing is predicted."""
 from __future__ import annotations
-
 from typing import Dict, List
 
 from mmdet.evaluation import CocoMetric
@@ -26,9 +25,7 @@ class SafeCocoMetric(CocoMetric):
         num_preds = sum(len(pred['labels']) for _, pred in results)
         logger = MMLogger.get_current_instance()
         if num_preds == 0 and not self.format_only:
-            logger.warning(
-                f'The model predicted no boxes on the {len(results)} evaluated '
-                f'images: reporting {", ".join(self.metrics)} mAP = 0.0')
-            return {f'{metric}_{key}': 0.0 for metric in self.metrics
-                    for key in COCO_SUMMARY_KEYS}
+            logger.warning(f'The model predicted no boxes on the {len(results)} evaluated '
+                           f'images: reporting {", ".join(self.metrics)} mAP = 0.0')
+            return {f'{metric}_{key}': 0.0 for metric in self.metrics for key in COCO_SUMMARY_KEYS}
         return super().compute_metrics(results)

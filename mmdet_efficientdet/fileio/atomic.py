@@ -7,7 +7,6 @@ goes to a temporary file in the same folder, is flushed and fsynced, then
 folder entry is fsynced too.
 """
 from __future__ import annotations
-
 import glob
 import os
 import os.path as osp
@@ -31,8 +30,7 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str, data: Union[bytes, str],
-                 encoding: str = 'utf-8') -> None:
+def atomic_write(path: str, data: Union[bytes, str], encoding: str = 'utf-8') -> None:
     """Write ``data`` to ``path`` so that ``path`` is never partial.
 
     Args:
@@ -52,8 +50,7 @@ def atomic_write(path: str, data: Union[bytes, str],
     os.makedirs(folder, exist_ok=True)
     if isinstance(data, str):
         data = data.encode(encoding)
-    tmp = osp.join(folder, TMP_TEMPLATE.format(name=osp.basename(path),
-                                               pid=os.getpid()))
+    tmp = osp.join(folder, TMP_TEMPLATE.format(name=osp.basename(path), pid=os.getpid()))
     try:
         with open(tmp, 'wb') as f:
             f.write(data)

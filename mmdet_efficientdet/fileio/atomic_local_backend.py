@@ -1,6 +1,5 @@
 """mmengine file backend whose writes are atomic (registered as ``'atomic_local'``)."""
 from __future__ import annotations
-
 from pathlib import Path
 from typing import Union
 
@@ -24,7 +23,6 @@ class AtomicLocalBackend(LocalBackend):
         """Write bytes to ``filepath`` atomically."""
         atomic_write(str(filepath), obj)
 
-    def put_text(self, obj: str, filepath: Union[str, Path],
-                 encoding: str = 'utf-8') -> None:
+    def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         """Write text to ``filepath`` atomically."""
         atomic_write(str(filepath), obj, encoding=encoding)

@@ -7,7 +7,6 @@ file is then written atomically (:func:`atomic_write`) and the run's
 ``manifest.json`` lists what it wrote.
 """
 from __future__ import annotations
-
 import json
 import os
 import os.path as osp
@@ -34,8 +33,10 @@ def _inside(path: str, folder: str) -> bool:
     return osp.commonpath([path, folder]) == folder
 
 
-def plan_outputs(outputs: Sequence[str], inputs: Iterable[str] = (),
-                 overwrite: bool = False, flag: str = '--overwrite') -> List[str]:
+def plan_outputs(outputs: Sequence[str],
+                 inputs: Iterable[str] = (),
+                 overwrite: bool = False,
+                 flag: str = '--overwrite') -> List[str]:
     """Check a run's output files before anything is written.
 
     Args:
@@ -76,10 +77,9 @@ def plan_outputs(outputs: Sequence[str], inputs: Iterable[str] = (),
             raise UserError(f'output folder {parent} is not writable')
     existing = [p for p in outputs if osp.exists(p)]
     if existing and not overwrite:
-        raise UserError(
-            f'{len(existing)} output file(s) already exist (first: '
-            f'{existing[0]}); pass {flag} to replace them, or choose another '
-            f'output folder')
+        raise UserError(f'{len(existing)} output file(s) already exist (first: '
+                        f'{existing[0]}); pass {flag} to replace them, or choose another '
+                        f'output folder')
     return outputs
 
 
@@ -92,8 +92,10 @@ def write_manifest(folder: str, written: Sequence[str], **info) -> str:
     return path
 
 
-def write_outputs(files: Dict[str, Union[bytes, str]], inputs: Iterable[str] = (),
-                  overwrite: bool = False, manifest_dir: Optional[str] = None,
+def write_outputs(files: Dict[str, Union[bytes, str]],
+                  inputs: Iterable[str] = (),
+                  overwrite: bool = False,
+                  manifest_dir: Optional[str] = None,
                   **info) -> List[str]:
     """Write a run's files after :func:`plan_outputs` accepted all of them.
 
@@ -124,8 +126,6 @@ def write_outputs(files: Dict[str, Union[bytes, str]], inputs: Iterable[str] = (
     return written
 
 
-def write_json(path: str, data, inputs: Iterable[str] = (),
-               overwrite: bool = False) -> str:
+def write_json(path: str, data, inputs: Iterable[str] = (), overwrite: bool = False) -> str:
     """:func:`write_outputs` of one JSON file (a tool's ``--json OUT``)."""
-    return write_outputs({path: json.dumps(data, indent=1) + '\n'}, inputs,
-                         overwrite)[0]
+    return write_outputs({path: json.dumps(data, indent=1) + '\n'}, inputs, overwrite)[0]

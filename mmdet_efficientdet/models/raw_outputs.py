@@ -5,7 +5,6 @@ the network without box decoding or NMS: ONNX export, FLOP counting and
 Torch-Pruning's dependency tracing.
 """
 from __future__ import annotations
-
 from typing import Tuple
 
 from torch import Tensor, nn

@@ -2,13 +2,13 @@
 group steps, the shortest prefix that meets a measured budget, and per-block
 winner rates for activation masks."""
 from __future__ import annotations
-
 from typing import Callable, Dict, List, Optional, Tuple
 
 from .channel_groups import PruningError
 
 
-def greedy_steps(rows: List[dict], metric: str = 'latency',
+def greedy_steps(rows: List[dict],
+                 metric: str = 'latency',
                  max_drop: Optional[float] = None) -> List[Dict[str, float]]:
     """The order in which to prune, from the sensitivity table.
 
@@ -49,8 +49,7 @@ def greedy_steps(rows: List[dict], metric: str = 'latency',
                 gain = value(name, nxt, key) - value(name, index, key)
                 drop = value(name, nxt, 'mAP_drop')
                 if gain > 0 and (max_drop is None or drop <= max_drop):
-                    cost = max(drop - value(name, index, 'mAP_drop'),
-                               0.0) + 1e-4
+                    cost = max(drop - value(name, index, 'mAP_drop'), 0.0) + 1e-4
                     if best is None or cost / gain < best[0]:
                         best = (cost / gain, name, nxt)
                     break
@@ -58,11 +57,12 @@ def greedy_steps(rows: List[dict], metric: str = 'latency',
             return sequence
         _, name, nxt = best
         level[name] = nxt
-        sequence.append({n: steps[n][i]['ratio']
-                         for n, i in level.items() if i >= 0})
+        sequence.append({n: steps[n][i]['ratio'] for n, i in level.items() if i >= 0})
 
 
-def choose_ratios(rows: List[dict], target: float, metric: str = 'latency',
+def choose_ratios(rows: List[dict],
+                  target: float,
+                  metric: str = 'latency',
                   max_drop: Optional[float] = None) -> Dict[str, float]:
     """Per-group ratios whose *tabulated* savings reach ``target`` of the
     base (savings assumed additive across groups; :func:`search_budget`
@@ -74,8 +74,8 @@ def choose_ratios(rows: List[dict], target: float, metric: str = 'latency',
     """
     if not 0 < target < 1:
         raise PruningError(f'target ratio {target} must be in (0, 1)')
-    key, total = (('latency_saved_ms', rows[0].get('base_latency_ms'))
-                  if metric == 'latency' else ('gmacs_saved', rows[0]['gmacs']))
+    key, total = (('latency_saved_ms', rows[0].get('base_latency_ms')) if metric == 'latency' else
+                  ('gmacs_saved', rows[0]['gmacs']))
     saved_by = {row['group']: {} for row in rows[1:]}
     for row in rows[1:]:
         saved_by[row['group']][row['ratio']] = row[key]
@@ -83,15 +83,14 @@ def choose_ratios(rows: List[dict], target: float, metric: str = 'latency',
         saved = sum(saved_by[g][r] for g, r in ratios.items())
         if saved >= (1 - target) * total:
             return ratios
-    raise PruningError(
-        f'the table\'s savings cannot reach {1 - target:.2f} of the base '
-        f'{metric}: add larger ratios to the sensitivity run')
+    raise PruningError(f'the table\'s savings cannot reach {1 - target:.2f} of the base '
+                       f'{metric}: add larger ratios to the sensitivity run')
 
 
 def search_budget(sequence: List[Dict[str, float]],
                   measure: Callable[[Dict[str, float]], float],
-                  target: float, log: Callable[[str], None] = print
-                  ) -> Tuple[Dict[str, float], float]:
+                  target: float,
+                  log: Callable[[str], None] = print) -> Tuple[Dict[str, float], float]:
     """The shortest prefix of the greedy ``sequence`` whose *measured* ratio
     (``measure(ratios)``: pruned / unpruned latency or MACs) is at most
     ``target``, by bisection (a handful of measurements).
@@ -117,10 +116,9 @@ def search_budget(sequence: List[Dict[str, float]],
         return cache[n]
 
     if at(len(sequence)) > target:
-        raise PruningError(
-            f'pruning every tabulated step gives a measured ratio of '
-            f'{cache[len(sequence)]:.3f}, above the target {target}: add '
-            f'larger ratios or more groups to the sensitivity run')
+        raise PruningError(f'pruning every tabulated step gives a measured ratio of '
+                           f'{cache[len(sequence)]:.3f}, above the target {target}: add '
+                           f'larger ratios or more groups to the sensitivity run')
     low, high = 0, len(sequence)  # at(high) <= target; at(low) > target
     while high - low > 1:
         mid = (low + high) // 2

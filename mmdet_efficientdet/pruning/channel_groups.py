@@ -28,7 +28,6 @@ DepGraph would otherwise treat them as per-channel parameters and cut them.
 SE squeeze widths and the class/box prediction outputs are not pruned.
 """
 from __future__ import annotations
-
 import fnmatch
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Tuple
@@ -77,19 +76,21 @@ class GroupGraph:
     def pruning_groups(self, group: ChannelGroup, idxs: List[int]):
         """The DepGraph groups that remove ``idxs`` from ``group``."""
         import torch_pruning as tp
-        return [self.graph.get_pruning_group(
-            self.module(root), tp.prune_conv_out_channels, idxs)
-            for root in group.roots]
+        return [
+            self.graph.get_pruning_group(self.module(root), tp.prune_conv_out_channels, idxs)
+            for root in group.roots
+        ]
 
 
 def _fusion_weights(detector: nn.Module) -> List[nn.Parameter]:
     from ..models.layers.weighted_fusion import WeightedFusion
-    return [p for m in detector.modules() if isinstance(m, WeightedFusion)
-            for p in m.parameters(recurse=False)]
+    return [
+        p for m in detector.modules() if isinstance(m, WeightedFusion)
+        for p in m.parameters(recurse=False)
+    ]
 
 
-def build_group_graph(detector: nn.Module,
-                      image_size: Tuple[int, int] = (128, 128)) -> GroupGraph:
+def build_group_graph(detector: nn.Module, image_size: Tuple[int, int] = (128, 128)) -> GroupGraph:
     """Trace ``detector`` (an :class:`EfficientDet` with our backbone, BiFPN
     and separable head) and name its prunable channel groups.
 
@@ -101,40 +102,41 @@ def build_group_graph(detector: nn.Module,
         ValueError: the model is not built from the modules named above.
     """
     import torch_pruning as tp
+
     from ..models.backbones.efficientnet import EfficientNetBackbone
     backbone = getattr(detector, 'backbone', None)
-    if not isinstance(backbone, EfficientNetBackbone) or not hasattr(
-            detector.bbox_head, 'cls_convs'):
+    if not isinstance(backbone, EfficientNetBackbone) or not hasattr(detector.bbox_head,
+                                                                     'cls_convs'):
         raise ValueError('pruning needs an EfficientDet with '
                          'EfficientNetBackbone, BiFPN and EfficientDetSepBNHead')
     was_training = detector.training
     detector.eval()
     graph = tp.DependencyGraph().build_dependency(
-        RawOutputs(detector), example_inputs=torch.zeros(1, 3, *image_size),
-        ignored_params=_fusion_weights(detector), verbose=False)
+        RawOutputs(detector),
+        example_inputs=torch.zeros(1, 3, *image_size),
+        ignored_params=_fusion_weights(detector),
+        verbose=False)
     detector.train(was_training)
     found = GroupGraph(detector, graph)
 
     def add(name, kind, roots):
-        found.groups[name] = ChannelGroup(
-            name, kind, roots, detector.get_submodule(roots[0]).out_channels)
+        found.groups[name] = ChannelGroup(name, kind, roots,
+                                          detector.get_submodule(roots[0]).out_channels)
 
     add('stem', 'stem', ['backbone.stem.conv'])
     for i, stage in enumerate(backbone.stages):
         for j, block in enumerate(stage):
             expand = getattr(block, 'expand_conv', None)
             if expand is not None and hasattr(expand, 'conv'):
-                add(f's{i}.b{j}.mid', 'mid',
-                    [f'backbone.stages.{i}.{j}.expand_conv.conv'])
+                add(f's{i}.b{j}.mid', 'mid', [f'backbone.stages.{i}.{j}.expand_conv.conv'])
         if getattr(stage[0], 'linear_conv', None) is not None:
-            add(f's{i}.out', 'stage_out',
-                [f'backbone.stages.{i}.0.linear_conv.conv'])
-    add('bifpn', 'bifpn',
-        ['neck.stages.0.nodes.0.conv.pointwise_conv.conv'])
+            add(f's{i}.out', 'stage_out', [f'backbone.stages.{i}.0.linear_conv.conv'])
+    add('bifpn', 'bifpn', ['neck.stages.0.nodes.0.conv.pointwise_conv.conv'])
     head = detector.bbox_head
-    add('head', 'head', [f'bbox_head.{b}_convs.{k}.pointwise_conv.conv'
-                         for b in ('cls', 'reg')
-                         for k in range(len(head.cls_convs))])
+    add('head', 'head', [
+        f'bbox_head.{b}_convs.{k}.pointwise_conv.conv' for b in ('cls', 'reg')
+        for k in range(len(head.cls_convs))
+    ])
     return found
 
 

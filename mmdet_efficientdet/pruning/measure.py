@@ -5,7 +5,6 @@ Scalpel (ISCA 2017) says a pruning saving must be *measured* on the
 processor; every number here is, in one interleaved run.
 """
 from __future__ import annotations
-
 import os.path as osp
 import statistics
 import tempfile
@@ -27,8 +26,7 @@ class OrtLatency:
         runs (int): Timed calls of each.
     """
 
-    def __init__(self, base: nn.Module, size: int, threads: int = 2,
-                 runs: int = 10) -> None:
+    def __init__(self, base: nn.Module, size: int, threads: int = 2, runs: int = 10) -> None:
         self.size, self.threads, self.runs = size, threads, runs
         self.tmp = tempfile.TemporaryDirectory()
         self.base = self.session(base, 'base')
@@ -51,19 +49,21 @@ class OrtLatency:
         from ..timing import interleaved_times
         variant = self.session(detector, 'variant')
         times = interleaved_times(
-            {'base': lambda: self.base.run(self.input),
-             'variant': lambda: variant.run(self.input)}, self.runs, 2)
+            {
+                'base': lambda: self.base.run(self.input),
+                'variant': lambda: variant.run(self.input)
+            }, self.runs, 2)
         variant_ms = statistics.median(times['variant']) * 1e3
-        saved = statistics.median(
-            b - v for b, v in zip(times['base'], times['variant'])) * 1e3
+        saved = statistics.median(b - v for b, v in zip(times['base'], times['variant'])) * 1e3
         return variant_ms, variant_ms + saved
 
 
-def measure_variants(variants: Dict[str, nn.Module], size: int,
-                     threads: int = 2, runs: int = 15,
+def measure_variants(variants: Dict[str, nn.Module],
+                     size: int,
+                     threads: int = 2,
+                     runs: int = 15,
                      macs: Optional[Callable[[nn.Module], int]] = None,
-                     evaluate: Optional[Callable[[nn.Module], float]] = None
-                     ) -> Dict[str, dict]:
+                     evaluate: Optional[Callable[[nn.Module], float]] = None) -> Dict[str, dict]:
     """Params, GMACs, eager and ONNX Runtime batch-1 latency, and mAP.
 
     All ``2 x len(variants)`` latency paths are timed interleaved
@@ -83,9 +83,9 @@ def measure_variants(variants: Dict[str, nn.Module], size: int,
         ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
         the first variant), ``mAP`` (x100, when ``evaluate``).
     """
-    from ..utils.complexity import measure_complexity
     from ..deployment import OnnxRuntimeBackend, export_onnx
     from ..timing import interleaved_times
+    from ..utils.complexity import measure_complexity
     from .unstructured import nonzero_params
     torch.set_num_threads(threads)
     rows: Dict[str, dict] = {}

@@ -9,7 +9,6 @@ measured once. Outputs are checked before anything is written and never
 replace an input or an earlier run's files without ``overwrite``.
 """
 from __future__ import annotations
-
 import copy
 import io
 import json
@@ -64,8 +63,7 @@ def finetune_schedule(cfg, epochs: int) -> None:
             for key in ('end', 'T_max'):
                 if scheduler.get(key) == old:
                     scheduler[key] = epochs
-    cfg.train_cfg.val_interval = min(cfg.train_cfg.get('val_interval', 1),
-                                     epochs)
+    cfg.train_cfg.val_interval = min(cfg.train_cfg.get('val_interval', 1), epochs)
 
 
 @dataclass
@@ -86,14 +84,19 @@ class SensitivityResult:
     image_size: int
 
 
-def run_sensitivity(config: str, checkpoint: str, out: str,
+def run_sensitivity(config: str,
+                    checkpoint: str,
+                    out: str,
                     ratios: Sequence[float] = (0.25, 0.5, 0.75),
                     groups: Optional[Sequence[str]] = None,
                     proxy: Optional[int] = None,
                     image_size: Optional[int] = None,
-                    activations: bool = False, latency: bool = True,
-                    round_to: Union[str, int] = 'auto', threads: int = 2,
-                    runs: int = 10, overwrite: bool = False,
+                    activations: bool = False,
+                    latency: bool = True,
+                    round_to: Union[str, int] = 'auto',
+                    threads: int = 2,
+                    runs: int = 10,
+                    overwrite: bool = False,
                     log: Log = print) -> SensitivityResult:
     """Measure and write a pruning sensitivity table (``OUT.json/.csv/.png``).
 
@@ -125,25 +128,26 @@ def run_sensitivity(config: str, checkpoint: str, out: str,
     round_to = resolve_round_to(round_to)
     planned = [out + ext for ext in ('.json', '.csv', '.png')]
     manifest_dir = osp.dirname(osp.abspath(out))
-    plan_outputs(planned + [osp.join(manifest_dir, 'manifest.json')],
-                 [config, checkpoint], overwrite)  # before hours of work
+    plan_outputs(planned + [osp.join(manifest_dir, 'manifest.json')], [config, checkpoint],
+                 overwrite)  # before hours of work
     torch.set_num_threads(threads)
     cfg, model = load_trained(config, checkpoint)
     evaluate = DetectionEvaluator(cfg, proxy)
     size = image_size or cfg.image_size
     if activations:
-        rows = activation_sensitivity_table(model, evaluate, ratios, size,
-                                            groups, log=log)
+        rows = activation_sensitivity_table(model, evaluate, ratios, size, groups, log=log)
     else:
         timer = OrtLatency(model, size, threads, runs) if latency else None
-        log(f'round_to {round_to}, scoring {evaluate.num_images} val images'
-            + (f', latency at {size}x{size}' if timer else ''))
-        rows = sensitivity_table(model, evaluate, timer, ratios, round_to,
-                                 size, groups, log=log)
-    files = write_outputs(table_files(rows, out), [config, checkpoint],
-                          overwrite, manifest_dir=manifest_dir,
-                          tool='prune_sensitivity', config=config,
-                          checkpoint=checkpoint)
+        log(f'round_to {round_to}, scoring {evaluate.num_images} val images' +
+            (f', latency at {size}x{size}' if timer else ''))
+        rows = sensitivity_table(model, evaluate, timer, ratios, round_to, size, groups, log=log)
+    files = write_outputs(
+        table_files(rows, out), [config, checkpoint],
+        overwrite,
+        manifest_dir=manifest_dir,
+        tool='prune_sensitivity',
+        config=config,
+        checkpoint=checkpoint)
     return SensitivityResult(rows, files, evaluate.num_images, round_to, size)
 
 
@@ -193,11 +197,12 @@ class PruneResult:
 
     def summary(self) -> str:
         """The lines ``tools/pruning/prune.py`` prints."""
-        lines = [f'{name:>10}: {before} -> {after}'
-                 for name, (before, after) in self.changes.items()]
+        lines = [
+            f'{name:>10}: {before} -> {after}' for name, (before, after) in self.changes.items()
+        ]
         if self.winner_rates:
-            lines.append('winner rates: ' + ', '.join(
-                f'{k} {v:.2f}' for k, v in self.winner_rates.items()))
+            lines.append('winner rates: ' + ', '.join(f'{k} {v:.2f}'
+                                                      for k, v in self.winner_rates.items()))
         line = (f'params {self.params:,}, GMACs at {self.image_size}: '
                 f'{self.gmacs:.3f} ({self.macs_ratio:.2f}x)')
         if self.metric == 'latency':
@@ -206,12 +211,17 @@ class PruneResult:
                      f'{self.target})')
         elif self.metric == 'flops':
             line += f' (target {self.target})'
-        lines += [line, f'config: {self.config}',
-                  f'checkpoint: {self.checkpoint}', f'report: {self.report}']
+        lines += [
+            line, f'config: {self.config}', f'checkpoint: {self.checkpoint}',
+            f'report: {self.report}'
+        ]
         return '\n'.join(lines)
 
 
-def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
+def prune_to_budget(config: str,
+                    checkpoint: str,
+                    out_dir: str,
+                    *,
                     target_latency: Optional[float] = None,
                     target_flops: Optional[float] = None,
                     ratios: Optional[Sequence[str]] = None,
@@ -219,7 +229,8 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
                     activation_sensitivity: Optional[str] = None,
                     max_activation_drop: float = 0.005,
                     round_to: Union[str, int] = 'auto',
-                    image_size: Optional[int] = None, threads: int = 2,
+                    image_size: Optional[int] = None,
+                    threads: int = 2,
                     finetune_epochs: Optional[int] = None,
                     overwrite: bool = False,
                     log: Log = print) -> PruneResult:
@@ -269,8 +280,7 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
         _check_epochs(finetune_epochs)
     round_to = resolve_round_to(round_to)
     explicit = parse_ratios(ratios or [])
-    inputs = [config, checkpoint] + [p for p in (sensitivity,
-                                                 activation_sensitivity) if p]
+    inputs = [config, checkpoint] + [p for p in (sensitivity, activation_sensitivity) if p]
     for path in inputs:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
@@ -283,8 +293,9 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
     cfg, base = load_trained(config, checkpoint)
     size = image_size or cfg.image_size
     groups = list(build_group_graph(base).groups)
-    table = check_table(read_json(sensitivity, 'sensitivity table'),
-                        sensitivity, groups, 'channel') if sensitivity else None
+    table = check_table(
+        read_json(sensitivity, 'sensitivity table'), sensitivity, groups,
+        'channel') if sensitivity else None
     activation_table = check_table(
         read_json(activation_sensitivity, 'activation sensitivity table'),
         activation_sensitivity, kind='activation') \
@@ -313,10 +324,8 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
             measured[id(candidate)] = (ms, base_ms)
             return ms / base_ms
 
-        chosen, achieved = search_budget(greedy_steps(table, metric), measure,
-                                         target, log=log)
-        result_extra = dict(metric=metric, target=target,
-                            measured_ratio=achieved)
+        chosen, achieved = search_budget(greedy_steps(table, metric), measure, target, log=log)
+        result_extra = dict(metric=metric, target=target, measured_ratio=achieved)
         if timer is not None:
             result_extra['ort_ms'], result_extra['base_ort_ms'] = \
                 measured[id(chosen)]
@@ -326,8 +335,7 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
     out_cfg.model = apply_widths(cfg.model, widths)
     winner_rates = {}
     if activation_table is not None:
-        winner_rates = choose_winner_rates(activation_table,
-                                           max_activation_drop)
+        winner_rates = choose_winner_rates(activation_table, max_activation_drop)
         out_cfg.model.backbone.activation_masks = winner_rates
         model.backbone.set_activation_masks(winner_rates)
     out_cfg.load_from = ckpt
@@ -335,24 +343,42 @@ def prune_to_budget(config: str, checkpoint: str, out_dir: str, *,
         finetune_schedule(out_cfg, finetune_epochs)
     counts = measure_complexity(model, size, size)
     result = PruneResult(
-        config=osp.abspath(cfg_path), checkpoint=ckpt,
-        report=osp.abspath(report_path), round_to=round_to, ratios=chosen,
-        changes={k: tuple(v) for k, v in changes.items()}, widths=widths,
-        winner_rates=winner_rates, image_size=size, params=counts.params,
-        gmacs=counts.flops / 1e9, base_gmacs=base_macs / 1e9,
+        config=osp.abspath(cfg_path),
+        checkpoint=ckpt,
+        report=osp.abspath(report_path),
+        round_to=round_to,
+        ratios=chosen,
+        changes={
+            k: tuple(v)
+            for k, v in changes.items()
+        },
+        widths=widths,
+        winner_rates=winner_rates,
+        image_size=size,
+        params=counts.params,
+        gmacs=counts.flops / 1e9,
+        base_gmacs=base_macs / 1e9,
         effective_gmacs=effective_macs(model, size, size) / 1e9,
         **result_extra)
     buffer = io.BytesIO()
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(pruned_from=osp.abspath(checkpoint),
-                              ratios=chosen, round_to=round_to)), buffer)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(pruned_from=osp.abspath(checkpoint), ratios=chosen, round_to=round_to)),
+        buffer)
     report = asdict(result)
     report.pop('files')
     report['macs_ratio'] = result.macs_ratio
     result.files = write_outputs(
-        {ckpt: buffer.getvalue(), cfg_path: out_cfg.pretty_text,
-         report_path: json.dumps(report, indent=1) + '\n'},
-        inputs, overwrite, manifest_dir=out_dir, tool='prune',
+        {
+            ckpt: buffer.getvalue(),
+            cfg_path: out_cfg.pretty_text,
+            report_path: json.dumps(report, indent=1) + '\n'
+        },
+        inputs,
+        overwrite,
+        manifest_dir=out_dir,
+        tool='prune',
         sources=[osp.abspath(p) for p in inputs])
     return result
 
@@ -379,8 +405,7 @@ class CompareResult:
     def table(self) -> str:
         from .report import format_rows
         return (f'{self.image_size}x{self.image_size}, {self.threads} '
-                f'threads, batch 1; ratios to {next(iter(self.rows))}\n'
-                + format_rows(self.rows))
+                f'threads, batch 1; ratios to {next(iter(self.rows))}\n' + format_rows(self.rows))
 
 
 def parse_models(items: Sequence[str]) -> Dict[str, Tuple[str, str]]:
@@ -398,10 +423,13 @@ def parse_models(items: Sequence[str]) -> Dict[str, Tuple[str, str]]:
     return models
 
 
-def compare_models(models: Sequence[str], image_size: Optional[int] = None,
-                   threads: int = 2, runs: int = 15, with_map: bool = True,
-                   json_out: Optional[str] = None, overwrite: bool = False
-                   ) -> CompareResult:
+def compare_models(models: Sequence[str],
+                   image_size: Optional[int] = None,
+                   threads: int = 2,
+                   runs: int = 15,
+                   with_map: bool = True,
+                   json_out: Optional[str] = None,
+                   overwrite: bool = False) -> CompareResult:
     """Params, GMACs (effective, with activation masks), eager and ONNX
     Runtime latency in one interleaved run, and each model's mAP on its own
     config's val set; optionally written to ``json_out``."""
@@ -420,22 +448,27 @@ def compare_models(models: Sequence[str], image_size: Optional[int] = None,
     size = image_size or next(iter(configs.values())).image_size
     by_id = {id(m): n for n, m in variants.items()}
     rows = measure_variants(
-        variants, size, threads, runs,
+        variants,
+        size,
+        threads,
+        runs,
         macs=lambda m: effective_macs(m, size, size),
-        evaluate=(lambda m: DetectionEvaluator(configs[by_id[id(m)]])(m))
-        if with_map else None)
+        evaluate=(lambda m: DetectionEvaluator(configs[by_id[id(m)]])(m)) if with_map else None)
     result = CompareResult(size, threads, rows)
     if json_out:
-        write_json(json_out, dict(size=size, threads=threads, rows=rows),
-                   inputs, overwrite)
+        write_json(json_out, dict(size=size, threads=threads, rows=rows), inputs, overwrite)
     return result
 
 
-def scalpel_check(config: str, checkpoint: str, ratio: float = 0.5,
+def scalpel_check(config: str,
+                  checkpoint: str,
+                  ratio: float = 0.5,
                   groups: Sequence[str] = ('s*.mid', 'bifpn', 'head'),
                   image_size: Optional[int] = None,
-                  round_to: Union[str, int] = 'auto', threads: int = 2,
-                  runs: int = 15, with_map: bool = True) -> CompareResult:
+                  round_to: Union[str, int] = 'auto',
+                  threads: int = 2,
+                  runs: int = 15,
+                  with_map: bool = True) -> CompareResult:
     """Scalpel's question on this CPU: at the same parameter count, is a
     weight mask (unstructured) or structured pruning faster, and do
     SIMD-aligned widths beat unaligned ones?
@@ -480,7 +513,10 @@ def scalpel_check(config: str, checkpoint: str, ratio: float = 0.5,
              'structured, unaligned')
     variants = dict(zip(names, (dense, masked, aligned, structured(high, 1))))
     rows = measure_variants(
-        variants, size, threads, runs,
+        variants,
+        size,
+        threads,
+        runs,
         macs=lambda m: effective_macs(m, size, size),
         evaluate=DetectionEvaluator(cfg) if with_map else None)
     rows[names[2]]['ratio'], rows[names[3]]['ratio'] = ratio, high

@@ -1,7 +1,6 @@
 """Reporting pruning results: the sensitivity table as JSON, CSV and a PNG,
 and a fixed-width table of measured variants."""
 from __future__ import annotations
-
 import csv
 import io
 import json
@@ -18,9 +17,11 @@ def table_files(rows: List[dict], prefix: str) -> Dict[str, bytes]:
     writer = csv.DictWriter(text, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
-    return {prefix + '.json': json.dumps(rows, indent=1).encode(),
-            prefix + '.csv': text.getvalue().encode(),
-            prefix + '.png': _plot(rows)}
+    return {
+        prefix + '.json': json.dumps(rows, indent=1).encode(),
+        prefix + '.csv': text.getvalue().encode(),
+        prefix + '.png': _plot(rows)
+    }
 
 
 def _plot(rows: List[dict]) -> bytes:
@@ -33,16 +34,15 @@ def _plot(rows: List[dict]) -> bytes:
         by_group.setdefault(row['group'], []).append(row)
     for name, group_rows in by_group.items():
         ratios = [0.0] + [r['ratio'] for r in group_rows]
-        axes[0].plot(ratios, [0.0] + [100 * r['mAP_drop'] for r in group_rows],
-                     marker='o', label=name)
+        axes[0].plot(
+            ratios, [0.0] + [100 * r['mAP_drop'] for r in group_rows], marker='o', label=name)
         key = 'latency_saved_ms' if rows[0]['latency_ms'] else 'gmacs_saved'
-        axes[1].plot(ratios, [0.0] + [r[key] for r in group_rows],
-                     marker='o', label=name)
-    axes[0].set(xlabel='pruning ratio', ylabel='mAP drop (points)',
-                title='accuracy sensitivity')
-    axes[1].set(xlabel='pruning ratio',
-                ylabel='ONNX Runtime latency saved (ms)' if rows[0]['latency_ms']
-                else 'GMACs saved', title='measured saving')
+        axes[1].plot(ratios, [0.0] + [r[key] for r in group_rows], marker='o', label=name)
+    axes[0].set(xlabel='pruning ratio', ylabel='mAP drop (points)', title='accuracy sensitivity')
+    axes[1].set(
+        xlabel='pruning ratio',
+        ylabel='ONNX Runtime latency saved (ms)' if rows[0]['latency_ms'] else 'GMACs saved',
+        title='measured saving')
     axes[1].legend(fontsize=6, ncol=2)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -57,9 +57,8 @@ def format_rows(rows: Dict[str, dict]) -> str:
               f'{"eager ms":>10}{"x":>6}{"ORT ms":>9}{"x":>6}{"mAP":>7}')
     lines = [header, '-' * len(header)]
     for name, row in rows.items():
-        lines.append(
-            f'{name:<30}{row["params"]:>11,}{row["nonzero_params"]:>11,}'
-            f'{row["gmacs"]:>8.3f}{row["eager_ms"]:>10.1f}'
-            f'{row["eager_x"]:>6.2f}{row["ort_ms"]:>9.1f}{row["ort_x"]:>6.2f}'
-            + (f'{row["mAP"]:>7.1f}' if 'mAP' in row else f'{"-":>7}'))
+        lines.append(f'{name:<30}{row["params"]:>11,}{row["nonzero_params"]:>11,}'
+                     f'{row["gmacs"]:>8.3f}{row["eager_ms"]:>10.1f}'
+                     f'{row["eager_x"]:>6.2f}{row["ort_ms"]:>9.1f}{row["ort_x"]:>6.2f}' +
+                     (f'{row["mAP"]:>7.1f}' if 'mAP' in row else f'{"-":>7}'))
     return '\n'.join(lines)

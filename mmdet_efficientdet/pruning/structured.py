@@ -8,15 +8,13 @@ pickled module: the pruned config builds the pruned architecture, and its
 checkpoint is an ordinary state dict.
 """
 from __future__ import annotations
-
 import copy
 from typing import Dict, Optional, Tuple
 
 import torch
 from torch import nn
 
-from .channel_groups import (GroupGraph, PruningError, build_group_graph,
-                             expand_groups)
+from .channel_groups import GroupGraph, PruningError, build_group_graph, expand_groups
 
 
 def kept_channels(channels: int, ratio: float, round_to: int = 1) -> int:
@@ -47,12 +45,12 @@ def channel_importance(found: GroupGraph, name: str) -> torch.Tensor:
     import torch_pruning as tp
     group = found.groups[name]
     importance = tp.importance.GroupMagnitudeImportance(p=2)
-    rows = [importance(g) for g in found.pruning_groups(
-        group, list(range(group.channels)))]
+    rows = [importance(g) for g in found.pruning_groups(group, list(range(group.channels)))]
     return torch.stack(rows)
 
 
-def prune_detector(detector: nn.Module, ratios: Dict[str, float],
+def prune_detector(detector: nn.Module,
+                   ratios: Dict[str, float],
                    round_to: int = 1,
                    image_size: Tuple[int, int] = (128, 128),
                    found: Optional[GroupGraph] = None) -> Dict[str, Tuple[int, int]]:
@@ -79,8 +77,7 @@ def prune_detector(detector: nn.Module, ratios: Dict[str, float],
     plan = {}
     for pattern, ratio in ratios.items():  # later patterns override
         for name in expand_groups([pattern], list(found.groups)):
-            plan[name] = kept_channels(found.groups[name].channels, ratio,
-                                       round_to)
+            plan[name] = kept_channels(found.groups[name].channels, ratio, round_to)
     changes = {}
     for name, keep in plan.items():
         group = found.groups[name]
@@ -111,35 +108,40 @@ def pruned_widths(detector: nn.Module) -> dict:
             config has one ``feat_channels``).
     """
     backbone = detector.backbone
-    widths = dict(stem=backbone.stem.conv.out_channels, stage_out=[], mid=[],
-                  se=[])
+    widths = dict(stem=backbone.stem.conv.out_channels, stage_out=[], mid=[], se=[])
     for stage in backbone.stages:
         widths['stage_out'].append(_out_channels(stage[-1]))
         widths['mid'].append([_mid_channels(b) for b in stage])
-        widths['se'].append([b.se.conv1.conv.out_channels
-                             if getattr(b, 'se', None) is not None else 0
-                             for b in stage])
+        widths['se'].append([
+            b.se.conv1.conv.out_channels if getattr(b, 'se', None) is not None else 0 for b in stage
+        ])
     head = detector.bbox_head
-    feats = {c.pointwise_conv.conv.out_channels
-             for c in list(head.cls_convs) + list(head.reg_convs)}
+    feats = {
+        c.pointwise_conv.conv.out_channels
+        for c in list(head.cls_convs) + list(head.reg_convs)
+    }
     if len(feats) != 1:
         raise ValueError(f'head convs have widths {sorted(feats)}: prune the '
                          f'head as one group')
     neck = detector.neck
-    neck_in = [_out_channels(backbone.stages[backbone._level_to_stage[i]][-1])
-               for i in backbone.out_indices]
+    neck_in = [
+        _out_channels(backbone.stages[backbone._level_to_stage[i]][-1])
+        for i in backbone.out_indices
+    ]
     width = neck.stages[0].nodes[0].conv.pointwise_conv.conv.out_channels
     # an input at the BiFPN width that still has its trained 1x1 adapter
-    adapted = [not isinstance(a, nn.Identity)
-               for node in neck.stages[0].nodes
-               for i, a in zip(node.inputs, node.adapters)
-               if i < len(neck_in) and neck_in[i] == width]
+    adapted = [
+        not isinstance(a, nn.Identity) for node in neck.stages[0].nodes
+        for i, a in zip(node.inputs, node.adapters) if i < len(neck_in) and neck_in[i] == width
+    ]
     if len(set(adapted)) > 1:
         raise ValueError('BiFPN inputs at the BiFPN width are adapted in some '
                          'nodes and not in others: not expressible by config')
     return dict(
-        backbone_channels=widths, neck_in_channels=neck_in,
-        neck_out_channels=width, neck_adapt_inputs=any(adapted),
+        backbone_channels=widths,
+        neck_in_channels=neck_in,
+        neck_out_channels=width,
+        neck_adapt_inputs=any(adapted),
         head_feat_channels=feats.pop())
 
 
@@ -159,8 +161,7 @@ def _mid_channels(block: nn.Module) -> int:
 def apply_widths(model_cfg: dict, widths: dict) -> dict:
     """A copy of ``model_cfg`` (the config's ``model``) with pruned widths."""
     model_cfg = copy.deepcopy(model_cfg)
-    model_cfg['backbone']['channels'] = copy.deepcopy(
-        widths['backbone_channels'])
+    model_cfg['backbone']['channels'] = copy.deepcopy(widths['backbone_channels'])
     model_cfg['neck']['in_channels'] = list(widths['neck_in_channels'])
     model_cfg['neck']['out_channels'] = widths['neck_out_channels']
     if widths['neck_adapt_inputs']:

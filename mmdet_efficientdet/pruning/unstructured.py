@@ -4,7 +4,6 @@ The baseline of Scalpel's argument: zeros inside dense weight tensors cut the
 multiply-adds *on paper* but dense CPU kernels still execute them.
 """
 from __future__ import annotations
-
 from typing import List
 
 import torch
@@ -14,10 +13,11 @@ from torch import nn
 def prunable_weights(detector: nn.Module) -> List[torch.Tensor]:
     """Conv kernels that magnitude pruning may zero: every conv except the
     class/box prediction outputs (``*_pred.pointwise_conv``)."""
-    return [m.weight for name, m in detector.named_modules()
-            if isinstance(m, nn.Conv2d) and not (
-                '_pred.' in name and name.endswith('pointwise_conv.conv')
-                or name.endswith('_pred.pointwise_conv'))]
+    return [
+        m.weight for name, m in detector.named_modules()
+        if isinstance(m, nn.Conv2d) and not ('_pred.' in name and name.endswith(
+            'pointwise_conv.conv') or name.endswith('_pred.pointwise_conv'))
+    ]
 
 
 @torch.no_grad()
@@ -56,9 +56,11 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     with torch.no_grad():
         by_module = analyzer.by_module()
     total = analyzer.total()
-    rates = {f'{name}.linear_conv.conv': block.winner_mask.rate
-             for name, block in detector.named_modules()
-             if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')}
+    rates = {
+        f'{name}.linear_conv.conv': block.winner_mask.rate
+        for name, block in detector.named_modules()
+        if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')
+    }
     for name, module in detector.named_modules():
         if isinstance(module, nn.Conv2d):
             count = by_module.get(f'detector.{name}', 0)

@@ -1,6 +1,5 @@
 """Command-line entry points: a user's mistake is one line, not a traceback."""
 from __future__ import annotations
-
 import sys
 from typing import Callable, Optional, Tuple, Type
 
@@ -58,13 +57,16 @@ def add_model_args(parser) -> None:
     parser.add_argument('checkpoint', help='checkpoint file')
 
 
-def add_image_size(parser, default_help: str = "the config's image_size"
-                   ) -> None:
+def add_image_size(parser, default_help: str = "the config's image_size") -> None:
     """``--image-size N`` (square) or ``--image-size H W``: the one spelling
     of an input size in every tool (:func:`image_size` reads it)."""
-    parser.add_argument('--image-size', type=positive_int, nargs='+',
-                        default=None, metavar='N',
-                        help=f'N (square) or H W (default: {default_help})')
+    parser.add_argument(
+        '--image-size',
+        type=positive_int,
+        nargs='+',
+        default=None,
+        metavar='N',
+        help=f'N (square) or H W (default: {default_help})')
 
 
 def image_size(values, default: int):
@@ -80,15 +82,18 @@ def image_size(values, default: int):
 
 def add_threads(parser) -> None:
     """``--threads`` (default 2, the cores of our CI machines)."""
-    parser.add_argument('--threads', type=positive_int, default=2,
-                        help='torch / ONNX Runtime / OpenVINO threads '
-                        '(default 2)')
+    parser.add_argument(
+        '--threads',
+        type=positive_int,
+        default=2,
+        help='torch / ONNX Runtime / OpenVINO threads '
+        '(default 2)')
 
 
 def add_overwrite(parser) -> None:
     """``--overwrite``: let a tool replace an earlier run's outputs."""
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace outputs of an earlier run')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace outputs of an earlier run')
 
 
 def read_json(path: str, what: str, kind: type = list):

@@ -1,6 +1,5 @@
 """Parameter and FLOP (multiply-add) counts of built detectors."""
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Tuple
 
@@ -31,21 +30,18 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def flop_analyzer(detector: nn.Module, height: int,
-                  width: int) -> FlopAnalyzer:
+def flop_analyzer(detector: nn.Module, height: int, width: int) -> FlopAnalyzer:
     """mmengine ``FlopAnalyzer`` of ``detector._forward`` on one
     ``(1, 3, height, width)`` image (eval mode, warnings off); its module
     names are the detector's prefixed with ``detector.``."""
     detector.eval()
-    analyzer = FlopAnalyzer(RawOutputs(detector),
-                            (torch.zeros(1, 3, height, width),))
+    analyzer = FlopAnalyzer(RawOutputs(detector), (torch.zeros(1, 3, height, width), ))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return analyzer
 
 
-def measure_complexity(detector: nn.Module, height: int,
-                       width: int) -> Complexity:
+def measure_complexity(detector: nn.Module, height: int, width: int) -> Complexity:
     """Count parameters and multiply-adds of ``detector`` on one image.
 
     The count covers the network (``detector._forward``: backbone, neck and raw

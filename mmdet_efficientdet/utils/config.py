@@ -1,6 +1,5 @@
 """Load a config for a tool, as a one-line error when it cannot be."""
 from __future__ import annotations
-
 import os.path as osp
 from typing import Optional
 
@@ -66,14 +65,12 @@ def check_options(cfg, options: dict) -> None:
 
 
 #: Option leaves that must be positive integers.
-POSITIVE_KEYS = ('batch_size', 'max_epochs', 'max_iters', 'val_interval',
-                 'interval', 'num_classes')
+POSITIVE_KEYS = ('batch_size', 'max_epochs', 'max_iters', 'val_interval', 'interval', 'num_classes')
 
 
 def _close_match(name: str, keys) -> str:
     import difflib
-    found = difflib.get_close_matches(name, [str(k) for k in keys], n=1,
-                                      cutoff=0.8)
+    found = difflib.get_close_matches(name, [str(k) for k in keys], n=1, cutoff=0.8)
     return found[0] if found else ''
 
 
@@ -87,8 +84,7 @@ def level_config(config_dir: str, level: str) -> str:
     import glob
 
     from ..errors import UserError
-    found = sorted(glob.glob(osp.join(
-        config_dir, f'efficientdet_{level}_8xb16-*e_coco.py')))
+    found = sorted(glob.glob(osp.join(config_dir, f'efficientdet_{level}_8xb16-*e_coco.py')))
     if len(found) != 1:
         raise UserError(f'no config of level {level!r} in {config_dir}')
     return found[0]

@@ -14,7 +14,6 @@ straight to int32 and full 8-bit weights are used. The same choice drives
 NNCF's overflow fix for OpenVINO int8 (every layer without VNNI).
 """
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
@@ -75,8 +74,7 @@ def simd_width(cpuinfo: str = '/proc/cpuinfo') -> int:
     """fp32 SIMD lanes of this CPU: 16 (AVX-512), 8 (AVX2/AVX), 4 (SSE2, or
     unknown)."""
     flags = cpu_flags(cpuinfo)
-    return next((lanes for flag, lanes in SIMD_FP32_LANES if flag in flags),
-                4)
+    return next((lanes for flag, lanes in SIMD_FP32_LANES if flag in flags), 4)
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,8 @@ def ort_int8_scheme(flags: Optional[FrozenSet[str]] = None) -> Int8Scheme:
     if flags & set(VNNI_FLAGS):
         return Int8Scheme(False, f'{isa}: VNNI present, 8-bit weights')
     if flags & {'avx2', 'avx512f', 'avx512bw'}:
-        return Int8Scheme(True, f'{isa} without VNNI: 7-bit weights '
-                                '(reduce_range) against U8S8 saturation')
+        return Int8Scheme(
+            True, f'{isa} without VNNI: 7-bit weights '
+            '(reduce_range) against U8S8 saturation')
     return Int8Scheme(False, f'{isa}: no saturating int8 kernels, '
-                             '8-bit weights')
+                      '8-bit weights')

@@ -1,6 +1,5 @@
 """Multi-process training on machines without GPUs (torch.distributed + gloo)."""
 from __future__ import annotations
-
 import os
 
 import torch
@@ -35,10 +34,12 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     if cfg.get('sync_bn') is not None:
-        print_log(f'sync_bn={cfg.sync_bn!r} needs GPUs; training on CPUs with '
-                  f'per-process BatchNorm statistics', logger='current')
+        print_log(
+            f'sync_bn={cfg.sync_bn!r} needs GPUs; training on CPUs with '
+            f'per-process BatchNorm statistics',
+            logger='current')
         cfg.sync_bn = None
     if not dist.is_initialized():
-        dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
-                                world_size=int(os.environ['WORLD_SIZE']))
+        dist.init_process_group(
+            backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']))
     return True

@@ -1,6 +1,5 @@
 """Run mmdet's own command-line tools with this plugin registered."""
 from __future__ import annotations
-
 import os.path as osp
 import runpy
 
@@ -18,9 +17,8 @@ def mmdet_tool_path(relative: str) -> str:
     """
     path = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools', relative)
     if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'mmdet tool {relative!r} not found at {path}; install mmdet '
-            f'from PyPI (the wheel ships tools/ under mmdet/.mim)')
+        raise FileNotFoundError(f'mmdet tool {relative!r} not found at {path}; install mmdet '
+                                f'from PyPI (the wheel ships tools/ under mmdet/.mim)')
     return path
 
 

@@ -1,12 +1,10 @@
 """Build a trained detector from a config and a checkpoint (for tools)."""
 from __future__ import annotations
-
 import os.path as osp
 from typing import Optional, Tuple
 
 
-def load_trained(config: str,
-                 checkpoint: Optional[str]) -> Tuple[object, object]:
+def load_trained(config: str, checkpoint: Optional[str]) -> Tuple[object, object]:
     """The config and its model with every weight from ``checkpoint``.
 
     The backbone's ``init_cfg`` is dropped (no ImageNet download: the
@@ -35,6 +33,5 @@ def load_trained(config: str,
     if checkpoint is None:
         model.init_weights()
     else:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                        logger='silent')
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True, logger='silent')
     return cfg, model.eval()

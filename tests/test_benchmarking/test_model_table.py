@@ -1,15 +1,11 @@
 """The model table: counted rows against the paper's numbers."""
-from mmdet_efficientdet.benchmarking.model_table import (HEADER, ModelRow,
-from mmdet_efficientdet.benchmarking.model_table import (
-    HEADER, ModelRow, measure_level)
-
-
+from mmdet_efficientdet.benchmarking.model_table import HEADER, ModelRow, measure_level
 from ..conftest import CONFIG_DIR
 
 
 def _row(params_m, gflops, paper_params, paper_gflops):
-    return ModelRow('d1', 640, 'b1', 88, 4, 3, 'fast', 7, 4.0, params_m,
-                    gflops, paper_params, paper_gflops, 3.0)
+    return ModelRow('d1', 640, 'b1', 88, 4, 3, 'fast', 7, 4.0, params_m, gflops, paper_params,
+                    paper_gflops, 3.0)
 
 
 def test_tolerances_and_columns():
@@ -23,12 +19,10 @@ def test_tolerances_and_columns():
     assert line.split('|')[2].split() == ['6.20', '6.1', '+1.6%']
     assert line.split('|')[3].split()[0] == 'yes'
     assert len(line.split('|')) == len(HEADER.split('|'))
-    assert _row(6.6, 6.45, None, None).format().split('|')[1].split() == [
-        '6.600', '-', '-']
+    assert _row(6.6, 6.45, None, None).format().split('|')[1].split() == ['6.600', '-', '-']
 
 
 def test_lite0_is_counted_from_its_config():
     row = measure_level(CONFIG_DIR, 'lite0')
-    assert (row.image_size, row.arch, row.bifpn_channels, row.max_level) == (
-        320, 'lite0', 64, 7)
+    assert (row.image_size, row.arch, row.bifpn_channels, row.max_level) == (320, 'lite0', 64, 7)
     assert round(row.params_m, 3) == 3.241 and row.ok is True

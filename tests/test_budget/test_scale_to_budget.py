@@ -7,12 +7,10 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from mmdet_efficientdet.budget import (Candidate, candidate_config,
-                                       family_candidates, largest_under_budget,
-                                       scale_to_budget)
+from mmdet_efficientdet.budget import (Candidate, candidate_config, family_candidates,
+                                       largest_under_budget, scale_to_budget)
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.scaling import compound_level, get_efficientdet_scale
-
 from ..conftest import CONFIG_DIR, REPO
 
 BASE = osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py')
@@ -29,8 +27,7 @@ def test_family_is_ordered_and_fractional_rows_follow_the_rule():
     assert half.image_size == compound_level(1.5).image_size == 768
     assert d[names.index('d3')].coco_ap_val == 47.2
     lite = family_candidates(['lite'])
-    assert [c.name for c in lite] == ['lite0', 'lite1', 'lite2', 'lite3',
-                                      'lite3x', 'lite4']
+    assert [c.name for c in lite] == ['lite0', 'lite1', 'lite2', 'lite3', 'lite3x', 'lite4']
     with pytest.raises(UserError, match='choose from'):
         family_candidates(['yolo'])
 
@@ -47,12 +44,11 @@ def test_candidate_config_names_the_level_as_data(tmp_path):
 
 
 def _family(costs):
-    return [Candidate(f'c{i}', 'x', float(i), f'c{i}', 128)
-            for i in range(len(costs))]
+    return [Candidate(f'c{i}', 'x', float(i), f'c{i}', 128) for i in range(len(costs))]
 
 
-@pytest.mark.parametrize('budget, chosen', [
-    (0.5, None), (1, 'c0'), (4.5, 'c3'), (9, 'c8'), (100, 'c19')])
+@pytest.mark.parametrize('budget, chosen', [(0.5, None), (1, 'c0'), (4.5, 'c3'), (9, 'c8'),
+                                            (100, 'c19')])
 def test_search_finds_the_boundary_measuring_few(budget, chosen):
     costs = [1 + i for i in range(20)]  # c_i costs i + 1
     family = _family(costs)
@@ -73,8 +69,8 @@ def test_search_finds_the_boundary_measuring_few(budget, chosen):
 
 def test_run_picks_the_largest_within_the_budget_and_writes_it(tmp_path):
     out = tmp_path / 'budget'
-    result = scale_to_budget(6.0, 'params', BASE, str(out),
-                             families=['lite'], log=lambda line: None)
+    result = scale_to_budget(
+        6.0, 'params', BASE, str(out), families=['lite'], log=lambda line: None)
     # Lite2 has 5.25 M params (90 classes), Lite3 8.35 M
     assert result.chosen.name == 'lite2'
     assert result.chosen_cost <= 6.0
@@ -83,31 +79,31 @@ def test_run_picks_the_largest_within_the_budget_and_writes_it(tmp_path):
     assert lite.above.name == 'lite3' and lite.measured['lite3'] > 6.0
     report = json.loads((out / 'budget.json').read_text())
     assert report['chosen'] == 'lite2' and report['budget'] == 6.0
-    assert all(r['within_budget'] == (r['cost'] <= 6.0)
-               for r in report['rows'])
+    assert all(r['within_budget'] == (r['cost'] <= 6.0) for r in report['rows'])
     assert (out / 'budget.png').read_bytes()[:4] == b'\x89PNG'
     cfg = Config.fromfile(str(out / 'lite2.py'))
     assert cfg.level == 'lite2' and cfg.image_size == 448
     manifest = json.loads((out / 'manifest.json').read_text())
-    assert sorted(manifest['files']) == ['budget.csv', 'budget.json',
-                                         'budget.png', 'lite2.py']
+    assert sorted(manifest['files']) == ['budget.csv', 'budget.json', 'budget.png', 'lite2.py']
     with pytest.raises(UserError, match='already exist'):
         scale_to_budget(6.0, 'params', BASE, str(out), families=['lite'])
 
 
 def test_bad_budgets_are_one_line_errors(tmp_path):
     with pytest.raises(UserError, match='no model meets params <= 0.5'):
-        scale_to_budget(0.5, 'params', BASE, str(tmp_path / 'a'),
-                        families=['lite'], log=lambda line: None)
+        scale_to_budget(
+            0.5, 'params', BASE, str(tmp_path / 'a'), families=['lite'], log=lambda line: None)
     with pytest.raises(UserError, match='needs one of'):
-        scale_to_budget(30, 'latency', BASE, str(tmp_path / 'b'),
-                        families=['lite'])
+        scale_to_budget(30, 'latency', BASE, str(tmp_path / 'b'), families=['lite'])
     assert not (tmp_path / 'a').exists()
     tool = osp.join(REPO, 'tools', 'analysis_tools', 'scale_to_budget.py')
-    out = subprocess.run(
-        [sys.executable, tool, '--budget', '0', '--metric', 'gflops',
-         '--out-dir', str(tmp_path / 'c')], capture_output=True, text=True,
-        cwd=REPO, timeout=300)
+    out = subprocess.run([
+        sys.executable, tool, '--budget', '0', '--metric', 'gflops', '--out-dir',
+        str(tmp_path / 'c')
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         timeout=300)
     assert out.returncode == 1 and 'Traceback' not in out.stderr
-    assert out.stderr.strip().splitlines() == [
-        'error: --budget 0 must be > 0']
+    assert out.stderr.strip().splitlines() == ['error: --budget 0 must be > 0']

@@ -8,25 +8,23 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from mmdet_efficientdet.budget import (Coefficients, coefficient_grid,
-                                       scaled_level, search_coefficients)
+from mmdet_efficientdet.budget import (Coefficients, coefficient_grid, scaled_level,
+                                       search_coefficients)
 from mmdet_efficientdet.config_utils import level_model
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.models.backbones.efficientnet import plan_network
-from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES,
-                                        get_efficientdet_scale)
-
+from mmdet_efficientdet.scaling import EFFICIENTDET_SCALES, get_efficientdet_scale
 from ..conftest import REPO
 
 PAPER = Coefficients(1.2, 1.1, 1.15)
 
 
 def test_grid_keeps_the_constraint_and_holds_the_paper():
-    grid = coefficient_grid([1.0, 1.2, 1.4], [1.0, 1.1, 1.2],
-                            [1.0, 1.15, 1.3])
+    grid = coefficient_grid([1.0, 1.2, 1.4], [1.0, 1.1, 1.2], [1.0, 1.15, 1.3])
     assert [c.name for c in grid] == [
-        'a1_b1.1_g1.3', 'a1_b1.2_g1.15', 'a1.2_b1_g1.3', 'a1.2_b1.1_g1.15',
-        'a1.4_b1_g1.15', 'a1.4_b1.2_g1']
+        'a1_b1.1_g1.3', 'a1_b1.2_g1.15', 'a1.2_b1_g1.3', 'a1.2_b1.1_g1.15', 'a1.4_b1_g1.15',
+        'a1.4_b1.2_g1'
+    ]
     assert [c.is_paper for c in grid].count(True) == 1
     assert all(abs(c.flops_factor - 2) <= 0.15 for c in grid)
     assert PAPER.flops_factor == pytest.approx(1.92027)
@@ -41,15 +39,14 @@ def test_grid_keeps_the_constraint_and_holds_the_paper():
 def test_paper_coefficients_from_d0_give_the_table_widths_at_phi_3():
     d0 = get_efficientdet_scale('d0')
     one = scaled_level(d0, 512, PAPER, 1)
-    assert one['backbone'] == dict(width=1.1, depth=1.2, blocks='v1',
-                                   round_limit=0.9)  # B2's multipliers
+    assert one['backbone'] == dict(
+        width=1.1, depth=1.2, blocks='v1', round_limit=0.9)  # B2's multipliers
     assert (one['bifpn_channels'], one['bifpn_repeats'], one['head_repeats'],
             one['image_size']) == (88, 4, 3, 640)  # D1's BiFPN, head, input
     three = scaled_level(d0, 512, PAPER, 3)
     d3 = EFFICIENTDET_SCALES['d3']
-    assert (three['bifpn_channels'], three['bifpn_repeats'],
-            three['head_repeats']) == (d3.bifpn_channels, d3.bifpn_repeats,
-                                       d3.head_repeats) == (160, 6, 4)
+    assert (three['bifpn_channels'], three['bifpn_repeats'], three['head_repeats']) == (
+        d3.bifpn_channels, d3.bifpn_repeats, d3.head_repeats) == (160, 6, 4)
     assert three['image_size'] == 768  # 512 * 1.15^3 = 779 -> 768 (D3: 896)
     assert three['backbone']['width'] == 1.331
     small = scaled_level(d0, 128, PAPER, 1, size_divisor=32)
@@ -62,8 +59,7 @@ def test_backbone_given_as_data_plans_like_its_row():
     assert plan_network(dict(width=1.1, depth=1.2)) == plan_network('b2')
     lite = plan_network(dict(width=1.0, depth=1.1, blocks='lite'))
     assert lite == plan_network('lite1')
-    level = scaled_level(get_efficientdet_scale('lite0'), 320, PAPER, 1,
-                         size_divisor=32)
+    level = scaled_level(get_efficientdet_scale('lite0'), 320, PAPER, 1, size_divisor=32)
     model = level_model(level)
     assert model['backbone']['arch']['blocks'] == 'lite'
     assert model['backbone']['init_cfg'] is None  # no checkpoint for it
@@ -78,22 +74,25 @@ def test_search_on_a_tiny_model_writes_its_table(make_tiny_config, tmp_path):
     out = tmp_path / 'grid'
     # 8 train images at batch 4: 2 iterations per candidate
     result = search_coefficients(
-        config, str(out), epochs=1, alphas=[1.0, 1.2], betas=[1.1],
-        gammas=[1.15, 1.3], phis=[2], runs=2,
+        config,
+        str(out),
+        epochs=1,
+        alphas=[1.0, 1.2],
+        betas=[1.1],
+        gammas=[1.15, 1.3],
+        phis=[2],
+        runs=2,
         cfg_options={'train_dataloader.batch_size': 4},
         log=lambda line: None)
-    assert [r.coeffs.name for r in result.rows] == ['a1_b1.1_g1.3',
-                                                    'a1.2_b1.1_g1.15']
+    assert [r.coeffs.name for r in result.rows] == ['a1_b1.1_g1.3', 'a1.2_b1.1_g1.15']
     table = json.loads((out / 'grid.json').read_text())
-    assert [r['name'] for r in table['rows']] == ['a1_b1.1_g1.3',
-                                                  'a1.2_b1.1_g1.15']
+    assert [r['name'] for r in table['rows']] == ['a1_b1.1_g1.3', 'a1.2_b1.1_g1.15']
     for row in table['rows']:
         assert row['image_size'] == 160 and row['bifpn_channels'] == 88
         assert row['gmacs'] > 0 and row['latency_ms'] > 0
         assert 0 <= row['bbox_mAP'] <= 1
     assert table['best'] == result.best.coeffs.name
-    assert (out / 'grid.csv').read_text().splitlines()[0].startswith(
-        'name,alpha,beta,gamma')
+    assert (out / 'grid.csv').read_text().splitlines()[0].startswith('name,alpha,beta,gamma')
     phi2 = Config.fromfile(str(out / 'phi2_best.py'))
     assert phi2.level['bifpn_channels'] == 120 and phi2.image_size in (192, 224)
     assert phi2.model.neck.num_stages == 5
@@ -101,19 +100,22 @@ def test_search_on_a_tiny_model_writes_its_table(make_tiny_config, tmp_path):
     assert table['scaled'][0]['gmacs'] > max(r['gmacs'] for r in table['rows'])
     assert osp.isdir(out / 'runs' / 'a1_b1.1_g1.3')
     with pytest.raises(UserError, match='already exist'):
-        search_coefficients(config, str(out), 1, [1.2], [1.1], [1.15],
-                            log=lambda line: None)
+        search_coefficients(config, str(out), 1, [1.2], [1.1], [1.15], log=lambda line: None)
 
 
 def test_bad_grids_are_one_line_errors(tmp_path):
     tool = osp.join(REPO, 'tools', 'analysis_tools', 'search_coefficients.py')
-    config = osp.join(REPO, 'configs', 'efficientdet', 'demo',
-                      'efficientdet_d0_shapes_demo.py')
-    out = subprocess.run(
-        [sys.executable, tool, config, '--epochs', '1', '--alphas', '0.8',
-         '--out-dir', str(tmp_path / 'x')], capture_output=True, text=True,
-        cwd=REPO, timeout=300)
+    config = osp.join(REPO, 'configs', 'efficientdet', 'demo', 'efficientdet_d0_shapes_demo.py')
+    out = subprocess.run([
+        sys.executable, tool, config, '--epochs', '1', '--alphas', '0.8', '--out-dir',
+        str(tmp_path / 'x')
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         timeout=300)
     assert out.returncode == 1 and 'Traceback' not in out.stderr
     assert out.stderr.strip().splitlines() == [
-        'error: coefficients must be >= 1 (scaling up), got [0.8]']
+        'error: coefficients must be >= 1 (scaling up), got [0.8]'
+    ]
     assert not (tmp_path / 'x').exists()

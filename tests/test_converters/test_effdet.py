@@ -4,20 +4,17 @@ import pickle
 import pytest
 import torch
 
-from mmdet_efficientdet.converters import (COCO80_INDEX_IN_90,
-                                           CheckpointMismatchError,
-                                           convert_effdet,
-                                           load_untrusted_state_dict)
-
+from mmdet_efficientdet.converters import (COCO80_INDEX_IN_90, CheckpointMismatchError,
+                                           convert_effdet, load_untrusted_state_dict)
 from reference import effdet_ref as parity
 from reference.effdet_ref import create_reference_model
-
 from ..conftest import requires_refenv
 
 
 @requires_refenv
-@pytest.mark.parametrize('name', ['tf_efficientdet_d0', 'tf_efficientdet_d1',
-                                  'efficientdet_d0', 'tf_efficientdet_lite0'])
+@pytest.mark.parametrize(
+    'name',
+    ['tf_efficientdet_d0', 'tf_efficientdet_d1', 'efficientdet_d0', 'tf_efficientdet_lite0'])
 def test_outputs_match_effdet(name):
     r = parity.compare(name, seed=3)
     assert r['cls'] <= 1e-4 and r['box'] <= 1e-4
@@ -33,8 +30,8 @@ def test_outputs_match_effdet(name):
 def test_matching_detections_catches_differences():
     boxes = torch.tensor([[0., 0., 10., 10.], [5., 5., 20., 20.]])
     scores, labels = torch.tensor([0.9, 0.8]), torch.tensor([1, 2])
-    assert parity.match_detections(boxes, scores, labels, boxes.flip(0),
-                                   scores.flip(0), labels.flip(0)) == (0, 0, 0, 0)
+    assert parity.match_detections(boxes, scores, labels, boxes.flip(0), scores.flip(0),
+                                   labels.flip(0)) == (0, 0, 0, 0)
     moved = boxes + torch.tensor([0., 0., 0., 0.5])
     assert parity.match_detections(boxes, scores, labels, moved, scores,
                                    labels)[0] == pytest.approx(0.5)
@@ -42,12 +39,11 @@ def test_matching_detections_catches_differences():
     assert parity.match_detections(boxes, scores, labels, boxes, scores,
                                    torch.tensor([1, 3]))[2:] == (2, 0)
     shifted = boxes + 30.0
-    assert parity.match_detections(boxes, scores, labels, shifted, scores,
-                                   labels)[2:] == (4, 0)
+    assert parity.match_detections(boxes, scores, labels, shifted, scores, labels)[2:] == (4, 0)
     # NMS kept the other box of a near-tied overlapping pair: a tie flip
     other = torch.tensor([[3., 0., 13., 10.], [5., 5., 20., 20.]])
-    assert parity.match_detections(boxes, scores, labels, other,
-                                   scores + 1e-6, labels)[2:] == (0, 2)
+    assert parity.match_detections(boxes, scores, labels, other, scores + 1e-6,
+                                   labels)[2:] == (0, 2)
 
 
 @pytest.fixture(scope='module')
@@ -58,6 +54,7 @@ def tf_d0():
 @requires_refenv
 def test_tool_converts_to_80_coco_classes(tf_d0, tmp_path):
     import importlib.util
+
     from mmengine.runner import load_checkpoint
     src, dst = tmp_path / 'tf_d0.pth', tmp_path / 'out' / 'ours.pth'
     torch.save(tf_d0.state_dict(), src)
@@ -65,7 +62,8 @@ def test_tool_converts_to_80_coco_classes(tf_d0, tmp_path):
         'effdet_to_mmdet', f'{parity.REPO}/tools/model_converters/effdet_to_mmdet.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    assert tool.main([str(src), str(dst), '--config',
+    assert tool.main([str(src),
+                      str(dst), '--config',
                       parity.ported_config('tf_efficientdet_d0')]) == 0
     ours = parity.build_ours('tf_efficientdet_d0', num_classes=80)
     load_checkpoint(ours, str(dst), strict=True)
@@ -76,8 +74,7 @@ def test_tool_converts_to_80_coco_classes(tf_d0, tmp_path):
     for a, b in zip(our_cls, ref_cls):
         n, _, h, w = b.shape
         b = b.reshape(n, 9, 90, h, w)[:, :, COCO80_INDEX_IN_90]
-        torch.testing.assert_close(a, b.reshape(n, 9 * 80, h, w), rtol=0,
-                                   atol=1e-4)
+        torch.testing.assert_close(a, b.reshape(n, 9 * 80, h, w), rtol=0, atol=1e-4)
     assert len(COCO80_INDEX_IN_90) == 80 and COCO80_INDEX_IN_90[11] == 12
 
 
@@ -111,7 +108,9 @@ def test_unused_keys_are_reported(tf_d0):
 
 
 def test_untrusted_file_is_loaded_weights_only(tmp_path):
+
     class Payload:
+
         def __reduce__(self):
             return (print, ('pwned', ))
 

@@ -3,17 +3,13 @@ layout) -> backbone ``ImageNetPretrained`` init, offline."""
 import pytest
 import torch
 
-from mmdet_efficientdet.converters import (CheckpointMismatchError,
-                                           convert_lukemelas_efficientnet,
-                                           is_lukemelas_state_dict,
-                                           load_untrusted_state_dict)
+from mmdet_efficientdet.converters import (CheckpointMismatchError, convert_lukemelas_efficientnet,
+                                           is_lukemelas_state_dict, load_untrusted_state_dict)
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
-from mmdet_efficientdet.models.backbones.imagenet_init import (
-    PretrainedWeightsUnavailable, package_file)
+from mmdet_efficientdet.models.backbones.imagenet_init import (PretrainedWeightsUnavailable,
+                                                               package_file)
 from mmdet_efficientdet.scaling import EFFICIENTNET_SCALES
-
-from reference.lite_ref import (classifier_logits, lite_reference_model,
-                                lite_refenv_available)
+from reference.lite_ref import classifier_logits, lite_refenv_available, lite_reference_model
 
 requires_lite_ref = pytest.mark.skipif(
     not lite_refenv_available(),
@@ -21,8 +17,7 @@ requires_lite_ref = pytest.mark.skipif(
 
 
 def _package_state(arch):
-    return load_untrusted_state_dict(
-        package_file(EFFICIENTNET_SCALES[arch].imagenet))
+    return load_untrusted_state_dict(package_file(EFFICIENTNET_SCALES[arch].imagenet))
 
 
 @pytest.mark.parametrize('arch', ['lite0', 'lite1', 'lite2'])
@@ -30,14 +25,11 @@ def test_package_weights_convert_into_every_tensor(arch):
     state = _package_state(arch)
     assert is_lukemelas_state_dict(state)
     backbone = EfficientNetBackbone(arch, same_padding=True)
-    converted, report = convert_lukemelas_efficientnet(
-        state, backbone.state_dict(), what=arch)
+    converted, report = convert_lukemelas_efficientnet(state, backbone.state_dict(), what=arch)
     # everything but the classifier (head conv, its BN, fc) is used
-    assert sorted({k.partition('.')[0] for k in report.unused}) == [
-        '_bn1', '_conv_head', '_fc']
+    assert sorted({k.partition('.')[0] for k in report.unused}) == ['_bn1', '_conv_head', '_fc']
     assert not report.notes
-    assert torch.equal(converted['stem.conv.weight'],
-                       state['_conv_stem.weight'])
+    assert torch.equal(converted['stem.conv.weight'], state['_conv_stem.weight'])
     # the flat block index follows the stages: lite0 block 3 is stage 2 block 0
     if arch == 'lite0':
         assert torch.equal(converted['stages.2.0.expand_conv.conv.weight'],
@@ -48,8 +40,7 @@ def test_another_architecture_is_refused():
     state = _package_state('lite1')  # 20 blocks; lite0 has 16
     with pytest.raises(CheckpointMismatchError, match='lite1 weights'):
         convert_lukemelas_efficientnet(
-            state, EfficientNetBackbone('lite0').state_dict(),
-            what='lite1 weights')
+            state, EfficientNetBackbone('lite0').state_dict(), what='lite1 weights')
 
 
 @requires_lite_ref
@@ -61,7 +52,9 @@ def test_initialised_backbone_reproduces_the_imagenet_logits(arch):
     checkpoint = EFFICIENTNET_SCALES[arch].imagenet
     assert checkpoint.startswith('package://')
     ours = EfficientNetBackbone(
-        arch, out_indices=(4,), same_padding=True,
+        arch,
+        out_indices=(4, ),
+        same_padding=True,
         init_cfg=dict(type='ImageNetPretrained', checkpoint=checkpoint))
     ours.init_weights()
     ours.eval()

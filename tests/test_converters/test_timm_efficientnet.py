@@ -2,13 +2,10 @@
 import pytest
 import torch
 
-from mmdet_efficientdet.converters import (CheckpointMismatchError,
-                                           convert_timm_efficientnet,
+from mmdet_efficientdet.converters import (CheckpointMismatchError, convert_timm_efficientnet,
                                            timm_backbone_key)
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
-
 from reference.effdet_ref import import_effdet, randomize_
-
 from ..conftest import requires_refenv
 
 
@@ -40,6 +37,7 @@ def test_key_mapping():
 @requires_refenv
 def test_imagenet_checkpoint_through_pretrained_init(tmp_path):
     import importlib.util
+
     from reference.effdet_ref import REPO
     timm_model = _timm_model('tf_efficientnet_b0')
     src, dst = tmp_path / 'b0.pth', tmp_path / 'b0_backbone.pth'
@@ -51,7 +49,9 @@ def test_imagenet_checkpoint_through_pretrained_init(tmp_path):
     assert tool.main([str(src), str(dst), '--arch', 'b0']) == 0
 
     backbone = EfficientNetBackbone(
-        arch='b0', same_padding=True, out_indices=(0, 1, 2, 3, 4),
+        arch='b0',
+        same_padding=True,
+        out_indices=(0, 1, 2, 3, 4),
         init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
     backbone.init_weights()
     backbone.eval()
@@ -69,8 +69,7 @@ def test_classifier_keys_dropped_and_listed():
     timm_model = _timm_model('tf_efficientnet_b0')
     target = EfficientNetBackbone(arch='b0').state_dict()
     _, report = convert_timm_efficientnet(timm_model.state_dict(), target)
-    assert {k.split('.')[0] for k in report.unused} == {
-        'conv_head', 'bn2', 'classifier'}
+    assert {k.split('.')[0] for k in report.unused} == {'conv_head', 'bn2', 'classifier'}
     assert not report.notes
 
 
@@ -78,16 +77,16 @@ def test_classifier_keys_dropped_and_listed():
 def test_wrong_width_refused():
     timm_model = _timm_model('tf_efficientnet_b0')
     target = EfficientNetBackbone(arch='b2').state_dict()
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'stem.conv.weight: expected \(32, 3, 3, 3\)|'
-                       r'expected \(\d+.*found'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'stem.conv.weight: expected \(32, 3, 3, 3\)|'
+            r'expected \(\d+.*found'):
         convert_timm_efficientnet(timm_model.state_dict(), target)
 
 
 def test_missing_pretrained_file_fails_before_training(tmp_path):
     backbone = EfficientNetBackbone(
-        arch='b0', init_cfg=dict(type='Pretrained',
-                                 checkpoint=str(tmp_path / 'missing.pth')))
+        arch='b0', init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'missing.pth')))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         backbone.init_weights()
 
@@ -97,12 +96,9 @@ def test_missing_pretrained_file_fails_before_training(tmp_path):
 def test_efficientnetv2_features_match_timm(arch):
     """Fused-MBConv stages convert too: same features as timm's TF port."""
     timm_model = _timm_model(f'tf_efficientnet{arch}')
-    backbone = EfficientNetBackbone(arch=arch, same_padding=True,
-                                    out_indices=(0, 1, 2, 3, 4))
-    state, report = convert_timm_efficientnet(timm_model.state_dict(),
-                                              backbone.state_dict())
-    assert {k.split('.')[0] for k in report.unused} == {
-        'conv_head', 'bn2', 'classifier'}
+    backbone = EfficientNetBackbone(arch=arch, same_padding=True, out_indices=(0, 1, 2, 3, 4))
+    state, report = convert_timm_efficientnet(timm_model.state_dict(), backbone.state_dict())
+    assert {k.split('.')[0] for k in report.unused} == {'conv_head', 'bn2', 'classifier'}
     backbone.load_state_dict(state, strict=True)
     backbone.eval()
     x = torch.randn(1, 3, 128, 96)
@@ -133,8 +129,8 @@ def test_d0_config_starts_from_the_imagenet_checkpoint(tmp_path):
     """The D0 config's backbone (TF 'SAME' padding, TF BN) initialised from a
     timm tf_efficientnet_b0 file gives timm's features within 1e-4 - also
     through the URL path's cache, without downloading."""
-    from mmdet_efficientdet.models.backbones.imagenet_init import (
-        cached_path, imagenet_checkpoint_url)
+    from mmdet_efficientdet.models.backbones.imagenet_init import (cached_path,
+                                                                   imagenet_checkpoint_url)
     timm_model = _timm_model('tf_efficientnet_b0')
     src = tmp_path / 'pytorch_model.bin'
     torch.save(timm_model.state_dict(), src)
@@ -163,8 +159,8 @@ def test_d0_config_starts_from_the_imagenet_checkpoint(tmp_path):
 
 
 def test_imagenet_init_offline_names_the_file_and_the_key(tmp_path):
-    from mmdet_efficientdet.models.backbones.imagenet_init import (
-        PretrainedWeightsUnavailable)
+    from mmdet_efficientdet.models.backbones.imagenet_init import PretrainedWeightsUnavailable
+
     # a refused local connection stands in for "no network" (nothing leaves
     # this machine)
     url = ('http://127.0.0.1:9/timm/tf_efficientnet_b0.aa_in1k/resolve/main/'

@@ -9,7 +9,6 @@ import numpy as np
 from mmengine.config import Config
 
 from mmdet_efficientdet.datasets.anchor_fit import data_aspects, fit_anchors
-
 from ..conftest import REPO
 
 
@@ -55,8 +54,7 @@ def test_tiny_boxes_point_at_the_input_size(make_tiny_config):
             t['scale'] = (32, 32)
     report = fit_anchors(cfg)
     assert report.too_small > 0.1
-    assert any('larger input' in a and 'min_level 2' in a
-               for a in report.advice)
+    assert any('larger input' in a and 'min_level 2' in a for a in report.advice)
 
 
 def test_data_aspects_follow_the_boxes():
@@ -70,25 +68,33 @@ def test_tool_on_real_photos(raccoon_root, tmp_path):
     from mmdet_efficientdet.datasets import convert_labelled_folder
     data = osp.join(raccoon_root, 'data')
     convert_labelled_folder(
-        str(tmp_path / 'coco'), osp.join(raccoon_root, 'images'),
+        str(tmp_path / 'coco'),
+        osp.join(raccoon_root, 'images'),
         ann_dir=osp.join(raccoon_root, 'annotations'),
         train_list=osp.join(data, 'train_labels.csv'),
         val_list=osp.join(data, 'test_labels.csv'))
     config = osp.join(REPO, 'configs', 'efficientdet', 'custom',
                       'efficientdet_lite0_finetune_raccoon.py')
     root = str(tmp_path / 'coco') + '/'
-    out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'),
-         config, '--out-dir', str(tmp_path / 'fit'), '--cfg-options',
-         f'train_dataloader.dataset.data_root={root}'],
-        capture_output=True, text=True, timeout=300)
+    out = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'), config, '--out-dir',
+        str(tmp_path / 'fit'), '--cfg-options', f'train_dataloader.dataset.data_root={root}'
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert '173 boxes in 160 images at input 320' in out.stdout
     report = json.load(open(tmp_path / 'fit' / 'fit.json'))
     assert report['current']['coverage'] == 1.0
     assert osp.getsize(tmp_path / 'fit' / 'fit.png') > 10000
-    again = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'),
-         config, '--out-dir', str(tmp_path / 'fit')],
-        capture_output=True, text=True, timeout=300)
+    again = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'), config, '--out-dir',
+        str(tmp_path / 'fit')
+    ],
+                           capture_output=True,
+                           text=True,
+                           timeout=300)
     assert again.returncode == 1 and '--overwrite' in again.stderr

@@ -6,6 +6,7 @@ import os.path as osp
 import shutil
 
 import pytest
+
 from mmdet_efficientdet.datasets import CheckedCocoDataset, checked_coco
 
 METAINFO = dict(classes=('circle', 'square', 'triangle'))
@@ -17,8 +18,7 @@ def _copy(shapes_root, tmp_path):
     return root
 
 
-def test_degenerate_boxes_dropped_with_warning(shapes_root, tmp_path,
-                                               monkeypatch):
+def test_degenerate_boxes_dropped_with_warning(shapes_root, tmp_path, monkeypatch):
     root = _copy(shapes_root, tmp_path)
     ann_file = root / 'annotations' / 'instances_train.json'
     coco = json.load(open(ann_file))
@@ -27,11 +27,14 @@ def test_degenerate_boxes_dropped_with_warning(shapes_root, tmp_path,
     coco['annotations'].append(dict(first, id=901, bbox=[10, 10, 5, -3], area=-15))
     json.dump(coco, open(ann_file, 'w'))
     logged = []
-    monkeypatch.setattr(checked_coco, 'print_log',
-                        lambda msg, logger, level: logged.append((msg, level)))
+    monkeypatch.setattr(checked_coco, 'print_log', lambda msg, logger, level: logged.append(
+        (msg, level)))
     dataset = CheckedCocoDataset(
-        data_root=str(root), ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'), pipeline=[], metainfo=METAINFO,
+        data_root=str(root),
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        pipeline=[],
+        metainfo=METAINFO,
         filter_cfg=dict(filter_empty_gt=False))
     assert len(logged) == 1 and logged[0][1] == logging.WARNING
     text = logged[0][0]
@@ -51,13 +54,18 @@ def test_bad_image_names_the_file(shapes_root, tmp_path, damage):
         os.remove(target)
     # undecodable='off': the start-up check (below) would drop it first
     dataset = CheckedCocoDataset(
-        data_root=str(root), ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'), test_mode=True, metainfo=METAINFO,
+        data_root=str(root),
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        test_mode=True,
+        metainfo=METAINFO,
         undecodable='off',
         pipeline=[dict(type='LoadImageFromFile'),
                   dict(type='LoadAnnotations', with_bbox=True)])
-    index = [i for i, d in enumerate(dataset.get_data_info(j) for j in range(len(dataset)))
-             if d['img_path'].endswith('000002.png')][0]
+    index = [
+        i for i, d in enumerate(dataset.get_data_info(j) for j in range(len(dataset)))
+        if d['img_path'].endswith('000002.png')
+    ][0]
     with pytest.raises(Exception, match='000002.png'):
         dataset[index]
 
@@ -71,11 +79,15 @@ def _add_image(coco, root, name, stored_wh, json_wh, orientation, image_id):
     exif = Image.Exif()
     exif[0x0112] = orientation
     Image.fromarray(pixels).save(root / 'train' / name, exif=exif.tobytes())
-    coco['images'].append(dict(id=image_id, file_name=name, width=json_wh[0],
-                               height=json_wh[1]))
-    coco['annotations'].append(dict(
-        id=image_id * 10, image_id=image_id, category_id=coco['categories'][0]['id'],
-        bbox=[4, 4, 20, 10], area=200, iscrowd=0))
+    coco['images'].append(dict(id=image_id, file_name=name, width=json_wh[0], height=json_wh[1]))
+    coco['annotations'].append(
+        dict(
+            id=image_id * 10,
+            image_id=image_id,
+            category_id=coco['categories'][0]['id'],
+            bbox=[4, 4, 20, 10],
+            area=200,
+            iscrowd=0))
 
 
 @pytest.fixture
@@ -95,21 +107,21 @@ def odd_data(shapes_root, tmp_path):
 
 def _build(root, monkeypatch, **kwargs):
     logged = []
-    monkeypatch.setattr(checked_coco, 'print_log',
-                        lambda msg, logger, level: logged.append(msg))
+    monkeypatch.setattr(checked_coco, 'print_log', lambda msg, logger, level: logged.append(msg))
     dataset = CheckedCocoDataset(
-        data_root=str(root), ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'), metainfo=METAINFO,
+        data_root=str(root),
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        metainfo=METAINFO,
         filter_cfg=dict(filter_empty_gt=False),
         pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='LoadAnnotations', with_bbox=True)], **kwargs)
-    files = [osp.basename(dataset.get_data_info(i)['img_path'])
-             for i in range(len(dataset))]
+                  dict(type='LoadAnnotations', with_bbox=True)],
+        **kwargs)
+    files = [osp.basename(dataset.get_data_info(i)['img_path']) for i in range(len(dataset))]
     return dataset, files, logged
 
 
-def test_unknown_category_and_size_mismatch_dropped_with_one_warning_each(
-        odd_data, monkeypatch):
+def test_unknown_category_and_size_mismatch_dropped_with_one_warning_each(odd_data, monkeypatch):
     dataset, files, logged = _build(odd_data, monkeypatch)
     assert len(logged) == 2
     unknown, sizes = logged
@@ -121,17 +133,17 @@ def test_unknown_category_and_size_mismatch_dropped_with_one_warning_each(
     assert 'wrong.jpg (image 1001): json 200x64, decoded 96x64' in sizes
     assert 'rotated.jpg' not in files and 'wrong.jpg' not in files
     assert len(files) == 8
-    labels = [i['bbox_label'] for d in map(dataset.get_data_info,
-                                           range(len(dataset)))
-              for i in d['instances']]
-    assert len(labels) == sum(1 for a in json.load(open(
-        odd_data / 'annotations' / 'instances_train.json'))['annotations']
+    labels = [
+        i['bbox_label'] for d in map(dataset.get_data_info, range(len(dataset)))
+        for i in d['instances']
+    ]
+    assert len(labels) == sum(
+        1 for a in json.load(open(odd_data / 'annotations' / 'instances_train.json'))['annotations']
         if a['image_id'] < 1000) - 1
 
 
 def test_ignore_orientation_loads_stored_pixels(odd_data, monkeypatch):
-    dataset, files, logged = _build(odd_data, monkeypatch,
-                                    size_mismatch='ignore_orientation')
+    dataset, files, logged = _build(odd_data, monkeypatch, size_mismatch='ignore_orientation')
     assert 'rotated.jpg' in files and 'wrong.jpg' not in files
     assert "dropped 1 image(s)" in logged[-1] and 'wrong.jpg' in logged[-1]
     sample = dataset[files.index('rotated.jpg')]
@@ -141,11 +153,10 @@ def test_ignore_orientation_loads_stored_pixels(odd_data, monkeypatch):
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(unknown_category='raise'), r'1 annotation\(s\) whose category_id'),
-    (dict(size_mismatch='raise', unknown_category='drop'),
-     r'2 image\(s\) whose decoded size differs.*rotated.jpg'),
+    (dict(size_mismatch='raise',
+          unknown_category='drop'), r'2 image\(s\) whose decoded size differs.*rotated.jpg'),
 ])
-def test_raise_policies_list_the_offenders(odd_data, monkeypatch, kwargs,
-                                           match):
+def test_raise_policies_list_the_offenders(odd_data, monkeypatch, kwargs, match):
     with pytest.raises(ValueError, match=match):
         _build(odd_data, monkeypatch, **kwargs)
 
@@ -155,8 +166,7 @@ def test_size_check_off_keeps_everything(odd_data, monkeypatch):
     assert 'rotated.jpg' in files and 'wrong.jpg' in files
 
 
-def test_bad_policy_and_malformed_json_are_named(shapes_root, tmp_path,
-                                                 monkeypatch):
+def test_bad_policy_and_malformed_json_are_named(shapes_root, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="size_mismatch='rotate'"):
         CheckedCocoDataset(ann_file='x.json', size_mismatch='rotate')
     root = _copy(shapes_root, tmp_path)
@@ -169,8 +179,7 @@ def test_bad_policy_and_malformed_json_are_named(shapes_root, tmp_path,
 
 
 @pytest.mark.parametrize('damage', ['truncated', 'missing'])
-def test_undecodable_images_found_before_training(shapes_root, tmp_path,
-                                                  monkeypatch, damage):
+def test_undecodable_images_found_before_training(shapes_root, tmp_path, monkeypatch, damage):
     """A truncated file (header readable, pixels not) or a missing one is
     found when the dataset is built, named, and dropped or raised."""
     root = _copy(shapes_root, tmp_path)
@@ -183,20 +192,20 @@ def test_undecodable_images_found_before_training(shapes_root, tmp_path,
     else:
         os.remove(target)
     logged = []
-    monkeypatch.setattr(checked_coco, 'print_log',
-                        lambda msg, logger, level: logged.append(msg))
-    kwargs = dict(data_root=str(root),
-                  ann_file='annotations/instances_train.json',
-                  data_prefix=dict(img='train/'), pipeline=[],
-                  metainfo=METAINFO, filter_cfg=dict(filter_empty_gt=False))
+    monkeypatch.setattr(checked_coco, 'print_log', lambda msg, logger, level: logged.append(msg))
+    kwargs = dict(
+        data_root=str(root),
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        pipeline=[],
+        metainfo=METAINFO,
+        filter_cfg=dict(filter_empty_gt=False))
     dataset = CheckedCocoDataset(**kwargs)
-    names = [osp.basename(dataset.get_data_info(i)['img_path'])
-             for i in range(len(dataset))]
+    names = [osp.basename(dataset.get_data_info(i)['img_path']) for i in range(len(dataset))]
     assert len(names) == 7 and '000003.png' not in names
-    assert any('1 image(s) that are missing or cannot be decoded' in m and
-               '000003.png' in m for m in logged)
-    with pytest.raises(checked_coco.AnnotationFileError,
-                       match=r"undecodable='raise'.*000003.png"):
+    assert any('1 image(s) that are missing or cannot be decoded' in m and '000003.png' in m
+               for m in logged)
+    with pytest.raises(checked_coco.AnnotationFileError, match=r"undecodable='raise'.*000003.png"):
         CheckedCocoDataset(undecodable='raise', **kwargs)
     assert len(CheckedCocoDataset(undecodable='off', **kwargs)) == 8
 

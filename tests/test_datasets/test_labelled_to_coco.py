@@ -8,14 +8,11 @@ import sys
 
 import pytest
 
-from mmdet_efficientdet.datasets import (CheckedCocoDataset,
-                                         convert_labelled_folder, decoded_size)
+from mmdet_efficientdet.datasets import CheckedCocoDataset, convert_labelled_folder, decoded_size
 from mmdet_efficientdet.errors import UserError
-
 from ..conftest import REPO
 
-NAMES = ['raccoon-1', 'raccoon-10', 'raccoon-100', 'raccoon-101',
-         'raccoon-102', 'raccoon-103']
+NAMES = ['raccoon-1', 'raccoon-10', 'raccoon-100', 'raccoon-101', 'raccoon-102', 'raccoon-103']
 
 
 def _small_folder(raccoon_root, tmp_path, names=NAMES):
@@ -23,17 +20,16 @@ def _small_folder(raccoon_root, tmp_path, names=NAMES):
     for sub in ('images', 'annotations'):
         (tmp_path / sub).mkdir()
     for name in names:
-        shutil.copy(osp.join(raccoon_root, 'images', f'{name}.jpg'),
-                    tmp_path / 'images')
-        shutil.copy(osp.join(raccoon_root, 'annotations', f'{name}.xml'),
-                    tmp_path / 'annotations')
+        shutil.copy(osp.join(raccoon_root, 'images', f'{name}.jpg'), tmp_path / 'images')
+        shutil.copy(osp.join(raccoon_root, 'annotations', f'{name}.xml'), tmp_path / 'annotations')
     return tmp_path / 'images', tmp_path / 'annotations'
 
 
 def test_author_split_of_all_200_photos(raccoon_root, tmp_path):
     data = osp.join(raccoon_root, 'data')
     result = convert_labelled_folder(
-        str(tmp_path / 'out'), osp.join(raccoon_root, 'images'),
+        str(tmp_path / 'out'),
+        osp.join(raccoon_root, 'images'),
         ann_dir=osp.join(raccoon_root, 'annotations'),
         train_list=osp.join(data, 'train_labels.csv'),
         val_list=osp.join(data, 'test_labels.csv'))
@@ -42,21 +38,23 @@ def test_author_split_of_all_200_photos(raccoon_root, tmp_path):
     assert result.boxes == {'train': 173, 'val': 44}  # rows of the two CSVs
     assert not result.problems and not result.dropped_boxes
     val = json.load(open(result.files['val']))
-    first = next(i for i in val['images'] if i['file_name'] == 'raccoon-17.jpg'
-                 ) if any(i['file_name'] == 'raccoon-17.jpg'
-                          for i in val['images']) else val['images'][0]
-    assert (first['width'], first['height']) == decoded_size(
-        osp.join(raccoon_root, 'images', first['file_name']))
+    first = next(i for i in val['images'] if i['file_name'] == 'raccoon-17.jpg') if any(
+        i['file_name'] == 'raccoon-17.jpg' for i in val['images']) else val['images'][0]
+    assert (first['width'],
+            first['height']) == decoded_size(osp.join(raccoon_root, 'images', first['file_name']))
     assert val['categories'] == [dict(id=1, name='raccoon')]
     # the result reads as a COCO dataset, images from the original folder
     dataset = CheckedCocoDataset(
-        ann_file=result.files['val'], metainfo=dict(classes=('raccoon', )),
-        data_prefix=dict(img=osp.join(raccoon_root, 'images')), pipeline=[],
+        ann_file=result.files['val'],
+        metainfo=dict(classes=('raccoon', )),
+        data_prefix=dict(img=osp.join(raccoon_root, 'images')),
+        pipeline=[],
         test_mode=True)
     assert len(dataset) == 40
     manifest = json.load(open(result.files['manifest']))
-    assert manifest['files'] == ['annotations/instances_train.json',
-                                 'annotations/instances_val.json']
+    assert manifest['files'] == [
+        'annotations/instances_train.json', 'annotations/instances_val.json'
+    ]
 
 
 def test_bad_files_reported_per_file(raccoon_root, tmp_path):
@@ -69,18 +67,15 @@ def test_bad_files_reported_per_file(raccoon_root, tmp_path):
     text = text.replace('<xmax>522</xmax>', '<xmax>700</xmax>')
     extra = ('<object><name>raccoon</name><bndbox><xmin>900</xmin><ymin>10'
              '</ymin><xmax>950</xmax><ymax>50</ymax></bndbox></object>')
-    (anns / 'raccoon-1.xml').write_text(text.replace('</annotation>',
-                                                     extra + '</annotation>'))
+    (anns / 'raccoon-1.xml').write_text(text.replace('</annotation>', extra + '</annotation>'))
     # a truncated photo: its xml is fine, its pixels are not
     data = (images / 'raccoon-100.jpg').read_bytes()
     (images / 'raccoon-100.jpg').write_bytes(data[:len(data) // 2])
     # wrong size in the xml
     text = (anns / 'raccoon-101.xml').read_text()
-    (anns / 'raccoon-101.xml').write_text(
-        text.replace('<width>', '<width>1', 1))
-    result = convert_labelled_folder(str(tmp_path / 'out'), str(images),
-                                     ann_dir=str(anns), val_fraction=0.3,
-                                     seed=1)
+    (anns / 'raccoon-101.xml').write_text(text.replace('<width>', '<width>1', 1))
+    result = convert_labelled_folder(
+        str(tmp_path / 'out'), str(images), ann_dir=str(anns), val_fraction=0.3, seed=1)
     problems = '\n'.join(result.problems)
     assert 'broken.xml: not a readable xml' in problems
     assert 'ghost.jpg: image not found' in problems
@@ -105,32 +100,28 @@ def test_csv_labels_and_seeded_split(raccoon_root, tmp_path):
                    'raccoon-100.jpg,960,576,raccoon,548,10,954,520\n'
                    'raccoon-101.jpg,640,426,raccoon,86,53,400,356\n'
                    'raccoon-101.jpg,640,426,dog,1,1,20,20\n')
-    one = convert_labelled_folder(str(tmp_path / 'a'), str(images),
-                                  csv_files=[str(csv)], val_fraction=0.25)
-    two = convert_labelled_folder(str(tmp_path / 'b'), str(images),
-                                  csv_files=[str(csv)], val_fraction=0.25)
+    one = convert_labelled_folder(
+        str(tmp_path / 'a'), str(images), csv_files=[str(csv)], val_fraction=0.25)
+    two = convert_labelled_folder(
+        str(tmp_path / 'b'), str(images), csv_files=[str(csv)], val_fraction=0.25)
     assert one.classes == ['dog', 'raccoon']
     assert one.images == two.images == {'train': 3, 'val': 1}
     assert json.load(open(one.files['val'])) == json.load(open(two.files['val']))
 
 
-def test_outputs_never_replace_inputs_or_earlier_results(raccoon_root,
-                                                         tmp_path):
+def test_outputs_never_replace_inputs_or_earlier_results(raccoon_root, tmp_path):
     images, anns = _small_folder(raccoon_root, tmp_path)
     out = tmp_path / 'out'
     convert_labelled_folder(str(out), str(images), ann_dir=str(anns))
     before = (out / 'annotations' / 'instances_val.json').read_bytes()
     with pytest.raises(UserError, match='already exist.*--overwrite'):
-        convert_labelled_folder(str(out), str(images), ann_dir=str(anns),
-                                seed=5)
+        convert_labelled_folder(str(out), str(images), ann_dir=str(anns), seed=5)
     assert (out / 'annotations' / 'instances_val.json').read_bytes() == before
-    convert_labelled_folder(str(out), str(images), ann_dir=str(anns), seed=5,
-                            overwrite=True)
+    convert_labelled_folder(str(out), str(images), ann_dir=str(anns), seed=5, overwrite=True)
     # into the label folder itself: refused (it is an input)
     with pytest.raises(UserError, match='input folder'):
-        convert_labelled_folder(str(anns / '..'), str(images),
-                                ann_dir=str(anns / '..' / 'annotations'),
-                                overwrite=True)
+        convert_labelled_folder(
+            str(anns / '..'), str(images), ann_dir=str(anns / '..' / 'annotations'), overwrite=True)
 
 
 def test_tool_prints_summary_and_one_line_errors(raccoon_root, tmp_path):
@@ -138,17 +129,18 @@ def test_tool_prints_summary_and_one_line_errors(raccoon_root, tmp_path):
     tool = osp.join(REPO, 'tools', 'dataset_converters', 'labelled_to_coco.py')
     run = lambda *a: subprocess.run(  # noqa: E731
         [sys.executable, tool, '--images', str(images), *a],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True,
+        text=True,
+        timeout=120)
     ok = run('--xml', str(anns), '--out', str(tmp_path / 'o'))
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert 'train: 5 images, 5 boxes' in ok.stdout
     for args, message in [
-            (['--xml', str(anns), '--out', str(tmp_path / 'o')],
-             'already exist'),
-            (['--xml', str(anns), '--out', str(tmp_path / 'p'),
-              '--val-fraction', '1.5'], '--val-fraction 1.5 must be in'),
-            (['--xml', str(tmp_path / 'nope'), '--out', str(tmp_path / 'q')],
-             'label folder'),
+        (['--xml', str(anns), '--out', str(tmp_path / 'o')], 'already exist'),
+        (['--xml', str(anns), '--out',
+          str(tmp_path / 'p'), '--val-fraction', '1.5'], '--val-fraction 1.5 must be in'),
+        (['--xml', str(tmp_path / 'nope'), '--out',
+          str(tmp_path / 'q')], 'label folder'),
     ]:
         bad = run(*args)
         assert bad.returncode == 1

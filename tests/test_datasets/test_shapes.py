@@ -8,8 +8,8 @@ from mmdet_efficientdet.datasets import make_shapes_dataset
 
 
 def test_generates_valid_coco(tmp_path):
-    files = make_shapes_dataset(str(tmp_path), num_train=5, num_val=3,
-                                image_size=96, min_size=16, max_size=40, seed=3)
+    files = make_shapes_dataset(
+        str(tmp_path), num_train=5, num_val=3, image_size=96, min_size=16, max_size=40, seed=3)
     train = json.load(open(files['train']))
     assert [c['name'] for c in train['categories']] == ['circle', 'square', 'triangle']
     assert len(train['images']) == 5 and len(train['annotations']) >= 5

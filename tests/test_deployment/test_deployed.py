@@ -12,21 +12,23 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.deployment import DeployedModelError, load_backend
-
 from ..conftest import REPO
 
-FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml',
-         'model_int8.xml')
+FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml', 'model_int8.xml')
 
 
 @pytest.fixture(scope='module')
 def deployed(trained, tmp_path_factory):
     config, ckpt = trained
     work = tmp_path_factory.mktemp('deploy')
-    out = subprocess.run(
-        [sys.executable, f'{REPO}/tools/deployment/deploy.py', config,
-         ckpt, '--out-dir', str(work / 'out'), '--calib-images', '4'],
-        capture_output=True, text=True, cwd=REPO, timeout=900)
+    out = subprocess.run([
+        sys.executable, f'{REPO}/tools/deployment/deploy.py', config, ckpt, '--out-dir',
+        str(work / 'out'), '--calib-images', '4'
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         timeout=900)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert 'kept in float:' in out.stdout  # the measured float-node search
     return config, ckpt, str(work / 'out'), out.stdout
@@ -49,8 +51,7 @@ def test_every_backend_runs_the_raw_outputs(deployed, name):
     got = backend(x)
     want = list(cls_scores) + list(bbox_preds)
     assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]
-    errors = [float((g - w).abs().max() / w.abs().max())
-              for g, w in zip(got, want)]
+    errors = [float((g - w).abs().max() / w.abs().max()) for g, w in zip(got, want)]
     if 'fp32' in name:
         # fp32: the PyTorch model's outputs up to float32 rounding, which
         # this barely trained tiny model (BN statistics of 4 steps) amplifies
@@ -63,16 +64,16 @@ def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):
     config, ckpt, out_dir, _ = deployed
 
     def metrics(args):
-        out = subprocess.run([sys.executable] + args, capture_output=True,
-                             text=True, cwd=REPO, timeout=600)
+        out = subprocess.run(
+            [sys.executable] + args, capture_output=True, text=True, cwd=REPO, timeout=600)
         assert out.returncode == 0, out.stderr[-3000:]
         line = [x for x in out.stdout.splitlines() if 'bbox_mAP_copypaste' in x]
         return [float(v) for v in line[-1].split(':')[-1].split()]
 
-    ours = metrics([f'{REPO}/tools/test.py', config, ckpt, '--work-dir',
-                    str(tmp_path / 'pt')])
-    onnx = metrics([f'{REPO}/tools/deployment/test_deployed.py', config,
-                    osp.join(out_dir, 'model_fp32.onnx')])
+    ours = metrics([f'{REPO}/tools/test.py', config, ckpt, '--work-dir', str(tmp_path / 'pt')])
+    onnx = metrics(
+        [f'{REPO}/tools/deployment/test_deployed.py', config,
+         osp.join(out_dir, 'model_fp32.onnx')])
     assert np.allclose(onnx, ours, atol=1e-3)  # within 0.1 point
 
 
@@ -98,12 +99,19 @@ def test_bad_inputs_are_named(deployed, tmp_path):
     detector = cfg.model
     detector.bbox_head.num_classes = 2
     with pytest.raises(DeployedModelError, match='does not fit this config'):
-        MODELS.build(dict(type='DeployedEfficientDet', detector=detector,
-                          deployed=osp.join(out_dir, 'model_fp32.xml')))
-    out = subprocess.run(
-        [sys.executable, f'{REPO}/tools/deployment/test_deployed.py', config,
-         str(tmp_path / 'missing.xml')], capture_output=True, text=True,
-        cwd=REPO, timeout=300)
+        MODELS.build(
+            dict(
+                type='DeployedEfficientDet',
+                detector=detector,
+                deployed=osp.join(out_dir, 'model_fp32.xml')))
+    out = subprocess.run([
+        sys.executable, f'{REPO}/tools/deployment/test_deployed.py', config,
+        str(tmp_path / 'missing.xml')
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         timeout=300)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith('error: ')
     assert 'missing.xml' in out.stderr
@@ -118,19 +126,24 @@ def test_deploy_never_overwrites_without_asking(deployed):
     before = {n: open(osp.join(out_dir, n), 'rb').read() for n in FILES}
 
     def deploy(*args):
-        return subprocess.run(
-            [sys.executable, f'{REPO}/tools/deployment/deploy.py', config,
-             ckpt, '--out-dir', out_dir, *args],
-            capture_output=True, text=True, cwd=REPO, timeout=600)
+        return subprocess.run([
+            sys.executable, f'{REPO}/tools/deployment/deploy.py', config, ckpt, '--out-dir',
+            out_dir, *args
+        ],
+                              capture_output=True,
+                              text=True,
+                              cwd=REPO,
+                              timeout=600)
 
     again = deploy('--backends', 'ort-fp32')
     assert again.returncode == 1 and 'already exist' in again.stderr
     assert '--overwrite' in again.stderr and 'Traceback' not in again.stderr
     for args, message in [
-            (['--backends', 'ort-int8', '--keep-float', 'no_such_node',
-              '--overwrite'], "no node named ['no_such_node']"),
-            (['--calib-images', '0'], '0 must be >= 1'),
-            (['--image-size', '100', '128'], 'must be divisible by 128')]:
+        (['--backends', 'ort-int8', '--keep-float', 'no_such_node',
+          '--overwrite'], "no node named ['no_such_node']"),
+        (['--calib-images', '0'], '0 must be >= 1'),
+        (['--image-size', '100', '128'], 'must be divisible by 128')
+    ]:
         bad = deploy(*args)
         assert bad.returncode != 0 and message in bad.stderr, bad.stderr[-800:]
         assert 'Traceback' not in bad.stderr
@@ -140,18 +153,16 @@ def test_deploy_never_overwrites_without_asking(deployed):
     assert manifest['files'] == ['model_fp32.onnx']
     for name in FILES[1:]:  # the other backends' files are untouched
         assert open(osp.join(out_dir, name), 'rb').read() == before[name]
-    assert not [n for n in __import__('os').listdir(out_dir)
-                if n.startswith('.deploy-')]  # no staging left behind
+    assert not [n for n in __import__('os').listdir(out_dir) if n.startswith('.deploy-')
+                ]  # no staging left behind
 
 
 def test_profile_splits_kernel_time_by_op_type(deployed):
     from mmdet_efficientdet.deployment.profiling import profile_deployed
     _, _, out_dir, _ = deployed
-    ort_profile = profile_deployed(osp.join(out_dir, 'model_fp32.onnx'),
-                                   runs=2, threads=1)
+    ort_profile = profile_deployed(osp.join(out_dir, 'model_fp32.onnx'), runs=2, threads=1)
     assert ort_profile.nodes['Conv'] > 20 and ort_profile.ms['Conv'] > 0
     assert ort_profile.total_ms == pytest.approx(sum(ort_profile.ms.values()))
     assert 'Conv' in ort_profile.table(top=3)
-    ov_profile = profile_deployed(osp.join(out_dir, 'model_fp32.xml'),
-                                  runs=2, threads=1)
+    ov_profile = profile_deployed(osp.join(out_dir, 'model_fp32.xml'), runs=2, threads=1)
     assert any(k.startswith('Convolution [') for k in ov_profile.ms)

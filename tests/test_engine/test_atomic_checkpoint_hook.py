@@ -1,7 +1,6 @@
 """A training process killed at random instants during checkpoint writes
 always leaves a loadable last checkpoint and a best checkpoint, and resumes."""
 from __future__ import annotations
-
 import os
 import os.path as osp
 import random
@@ -11,7 +10,6 @@ import pytest
 
 from mmdet_efficientdet.checkpoint import load_checkpoint_safely
 from mmdet_efficientdet.fileio import atomic_write, stale_temp_files
-
 from ..conftest import REPO
 from ..process import ToolProcess
 
@@ -64,14 +62,13 @@ def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
                     load_checkpoint_safely(osp.join(work, name))
 
 
-def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config,
-                                                         tmp_path):
-    _kill_and_resume(make_tiny_config, tmp_path, 'AtomicCheckpointHook',
-                     rounds=8)
+def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config, tmp_path):
+    _kill_and_resume(make_tiny_config, tmp_path, 'AtomicCheckpointHook', rounds=8)
     # the last round's temporary file (if any) is cleaned by the next start
     work = str(tmp_path / 'work')
-    run = ToolProcess([TRAIN, str(tmp_path / 'tiny.py'), '--work-dir', work,
-                       '--resume'], str(tmp_path), env=ENV)
+    run = ToolProcess([TRAIN, str(tmp_path / 'tiny.py'), '--work-dir', work, '--resume'],
+                      str(tmp_path),
+                      env=ENV)
     run.wait_for('Saving checkpoint at')
     run.kill_after()
     assert len(stale_temp_files(work)) <= 1

@@ -49,12 +49,11 @@ class _ConfidentBiasHook(Hook):
                 runner.model.bbox_head.cls_pred.pointwise_conv.conv.bias.fill_(200.)
 
 
-def _run(make_tiny_config, tmp_path, hook: str, max_loss=None,
-         max_grad_norm=None, epochs=3):
+def _run(make_tiny_config, tmp_path, hook: str, max_loss=None, max_grad_norm=None, epochs=3):
     config = make_tiny_config(
         max_epochs=epochs,
-        extra=EVERY_ITER.format(max_loss=max_loss, max_grad_norm=max_grad_norm)
-        + f'custom_hooks = [{hook}]\n')
+        extra=EVERY_ITER.format(max_loss=max_loss, max_grad_norm=max_grad_norm) +
+        f'custom_hooks = [{hook}]\n')
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
@@ -67,12 +66,10 @@ def _pointer(work_dir):
     return open(osp.join(work_dir, 'last_checkpoint')).read().strip()
 
 
-def test_nan_names_checkpoint_with_good_weights_and_resume_trains_on(
-        make_tiny_config, tmp_path):
+def test_nan_names_checkpoint_with_good_weights_and_resume_trains_on(make_tiny_config, tmp_path):
     # the step of iteration 4 uses lr 1e30: iter_4.pth holds diverged
     # weights, the loss of iteration 5 (from those weights) is not finite
-    message, cfg = _run(make_tiny_config, tmp_path,
-                        "dict(type='_LrJumpHook', at=4, lr=1e30)")
+    message, cfg = _run(make_tiny_config, tmp_path, "dict(type='_LrJumpHook', at=4, lr=1e30)")
     work = cfg.work_dir
     assert 'training diverged at epoch 2, iteration 5' in message
     assert f'last good checkpoint: {work}/iter_3.pth (iteration 3' in message
@@ -94,13 +91,12 @@ def test_nan_names_checkpoint_with_good_weights_and_resume_trains_on(
     assert (runner.epoch, runner.iter) == (3, 15)
     final = load_checkpoint_safely(_pointer(work))
     assert final['meta']['iter'] == 15
-    assert all(torch.isfinite(v).all() for v in final['state_dict'].values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in final['state_dict'].values() if v.is_floating_point())
 
 
 def test_nan_at_once_says_no_good_checkpoint(make_tiny_config, tmp_path):
-    message, cfg = _run(make_tiny_config, tmp_path,
-                        "dict(type='_LrJumpHook', at=1, lr=1e30)")
+    message, cfg = _run(make_tiny_config, tmp_path, "dict(type='_LrJumpHook', at=1, lr=1e30)")
     assert 'training diverged at epoch 1, iteration 2' in message
     assert 'no checkpoint holds weights that gave finite losses' in message
     assert f'kept for inspection): {cfg.work_dir}/iter_1.pth' in message
@@ -110,18 +106,16 @@ def test_nan_at_once_says_no_good_checkpoint(make_tiny_config, tmp_path):
     assert osp.isfile(osp.join(cfg.work_dir, 'iter_1.pth'))
 
 
-def test_finite_divergence_stops_at_the_loss_ceiling(make_tiny_config,
-                                                     tmp_path):
-    message, cfg = _run(make_tiny_config, tmp_path,
-                        "dict(type='_ConfidentBiasHook', at=6)", max_loss=1e4)
+def test_finite_divergence_stops_at_the_loss_ceiling(make_tiny_config, tmp_path):
+    message, cfg = _run(
+        make_tiny_config, tmp_path, "dict(type='_ConfidentBiasHook', at=6)", max_loss=1e4)
     assert 'training diverged at epoch 2, iteration 6' in message
     assert "'loss > max_loss=10000'" in message
     assert f'last good checkpoint: {cfg.work_dir}/iter_4.pth' in message
     assert _pointer(cfg.work_dir) == osp.join(cfg.work_dir, 'iter_4.pth')
 
 
-def test_gradient_norm_ceiling_reads_the_norm_before_clipping(
-        make_tiny_config, tmp_path):
+def test_gradient_norm_ceiling_reads_the_norm_before_clipping(make_tiny_config, tmp_path):
     # clip_grad max_norm is 10; the ceiling sees the unclipped norm
     message, _ = _run(make_tiny_config, tmp_path, '', max_grad_norm=1e-3)
     assert 'training diverged at epoch 1, iteration 1' in message

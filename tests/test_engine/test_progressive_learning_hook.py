@@ -41,23 +41,25 @@ class _Recorder(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         dataset = runner.train_loop.dataloader.dataset
-        resize = [t for t in dataset.pipeline.transforms
-                  if type(t).__name__ == 'RandomResize'][0]
+        resize = [t for t in dataset.pipeline.transforms if type(t).__name__ == 'RandomResize'][0]
         blocks = [b for stage in runner.model.backbone.stages for b in stage]
-        rates = [b.drop_path.drop_prob if isinstance(b.drop_path, DropPath)
-                 else 0.0 for b in blocks]
-        self.seen.append(dict(
-            epoch=runner.epoch,
-            shapes={tuple(img.shape[-2:]) for img in data_batch['inputs']},
-            ratio_range=tuple(resize.ratio_range),
-            last_rate=rates[-1], num_blocks=len(blocks)))
+        rates = [
+            b.drop_path.drop_prob if isinstance(b.drop_path, DropPath) else 0.0 for b in blocks
+        ]
+        self.seen.append(
+            dict(
+                epoch=runner.epoch,
+                shapes={tuple(img.shape[-2:])
+                        for img in data_batch['inputs']},
+                ratio_range=tuple(resize.ratio_range),
+                last_rate=rates[-1],
+                num_blocks=len(blocks)))
 
 
 @pytest.mark.parametrize('workers, persistent', [(0, False), (1, True)])
-def test_sizes_and_magnitudes_per_stage(make_tiny_config, tmp_path, workers,
-                                        persistent):
-    config = make_tiny_config(max_epochs=3, extra=PROGRESSIVE.format(
-        workers=workers, persistent=persistent))
+def test_sizes_and_magnitudes_per_stage(make_tiny_config, tmp_path, workers, persistent):
+    config = make_tiny_config(
+        max_epochs=3, extra=PROGRESSIVE.format(workers=workers, persistent=persistent))
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path)
     runner = Runner.from_cfg(cfg)
@@ -88,34 +90,33 @@ def test_sizes_and_magnitudes_per_stage(make_tiny_config, tmp_path, workers,
 
 def test_stage_schedule_is_the_papers_linear_rule():
     hook = ProgressiveLearningHook(
-        num_stages=4, image_size=(128, 300), drop_path_rate=(0.1, 0.3),
-        pipeline_params={'RandAugment.magnitude': (5, 15)}, size_divisor=1)
+        num_stages=4,
+        image_size=(128, 300),
+        drop_path_rate=(0.1, 0.3),
+        pipeline_params={'RandAugment.magnitude': (5, 15)},
+        size_divisor=1)
     settings = [hook.stage_settings(i) for i in range(4)]
     # EfficientNetV2-S (paper Table 6): size 128 -> 300, RandAugment 5 -> 15
     assert [s.image_size for s in settings] == [128, 185, 243, 300]
-    assert [s.pipeline_params['RandAugment.magnitude'] for s in settings] == [
-        5, 8, 12, 15]
-    assert [s.drop_path_rate for s in settings] == pytest.approx(
-        [0.1, 0.1 + 0.2 / 3, 0.1 + 0.4 / 3, 0.3])
+    assert [s.pipeline_params['RandAugment.magnitude'] for s in settings] == [5, 8, 12, 15]
+    assert [s.drop_path_rate
+            for s in settings] == pytest.approx([0.1, 0.1 + 0.2 / 3, 0.1 + 0.4 / 3, 0.3])
     # 10 epochs in 4 stages: 3 + 2 + 3 + 2, never past the last stage
-    assert [hook.stage_of_epoch(e, 10) for e in range(10)] == [
-        0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
+    assert [hook.stage_of_epoch(e, 10) for e in range(10)] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
     assert interpolate((0.5, 1.5), (0.1, 2.0), 0.5) == pytest.approx((0.3, 1.75))
 
 
 def test_sizes_round_to_the_divisor():
-    hook = ProgressiveLearningHook(num_stages=3, image_size=(256, 512),
-                                   size_divisor=128)
+    hook = ProgressiveLearningHook(num_stages=3, image_size=(256, 512), size_divisor=128)
     assert [hook.stage_settings(i).image_size for i in range(3)] == [256, 384, 512]
 
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(num_stages=1, image_size=(64, 128)), 'num_stages'),
     (dict(num_stages=2), 'at least one'),
-    (dict(num_stages=2, image_size=(64,)), 'pair'),
+    (dict(num_stages=2, image_size=(64, )), 'pair'),
     (dict(num_stages=2, drop_path_rate=(0.0, 1.0)), r'\[0, 1\)'),
-    (dict(num_stages=2, pipeline_params={'ratio_range': (1, 2)}),
-     'TransformType.argument'),
+    (dict(num_stages=2, pipeline_params={'ratio_range': (1, 2)}), 'TransformType.argument'),
     (dict(num_stages=2, pipeline_params={'A.b': ((1, 2), 3)}), 'interpolate'),
 ])
 def test_bad_arguments_are_named(kwargs, match):
@@ -124,7 +125,9 @@ def test_bad_arguments_are_named(kwargs, match):
 
 
 def test_transform_missing_from_pipeline_is_named(make_tiny_config, tmp_path):
-    config = make_tiny_config(max_epochs=2, extra="""
+    config = make_tiny_config(
+        max_epochs=2,
+        extra="""
 custom_hooks = [dict(type='ProgressiveLearningHook', num_stages=2,
                      pipeline_params={'MixUp.ratio_range': ((1, 1), (0.5, 1.5))})]
 """)

@@ -6,11 +6,9 @@ from mmdet_efficientdet.engine import WarmupExponentialMovingAverage
 
 
 def test_decay_warms_up_then_holds():
-    ema = WarmupExponentialMovingAverage(torch.nn.Linear(1, 1, bias=False),
-                                         momentum=0.0002)
-    assert [ema.decay_at(t) for t in (0, 1, 10)] == pytest.approx(
-        [0.1, 2 / 11, 11 / 20])
-    assert ema.decay_at(10 ** 6) == pytest.approx(0.9998)
+    ema = WarmupExponentialMovingAverage(torch.nn.Linear(1, 1, bias=False), momentum=0.0002)
+    assert [ema.decay_at(t) for t in (0, 1, 10)] == pytest.approx([0.1, 2 / 11, 11 / 20])
+    assert ema.decay_at(10**6) == pytest.approx(0.9998)
 
 
 def test_average_follows_the_formula():

@@ -1,6 +1,5 @@
 """Channel groups, SIMD-aligned structured pruning, widths as config data."""
 from __future__ import annotations
-
 import copy
 
 import numpy as np
@@ -9,12 +8,9 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
-from mmdet_efficientdet.models.backbones.efficientnet import (network_widths,
-                                                              plan_network)
-from mmdet_efficientdet.pruning import (apply_widths, build_group_graph,
-                                        kept_channels, prune_detector,
-                                        pruned_widths, simd_width)
-
+from mmdet_efficientdet.models.backbones.efficientnet import network_widths, plan_network
+from mmdet_efficientdet.pruning import (apply_widths, build_group_graph, kept_channels,
+                                        prune_detector, pruned_widths, simd_width)
 from ..conftest import D0_CONFIG
 
 
@@ -46,13 +42,32 @@ def test_groups_of_d0_name_the_config_numbers(d0):
     groups = build_group_graph(copy.deepcopy(model)).groups
     widths = {name: g.channels for name, g in groups.items()}
     assert widths == {
-        'stem': 32, 's0.out': 16, 's1.b0.mid': 96, 's1.b1.mid': 144,
-        's1.out': 24, 's2.b0.mid': 144, 's2.b1.mid': 240, 's2.out': 40,
-        's3.b0.mid': 240, 's3.b1.mid': 480, 's3.b2.mid': 480, 's3.out': 80,
-        's4.b0.mid': 480, 's4.b1.mid': 672, 's4.b2.mid': 672, 's4.out': 112,
-        's5.b0.mid': 672, 's5.b1.mid': 1152, 's5.b2.mid': 1152,
-        's5.b3.mid': 1152, 's5.out': 192, 's6.b0.mid': 1152, 's6.out': 320,
-        'bifpn': 64, 'head': 64}
+        'stem': 32,
+        's0.out': 16,
+        's1.b0.mid': 96,
+        's1.b1.mid': 144,
+        's1.out': 24,
+        's2.b0.mid': 144,
+        's2.b1.mid': 240,
+        's2.out': 40,
+        's3.b0.mid': 240,
+        's3.b1.mid': 480,
+        's3.b2.mid': 480,
+        's3.out': 80,
+        's4.b0.mid': 480,
+        's4.b1.mid': 672,
+        's4.b2.mid': 672,
+        's4.out': 112,
+        's5.b0.mid': 672,
+        's5.b1.mid': 1152,
+        's5.b2.mid': 1152,
+        's5.b3.mid': 1152,
+        's5.out': 192,
+        's6.b0.mid': 1152,
+        's6.out': 320,
+        'bifpn': 64,
+        'head': 64
+    }
     assert len(groups['head'].roots) == 6  # 3 stacked convs x 2 branches
 
 
@@ -61,24 +76,27 @@ def test_depgraph_couples_residuals_bifpn_and_per_level_bns(d0):
     found = build_group_graph(copy.deepcopy(model))
 
     def members(name):
-        return {found.graph._module2name.get(dep.target.module)
-                for g in found.pruning_groups(found.groups[name], [0])
-                for dep, _ in g}
+        return {
+            found.graph._module2name.get(dep.target.module)
+            for g in found.pruning_groups(found.groups[name], [0])
+            for dep, _ in g
+        }
 
     stage4 = members('s4.out')
     # the projections of all three blocks (residual adds) and the BiFPN
     # inputs that read P4
-    assert {'detector.backbone.stages.4.0.linear_conv.conv',
-            'detector.backbone.stages.4.2.linear_conv.conv',
-            'detector.backbone.stages.5.0.expand_conv.conv'} <= stage4
+    assert {
+        'detector.backbone.stages.4.0.linear_conv.conv',
+        'detector.backbone.stages.4.2.linear_conv.conv',
+        'detector.backbone.stages.5.0.expand_conv.conv'
+    } <= stage4
     assert any('neck.stages.0.nodes' in m for m in stage4 if m)
     head = members('head')
     # one BN per level after the shared conv: cls_bns[layer][level]
     assert {f'detector.bbox_head.cls_bns.0.{lvl}' for lvl in range(5)} <= head
     bifpn = members('bifpn')
     assert any('neck.stages.2.nodes.7' in m for m in bifpn if m)
-    assert any('bbox_head.reg_convs.0.depthwise_conv' in m
-               for m in bifpn if m)
+    assert any('bbox_head.reg_convs.0.depthwise_conv' in m for m in bifpn if m)
 
 
 def test_kept_channels_round_to_the_simd_width():
@@ -94,9 +112,8 @@ def test_kept_channels_round_to_the_simd_width():
 
 
 def test_simd_width_from_cpu_flags(tmp_path):
-    for flags, lanes in (('fpu sse2 avx avx2 avx512f', 16),
-                         ('fpu sse2 avx avx2 fma', 8), ('fpu sse2', 4),
-                         ('neon', 4)):
+    for flags, lanes in (('fpu sse2 avx avx2 avx512f', 16), ('fpu sse2 avx avx2 fma', 8),
+                         ('fpu sse2', 4), ('neon', 4)):
         info = tmp_path / 'cpuinfo'
         info.write_text(f'processor\t: 0\nflags\t\t: {flags}\n')
         assert simd_width(str(info)) == lanes
@@ -105,8 +122,7 @@ def test_simd_width_from_cpu_flags(tmp_path):
 
 
 @pytest.mark.parametrize('round_to', [16, 8])
-def test_pruned_widths_are_simd_multiples_and_the_config_rebuilds_it(
-        d0, round_to):
+def test_pruned_widths_are_simd_multiples_and_the_config_rebuilds_it(d0, round_to):
     cfg, model = d0
     pruned = copy.deepcopy(model)
     changes = prune_detector(pruned, {'*': 0.4}, round_to)
@@ -139,8 +155,7 @@ def test_pruning_removes_the_least_important_channels(d0):
     kept = conv.weight[[i for i in range(64) if i != 5]].clone()
     prune_detector(pruned, {'head': 1 / 64}, round_to=1)
     assert pruned.bbox_head.cls_convs[0].pointwise_conv.conv.out_channels == 63
-    torch.testing.assert_close(
-        pruned.bbox_head.cls_convs[0].pointwise_conv.conv.weight, kept)
+    torch.testing.assert_close(pruned.bbox_head.cls_convs[0].pointwise_conv.conv.weight, kept)
 
 
 def test_pruning_nothing_changes_nothing(d0):
@@ -168,8 +183,8 @@ def test_pruned_model_exports_to_onnx(d0, tmp_path):
     path = str(tmp_path / 'pruned.onnx')
     export_onnx(pruned, path, (128, 128))
     x = torch.randn(1, 3, 128, 128)
-    got = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(
-        None, {'input': x.numpy()})
+    got = ort.InferenceSession(
+        path, providers=['CPUExecutionProvider']).run(None, {'input': x.numpy()})
     for g, w in zip(got, _outputs(pruned, x)):
         np.testing.assert_allclose(g, w.numpy(), rtol=0, atol=1e-4)
 

@@ -3,29 +3,31 @@ import json
 import subprocess
 import sys
 
-from ..conftest import REPO
-from ..conftest import requires_refenv
+from ..conftest import REPO, requires_refenv
 
 
 @requires_refenv
 def test_benchmark_runs_and_compares_with_effdet(tmp_path, trained):
     config, ckpt = trained
     out = tmp_path / 'bench.json'
-    proc = subprocess.run(
-        [sys.executable, f'{REPO}/tools/analysis_tools/benchmark.py', '--level',
-         'd0', '--image-size', '256', '--runs', '2', '--warmup', '1',
-         '--batch', '2', '--train-batch', '1', '--train-runs', '1',
-         '--compare-effdet', '--no-memory', '--json', str(out),
-         '--calib-images', '2', '--map-config', config, '--map-checkpoint',
-         ckpt],
-        capture_output=True, text=True, timeout=600, cwd=REPO)
+    proc = subprocess.run([
+        sys.executable, f'{REPO}/tools/analysis_tools/benchmark.py', '--level', 'd0',
+        '--image-size', '256', '--runs', '2', '--warmup', '1', '--batch', '2', '--train-batch', '1',
+        '--train-runs', '1', '--compare-effdet', '--no-memory', '--json',
+        str(out), '--calib-images', '2', '--map-config', config, '--map-checkpoint', ckpt
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=600,
+                          cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ratios ours/effdet: eager latency' in proc.stdout
     report = json.loads(out.read_text())
     results = report['results']
-    assert set(results) == {'ours eager', 'effdet eager', 'ours fused',
-                            'ours ort-fp32', 'ours ort-int8', 'ours ov-fp32',
-                            'ours ov-int8'}
+    assert set(results) == {
+        'ours eager', 'effdet eager', 'ours fused', 'ours ort-fp32', 'ours ort-int8',
+        'ours ov-fp32', 'ours ov-int8'
+    }
     assert results['ours eager']['train_step_ms'] > 0
     assert results['effdet eager']['img_per_s'] > 0
     # the optimised paths and effdet agree with our eager model, and the

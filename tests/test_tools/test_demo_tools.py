@@ -11,10 +11,9 @@ from ..conftest import REPO
 def test_det_inferencer_works_with_our_config(trained, shapes_root):
     from mmdet.apis import DetInferencer
     config, ckpt = trained
-    inferencer = DetInferencer(model=config, weights=ckpt, device='cpu',
-                               show_progress=False)
-    result = inferencer(osp.join(shapes_root, 'val', '000001.png'),
-                        no_save_vis=True, no_save_pred=True)
+    inferencer = DetInferencer(model=config, weights=ckpt, device='cpu', show_progress=False)
+    result = inferencer(
+        osp.join(shapes_root, 'val', '000001.png'), no_save_vis=True, no_save_pred=True)
     pred = result['predictions'][0]
     assert len(pred['bboxes']) == len(pred['scores']) == len(pred['labels']) > 0
     assert inferencer.model.dataset_meta['classes'] == ('circle', 'square', 'triangle')
@@ -22,11 +21,15 @@ def test_det_inferencer_works_with_our_config(trained, shapes_root):
 
 def test_demo_tool_writes_pngs(trained, shapes_root, tmp_path):
     config, ckpt = trained
-    out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'demo.py'),
-         osp.join(shapes_root, 'val'), config, ckpt, '--out-dir',
-         str(tmp_path), '--score-thr', '0.0'],
-        capture_output=True, text=True, timeout=300)
+    out = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'demo.py'),
+        osp.join(shapes_root, 'val'), config, ckpt, '--out-dir',
+        str(tmp_path), '--score-thr', '0.0'
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     for i in range(1, 5):
         img = cv2.imread(str(tmp_path / f'{i:06d}.png'))
@@ -36,21 +39,27 @@ def test_demo_tool_writes_pngs(trained, shapes_root, tmp_path):
 
 def test_demo_tool_names_missing_input(trained, tmp_path):
     config, ckpt = trained
-    out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'demo.py'),
-         str(tmp_path / 'nothing.png'), config, ckpt, '--out-dir', str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
+    out = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'demo.py'),
+        str(tmp_path / 'nothing.png'), config, ckpt, '--out-dir',
+        str(tmp_path)
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
     assert out.returncode != 0 and 'nothing.png' in out.stderr
 
 
 def _demo(*args, timeout=300):
     return subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'demo.py'), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout)
+        capture_output=True,
+        text=True,
+        timeout=timeout)
 
 
-def test_demo_never_touches_inputs_and_names_bad_images(trained, shapes_root,
-                                                        tmp_path):
+def test_demo_never_touches_inputs_and_names_bad_images(trained, shapes_root, tmp_path):
     """Same-stem inputs get distinct outputs; an undecodable image is named
     and the rest still run; the input folder and earlier outputs are safe."""
     config, ckpt = trained
@@ -61,8 +70,8 @@ def test_demo_never_touches_inputs_and_names_bad_images(trained, shapes_root,
     cv2.imwrite(str(photos / 'a.jpg'), src)
     (photos / 'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 not a jpeg')
     before = {p.name: p.read_bytes() for p in photos.iterdir()}
-    out = _demo(photos, config, ckpt, '--out-dir', tmp_path / 'out',
-                '--score-thr', '0.0', '--batch-size', '2')
+    out = _demo(photos, config, ckpt, '--out-dir', tmp_path / 'out', '--score-thr', '0.0',
+                '--batch-size', '2')
     assert out.returncode == 0, out.stderr[-3000:]
     written = sorted(p.name for p in (tmp_path / 'out').iterdir())
     assert written == ['a_jpg.png', 'a_png.png', 'manifest.json']
@@ -82,14 +91,13 @@ def test_video_demo_writes_annotated_video(trained, raccoon_root, tmp_path):
     into DIR/<name>.mp4 with progress lines."""
     config, ckpt = trained
     video = tmp_path / 'clip.mp4'
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5,
-                             (160, 120))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (160, 120))
     for i in range(1, 7):
         img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
         writer.write(cv2.resize(img, (160, 120)))
     writer.release()
-    out = _demo(video, config, ckpt, '--out-dir', tmp_path / 'out',
-                '--score-thr', '0.0', '--max-frames', '5')
+    out = _demo(video, config, ckpt, '--out-dir', tmp_path / 'out', '--score-thr', '0.0',
+                '--max-frames', '5')
     assert out.returncode == 0, out.stderr[-3000:]
     assert '5 frames' in out.stdout
     result = cv2.VideoCapture(str(tmp_path / 'out' / 'clip.mp4'))
@@ -97,5 +105,5 @@ def test_video_demo_writes_annotated_video(trained, raccoon_root, tmp_path):
     while result.read()[0]:
         frames += 1
     assert frames == 5
-    assert (result.get(cv2.CAP_PROP_FRAME_WIDTH),
-            result.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160, 120)
+    assert (result.get(cv2.CAP_PROP_FRAME_WIDTH), result.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160,
+                                                                                             120)

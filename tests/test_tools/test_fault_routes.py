@@ -1,6 +1,5 @@
 """Bad input through every tool is one 'error:' line naming the file/key."""
 from __future__ import annotations
-
 import importlib.util
 import os.path as osp
 import subprocess
@@ -12,7 +11,6 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from mmdet_efficientdet.utils import run_cli
-
 from ..conftest import REPO
 
 
@@ -24,14 +22,14 @@ def wider_checkpoint(tmp_path_factory):
     cfg.model.bbox_head.num_classes = 3
     cfg.model.neck.out_channels = cfg.model.bbox_head.in_channels = 88
     path = str(tmp_path_factory.mktemp('wider') / 'wider.pth')
-    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(),
-                    meta=dict(epoch=1, iter=4)), path)
+    torch.save(
+        dict(state_dict=MODELS.build(cfg.model).state_dict(), meta=dict(epoch=1, iter=4)), path)
     return path
 
 
 def _tool(args, cwd):
-    out = subprocess.run([sys.executable] + args, capture_output=True,
-                         text=True, cwd=cwd, timeout=300)
+    out = subprocess.run(
+        [sys.executable] + args, capture_output=True, text=True, cwd=cwd, timeout=300)
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-3000:]
     assert lines and lines[-1].startswith('error: '), out.stderr[-3000:]
@@ -46,30 +44,32 @@ FIRST_KEY = ('neck.extra_levels.0.0.conv.weight: checkpoint (88, 320, 1, 1), '
 
 
 @pytest.mark.parametrize('route', ['test', 'demo', 'load_from', 'resume'])
-def test_checkpoint_of_another_architecture_is_an_error_everywhere(
-        route, wider_checkpoint, make_tiny_config, shapes_root, tmp_path):
+def test_checkpoint_of_another_architecture_is_an_error_everywhere(route, wider_checkpoint,
+                                                                   make_tiny_config, shapes_root,
+                                                                   tmp_path):
     config = make_tiny_config()
     work = ['--work-dir', str(tmp_path / 'work')]
     args = {
         'test': ['tools/test.py', config, wider_checkpoint] + work,
-        'demo': ['tools/demo.py', osp.join(shapes_root, 'val', '000001.png'),
-                 config, wider_checkpoint, '--out-dir', str(tmp_path / 'vis')],
-        'load_from': ['tools/train.py', config, '--cfg-options',
-                      f'load_from={wider_checkpoint}'] + work,
-        'resume': ['tools/train.py', config, '--resume',
-                   wider_checkpoint] + work,
+        'demo': [
+            'tools/demo.py',
+            osp.join(shapes_root, 'val', '000001.png'), config, wider_checkpoint, '--out-dir',
+            str(tmp_path / 'vis')
+        ],
+        'load_from':
+        ['tools/train.py', config, '--cfg-options', f'load_from={wider_checkpoint}'] + work,
+        'resume': ['tools/train.py', config, '--resume', wider_checkpoint] + work,
     }[route]
     line = _tool(args, REPO)
     assert SHAPE_ERROR in line and FIRST_KEY in line
 
 
-def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path,
-                                               wider_checkpoint):
+def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path, wider_checkpoint):
     bad = tmp_path / 'bad.json'
     bad.write_text('{"images": [')
-    config = make_tiny_config(extra=(
-        f"val_dataloader['dataset']['ann_file'] = {str(bad)!r}\n"
-        f"val_dataloader['dataset']['data_root'] = ''\n"))
+    config = make_tiny_config(
+        extra=(f"val_dataloader['dataset']['ann_file'] = {str(bad)!r}\n"
+               f"val_dataloader['dataset']['data_root'] = ''\n"))
     line = _tool(['tools/test.py', config, wider_checkpoint, '--work-dir',
                   str(tmp_path / 'work')], REPO)
     assert str(bad) in line and 'not valid COCO json' in line
@@ -84,17 +84,17 @@ def _converter(name):
 
 
 class _Payload:
+
     def __reduce__(self):
-        return (print, ('this must never run',))
+        return (print, ('this must never run', ))
 
 
-@pytest.mark.parametrize('tool, extra', [
-    ('effdet_to_mmdet', ['--config', osp.join(
-        REPO, 'configs/efficientdet/ported/tf_efficientdet_d0_coco.py')]),
-    ('efficientnet_to_mmdet', ['--arch', 'b0'])])
+@pytest.mark.parametrize('tool, extra', [('effdet_to_mmdet', [
+    '--config',
+    osp.join(REPO, 'configs/efficientdet/ported/tf_efficientdet_d0_coco.py')
+]), ('efficientnet_to_mmdet', ['--arch', 'b0'])])
 @pytest.mark.parametrize('damage', ['unsafe', 'truncated', 'missing'])
-def test_converters_report_bad_files_in_one_line(tool, extra, damage,
-                                                 tmp_path, capsys):
+def test_converters_report_bad_files_in_one_line(tool, extra, damage, tmp_path, capsys):
     src = tmp_path / 'src.pth'
     if damage == 'unsafe':
         torch.save({'w': torch.zeros(1), 'x': _Payload()}, src)
@@ -108,9 +108,11 @@ def test_converters_report_bad_files_in_one_line(tool, extra, damage,
     lines = err.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith('error: ')
     assert str(src) in lines[0] and 'weights_only=False' not in lines[0]
-    expected = {'unsafe': 'outside the allow-list',
-                'truncated': 'not a readable torch checkpoint',
-                'missing': 'not found'}[damage]
+    expected = {
+        'unsafe': 'outside the allow-list',
+        'truncated': 'not a readable torch checkpoint',
+        'missing': 'not found'
+    }[damage]
     assert expected in lines[0]
     assert not (tmp_path / 'o.pth').exists()
 
@@ -121,13 +123,12 @@ def test_converters_report_bad_files_in_one_line(tool, extra, damage,
     ('train_dataloader.batchsize=4', "did you mean 'batch_size'?"),
     ('train_dataloader.batch_size=0', 'must be a positive integer'),
 ])
-def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path,
-                                             tool, option, message):
+def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path, tool, option, message):
     """A typo'd --cfg-options key or an impossible value is named before
     anything is built; a new leaf key (soft-NMS's sigma) is still allowed."""
     config = make_tiny_config()
-    args = [f'{REPO}/tools/{tool}', config] + (
-        ['missing.pth'] if tool == 'test.py' else []) + ['--cfg-options', option]
+    args = [f'{REPO}/tools/{tool}', config
+            ] + (['missing.pth'] if tool == 'test.py' else []) + ['--cfg-options', option]
     line = _tool(args, str(tmp_path))
     assert message in line and option.split('=')[0] in line
 
@@ -135,14 +136,16 @@ def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path,
 def test_new_leaf_options_are_allowed(make_tiny_config):
     from mmdet_efficientdet.utils.config import load_config
     cfg = load_config(make_tiny_config(), {
-        'model.test_cfg.nms.sigma': 0.5, 'model.test_cfg.nms.type': 'soft_nms'})
+        'model.test_cfg.nms.sigma': 0.5,
+        'model.test_cfg.nms.type': 'soft_nms'
+    })
     assert cfg.model.test_cfg.nms.sigma == 0.5
 
 
-@pytest.mark.parametrize('tool, extra', [
-    ('effdet_to_mmdet', ['--config', f'{REPO}/configs/efficientdet/ported/'
-                         'tf_efficientdet_d0_coco.py']),
-    ('efficientnet_to_mmdet', ['--arch', 'b0'])])
+@pytest.mark.parametrize('tool, extra', [('effdet_to_mmdet', [
+    '--config', f'{REPO}/configs/efficientdet/ported/'
+    'tf_efficientdet_d0_coco.py'
+]), ('efficientnet_to_mmdet', ['--arch', 'b0'])])
 def test_converters_never_replace_a_file(tool, extra, tmp_path, capsys):
     src, dst = tmp_path / 'src.pth', tmp_path / 'o.pth'
     src.write_bytes(b'source')

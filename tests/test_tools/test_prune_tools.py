@@ -1,7 +1,6 @@
 """tools/pruning/prune_sensitivity.py and tools/pruning/prune.py end to end: the
 pruned config + checkpoint work in every tool like any other model."""
 from __future__ import annotations
-
 import copy
 import json
 import os.path as osp
@@ -15,22 +14,21 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.pruning import prune_detector
-
 from ..conftest import REPO
 
 RATIOS = ['s*.mid=0.5', 's4.out=0.5', 'bifpn=0.5', 'head=0.5']
 
 
 def _run(args, cwd=REPO, timeout=600):
-    out = subprocess.run([sys.executable] + args, capture_output=True,
-                         text=True, cwd=cwd, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable] + args, capture_output=True, text=True, cwd=cwd, timeout=timeout)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     return out.stdout
 
 
 def _error(args):
-    out = subprocess.run([sys.executable] + args, capture_output=True,
-                         text=True, cwd=REPO, timeout=300)
+    out = subprocess.run(
+        [sys.executable] + args, capture_output=True, text=True, cwd=REPO, timeout=300)
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 1 and lines[-1].startswith('error: '), \
         out.stderr[-2000:]
@@ -42,14 +40,14 @@ def _error(args):
 def pruned(trained, tmp_path_factory):
     config, ckpt = trained
     out = tmp_path_factory.mktemp('pruned')
-    stdout = _run([f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
-                   str(out), '--round-to', '8', '--finetune-epochs', '1',
-                   '--ratios'] + RATIOS)
+    stdout = _run([
+        f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
+        str(out), '--round-to', '8', '--finetune-epochs', '1', '--ratios'
+    ] + RATIOS)
     return config, ckpt, str(out), stdout
 
 
-def test_pruned_config_holds_the_widths_and_rebuilds_the_pruned_model(
-        pruned):
+def test_pruned_config_holds_the_widths_and_rebuilds_the_pruned_model(pruned):
     config, ckpt, out, stdout = pruned
     report = json.loads(open(osp.join(out, 'prune_report.json')).read())
     cfg = Config.fromfile(report['config'])
@@ -68,11 +66,9 @@ def test_pruned_config_holds_the_widths_and_rebuilds_the_pruned_model(
     model = MODELS.build(base_cfg.model)
     load_checkpoint(model, ckpt, map_location='cpu', logger='silent')
     model.eval()
-    prune_detector(model, {k: float(v) for k, v in
-                           (r.split('=') for r in RATIOS)}, 8)
+    prune_detector(model, {k: float(v) for k, v in (r.split('=') for r in RATIOS)}, 8)
     rebuilt = MODELS.build(cfg.model)
-    load_checkpoint(rebuilt, report['checkpoint'], map_location='cpu',
-                    strict=True, logger='silent')
+    load_checkpoint(rebuilt, report['checkpoint'], map_location='cpu', strict=True, logger='silent')
     rebuilt.eval()
     x = torch.randn(2, 3, 128, 128)
     with torch.no_grad():
@@ -81,8 +77,7 @@ def test_pruned_config_holds_the_widths_and_rebuilds_the_pruned_model(
     for g, w in zip(got[0] + got[1], want[0] + want[1]):
         torch.testing.assert_close(g, w, rtol=0, atol=1e-5)
     assert report['params'] < 0.7 * sum(
-        p.numel() for p in copy.deepcopy(MODELS.build(
-            base_cfg.model)).parameters())
+        p.numel() for p in copy.deepcopy(MODELS.build(base_cfg.model)).parameters())
 
 
 def test_pruned_model_runs_in_test_demo_inferencer_export_and_finetune(
@@ -90,27 +85,28 @@ def test_pruned_model_runs_in_test_demo_inferencer_export_and_finetune(
     _, _, out, _ = pruned
     report = json.loads(open(osp.join(out, 'prune_report.json')).read())
     cfg_path, ckpt = report['config'], report['checkpoint']
-    stdout = _run([f'{REPO}/tools/test.py', cfg_path, ckpt, '--work-dir',
-                   str(tmp_path / 'test')])
+    stdout = _run([f'{REPO}/tools/test.py', cfg_path, ckpt, '--work-dir', str(tmp_path / 'test')])
     assert 'bbox_mAP_copypaste' in stdout or 'coco/bbox_mAP' in stdout
-    _run([f'{REPO}/tools/demo.py', osp.join(shapes_root, 'val'), cfg_path,
-          ckpt, '--out-dir', str(tmp_path / 'demo')])
+    _run([
+        f'{REPO}/tools/demo.py',
+        osp.join(shapes_root, 'val'), cfg_path, ckpt, '--out-dir',
+        str(tmp_path / 'demo')
+    ])
     assert osp.isfile(tmp_path / 'demo' / '000001.png')
-    _run([f'{REPO}/tools/deployment/export_onnx.py', cfg_path, ckpt, '--out',
-          str(tmp_path / 'pruned.onnx'), '--verify'])
+    _run([
+        f'{REPO}/tools/deployment/export_onnx.py', cfg_path, ckpt, '--out',
+        str(tmp_path / 'pruned.onnx'), '--verify'
+    ])
     from mmdet.apis import DetInferencer
-    inferencer = DetInferencer(model=cfg_path, weights=ckpt, device='cpu',
-                               show_progress=False)
-    result = inferencer(osp.join(shapes_root, 'val', '000001.png'),
-                        no_save_vis=True, no_save_pred=True)
+    inferencer = DetInferencer(model=cfg_path, weights=ckpt, device='cpu', show_progress=False)
+    result = inferencer(
+        osp.join(shapes_root, 'val', '000001.png'), no_save_vis=True, no_save_pred=True)
     assert len(result['predictions'][0]['scores']) > 0
     # fine-tuning is an ordinary training run of the pruned config
-    _run([f'{REPO}/tools/train.py', cfg_path, '--work-dir',
-          str(tmp_path / 'ft')])
+    _run([f'{REPO}/tools/train.py', cfg_path, '--work-dir', str(tmp_path / 'ft')])
     log = open(next((tmp_path / 'ft').rglob('*.log'))).read()
     assert f'Load checkpoint from {ckpt}' in log
-    finetuned = torch.load(tmp_path / 'ft' / 'epoch_1.pth',
-                           map_location='cpu', weights_only=True)
+    finetuned = torch.load(tmp_path / 'ft' / 'epoch_1.pth', map_location='cpu', weights_only=True)
     assert finetuned['state_dict']['neck.stages.0.nodes.0.conv.pointwise_conv'
                                    '.conv.weight'].shape[0] == 32
 
@@ -118,13 +114,15 @@ def test_pruned_model_runs_in_test_demo_inferencer_export_and_finetune(
 def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     config, ckpt = trained
     prefix = str(tmp_path / 'sens')
-    _run([f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt,
-          '--out', prefix, '--groups', 'head', 'bifpn', 's5.b0.mid',
-          '--ratios', '0.5', '0.75', '--proxy', '2', '--runs', '2',
-          '--image-size', '128', '--round-to', '8'])
+    _run([
+        f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt, '--out', prefix, '--groups',
+        'head', 'bifpn', 's5.b0.mid', '--ratios', '0.5', '0.75', '--proxy', '2', '--runs', '2',
+        '--image-size', '128', '--round-to', '8'
+    ])
     rows = json.loads(open(prefix + '.json').read())
     assert [r['group'] for r in rows] == ['-'] + [  # in --groups order
-        g for g in ('head', 'bifpn', 's5.b0.mid') for _ in range(2)]
+        g for g in ('head', 'bifpn', 's5.b0.mid') for _ in range(2)
+    ]
     assert rows[0]['latency_ms'] > 0 and rows[0]['base_latency_ms'] > 0
     head = [r for r in rows if r['group'] == 'head']
     assert [r['kept'] for r in head] == [32, 16]
@@ -132,9 +130,10 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     assert open(prefix + '.csv').readline().startswith('group,kind,channels')
     assert open(prefix + '.png', 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
     out = tmp_path / 'budget'
-    stdout = _run([f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
-                   str(out), '--target-flops', '0.9', '--sensitivity',
-                   prefix + '.json', '--round-to', '8'])
+    stdout = _run([
+        f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
+        str(out), '--target-flops', '0.9', '--sensitivity', prefix + '.json', '--round-to', '8'
+    ])
     report = json.loads(open(out / 'prune_report.json').read())
     assert report['metric'] == 'flops' and report['target'] == 0.9
     # the reported ratio is the search's own measurement, stored once
@@ -142,9 +141,10 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     assert report['measured_ratio'] <= 0.9 and '(target 0.9)' in stdout
     # the same table again into the same prefix: refused, nothing replaced
     before = open(prefix + '.json').read()
-    assert 'already exist' in _error(
-        [f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt, '--out',
-         prefix, '--groups', 'head', '--ratios', '0.5', '--no-latency'])
+    assert 'already exist' in _error([
+        f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt, '--out', prefix, '--groups',
+        'head', '--ratios', '0.5', '--no-latency'
+    ])
     assert open(prefix + '.json').read() == before
     manifest = json.loads(open(tmp_path / 'manifest.json').read())
     assert sorted(manifest['files']) == ['sens.csv', 'sens.json', 'sens.png']
@@ -154,29 +154,29 @@ def test_bad_targets_are_one_line_errors(trained, tmp_path):
     config, ckpt = trained
     tool = f'{REPO}/tools/pruning/prune.py'
     common = [config, ckpt, '--out-dir', str(tmp_path)]
-    assert 'must be in (0, 1)' in _error(
-        [tool] + common + ['--target-latency', '0', '--sensitivity', config])
-    assert 'must be in (0, 1)' in _error(
-        [tool] + common + ['--target-flops', '1.0', '--sensitivity', config])
-    assert 'pruning ratio 1.0 must be in [0, 1)' in _error(
-        [tool] + common + ['--ratios', 'head=1.0'])
-    assert "unknown channel group 's9.out'" in _error(
-        [tool] + common + ['--ratios', 's9.out=0.5'])
-    assert 'needs --sensitivity' in _error(
-        [tool] + common + ['--target-latency', '0.5'])
-    assert "expected GROUP=RATIO" in _error(
-        [tool] + common + ['--ratios', 'head'])
+    assert 'must be in (0, 1)' in _error([tool] + common +
+                                         ['--target-latency', '0', '--sensitivity', config])
+    assert 'must be in (0, 1)' in _error([tool] + common +
+                                         ['--target-flops', '1.0', '--sensitivity', config])
+    assert 'pruning ratio 1.0 must be in [0, 1)' in _error([tool] + common +
+                                                           ['--ratios', 'head=1.0'])
+    assert "unknown channel group 's9.out'" in _error([tool] + common + ['--ratios', 's9.out=0.5'])
+    assert 'needs --sensitivity' in _error([tool] + common + ['--target-latency', '0.5'])
+    assert "expected GROUP=RATIO" in _error([tool] + common + ['--ratios', 'head'])
 
 
 def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
     config, ckpt = trained
     out = tmp_path / 'scalpel.json'
-    stdout = _run([f'{REPO}/tools/dev/scalpel.py', config, ckpt,
-                   '--image-size', '128', '--runs', '1', '--ratio', '0.5',
-                   '--round-to', '16', '--no-map', '--json', str(out)])
+    stdout = _run([
+        f'{REPO}/tools/dev/scalpel.py', config, ckpt, '--image-size', '128', '--runs', '1',
+        '--ratio', '0.5', '--round-to', '16', '--no-map', '--json',
+        str(out)
+    ])
     rows = json.loads(out.read_text())['rows']
-    assert list(rows) == ['dense', 'mask (unstructured)',
-                          'structured, 16-aligned', 'structured, unaligned']
+    assert list(rows) == [
+        'dense', 'mask (unstructured)', 'structured, 16-aligned', 'structured, unaligned'
+    ]
     aligned = rows['structured, 16-aligned']['nonzero_params']
     for name in ('mask (unstructured)', 'structured, unaligned'):
         assert abs(rows[name]['nonzero_params'] - aligned) <= 0.005 * aligned
@@ -196,20 +196,24 @@ def test_compare_models_names_bad_arguments(trained, tmp_path):
     out = tmp_path / 'cmp.json'
     assert "'a' is given twice" in _error(
         [tool, f'a={config}:{ckpt}', f'a={config}:{ckpt}', '--no-map'])
-    _run([tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--image-size',
-          '128', '--runs', '1', '--no-map', '--json', str(out)])
+    _run([
+        tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--image-size', '128', '--runs', '1',
+        '--no-map', '--json',
+        str(out)
+    ])
     rows = json.loads(out.read_text())['rows']
     assert rows['a']['params'] == rows['b']['params'] and \
         rows['a']['eager_x'] == 1.0
     assert 'already exist' in _error(  # checked before any measurement
-        [tool, f'a={config}:{ckpt}', '--no-map', '--json', str(out)])
+        [tool, f'a={config}:{ckpt}', '--no-map', '--json',
+         str(out)])
     assert 'is an input of this run' in _error(
         [tool, f'a={config}:{ckpt}', '--no-map', '--json', ckpt])
 
 
 def _argparse_error(args):
-    out = subprocess.run([sys.executable] + args, capture_output=True,
-                         text=True, cwd=REPO, timeout=300)
+    out = subprocess.run(
+        [sys.executable] + args, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert out.returncode == 2 and 'Traceback' not in out.stderr, out.stderr
     return out.stderr.strip().splitlines()[-1]
 
@@ -224,14 +228,16 @@ def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path):
     assert open(osp.join(out, 'prune_report.json')).read() == report
     manifest = json.loads(open(osp.join(out, 'manifest.json')).read())
     assert sorted(manifest['files']) == sorted(
-        [osp.basename(json.loads(report)['config']), 'prune_report.json',
-         'pruned.pth'])
+        [osp.basename(json.loads(report)['config']), 'prune_report.json', 'pruned.pth'])
     # the output would replace an input (the checkpoint's own folder)
-    assert 'is an input of this run' in _error(
-        [tool, config, osp.join(out, 'pruned.pth'), '--out-dir', out,
-         '--ratios', 'head=0.25', '--overwrite'])
-    common = [tool, config, ckpt, '--out-dir', str(tmp_path / 'o'),
-              '--target-flops', '0.5', '--sensitivity']
+    assert 'is an input of this run' in _error([
+        tool, config,
+        osp.join(out, 'pruned.pth'), '--out-dir', out, '--ratios', 'head=0.25', '--overwrite'
+    ])
+    common = [
+        tool, config, ckpt, '--out-dir',
+        str(tmp_path / 'o'), '--target-flops', '0.5', '--sensitivity'
+    ]
     broken = tmp_path / 'broken.json'
     broken.write_text('[{"group": ')
     assert f'{broken}: not valid JSON' in _error(common + [str(broken)])
@@ -242,9 +248,11 @@ def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path):
     rows.write_text('[{"group": "-"}, {"group": "head"}]')
     assert 'rows lack' in _error(common + [str(rows)])
     assert not (tmp_path / 'o').exists()
-    assert "--round-to: '2.5' is not an integer" in _argparse_error(
-        [tool, config, ckpt, '--out-dir', str(tmp_path), '--round-to', '2.5',
-         '--ratios', 'head=0.5'])
-    assert '0 must be >= 1' in _argparse_error(
-        [tool, config, ckpt, '--out-dir', str(tmp_path), '--ratios',
-         'head=0.5', '--finetune-epochs', '0'])
+    assert "--round-to: '2.5' is not an integer" in _argparse_error([
+        tool, config, ckpt, '--out-dir',
+        str(tmp_path), '--round-to', '2.5', '--ratios', 'head=0.5'
+    ])
+    assert '0 must be >= 1' in _argparse_error([
+        tool, config, ckpt, '--out-dir',
+        str(tmp_path), '--ratios', 'head=0.5', '--finetune-epochs', '0'
+    ])

@@ -1,6 +1,5 @@
 """User workflows through the repo's tools: kill + resume, fine-tune, multi-process."""
 from __future__ import annotations
-
 import glob
 import os
 import os.path as osp
@@ -12,7 +11,6 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmdet_efficientdet.checkpoint import load_checkpoint_safely
-
 from ..conftest import REPO
 from ..process import ToolProcess, free_port
 
@@ -20,8 +18,8 @@ TRAIN = osp.join(REPO, 'tools', 'train.py')
 
 
 def _train(args, cwd, timeout=600):
-    out = subprocess.run([sys.executable, TRAIN] + args, capture_output=True,
-                         text=True, cwd=cwd, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, TRAIN] + args, capture_output=True, text=True, cwd=cwd, timeout=timeout)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     return out.stdout + out.stderr
 
@@ -50,29 +48,40 @@ def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_
     _train([config, '--work-dir', str(tmp_path / 'straight')], str(tmp_path))
     reference = _state(str(tmp_path / 'straight' / 'epoch_3.pth'))
     for key, value in reference.items():
-        torch.testing.assert_close(final['state_dict'][key], value, rtol=0,
-                                   atol=1e-6, msg=key)
+        torch.testing.assert_close(final['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
 
 
-def test_finetune_on_other_classes_reinitialises_only_class_layer(
-        make_tiny_config, tmp_path):
+def test_finetune_on_other_classes_reinitialises_only_class_layer(make_tiny_config, tmp_path):
     from mmdet_efficientdet.datasets import make_shapes_dataset
     source = make_tiny_config(max_epochs=1, name='source.py')
     _train([source, '--work-dir', str(tmp_path / 'source')], str(tmp_path))
     ckpt = str(tmp_path / 'source' / 'epoch_1.pth')
 
     other_root = str(tmp_path / 'two_classes')
-    make_shapes_dataset(other_root, num_train=8, num_val=4, image_size=128,
-                        classes=('square', 'triangle'), min_size=16,
-                        max_size=48, seed=5)
-    target = make_tiny_config(max_epochs=1, classes=('square', 'triangle'),
-                              data_root=other_root, name='target.py',
-                              extra=f'load_from = {ckpt!r}\n')
+    make_shapes_dataset(
+        other_root,
+        num_train=8,
+        num_val=4,
+        image_size=128,
+        classes=('square', 'triangle'),
+        min_size=16,
+        max_size=48,
+        seed=5)
+    target = make_tiny_config(
+        max_epochs=1,
+        classes=('square', 'triangle'),
+        data_root=other_root,
+        name='target.py',
+        extra=f'load_from = {ckpt!r}\n')
     logs = _train([target, '--work-dir', str(tmp_path / 'target')], str(tmp_path))
-    mismatched = sorted({line.split()[3].rstrip(':') for line in logs.splitlines()
-                         if line.startswith('size mismatch for')})
-    assert mismatched == ['bbox_head.cls_pred.pointwise_conv.conv.bias',
-                          'bbox_head.cls_pred.pointwise_conv.conv.weight']
+    mismatched = sorted({
+        line.split()[3].rstrip(':')
+        for line in logs.splitlines() if line.startswith('size mismatch for')
+    })
+    assert mismatched == [
+        'bbox_head.cls_pred.pointwise_conv.conv.bias',
+        'bbox_head.cls_pred.pointwise_conv.conv.weight'
+    ]
     assert 'missing keys' not in logs and 'unexpected key' not in logs
 
     cfg = Config.fromfile(target)
@@ -96,14 +105,17 @@ def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
     config = make_tiny_config(
         max_epochs=1,
         extra="custom_imports = dict(imports=['mmdet_efficientdet', "
-              "'tests.dist_helpers'], allow_failed_imports=False)\n"
-              "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
+        "'tests.dist_helpers'], allow_failed_imports=False)\n"
+        "custom_hooks = [dict(type='SaveRankWeightsHook')]\n")
     work = str(tmp_path / 'dist')
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               OMP_NUM_THREADS='1')
-    out = subprocess.run(['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config,
-                          '2', '--work-dir', work], capture_output=True,
-                         text=True, cwd=REPO, env=env, timeout=600)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    out = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, '2', '--work-dir', work],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     rank0 = torch.load(osp.join(work, 'rank0.pth'), weights_only=True)
     rank1 = torch.load(osp.join(work, 'rank1.pth'), weights_only=True)
@@ -118,13 +130,18 @@ def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
 def test_two_process_evaluation_with_dist_test(make_tiny_config, tmp_path):
     config = make_tiny_config(max_epochs=1)
     _train([config, '--work-dir', str(tmp_path / 'w')], str(tmp_path))
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               OMP_NUM_THREADS='1')
-    out = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'dist_test.sh'), config,
-         str(tmp_path / 'w' / 'epoch_1.pth'), '2', '--work-dir',
-         str(tmp_path / 'eval')], capture_output=True, text=True, cwd=REPO,
-        env=env, timeout=600)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    out = subprocess.run([
+        'bash',
+        osp.join(REPO, 'tools', 'dist_test.sh'), config,
+        str(tmp_path / 'w' / 'epoch_1.pth'), '2', '--work-dir',
+        str(tmp_path / 'eval')
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         env=env,
+                         timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     logs = out.stdout + out.stderr
     # 4 val images split over 2 processes, one COCO table from rank 0
@@ -139,18 +156,24 @@ def test_slurm_scripts_launch_our_tools(tmp_path):
     stub.mkdir()
     (stub / 'srun').write_text('#!/usr/bin/env bash\necho "srun $*"\n')
     (stub / 'srun').chmod(0o755)
-    env = dict(os.environ, PATH=f'{stub}:{os.environ["PATH"]}', GPUS='16',
-               PYTHON='python')
-    train = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'part', 'job',
-         'cfg.py', 'work', '--amp'], capture_output=True, text=True, env=env)
+    env = dict(os.environ, PATH=f'{stub}:{os.environ["PATH"]}', GPUS='16', PYTHON='python')
+    train = subprocess.run([
+        'bash',
+        osp.join(REPO, 'tools', 'slurm_train.sh'), 'part', 'job', 'cfg.py', 'work', '--amp'
+    ],
+                           capture_output=True,
+                           text=True,
+                           env=env)
     assert train.returncode == 0, train.stderr
     assert '-p part --job-name=job --gres=gpu:8 --ntasks=16' in train.stdout
     assert (f'python -u {REPO}/tools/train.py cfg.py --work-dir=work '
             f'--launcher=slurm --amp') in train.stdout
     test = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'slurm_test.sh'), 'part', 'job',
-         'cfg.py', 'ckpt.pth'], capture_output=True, text=True, env=env)
+        ['bash',
+         osp.join(REPO, 'tools', 'slurm_test.sh'), 'part', 'job', 'cfg.py', 'ckpt.pth'],
+        capture_output=True,
+        text=True,
+        env=env)
     assert test.returncode == 0, test.stderr
     assert (f'python -u {REPO}/tools/test.py cfg.py ckpt.pth '
             f'--launcher=slurm') in test.stdout

@@ -36,46 +36,48 @@ The measuring is :func:`mmdet_efficientdet.benchmarking.run_benchmark`;
 ``--overwrite``).
 """
 from __future__ import annotations
-
 import argparse
 import os.path as osp
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_overwrite,
-                                          add_threads, positive_int)
+from mmdet_efficientdet.utils.cli import add_image_size, add_overwrite, add_threads, positive_int
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--level', default='d0',
-                        help='d0 ... d7x, lite0 ... lite4')
+    parser.add_argument('--level', default='d0', help='d0 ... d7x, lite0 ... lite4')
     add_image_size(parser, "the level's native")
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=20)
     parser.add_argument('--warmup', type=positive_int, default=3)
-    parser.add_argument('--batch', type=positive_int, default=4,
-                        help='batch for the throughput run')
+    parser.add_argument(
+        '--batch', type=positive_int, default=4, help='batch for the throughput run')
     parser.add_argument('--train-batch', type=positive_int, default=2)
     parser.add_argument('--train-runs', type=positive_int, default=5)
-    parser.add_argument('--memory-batch', type=positive_int, default=8,
-                        help='batch of the peak-memory training runs')
-    parser.add_argument('--compare-effdet', action='store_true',
-                        help='effdet next to ours (needs make refenv)')
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the peak-memory subprocesses')
-    parser.add_argument('--no-deployed', action='store_true',
-                        help='skip the int8 and OpenVINO paths')
-    parser.add_argument('--calib-images', type=positive_int, default=8,
-                        help='int8 calibration images')
-    parser.add_argument('--map-config', default=None,
-                        help="also every path's mAP on this config's val set")
-    parser.add_argument('--map-checkpoint', default=None,
-                        help='... with this trained checkpoint')
-    parser.add_argument('--keep-files', default=None, metavar='DIR',
-                        help="keep the latency run's deployed files here "
-                        '(for tools/deployment/profile_deployed.py)')
+    parser.add_argument(
+        '--memory-batch',
+        type=positive_int,
+        default=8,
+        help='batch of the peak-memory training runs')
+    parser.add_argument(
+        '--compare-effdet', action='store_true', help='effdet next to ours (needs make refenv)')
+    parser.add_argument(
+        '--no-memory', action='store_true', help='skip the peak-memory subprocesses')
+    parser.add_argument(
+        '--no-deployed', action='store_true', help='skip the int8 and OpenVINO paths')
+    parser.add_argument(
+        '--calib-images', type=positive_int, default=8, help='int8 calibration images')
+    parser.add_argument(
+        '--map-config', default=None, help="also every path's mAP on this config's val set")
+    parser.add_argument('--map-checkpoint', default=None, help='... with this trained checkpoint')
+    parser.add_argument(
+        '--keep-files',
+        default=None,
+        metavar='DIR',
+        help="keep the latency run's deployed files here "
+        '(for tools/deployment/profile_deployed.py)')
     parser.add_argument('--json', default=None, help='also write results here')
     add_overwrite(parser)
     return parser.parse_args(argv)
@@ -98,13 +100,24 @@ def main(argv=None) -> int:
     if args.json:
         plan_outputs([args.json], inputs, args.overwrite)
     result = run_benchmark(
-        config, args.level, square_size(args.image_size) or
-        get_efficientdet_scale(args.level).image_size, args.threads,
-        args.runs, args.warmup, args.batch, args.train_batch, args.train_runs,
-        args.memory_batch, not args.no_memory, not args.no_deployed,
-        args.calib_images, args.map_config, args.map_checkpoint,
-        args.keep_files, 'reference.effdet_peer:effdet_peer'
-        if args.compare_effdet else None, extra_path=[REPO])
+        config,
+        args.level,
+        square_size(args.image_size) or get_efficientdet_scale(args.level).image_size,
+        args.threads,
+        args.runs,
+        args.warmup,
+        args.batch,
+        args.train_batch,
+        args.train_runs,
+        args.memory_batch,
+        not args.no_memory,
+        not args.no_deployed,
+        args.calib_images,
+        args.map_config,
+        args.map_checkpoint,
+        args.keep_files,
+        'reference.effdet_peer:effdet_peer' if args.compare_effdet else None,
+        extra_path=[REPO])
     print(result.table())
     if args.json:
         write_json(args.json, result.to_dict(), inputs, args.overwrite)

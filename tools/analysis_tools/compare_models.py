@@ -11,18 +11,17 @@ config's val set; GMACs count the MACs a sparse kernel would execute when a
 model has activation masks (``backbone.activation_masks``).
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_overwrite,
-                                          add_threads, positive_int)
+from mmdet_efficientdet.utils.cli import add_image_size, add_overwrite, add_threads, positive_int
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     parser.add_argument('models', nargs='+', metavar='NAME=CONFIG:CKPT')
     add_image_size(parser, "the first config's image_size")
     add_threads(parser)
@@ -37,9 +36,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.pruning import compare_models
     from mmdet_efficientdet.utils.cli import square_size
-    result = compare_models(args.models, square_size(args.image_size),
-                            args.threads, args.runs, not args.no_map,
-                            args.json, args.overwrite)
+    result = compare_models(args.models, square_size(args.image_size), args.threads, args.runs,
+                            not args.no_map, args.json, args.overwrite)
     print(result.table())
     return 0
 

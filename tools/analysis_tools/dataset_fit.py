@@ -11,7 +11,6 @@ problem, and prints the ``--cfg-options`` line that applies the best setting.
 Writes ``fit.png`` and ``fit.json`` into ``--out-dir``.
 """
 from __future__ import annotations
-
 import argparse
 import json
 import os.path as osp
@@ -25,13 +24,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='detector config')
     parser.add_argument('--out-dir', required=True, help='fit.png, fit.json')
     parser.add_argument('--split', choices=('train', 'val'), default='train')
-    parser.add_argument('--max-images', type=int, default=2000,
-                        help='measure at most this many images (seeded)')
+    parser.add_argument(
+        '--max-images', type=int, default=2000, help='measure at most this many images (seeded)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace fit.png/fit.json of an earlier run')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides, key=value')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace fit.png/fit.json of an earlier run')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='config overrides, key=value')
     return parser.parse_args(argv)
 
 

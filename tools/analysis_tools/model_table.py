@@ -12,7 +12,6 @@ published numbers: they are measured and listed with ``-`` for the paper.
     python tools/analysis_tools/model_table.py --levels d0 d3 v2-s --num-classes 90
 """
 from __future__ import annotations
-
 import argparse
 import os.path as osp
 import sys
@@ -24,13 +23,16 @@ CONFIG_DIR = osp.join(REPO, 'configs', 'efficientdet')
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument('--levels', nargs='+', default=None,
-                        help='levels to measure (default: all)')
-    parser.add_argument('--num-classes', type=int, default=90,
-                        help='classes of the head; the paper counts COCO with '
-                        '90 class slots (default: 90)')
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument(
+        '--levels', nargs='+', default=None, help='levels to measure (default: all)')
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=90,
+        help='classes of the head; the paper counts COCO with '
+        '90 class slots (default: 90)')
     add_threads(parser)
     return parser.parse_args()
 
@@ -46,8 +48,8 @@ def main() -> int:
     print(f'threads={args.threads}, num_classes={args.num_classes}')
     print(HEADER)
     print('-' * len(HEADER))
-    rows = model_table(CONFIG_DIR, args.levels, args.num_classes,
-                       log=lambda line: print(line, flush=True))
+    rows = model_table(
+        CONFIG_DIR, args.levels, args.num_classes, log=lambda line: print(line, flush=True))
     return 0 if all(r.ok is not False for r in rows) else 1
 
 

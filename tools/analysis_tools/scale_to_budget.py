@@ -18,7 +18,6 @@ budget line and the published COCO AP), ``DIR/<chosen>.py`` (a config to
 train: ``tools/train.py DIR/<chosen>.py``) and ``DIR/manifest.json``.
 """
 from __future__ import annotations
-
 import argparse
 import os.path as osp
 import sys
@@ -27,25 +26,24 @@ from mmdet_efficientdet.budget import FAMILIES, METRICS, PATHS
 from mmdet_efficientdet.utils.cli import add_overwrite, add_threads, positive_int
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-BASE_CONFIG = osp.join(REPO, 'configs', 'efficientdet',
-                       'efficientdet_d0_8xb16-300e_coco.py')
+BASE_CONFIG = osp.join(REPO, 'configs', 'efficientdet', 'efficientdet_d0_8xb16-300e_coco.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     parser.add_argument('--budget', type=float, required=True)
     parser.add_argument('--metric', choices=list(METRICS), required=True)
-    parser.add_argument('--path', choices=PATHS, default=None,
-                        help='inference path of a latency budget')
+    parser.add_argument(
+        '--path', choices=PATHS, default=None, help='inference path of a latency budget')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--families', nargs='+', choices=FAMILIES,
-                        default=list(FAMILIES))
+    parser.add_argument('--families', nargs='+', choices=FAMILIES, default=list(FAMILIES))
     parser.add_argument('--phi-step', type=float, default=0.25)
     parser.add_argument('--max-phi', type=float, default=7.0)
-    parser.add_argument('--batch', type=positive_int, default=2,
-                        help='training batch of a memory budget')
+    parser.add_argument(
+        '--batch', type=positive_int, default=2, help='training batch of a memory budget')
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
     add_overwrite(parser)
@@ -55,10 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.budget import scale_to_budget
-    result = scale_to_budget(
-        args.budget, args.metric, BASE_CONFIG, args.out_dir, args.path,
-        args.families, args.phi_step, args.max_phi, args.batch, args.threads,
-        args.runs, args.overwrite)
+    result = scale_to_budget(args.budget, args.metric, BASE_CONFIG, args.out_dir, args.path,
+                             args.families, args.phi_step, args.max_phi, args.batch, args.threads,
+                             args.runs, args.overwrite)
     print(result.summary())
     return 0
 

@@ -20,7 +20,6 @@ models they give at ``--phis`` (``DIR/phi2_best.py`` ...; train them with
 ``tools/train.py``). Training runs go to ``DIR/runs/<coefficients>/``.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
@@ -33,28 +32,29 @@ from mmdet_efficientdet.utils.cli import add_overwrite, add_threads, positive_in
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     parser.add_argument('config', help='your training config (with `level`)')
-    parser.add_argument('--epochs', type=positive_int, required=True,
-                        help='training epochs of each candidate')
+    parser.add_argument(
+        '--epochs', type=positive_int, required=True, help='training epochs of each candidate')
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--alphas', type=float, nargs='+',
-                        default=[1.0, 1.2, 1.4])
-    parser.add_argument('--betas', type=float, nargs='+',
-                        default=[1.0, 1.1, 1.2])
-    parser.add_argument('--gammas', type=float, nargs='+',
-                        default=[1.0, 1.15, 1.3])
-    parser.add_argument('--bifpn-factors', type=float, nargs='+',
-                        default=[1.35])
-    parser.add_argument('--target', type=float, default=2.0,
-                        help='alpha * beta^2 * gamma^2 to aim at')
+    parser.add_argument('--alphas', type=float, nargs='+', default=[1.0, 1.2, 1.4])
+    parser.add_argument('--betas', type=float, nargs='+', default=[1.0, 1.1, 1.2])
+    parser.add_argument('--gammas', type=float, nargs='+', default=[1.0, 1.15, 1.3])
+    parser.add_argument('--bifpn-factors', type=float, nargs='+', default=[1.35])
+    parser.add_argument(
+        '--target', type=float, default=2.0, help='alpha * beta^2 * gamma^2 to aim at')
     parser.add_argument('--tolerance', type=float, default=0.15)
-    parser.add_argument('--phis', type=float, nargs='+', default=[2, 3],
-                        help='phi of the scaled models to write')
-    parser.add_argument('--size-divisor', type=int, choices=(32, 64, 128),
-                        default=32, help='input sides are multiples of this')
-    parser.add_argument('--path', choices=PATHS, default='eager',
-                        help='inference path of the latency column')
+    parser.add_argument(
+        '--phis', type=float, nargs='+', default=[2, 3], help='phi of the scaled models to write')
+    parser.add_argument(
+        '--size-divisor',
+        type=int,
+        choices=(32, 64, 128),
+        default=32,
+        help='input sides are multiples of this')
+    parser.add_argument(
+        '--path', choices=PATHS, default='eager', help='inference path of the latency column')
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
     parser.add_argument('--seed', type=int, default=0)
@@ -66,11 +66,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.budget import search_coefficients
-    result = search_coefficients(
-        args.config, args.out_dir, args.epochs, args.alphas, args.betas,
-        args.gammas, args.bifpn_factors, args.target, args.tolerance,
-        args.phis, args.size_divisor, args.path, args.threads, args.runs,
-        args.seed, args.cfg_options, args.overwrite)
+    result = search_coefficients(args.config, args.out_dir, args.epochs, args.alphas, args.betas,
+                                 args.gammas, args.bifpn_factors, args.target, args.tolerance,
+                                 args.phis, args.size_divisor, args.path, args.threads, args.runs,
+                                 args.seed, args.cfg_options, args.overwrite)
     print(result.summary())
     return 0
 

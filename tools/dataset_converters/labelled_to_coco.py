@@ -14,7 +14,6 @@ out is listed with the reason. Without lists, ``--val-fraction`` of the
 images (seeded by ``--seed``) go to val.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
@@ -23,21 +22,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--images', required=True, help='image folder')
     parser.add_argument('--xml', help='folder of labelImg / Pascal VOC xml')
-    parser.add_argument('--csv', nargs='+', default=[],
-                        help='CSV label files: filename,width,height,class,'
-                        'xmin,ymin,xmax,ymax')
+    parser.add_argument(
+        '--csv',
+        nargs='+',
+        default=[],
+        help='CSV label files: filename,width,height,class,'
+        'xmin,ymin,xmax,ymax')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--val-fraction', type=float, default=0.2,
-                        help='share of images in val (seeded split)')
+    parser.add_argument(
+        '--val-fraction', type=float, default=0.2, help='share of images in val (seeded split)')
     parser.add_argument('--seed', type=int, default=0, help='split seed')
-    parser.add_argument('--train-list', help='images of train (CSV with a '
-                        'filename column, or one name per line)')
+    parser.add_argument(
+        '--train-list',
+        help='images of train (CSV with a '
+        'filename column, or one name per line)')
     parser.add_argument('--val-list', help='images of val (same forms)')
-    parser.add_argument('--classes', nargs='+',
-                        help='class names in id order (default: all names '
-                        'in the labels, sorted)')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace the json files of an earlier run')
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        help='class names in id order (default: all names '
+        'in the labels, sorted)')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace the json files of an earlier run')
     return parser.parse_args(argv)
 
 
@@ -45,10 +51,16 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.datasets import convert_labelled_folder
     result = convert_labelled_folder(
-        args.out, args.images, ann_dir=args.xml, csv_files=args.csv,
-        val_fraction=args.val_fraction, seed=args.seed,
-        train_list=args.train_list, val_list=args.val_list,
-        classes=args.classes, overwrite=args.overwrite)
+        args.out,
+        args.images,
+        ann_dir=args.xml,
+        csv_files=args.csv,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        train_list=args.train_list,
+        val_list=args.val_list,
+        classes=args.classes,
+        overwrite=args.overwrite)
     print(result.summary())
     return 0
 

@@ -16,28 +16,30 @@ the first conv and the two prediction convs to leave in float (printed);
 ``tools/deployment/test_deployed.py CONFIG FILE``.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
 from mmdet_efficientdet.deployment.pipeline import DEPLOY_BACKENDS
-from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args,
-                                          add_overwrite, positive_int)
+from mmdet_efficientdet.utils.cli import add_image_size, add_model_args, add_overwrite, positive_int
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     add_model_args(parser)
     parser.add_argument('--out-dir', required=True)
     add_image_size(parser)
-    parser.add_argument('--backends', nargs='+', default=list(DEPLOY_BACKENDS),
-                        choices=DEPLOY_BACKENDS)
+    parser.add_argument(
+        '--backends', nargs='+', default=list(DEPLOY_BACKENDS), choices=DEPLOY_BACKENDS)
     parser.add_argument('--calib-images', type=positive_int, default=32)
     add_overwrite(parser)
-    parser.add_argument('--keep-float', nargs='+', default=['auto'],
-                        help="'auto' (measured), 'none', or node names")
+    parser.add_argument(
+        '--keep-float',
+        nargs='+',
+        default=['auto'],
+        help="'auto' (measured), 'none', or node names")
     return parser.parse_args(argv)
 
 
@@ -58,9 +60,15 @@ def main(argv=None) -> int:
         batches = calibration_batches(cfg, args.calib_images)
         print(f'calibration: {len(batches)} training images through the '
               f'test pipeline')
-    files = deploy_model(model, args.out_dir, size, args.backends, batches,
-                         args.keep_float, overwrite=args.overwrite,
-                         inputs=[args.config, args.checkpoint])
+    files = deploy_model(
+        model,
+        args.out_dir,
+        size,
+        args.backends,
+        batches,
+        args.keep_float,
+        overwrite=args.overwrite,
+        inputs=[args.config, args.checkpoint])
     for name, path in files.items():
         print(f'{name}: {path}')
     return 0

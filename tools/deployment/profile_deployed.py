@@ -10,7 +10,6 @@ CPU plugin's performance counters (``PERF_COUNT``). Prints, per op type
 milliseconds per inference, the share of the total, and the node count.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 

@@ -14,15 +14,13 @@ numbers as ``tools/test.py`` prints for the PyTorch model (scored by
 benchmark uses too).
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
 from mmdet_efficientdet.utils.cli import positive_int
 
 #: The order of mmdet's ``bbox_mAP_copypaste`` line.
-COPYPASTE = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
-             'bbox_mAP_m', 'bbox_mAP_l')
+COPYPASTE = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -45,8 +43,8 @@ def main(argv=None) -> int:
     cfg = load_config(args.config, args.cfg_options)
     metrics = evaluate_deployed(cfg, args.model, args.threads)
     print({k: round(v, 4) for k, v in metrics.items()})
-    print('bbox_mAP_copypaste: ' + ' '.join(
-        f'{metrics.get(f"coco/{k}", -1):.3f}' for k in COPYPASTE))
+    print('bbox_mAP_copypaste: ' + ' '.join(f'{metrics.get(f"coco/{k}", -1):.3f}'
+                                            for k in COPYPASTE))
     return 0
 
 

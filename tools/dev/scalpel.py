@@ -16,23 +16,21 @@ latency eager and ONNX Runtime (all 8 timed interleaved in one run) and val
 bbox mAP without fine-tuning.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args,
-                                          add_overwrite, add_threads,
-                                          positive_int, round_to_type)
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
+                                          add_threads, positive_int, round_to_type)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     add_model_args(parser)
     parser.add_argument('--ratio', type=float, default=0.5)
-    parser.add_argument('--groups', nargs='+',
-                        default=['s*.mid', 'bifpn', 'head'])
+    parser.add_argument('--groups', nargs='+', default=['s*.mid', 'bifpn', 'head'])
     add_image_size(parser)
     parser.add_argument('--round-to', type=round_to_type, default='auto')
     add_threads(parser)
@@ -51,16 +49,15 @@ def main(argv=None) -> int:
     inputs = [args.config, args.checkpoint]
     if args.json:
         plan_outputs([args.json], inputs, args.overwrite)
-    result = scalpel_check(args.config, args.checkpoint, args.ratio,
-                           args.groups, square_size(args.image_size),
-                           args.round_to, args.threads, args.runs,
+    result = scalpel_check(args.config, args.checkpoint, args.ratio, args.groups,
+                           square_size(args.image_size), args.round_to, args.threads, args.runs,
                            not args.no_map)
     print(f'Scalpel check, groups {" ".join(args.groups)}; GMACs of the '
           f'mask: MACs with a non-zero weight; mAP without fine-tuning')
     print(result.table())
     if args.json:
-        write_json(args.json, dict(size=result.image_size, groups=args.groups,
-                                   rows=result.rows), inputs, args.overwrite)
+        write_json(args.json, dict(size=result.image_size, groups=args.groups, rows=result.rows),
+                   inputs, args.overwrite)
     return 0
 
 

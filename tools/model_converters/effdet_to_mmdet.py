@@ -12,7 +12,6 @@ architecture is refused with the expected and found shapes; source keys that
 were not used are listed.
 """
 from __future__ import annotations
-
 import argparse
 import os.path as osp
 import sys
@@ -22,26 +21,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='effdet checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace an existing output')
-    parser.add_argument('--config', required=True,
-                        help='our config the checkpoint is for (e.g. '
-                        'configs/efficientdet/ported/tf_efficientdet_d0_coco.py)')
-    parser.add_argument('--num-classes', type=int, default=None,
-                        help='classes of the target head (default: the '
-                        'config\'s; 90-id TF heads become 80 COCO classes)')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing output')
+    parser.add_argument(
+        '--config',
+        required=True,
+        help='our config the checkpoint is for (e.g. '
+        'configs/efficientdet/ported/tf_efficientdet_d0_coco.py)')
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        default=None,
+        help='classes of the target head (default: the '
+        'config\'s; 90-id TF heads become 80 COCO classes)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import mmdet_efficientdet  # noqa: F401  (registers modules)
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
 
-    from mmdet_efficientdet.converters import (convert_effdet,
-                                               load_untrusted_state_dict,
+    import mmdet_efficientdet  # noqa: F401  (registers modules)
+    from mmdet_efficientdet.converters import (convert_effdet, load_untrusted_state_dict,
                                                save_converted)
     from mmdet_efficientdet.fileio import plan_outputs
     plan_outputs([args.dst], [args.src], args.overwrite)  # before converting
@@ -54,8 +56,7 @@ def main(argv=None) -> int:
     state, report = convert_effdet(source, model, what=args.src)
     model.load_state_dict(state, strict=True)
     print(report.summary())
-    save_converted(state, args.dst, args.src, args.overwrite,
-                   config=osp.basename(args.config))
+    save_converted(state, args.dst, args.src, args.overwrite, config=osp.basename(args.config))
     print(f'saved {len(state)} tensors to {args.dst}')
     return 0
 

@@ -25,42 +25,52 @@ printed, the budget search's measurement among them) and
 earlier run's files is refused unless ``--overwrite``.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args,
-                                          add_overwrite, add_threads,
-                                          positive_int, round_to_type)
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
+                                          add_threads, positive_int, round_to_type)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     add_model_args(parser)
     parser.add_argument('--out-dir', required=True)
     target = parser.add_mutually_exclusive_group()
-    target.add_argument('--target-latency', type=float,
-                        help='ONNX Runtime latency ratio to the unpruned model')
-    target.add_argument('--target-flops', type=float,
-                        help='multiply-add ratio to the unpruned model')
-    target.add_argument('--ratios', nargs='+', metavar='GROUP=R',
-                        help='explicit ratios (fnmatch patterns allowed)')
-    parser.add_argument('--sensitivity', default=None,
-                        help='sensitivity table (.json) for a target')
-    parser.add_argument('--round-to', type=round_to_type, default='auto',
-                        help="'auto' (CPU SIMD fp32 lanes) or an int >= 1")
+    target.add_argument(
+        '--target-latency', type=float, help='ONNX Runtime latency ratio to the unpruned model')
+    target.add_argument(
+        '--target-flops', type=float, help='multiply-add ratio to the unpruned model')
+    target.add_argument(
+        '--ratios', nargs='+', metavar='GROUP=R', help='explicit ratios (fnmatch patterns allowed)')
+    parser.add_argument(
+        '--sensitivity', default=None, help='sensitivity table (.json) for a target')
+    parser.add_argument(
+        '--round-to',
+        type=round_to_type,
+        default='auto',
+        help="'auto' (CPU SIMD fp32 lanes) or an int >= 1")
     add_image_size(parser)
-    parser.add_argument('--activation-sensitivity', default=None,
-                        help='table of prune_sensitivity.py --activations: '
-                        'adds per-block activation masks (Integral Pruning)')
-    parser.add_argument('--max-activation-drop', type=float, default=0.005,
-                        help="largest tabulated mAP drop (0-1) a block's "
-                        'winner rate may cost')
+    parser.add_argument(
+        '--activation-sensitivity',
+        default=None,
+        help='table of prune_sensitivity.py --activations: '
+        'adds per-block activation masks (Integral Pruning)')
+    parser.add_argument(
+        '--max-activation-drop',
+        type=float,
+        default=0.005,
+        help="largest tabulated mAP drop (0-1) a block's "
+        'winner rate may cost')
     add_threads(parser)
-    parser.add_argument('--finetune-epochs', type=positive_int, default=None,
-                        help='write this schedule length into the config')
+    parser.add_argument(
+        '--finetune-epochs',
+        type=positive_int,
+        default=None,
+        help='write this schedule length into the config')
     add_overwrite(parser)
     return parser.parse_args(argv)
 
@@ -70,13 +80,20 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.pruning import prune_to_budget
     from mmdet_efficientdet.utils.cli import square_size
     result = prune_to_budget(
-        args.config, args.checkpoint, args.out_dir,
-        target_latency=args.target_latency, target_flops=args.target_flops,
-        ratios=args.ratios, sensitivity=args.sensitivity,
+        args.config,
+        args.checkpoint,
+        args.out_dir,
+        target_latency=args.target_latency,
+        target_flops=args.target_flops,
+        ratios=args.ratios,
+        sensitivity=args.sensitivity,
         activation_sensitivity=args.activation_sensitivity,
-        max_activation_drop=args.max_activation_drop, round_to=args.round_to,
-        image_size=square_size(args.image_size), threads=args.threads,
-        finetune_epochs=args.finetune_epochs, overwrite=args.overwrite)
+        max_activation_drop=args.max_activation_drop,
+        round_to=args.round_to,
+        image_size=square_size(args.image_size),
+        threads=args.threads,
+        finetune_epochs=args.finetune_epochs,
+        overwrite=args.overwrite)
     print(result.summary())
     return 0
 

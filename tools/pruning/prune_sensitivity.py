@@ -19,33 +19,37 @@ them; an earlier table is kept unless ``--overwrite``); ``tools/pruning/prune.py
 --sensitivity OUT.json`` picks per-group ratios from it.
 """
 from __future__ import annotations
-
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args,
-                                          add_overwrite, add_threads,
-                                          positive_int, round_to_type)
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
+                                          add_threads, positive_int, round_to_type)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
     add_model_args(parser)
     parser.add_argument('--out', required=True, help='output path prefix')
-    parser.add_argument('--ratios', type=float, nargs='+',
-                        default=[0.25, 0.5, 0.75])
-    parser.add_argument('--groups', nargs='+', default=None,
-                        help='group names or fnmatch patterns (default: all)')
-    parser.add_argument('--proxy', type=positive_int, default=None,
-                        metavar='N', help='score on the first N val images')
+    parser.add_argument('--ratios', type=float, nargs='+', default=[0.25, 0.5, 0.75])
+    parser.add_argument(
+        '--groups', nargs='+', default=None, help='group names or fnmatch patterns (default: all)')
+    parser.add_argument(
+        '--proxy',
+        type=positive_int,
+        default=None,
+        metavar='N',
+        help='score on the first N val images')
     add_image_size(parser)
     parser.add_argument('--no-latency', action='store_true')
-    parser.add_argument('--activations', action='store_true',
-                        help='activation masks instead of channels: per '
-                        'MBConv block (s<i>.b<j>), ratio = fraction of its '
-                        'depthwise outputs zeroed')
+    parser.add_argument(
+        '--activations',
+        action='store_true',
+        help='activation masks instead of channels: per '
+        'MBConv block (s<i>.b<j>), ratio = fraction of its '
+        'depthwise outputs zeroed')
     parser.add_argument('--round-to', type=round_to_type, default='auto')
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
@@ -57,11 +61,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.pruning import run_sensitivity
     from mmdet_efficientdet.utils.cli import square_size
-    result = run_sensitivity(
-        args.config, args.checkpoint, args.out, args.ratios, args.groups,
-        args.proxy, square_size(args.image_size), args.activations,
-        not args.no_latency, args.round_to, args.threads, args.runs,
-        args.overwrite)
+    result = run_sensitivity(args.config, args.checkpoint,
+                             args.out, args.ratios, args.groups, args.proxy,
+                             square_size(args.image_size), args.activations, not args.no_latency,
+                             args.round_to, args.threads, args.runs, args.overwrite)
     print('\n'.join(result.files))
     return 0
 

@@ -49,14 +49,20 @@ image_size = _base_.image_size
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomResize', scale=(image_size, image_size),
-         ratio_range=(0.5, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(image_size, image_size),
-         crop_type='absolute', recompute_bbox=False, allow_negative_crop=True),
+    dict(
+        type='RandomResize',
+        scale=(image_size, image_size),
+        ratio_range=(0.5, 1.5),
+        keep_ratio=True),
+    dict(
+        type='RandomCrop',
+        crop_size=(image_size, image_size),
+        crop_type='absolute',
+        recompute_bbox=False,
+        allow_negative_crop=True),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='Pad', size=(image_size, image_size),
-         pad_val=_base_.train_pipeline[-2].pad_val),
+    dict(type='Pad', size=(image_size, image_size), pad_val=_base_.train_pipeline[-2].pad_val),
     dict(type='PackDetInputs')
 ]
 train_dataloader = dict(
@@ -92,13 +98,17 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0,
-         end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        T_max=max_epochs,
+        convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 custom_hooks = []  # no EMA (see above)
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 log_processor = dict(window_size=10)

@@ -15,10 +15,10 @@ classes = ('raccoon', )
 
 metainfo = dict(classes=classes)
 model = dict(bbox_head=dict(num_classes=len(classes)))
-train_dataloader = dict(dataset=dict(
-    data_root=data_root, metainfo=metainfo, data_prefix=dict(img=image_dir)))
-val_dataloader = dict(dataset=dict(
-    data_root=data_root, metainfo=metainfo, data_prefix=dict(img=image_dir)))
+train_dataloader = dict(
+    dataset=dict(data_root=data_root, metainfo=metainfo, data_prefix=dict(img=image_dir)))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, metainfo=metainfo, data_prefix=dict(img=image_dir)))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator

@@ -30,10 +30,16 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomResize', scale=(image_size, image_size),
-         ratio_range=(0.75, 1.25), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(image_size, image_size),
-         crop_type='absolute', allow_negative_crop=True),
+    dict(
+        type='RandomResize',
+        scale=(image_size, image_size),
+        ratio_range=(0.75, 1.25),
+        keep_ratio=True),
+    dict(
+        type='RandomCrop',
+        crop_size=(image_size, image_size),
+        crop_type='absolute',
+        allow_negative_crop=True),
     dict(type='FilterAnnotations', min_gt_bbox_wh=(2, 2)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='Pad', size=(image_size, image_size)),
@@ -77,14 +83,18 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', eta_min=2e-5, by_epoch=True, begin=0,
-         end=max_epochs, T_max=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=2e-5,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        T_max=max_epochs,
+        convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 train_cfg = dict(max_epochs=max_epochs, val_interval=3)
 custom_hooks = []
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=3, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=3, max_keep_ckpts=2))
 log_processor = dict(window_size=10)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -4,8 +4,8 @@
 # weights exist for it). A thin child of the D0 config, like the D-levels; the
 # level is data, so tests/test_configs.py checks it against the rule.
 _base_ = '../efficientdet_d0_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import (level_image_size,  # noqa: E402
-                                             level_model, with_image_size)
+from mmdet_efficientdet.config_utils import level_image_size  # noqa: E402
+from mmdet_efficientdet.config_utils import level_model, with_image_size
 
 level = dict(_delete_=True, phi=1.5)  # replaces the parent's 'd0'
 image_size = level_image_size(level)

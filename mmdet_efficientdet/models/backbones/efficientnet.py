@@ -1,6 +1,5 @@
 """EfficientNet B0–B7 backbone defined by block strings and scaled by multipliers."""
 from __future__ import annotations
-
 import fnmatch
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -21,6 +20,9 @@ from ..layers.tf_norm import TF_BN
 from ..layers.winner_mask import WinnerMask
 from .imagenet_init import load_imagenet_weights
 
+#: A backbone: a row name of ``EFFICIENTNET_SCALES`` or multipliers as data.
+Arch = Union[str, Mapping]
+
 #: EfficientNet-B0 stages (Tan & Le 2019, Table 1), widths/depths before scaling.
 EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
     'ds_r1_k3_s1_e1_c16_se0.25',
@@ -32,7 +34,6 @@ EFFICIENTNET_B0_BLOCKS: Tuple[str, ...] = (
     'ir_r1_k3_s1_e6_c320_se0.25',
 )
 EFFICIENTNET_STEM_CHANNELS = 32
-
 
 #: EfficientNet-Lite stages (official ``efficientnet/lite/efficientnet_lite_builder.py``):
 #: B0's stages without squeeze-excitation (poorly supported by int8 runtimes).
@@ -63,10 +64,13 @@ class NetworkDef(NamedTuple):
 #: official ``effnetv2_configs.py``): Fused-MBConv (``fr``) in the early stages,
 #: MBConv with squeeze-excitation later; ``fr..e1`` is a single fused conv.
 NETWORK_DEFS: Dict[str, NetworkDef] = {
-    'v1': NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_B0_BLOCKS),
-    'lite': NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_LITE_BLOCKS,
-                       act='ReLU6', fix_stem_head=True),
-    'v2_base': NetworkDef(32, (
+    'v1':
+    NetworkDef(EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_B0_BLOCKS),
+    'lite':
+    NetworkDef(
+        EFFICIENTNET_STEM_CHANNELS, EFFICIENTNET_LITE_BLOCKS, act='ReLU6', fix_stem_head=True),
+    'v2_base':
+    NetworkDef(32, (
         'fr_r1_k3_s1_e1_c16',
         'fr_r2_k3_s2_e4_c32',
         'fr_r2_k3_s2_e4_c48',
@@ -74,7 +78,8 @@ NETWORK_DEFS: Dict[str, NetworkDef] = {
         'ir_r5_k3_s1_e6_c112_se0.25',
         'ir_r8_k3_s2_e6_c192_se0.25',
     )),
-    'v2_s': NetworkDef(24, (
+    'v2_s':
+    NetworkDef(24, (
         'fr_r2_k3_s1_e1_c24',
         'fr_r4_k3_s2_e4_c48',
         'fr_r4_k3_s2_e4_c64',
@@ -82,7 +87,8 @@ NETWORK_DEFS: Dict[str, NetworkDef] = {
         'ir_r9_k3_s1_e6_c160_se0.25',
         'ir_r15_k3_s2_e6_c256_se0.25',
     )),
-    'v2_m': NetworkDef(24, (
+    'v2_m':
+    NetworkDef(24, (
         'fr_r3_k3_s1_e1_c24',
         'fr_r5_k3_s2_e4_c48',
         'fr_r5_k3_s2_e4_c80',
@@ -91,7 +97,8 @@ NETWORK_DEFS: Dict[str, NetworkDef] = {
         'ir_r18_k3_s2_e6_c304_se0.25',
         'ir_r5_k3_s1_e6_c512_se0.25',
     )),
-    'v2_l': NetworkDef(32, (
+    'v2_l':
+    NetworkDef(32, (
         'fr_r4_k3_s1_e1_c32',
         'fr_r7_k3_s2_e4_c64',
         'fr_r7_k3_s2_e4_c96',
@@ -125,7 +132,7 @@ class NetworkPlan(NamedTuple):
         return [widths[self.level_to_stage[i] + 1] for i in out_indices]
 
 
-def plan_network(arch: Union[str, Mapping],
+def plan_network(arch: Arch,
                  blocks: Optional[Sequence[str]] = None,
                  stem_channels: Optional[int] = None) -> NetworkPlan:
     """Scale an unscaled network (block strings) by ``arch``'s multipliers.
@@ -150,20 +157,17 @@ def plan_network(arch: Union[str, Mapping],
     network = network_def(arch)
     scale = efficientnet_scale(arch)
     blocks = network.blocks if blocks is None else blocks
-    stem_channels = (network.stem_channels
-                     if stem_channels is None else stem_channels)
+    stem_channels = (network.stem_channels if stem_channels is None else stem_channels)
 
     def scale_width(channels: int) -> int:
-        return round_channels(channels, scale.width,
-                              round_limit=scale.round_limit)
+        return round_channels(channels, scale.width, round_limit=scale.round_limit)
 
     stages = []
     level_to_stage: Dict[int, int] = {0: -1}
     stride = 2
     fixed = {0, len(blocks) - 1} if network.fix_stem_head else set()
     for stage_id, args in enumerate(parse_block_string(s) for s in blocks):
-        repeats = args.repeats if stage_id in fixed else round_repeats(
-            args.repeats, scale.depth)
+        repeats = args.repeats if stage_id in fixed else round_repeats(args.repeats, scale.depth)
         stages.append((args, scale_width(args.out_channels), repeats))
         stride *= args.stride
         level_to_stage[stride.bit_length() - 2] = stage_id
@@ -174,7 +178,7 @@ def plan_network(arch: Union[str, Mapping],
     return NetworkPlan(stem, stages, level_to_stage)
 
 
-def network_def(arch: Union[str, Mapping]) -> NetworkDef:
+def network_def(arch: Arch) -> NetworkDef:
     """The unscaled network ``arch`` scales (its :data:`NETWORK_DEFS` entry).
 
     Example:
@@ -208,8 +212,8 @@ def network_widths(plan: NetworkPlan) -> Dict:
         ins = [in_channels] + [out_channels] * (num_blocks - 1)
         widths['stage_out'].append(out_channels)
         widths['mid'].append([int(c * args.expand_ratio) for c in ins])
-        widths['se'].append([max(1, int(c * args.se_ratio))
-                             if args.se_ratio > 0 else 0 for c in ins])
+        widths['se'].append(
+            [max(1, int(c * args.se_ratio)) if args.se_ratio > 0 else 0 for c in ins])
         in_channels = out_channels
     return widths
 
@@ -231,21 +235,17 @@ def check_widths(channels: Dict, planned: Dict) -> Dict:
             if not isinstance(value, (list, tuple)) or len(value) != len(want):
                 raise ValueError(f'channels.{key} must have {len(want)} '
                                  f'entries (the network\'s), got {value!r}')
-            return [check(v, w, f'{key}[{i}]')
-                    for i, (v, w) in enumerate(zip(value, want))]
+            return [check(v, w, f'{key}[{i}]') for i, (v, w) in enumerate(zip(value, want))]
         if not isinstance(value, int) or value < (1 if want else 0) or \
                 (want == 0 and value):
-            raise ValueError(f'channels.{key}={value!r}: expected '
-                             + ('0 (no SE in this block)' if want == 0 else
-                                'a positive int'))
+            raise ValueError(f'channels.{key}={value!r}: expected ' +
+                             ('0 (no SE in this block)' if want == 0 else 'a positive int'))
         return value
 
-    return {key: check(channels[key], want, key)
-            for key, want in planned.items()}
+    return {key: check(channels[key], want, key) for key, want in planned.items()}
 
 
-def efficientnet_feature_channels(
-        arch: Union[str, Mapping], out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
+def efficientnet_feature_channels(arch: Arch, out_indices: Sequence[int] = (2, 3, 4)) -> List[int]:
     """Channels of an EfficientNet's feature maps, without building it.
 
     Example:
@@ -326,7 +326,7 @@ class EfficientNetBackbone(BaseModule):
     """
 
     def __init__(self,
-                 arch: Union[str, Mapping] = 'b0',
+                 arch: Arch = 'b0',
                  out_indices: Sequence[int] = (2, 3, 4),
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
@@ -342,8 +342,7 @@ class EfficientNetBackbone(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         out_indices = tuple(out_indices)
-        if not out_indices or any(not 0 <= i < NUM_FEATURE_LEVELS
-                                  for i in out_indices):
+        if not out_indices or any(not 0 <= i < NUM_FEATURE_LEVELS for i in out_indices):
             raise ValueError(f'out_indices={out_indices} must be a non-empty '
                              f'subset of range({NUM_FEATURE_LEVELS}) '
                              f'(level i has stride 2**(i+1))')
@@ -354,8 +353,8 @@ class EfficientNetBackbone(BaseModule):
             check_widths(channels, network_widths(plan))
         plan = plan._replace(
             stem_channels=widths['stem'],
-            stages=[(args, out, num) for (args, _, num), out in zip(
-                plan.stages, widths['stage_out'])])
+            stages=[(args, out, num)
+                    for (args, _, num), out in zip(plan.stages, widths['stage_out'])])
         if not -1 <= frozen_stages <= len(plan.stages):
             raise ValueError(f'frozen_stages={frozen_stages} must be in '
                              f'[-1, {len(plan.stages)}]')
@@ -365,20 +364,26 @@ class EfficientNetBackbone(BaseModule):
         self.norm_eval = norm_eval
         conv_cfg = same_conv_cfg(same_padding)
         self.stem = ConvModule(
-            3, plan.stem_channels, 3, stride=2, padding=1, conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg, act_cfg=act_cfg)
+            3,
+            plan.stem_channels,
+            3,
+            stride=2,
+            padding=1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
         # feature level -> index of the stage whose output it is
         self._level_to_stage = plan.level_to_stage
         self.stages = nn.ModuleList()
         in_channels = plan.stem_channels
         for stage, (args, out_channels, num_blocks) in enumerate(plan.stages):
-            self.stages.append(nn.Sequential(*[
-                self._make_block(args, in_channels if i == 0 else out_channels,
-                                 out_channels, widths['mid'][stage][i],
-                                 widths['se'][stage][i],
-                                 args.stride if i == 0 else 1,
-                                 conv_cfg, norm_cfg, act_cfg, with_cp)
-                for i in range(num_blocks)]))
+            self.stages.append(
+                nn.Sequential(*[
+                    self._make_block(args, in_channels if i == 0 else out_channels, out_channels,
+                                     widths['mid'][stage][i], widths['se'][stage][i], args.
+                                     stride if i == 0 else 1, conv_cfg, norm_cfg, act_cfg, with_cp)
+                    for i in range(num_blocks)
+                ]))
             in_channels = out_channels
         self.out_channels: List[int] = plan.feature_channels(out_indices)
         self.set_activation_masks(activation_masks or {})
@@ -387,9 +392,8 @@ class EfficientNetBackbone(BaseModule):
         self._freeze_stages()
 
     @staticmethod
-    def _make_block(args: BlockArgs, in_channels: int, out_channels: int,
-                    mid_channels: int, se_channels: int,
-                    stride: int, conv_cfg: Optional[dict], norm_cfg: dict,
+    def _make_block(args: BlockArgs, in_channels: int, out_channels: int, mid_channels: int,
+                    se_channels: int, stride: int, conv_cfg: Optional[dict], norm_cfg: dict,
                     act_cfg: dict, with_cp: bool) -> nn.Module:
         """Build one MBConv (``ir``; ``ds`` = no expansion) or Fused-MBConv
         (``fr``) block (drop-path off; :meth:`set_drop_path_rate` sets it)."""
@@ -402,22 +406,29 @@ class EfficientNetBackbone(BaseModule):
                 ratio=mid_channels / (se_channels + 0.5),
                 act_cfg=(act_cfg, dict(type='Sigmoid')))
         common = dict(
-            in_channels=in_channels, out_channels=out_channels,
-            mid_channels=mid_channels, kernel_size=args.kernel_size,
-            stride=stride, se_cfg=se_cfg, conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg, act_cfg=act_cfg, drop_path_rate=0.0,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            mid_channels=mid_channels,
+            kernel_size=args.kernel_size,
+            stride=stride,
+            se_cfg=se_cfg,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            drop_path_rate=0.0,
             with_cp=with_cp)
         if args.block_type == 'fr':
             return FusedMBConv(**common)
-        return InvertedResidual(with_expand_conv=args.expand_ratio != 1,
-                                **common)
+        return InvertedResidual(with_expand_conv=args.expand_ratio != 1, **common)
 
     def set_activation_masks(self, rates: Dict[str, float]) -> None:
         """Hook a :class:`WinnerMask` on the depthwise conv of each block
         ``rates`` names (``s{i}.b{j}`` or a pattern)."""
-        blocks = {f's{i}.b{j}': block for i, stage in enumerate(self.stages)
-                  for j, block in enumerate(stage)
-                  if hasattr(block, 'depthwise_conv')}
+        blocks = {
+            f's{i}.b{j}': block
+            for i, stage in enumerate(self.stages)
+            for j, block in enumerate(stage) if hasattr(block, 'depthwise_conv')
+        }
         for pattern, rate in rates.items():
             hits = [n for n in blocks if fnmatch.fnmatchcase(n, pattern)]
             if not hits:
@@ -430,8 +441,7 @@ class EfficientNetBackbone(BaseModule):
                     block.winner_mask.rate = float(rate)
                     continue
                 block.winner_mask = WinnerMask(rate)
-                block.depthwise_conv.register_forward_hook(
-                    block.winner_mask.hook)
+                block.depthwise_conv.register_forward_hook(block.winner_mask.hook)
 
     def init_weights(self) -> None:
         """Default init, then ImageNet weights if ``init_cfg`` asks for them."""

@@ -15,7 +15,6 @@ file may hold timm's or already-converted weights. Without network the error
 names the file to place and the ``--cfg-options`` key that points at it.
 """
 from __future__ import annotations
-
 import os
 import os.path as osp
 import urllib.error
@@ -129,7 +128,8 @@ def _download(url: str, dst: str, timeout: float = 60.0) -> bytes:
             f'weights both load)') from None
 
 
-def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
+def load_imagenet_weights(backbone: nn.Module,
+                          checkpoint: str,
                           cache_dir: Optional[str] = None) -> str:
     """Load ImageNet weights into ``backbone`` (strict: every tensor).
 
@@ -149,10 +149,8 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
         PretrainedWeightsUnavailable: not cached and cannot be downloaded.
         CheckpointMismatchError: the weights are of another architecture.
     """
-    from ...converters import (convert_lukemelas_efficientnet,
-                               convert_timm_efficientnet,
-                               is_lukemelas_state_dict,
-                               load_untrusted_state_dict)
+    from ...converters import (convert_lukemelas_efficientnet, convert_timm_efficientnet,
+                               is_lukemelas_state_dict, load_untrusted_state_dict)
     target = backbone.state_dict()
     if urllib.parse.urlparse(checkpoint).scheme in ('http', 'https'):
         path = cached_path(checkpoint, cache_dir or DEFAULT_CACHE_DIR)
@@ -166,11 +164,9 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
             finally:
                 os.remove(tmp)
             os.makedirs(osp.dirname(path), exist_ok=True)
-            torch.save(dict(state_dict=state,
-                            meta=dict(converted_from=checkpoint)), path + '.tmp')
+            torch.save(dict(state_dict=state, meta=dict(converted_from=checkpoint)), path + '.tmp')
             os.replace(path + '.tmp', path)
-            print_log(f'downloaded and converted {checkpoint} -> {path}',
-                      logger='current')
+            print_log(f'downloaded and converted {checkpoint} -> {path}', logger='current')
     elif checkpoint.startswith('package://'):
         path = package_file(checkpoint)
     else:
@@ -181,8 +177,10 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
                 f'{CONFIG_KEY} (a timm or converted EfficientNet checkpoint)')
     state = load_untrusted_state_dict(path)
     if _is_converted(state):
-        state = {k[len('backbone.'):] if k.startswith('backbone.') else k: v
-                 for k, v in state.items()}
+        state = {
+            k[len('backbone.'):] if k.startswith('backbone.') else k: v
+            for k, v in state.items()
+        }
     elif is_lukemelas_state_dict(state):
         state, _ = convert_lukemelas_efficientnet(state, target, what=path)
     else:
@@ -191,6 +189,5 @@ def load_imagenet_weights(backbone: nn.Module, checkpoint: str,
         if key.endswith('num_batches_tracked') and key not in state:
             state[key] = value
     backbone.load_state_dict(state, strict=True)
-    print_log(f'backbone initialised from ImageNet weights {path}',
-              logger='current')
+    print_log(f'backbone initialised from ImageNet weights {path}', logger='current')
     return path

@@ -1,18 +1,15 @@
 """EfficientDet class/box head: separable convs shared across levels, BN per level."""
 from __future__ import annotations
-
 from typing import Dict, List, Optional, Tuple
 
 import torch
-from mmcv.cnn import (DepthwiseSeparableConvModule, build_activation_layer,
-                      build_norm_layer)
+from mmcv.cnn import DepthwiseSeparableConvModule, build_activation_layer, build_norm_layer
 from mmdet.models.dense_heads import AnchorHead
 from mmdet.registry import MODELS
 from mmengine.model import bias_init_with_prob, normal_init
 from torch import nn
 
 from ..layers.tf_norm import TF_BN
-
 
 #: ``loss_normalizer`` choices of :class:`EfficientDetSepBNHead`.
 LOSS_NORMALIZERS = ('mmdet', 'automl')
@@ -64,7 +61,7 @@ class EfficientDetSepBNHead(AnchorHead):
     #: State-dict prefixes (inside the head) whose shapes depend on
     #: ``num_classes``: the only tensors a checkpoint may bring in another
     #: shape (fine-tuning on other classes re-initialises them).
-    class_dependent_prefixes: Tuple[str, ...] = ('cls_pred.pointwise_conv.',)
+    class_dependent_prefixes: Tuple[str, ...] = ('cls_pred.pointwise_conv.', )
 
     def __init__(self,
                  num_classes: int,
@@ -87,10 +84,8 @@ class EfficientDetSepBNHead(AnchorHead):
                      target_means=(.0, .0, .0, .0),
                      target_stds=(1.0, 1.0, 1.0, 1.0)),
                  loss_cls: Dict = dict(
-                     type='FocalLoss', use_sigmoid=True, gamma=1.5,
-                     alpha=0.25, loss_weight=1.0),
-                 loss_bbox: Dict = dict(
-                     type='SmoothL1Loss', beta=0.1, loss_weight=1.25),
+                     type='FocalLoss', use_sigmoid=True, gamma=1.5, alpha=0.25, loss_weight=1.0),
+                 loss_bbox: Dict = dict(type='SmoothL1Loss', beta=0.1, loss_weight=1.25),
                  init_cfg: Optional[dict] = None,
                  loss_normalizer: str = 'mmdet',
                  mask_zero_box_targets: bool = False,
@@ -128,8 +123,7 @@ class EfficientDetSepBNHead(AnchorHead):
         the pointwise conv (as automl's ``SeparableConv2D``): a depthwise
         bias would be a second, redundant trainable offset."""
         conv = DepthwiseSeparableConvModule(
-            in_channels, out_channels, 3, padding=1, bias=bias,
-            norm_cfg=None, act_cfg=None)
+            in_channels, out_channels, 3, padding=1, bias=bias, norm_cfg=None, act_cfg=None)
         conv.depthwise_conv.conv.register_parameter('bias', None)
         return conv
 
@@ -138,9 +132,10 @@ class EfficientDetSepBNHead(AnchorHead):
         channels = self.in_channels
         for _ in range(self.stacked_convs):
             convs.append(self._separable(channels, self.feat_channels, False))
-            bns.append(nn.ModuleList(
-                build_norm_layer(self.norm_cfg, self.feat_channels)[1]
-                for _ in range(self.num_levels)))
+            bns.append(
+                nn.ModuleList(
+                    build_norm_layer(self.norm_cfg, self.feat_channels)[1]
+                    for _ in range(self.num_levels)))
             channels = self.feat_channels
         return convs, bns
 
@@ -149,11 +144,9 @@ class EfficientDetSepBNHead(AnchorHead):
         self.cls_convs, self.cls_bns = self._branch()
         self.reg_convs, self.reg_bns = self._branch()
         self.act = build_activation_layer(self.act_cfg)
-        self.cls_pred = self._separable(
-            self.feat_channels, self.num_base_priors * self.cls_out_channels,
-            True)
-        self.reg_pred = self._separable(
-            self.feat_channels, self.num_base_priors * 4, True)
+        self.cls_pred = self._separable(self.feat_channels,
+                                        self.num_base_priors * self.cls_out_channels, True)
+        self.reg_pred = self._separable(self.feat_channels, self.num_base_priors * 4, True)
 
     def init_weights(self) -> None:
         """Normal(0, 0.01) convs, zero biases, class bias from ``prior_prob``."""
@@ -164,14 +157,13 @@ class EfficientDetSepBNHead(AnchorHead):
         nn.init.constant_(self.cls_pred.pointwise_conv.conv.bias,
                           bias_init_with_prob(self.prior_prob))
 
-    def _run_branch(self, x: torch.Tensor, level: int, convs: nn.ModuleList,
-                    bns: nn.ModuleList, pred: nn.Module) -> torch.Tensor:
+    def _run_branch(self, x: torch.Tensor, level: int, convs: nn.ModuleList, bns: nn.ModuleList,
+                    pred: nn.Module) -> torch.Tensor:
         for conv, level_bns in zip(convs, bns):
             x = self.act(level_bns[level](conv(x)))
         return pred(x)
 
-    def forward_single(self, x: torch.Tensor,
-                       level: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward_single(self, x: torch.Tensor, level: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """Forward one pyramid level.
 
         Args:
@@ -182,10 +174,8 @@ class EfficientDetSepBNHead(AnchorHead):
             tuple[Tensor, Tensor]: Class logits ``(N, A * C, H, W)`` and box
             deltas ``(N, A * 4, H, W)``.
         """
-        cls_score = self._run_branch(x, level, self.cls_convs, self.cls_bns,
-                                     self.cls_pred)
-        bbox_pred = self._run_branch(x, level, self.reg_convs, self.reg_bns,
-                                     self.reg_pred)
+        cls_score = self._run_branch(x, level, self.cls_convs, self.cls_bns, self.cls_pred)
+        bbox_pred = self._run_branch(x, level, self.reg_convs, self.reg_bns, self.reg_pred)
         return cls_score, bbox_pred
 
     def get_targets(self, *args, **kwargs) -> tuple:
@@ -200,18 +190,17 @@ class EfficientDetSepBNHead(AnchorHead):
         targets = list(super().get_targets(*args, **kwargs))
         labels_list, _, bbox_targets_list, bbox_weights_list = targets[:4]
         if self.loss_normalizer == 'automl':
-            positives = sum(int(((labels >= 0) & (labels < self.num_classes))
-                                .sum()) for labels in labels_list)
+            positives = sum(
+                int(((labels >= 0) & (labels < self.num_classes)).sum()) for labels in labels_list)
             targets[4] = positives + 1
         if self.mask_zero_box_targets:
-            targets[3] = [weights * (bbox_targets != 0).to(weights.dtype)
-                          for weights, bbox_targets in zip(bbox_weights_list,
-                                                           bbox_targets_list)]
+            targets[3] = [
+                weights * (bbox_targets != 0).to(weights.dtype)
+                for weights, bbox_targets in zip(bbox_weights_list, bbox_targets_list)
+            ]
         return tuple(targets)
 
-    def forward(
-        self, x: Tuple[torch.Tensor, ...]
-    ) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+    def forward(self, x: Tuple[torch.Tensor, ...]) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """Forward all levels.
 
         Args:

@@ -1,6 +1,5 @@
 """EfficientDet detector."""
 from __future__ import annotations
-
 from typing import Dict, List, Tuple
 
 import torch
@@ -47,16 +46,20 @@ class EfficientDet(SingleStageDetector):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None,
                  channels_last: bool = True) -> None:
-        super().__init__(backbone=backbone, neck=neck, bbox_head=bbox_head,
-                         train_cfg=train_cfg, test_cfg=test_cfg,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            bbox_head=bbox_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
-    def _load_from_state_dict(self, state_dict: Dict[str, torch.Tensor],
-                              prefix: str, *args, **kwargs) -> None:
+    def _load_from_state_dict(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args,
+                              **kwargs) -> None:
         """Refuse a checkpoint whose shapes differ outside the class layer.
 
         Every route that loads weights (``load_from``, ``--resume``, mmdet's
@@ -70,8 +73,8 @@ class EfficientDet(SingleStageDetector):
                 shapes, and how many there are.
         """
         head_prefix = 'bbox_head.'
-        allowed = tuple(head_prefix + p for p in getattr(
-            self.bbox_head, 'class_dependent_prefixes', ()))
+        allowed = tuple(head_prefix + p
+                        for p in getattr(self.bbox_head, 'class_dependent_prefixes', ()))
         own = self.state_dict()
         mismatched: List[str] = []
         for key, value in state_dict.items():
@@ -84,11 +87,10 @@ class EfficientDet(SingleStageDetector):
                 mismatched.append(f'{name}: checkpoint {tuple(value.shape)}, '
                                   f'model {tuple(own[name].shape)}')
         if mismatched:
-            raise CheckpointShapeError(
-                f'checkpoint does not fit this model: {len(mismatched)} '
-                f'tensor(s) differ in shape outside the class-prediction '
-                f'layer (a checkpoint of another EfficientDet level or '
-                f'config?), first: {"; ".join(mismatched[:MAX_NAMED])}')
+            raise CheckpointShapeError(f'checkpoint does not fit this model: {len(mismatched)} '
+                                       f'tensor(s) differ in shape outside the class-prediction '
+                                       f'layer (a checkpoint of another EfficientDet level or '
+                                       f'config?), first: {"; ".join(mismatched[:MAX_NAMED])}')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def init_weights(self) -> None:
@@ -116,11 +118,9 @@ class EfficientDet(SingleStageDetector):
         height, width = batch_inputs.shape[-2:]
         divisor = self.size_divisor
         if height % divisor or width % divisor:
-            raise ValueError(
-                f'input size {int(height)}x{int(width)} is not divisible by '
-                f'{divisor} (data_preprocessor.pad_size_divisor, the '
-                f'coarsest pyramid stride the level supports)')
+            raise ValueError(f'input size {int(height)}x{int(width)} is not divisible by '
+                             f'{divisor} (data_preprocessor.pad_size_divisor, the '
+                             f'coarsest pyramid stride the level supports)')
         if self.channels_last:
-            batch_inputs = batch_inputs.contiguous(
-                memory_format=torch.channels_last)
+            batch_inputs = batch_inputs.contiguous(memory_format=torch.channels_last)
         return super().extract_feat(batch_inputs)

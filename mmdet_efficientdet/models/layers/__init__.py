@@ -1,14 +1,13 @@
 from .block_string import BlockArgs, parse_block_string
 from .fused_mbconv import FusedMBConv
-from .padding import (MaxPool2dDown, fast_zero_pad, same_conv_cfg,
-                      same_pad_amount, same_pads)
+from .padding import MaxPool2dDown, fast_zero_pad, same_conv_cfg, same_pad_amount, same_pads
 from .same_pad_conv import Conv2dSamePadding
 from .tf_norm import TF_BN, tf_bn_cfg
 from .weighted_fusion import FUSION_MODES, WeightedFusion
 from .winner_mask import WinnerMask
 
 __all__ = [
-    'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown',
-    'same_conv_cfg', 'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount',
-    'same_pads', 'TF_BN', 'tf_bn_cfg', 'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
+    'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg',
+    'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN', 'tf_bn_cfg',
+    'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
 ]

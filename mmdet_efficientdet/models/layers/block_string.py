@@ -17,7 +17,6 @@ token        meaning
 ===========  ===============================================================
 """
 from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 

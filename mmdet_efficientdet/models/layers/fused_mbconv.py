@@ -1,6 +1,5 @@
 """Fused-MBConv block of EfficientNetV2 (Tan & Le, ICML 2021, Fig. 2)."""
 from __future__ import annotations
-
 from typing import Optional
 
 import torch
@@ -69,8 +68,7 @@ class FusedMBConv(BaseModule):
                              '(mid_channels != in_channels)')
         self.with_res_shortcut = stride == 1 and in_channels == out_channels
         self.with_cp = with_cp
-        self.drop_path = (DropPath(drop_path_rate)
-                          if drop_path_rate > 0 else nn.Identity())
+        self.drop_path = (DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
         self.fused_conv = ConvModule(
             in_channels,
             mid_channels if self.with_expansion else out_channels,
@@ -82,8 +80,8 @@ class FusedMBConv(BaseModule):
             act_cfg=act_cfg)
         self.se = SELayer(**se_cfg) if se_cfg is not None else None
         self.linear_conv = ConvModule(
-            mid_channels, out_channels, 1, conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg, act_cfg=None) if self.with_expansion else None
+            mid_channels, out_channels, 1, conv_cfg=conv_cfg, norm_cfg=norm_cfg,
+            act_cfg=None) if self.with_expansion else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the block.

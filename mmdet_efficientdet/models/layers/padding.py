@@ -7,7 +7,6 @@ before`` (the extra pixel goes right/bottom). :class:`Conv2dSamePadding`
 all take their pads from :func:`same_pads`.
 """
 from __future__ import annotations
-
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -50,11 +49,13 @@ def fast_zero_pad(x: torch.Tensor, pads: Tuple[int, int, int, int]) -> torch.Ten
     if torch.jit.is_tracing() or torch.jit.is_scripting() or x.requires_grad:
         return F.pad(x, [left, right, top, bottom])
     n, c, h, w = x.shape
-    layout = (torch.channels_last
-              if x.is_contiguous(memory_format=torch.channels_last)
-              and not x.is_contiguous() else torch.contiguous_format)
+    layout = (
+        torch.channels_last if x.is_contiguous(memory_format=torch.channels_last)
+        and not x.is_contiguous() else torch.contiguous_format)
     out = torch.empty((n, c, h + top + bottom, w + left + right),
-                      dtype=x.dtype, device=x.device, memory_format=layout)
+                      dtype=x.dtype,
+                      device=x.device,
+                      memory_format=layout)
     out[:, :, top:top + h, left:left + w] = x
     for rows in (slice(0, top), slice(top + h, None)):
         out[:, :, rows, :].zero_()
@@ -112,13 +113,11 @@ class MaxPool2dDown(nn.Module):
         # TF 'SAME' pads (before, after) with after = before or before + 1.
         # Max-pooling pads with -inf, so the extra "after" pixel is exactly
         # what ceil_mode's clipped last window does: no padded copy needed.
-        left, right, top, bottom = same_pads(x.shape[-2:], (3, 3), (2, 2),
-                                             (1, 1))
+        left, right, top, bottom = same_pads(x.shape[-2:], (3, 3), (2, 2), (1, 1))
         if torch.jit.is_tracing():
             # exported graphs: an explicit -inf pad (OpenVINO rejects a
             # ceil-mode window larger than a 2x2 map, e.g. P6 at 128 input);
             # export_onnx folds it into the MaxPool's asymmetric pads
             x = F.pad(x, [left, right, top, bottom], value=float('-inf'))
             return F.max_pool2d(x, kernel_size=3, stride=2)
-        return F.max_pool2d(x, kernel_size=3, stride=2, padding=(top, left),
-                            ceil_mode=True)
+        return F.max_pool2d(x, kernel_size=3, stride=2, padding=(top, left), ceil_mode=True)

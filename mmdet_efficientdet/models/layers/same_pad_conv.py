@@ -1,6 +1,5 @@
 """Conv2d with TensorFlow ``'SAME'`` padding, static wherever it can be."""
 from __future__ import annotations
-
 from typing import Tuple, Union
 
 import torch
@@ -44,19 +43,16 @@ class Conv2dSamePadding(nn.Conv2d):
                  dilation: IntPair = 1,
                  groups: int = 1,
                  bias: bool = True) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, 0,
-                         dilation, groups, bias)
+        super().__init__(in_channels, out_channels, kernel_size, stride, 0, dilation, groups, bias)
         spans = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-        self.static_same = all(s == 1 for s in self.stride) and all(
-            span % 2 == 0 for span in spans)
+        self.static_same = all(s == 1 for s in self.stride) and all(span % 2 == 0 for span in spans)
         if self.static_same:
             self.padding = tuple(span // 2 for span in spans)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Convolve ``(N, C_in, H, W)`` to ``(N, C_out, ceil(H/s), ceil(W/s))``."""
         if not self.static_same:
-            pads = same_pads(x.shape[-2:], self.kernel_size, self.stride,
-                             self.dilation)
+            pads = same_pads(x.shape[-2:], self.kernel_size, self.stride, self.dilation)
             if any(pads):
                 x = fast_zero_pad(x, pads)
         return super().forward(x)

@@ -1,6 +1,5 @@
 """TensorFlow/automl BatchNorm settings: the one home of these numbers."""
 from __future__ import annotations
-
 from typing import Dict
 
 #: automl/TF BatchNorm: epsilon 1e-3, moving-average decay 0.99 (PyTorch

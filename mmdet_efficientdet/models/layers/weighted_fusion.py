@@ -1,6 +1,5 @@
 """Weighted fusion of same-shaped feature maps (BiFPN Sec. 3.3)."""
 from __future__ import annotations
-
 from typing import Sequence
 
 import torch
@@ -23,8 +22,7 @@ class WeightedFusion(nn.Module):
         eps (float): ``epsilon`` of fast fusion. Defaults to 1e-4.
     """
 
-    def __init__(self, num_inputs: int, mode: str = 'fast',
-                 eps: float = 1e-4) -> None:
+    def __init__(self, num_inputs: int, mode: str = 'fast', eps: float = 1e-4) -> None:
         super().__init__()
         if mode not in FUSION_MODES:
             raise ValueError(f'fusion mode {mode!r} is not one of '

@@ -1,6 +1,5 @@
 """Activation masks of Integral Pruning (ICLR 2019): keep the winners."""
 from __future__ import annotations
-
 import math
 from typing import Optional
 

@@ -1,6 +1,5 @@
 """BiFPN neck (Tan, Pang, Le, EfficientDet, CVPR 2020)."""
 from __future__ import annotations
-
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -16,14 +15,15 @@ from ..layers.weighted_fusion import FUSION_MODES, WeightedFusion
 from .bifpn_topology import FusionNode, NodeSpec, bifpn_nodes, parse_nodes
 
 
-def _channel_adapter(in_channels: int, out_channels: int,
-                     norm_cfg: dict, force: bool = False) -> nn.Module:
+def _channel_adapter(in_channels: int,
+                     out_channels: int,
+                     norm_cfg: dict,
+                     force: bool = False) -> nn.Module:
     """1x1 conv + BN when the channel counts differ (or ``force``), identity
     otherwise."""
     if in_channels == out_channels and not force:
         return nn.Identity()
-    return ConvModule(in_channels, out_channels, 1, norm_cfg=norm_cfg,
-                      act_cfg=None)
+    return ConvModule(in_channels, out_channels, 1, norm_cfg=norm_cfg, act_cfg=None)
 
 
 class BiFPNNode(nn.Module):
@@ -43,10 +43,17 @@ class BiFPNNode(nn.Module):
             BN adapter, even at the BiFPN width.
     """
 
-    def __init__(self, node: FusionNode, input_levels: List[int],
-                 input_channels: List[int], out_channels: int, fusion: str,
-                 eps: float, same_padding: bool, norm_cfg: dict,
-                 act_cfg: dict, forced: int = 0) -> None:
+    def __init__(self,
+                 node: FusionNode,
+                 input_levels: List[int],
+                 input_channels: List[int],
+                 out_channels: int,
+                 fusion: str,
+                 eps: float,
+                 same_padding: bool,
+                 norm_cfg: dict,
+                 act_cfg: dict,
+                 forced: int = 0) -> None:
         super().__init__()
         self.level = node.level
         self.inputs = node.inputs
@@ -56,19 +63,23 @@ class BiFPNNode(nn.Module):
                 raise ValueError(f'node at P{node.level} takes P{lvl}: only '
                                  f'adjacent levels can be resampled')
         self.adapters = nn.ModuleList(
-            _channel_adapter(input_channels[i], out_channels, norm_cfg,
-                             force=i < forced)
+            _channel_adapter(input_channels[i], out_channels, norm_cfg, force=i < forced)
             for i in node.inputs)
         self.downsample = MaxPool2dDown(same_padding)
         self.fusion = WeightedFusion(len(node.inputs), fusion, eps)
         self.act = build_activation_layer(act_cfg)
         self.conv = DepthwiseSeparableConvModule(
-            out_channels, out_channels, 3, padding=1, bias=False,
-            dw_norm_cfg=None, dw_act_cfg=None, pw_norm_cfg=norm_cfg,
+            out_channels,
+            out_channels,
+            3,
+            padding=1,
+            bias=False,
+            dw_norm_cfg=None,
+            dw_act_cfg=None,
+            pw_norm_cfg=norm_cfg,
             pw_act_cfg=None)
 
-    def forward(self, feats: List[torch.Tensor],
-                size: Tuple[int, int]) -> torch.Tensor:
+    def forward(self, feats: List[torch.Tensor], size: Tuple[int, int]) -> torch.Tensor:
         """Compute the node.
 
         Args:
@@ -80,15 +91,13 @@ class BiFPNNode(nn.Module):
             Tensor: ``(N, out_channels, H, W)``.
         """
         resampled = []
-        for idx, lvl, adapter in zip(self.inputs, self.input_levels,
-                                     self.adapters):
+        for idx, lvl, adapter in zip(self.inputs, self.input_levels, self.adapters):
             x = adapter(feats[idx])
             if lvl < self.level:
                 x = self.downsample(x)
             elif lvl > self.level:
                 # plain ints: constant Resize sizes when traced at a fixed size
-                x = F.interpolate(x, size=(int(size[0]), int(size[1])),
-                                  mode='nearest')
+                x = F.interpolate(x, size=(int(size[0]), int(size[1])), mode='nearest')
             resampled.append(x)
         return self.conv(self.act(self.fusion(resampled)))
 
@@ -103,17 +112,15 @@ class BiFPNLayer(nn.Module):
         **node_kwargs: Passed to :class:`BiFPNNode`.
     """
 
-    def __init__(self, in_channels: List[int], min_level: int,
-                 nodes: List[FusionNode], out_channels: int,
-                 **node_kwargs) -> None:
+    def __init__(self, in_channels: List[int], min_level: int, nodes: List[FusionNode],
+                 out_channels: int, **node_kwargs) -> None:
         super().__init__()
         num_levels = len(in_channels)
         levels = list(range(min_level, min_level + num_levels))
         channels = list(in_channels)
         self.nodes = nn.ModuleList()
         for node in nodes:
-            self.nodes.append(
-                BiFPNNode(node, levels, channels, out_channels, **node_kwargs))
+            self.nodes.append(BiFPNNode(node, levels, channels, out_channels, **node_kwargs))
             levels.append(node.level)
             channels.append(out_channels)
         self.num_levels = num_levels
@@ -215,27 +222,34 @@ class BiFPN(BaseModule):
         self.extra_levels = nn.ModuleList()
         channels = in_channels[-1]
         for _ in range(num_outs - len(in_channels)):
-            self.extra_levels.append(nn.Sequential(
-                _channel_adapter(channels, out_channels, norm_cfg,
-                                 force=adapt_inputs and not self.extra_levels),
-                MaxPool2dDown(same_padding)))
+            self.extra_levels.append(
+                nn.Sequential(
+                    _channel_adapter(
+                        channels,
+                        out_channels,
+                        norm_cfg,
+                        force=adapt_inputs and not self.extra_levels), MaxPool2dDown(same_padding)))
             channels = out_channels
 
         if nodes is None:
             nodes = bifpn_nodes(self.min_level, self.max_level)
         #: The topology of every layer (checked :class:`FusionNode` list).
-        self.nodes: List[FusionNode] = parse_nodes(nodes, self.min_level,
-                                                   self.max_level)
+        self.nodes: List[FusionNode] = parse_nodes(nodes, self.min_level, self.max_level)
         level_channels = in_channels + [out_channels] * (num_outs - len(in_channels))
         self.stages = nn.ModuleList()
         for _ in range(num_stages):
-            self.stages.append(BiFPNLayer(
-                level_channels, min_level, self.nodes, out_channels,
-                fusion=fusion,
-                eps=eps, same_padding=same_padding, norm_cfg=norm_cfg,
-                act_cfg=act_cfg,
-                forced=len(in_channels) if adapt_inputs and not self.stages
-                else 0))
+            self.stages.append(
+                BiFPNLayer(
+                    level_channels,
+                    min_level,
+                    self.nodes,
+                    out_channels,
+                    fusion=fusion,
+                    eps=eps,
+                    same_padding=same_padding,
+                    norm_cfg=norm_cfg,
+                    act_cfg=act_cfg,
+                    forced=len(in_channels) if adapt_inputs and not self.stages else 0))
             level_channels = [out_channels] * num_outs
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
@@ -259,10 +273,9 @@ class BiFPN(BaseModule):
         for lvl in range(1, len(feats)):
             expected = tuple((s + 1) // 2 for s in feats[lvl - 1].shape[-2:])
             if tuple(feats[lvl].shape[-2:]) != expected:
-                raise ValueError(
-                    f'BiFPN level P{self.min_level + lvl} has size '
-                    f'{tuple(feats[lvl].shape[-2:])}, expected {expected}: each '
-                    f'input level must halve the previous one')
+                raise ValueError(f'BiFPN level P{self.min_level + lvl} has size '
+                                 f'{tuple(feats[lvl].shape[-2:])}, expected {expected}: each '
+                                 f'input level must halve the previous one')
         for stage in self.stages:
             feats = stage(feats)
         return tuple(feats)

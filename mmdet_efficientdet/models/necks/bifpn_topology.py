@@ -5,7 +5,6 @@ levels); node ``k`` of the list writes feature ``L + k``. A layer's outputs are
 the last node written for each level.
 """
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple, Union
 
@@ -49,8 +48,7 @@ def bifpn_nodes(min_level: int = 3, max_level: int = 7) -> List[FusionNode]:
         raise ValueError(f'max_level={max_level} must exceed '
                          f'min_level={min_level}')
     num_levels = max_level - min_level + 1
-    latest = {level: level - min_level
-              for level in range(min_level, max_level + 1)}
+    latest = {level: level - min_level for level in range(min_level, max_level + 1)}
     nodes: List[FusionNode] = []
 
     def add(level: int, inputs: Tuple[int, ...]) -> None:
@@ -81,8 +79,7 @@ def panet_nodes(min_level: int = 3, max_level: int = 7) -> List[FusionNode]:
         raise ValueError(f'max_level={max_level} must exceed '
                          f'min_level={min_level}')
     num_levels = max_level - min_level + 1
-    latest = {level: level - min_level
-              for level in range(min_level, max_level + 1)}
+    latest = {level: level - min_level for level in range(min_level, max_level + 1)}
     nodes: List[FusionNode] = []
     for level in range(max_level - 1, min_level - 1, -1):
         nodes.append(FusionNode(level, (latest[level], latest[level + 1])))
@@ -93,8 +90,7 @@ def panet_nodes(min_level: int = 3, max_level: int = 7) -> List[FusionNode]:
     return nodes
 
 
-def parse_nodes(nodes: Sequence[NodeSpec], min_level: int,
-                max_level: int) -> List[FusionNode]:
+def parse_nodes(nodes: Sequence[NodeSpec], min_level: int, max_level: int) -> List[FusionNode]:
     """Check a node list given as data and return it as :class:`FusionNode`.
 
     Args:
@@ -135,8 +131,7 @@ def parse_nodes(nodes: Sequence[NodeSpec], min_level: int,
                              f'{available} (0..{num_levels - 1} are the '
                              f'layer inputs, {num_levels}+k is node k)')
         parsed.append(FusionNode(level, inputs))
-    unwritten = sorted(set(range(min_level, max_level + 1)) -
-                       {n.level for n in parsed})
+    unwritten = sorted(set(range(min_level, max_level + 1)) - {n.level for n in parsed})
     if unwritten:
         raise ValueError(f'BiFPN nodes write no node at level(s) '
                          f'{unwritten}: every level needs one')

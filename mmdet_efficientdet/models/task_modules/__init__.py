@@ -1,4 +1,4 @@
-from .tf_anchor_generator import TFAnchorGenerator
 from .configurable_delta_xywh_coder import ConfigurableDeltaXYWHBBoxCoder
+from .tf_anchor_generator import TFAnchorGenerator
 
 __all__ = ['TFAnchorGenerator', 'ConfigurableDeltaXYWHBBoxCoder']

@@ -1,6 +1,5 @@
 """Delta (dx, dy, dw, dh) box coder with a configurable size-ratio clamp."""
 from __future__ import annotations
-
 from typing import Optional
 
 from mmdet.models.task_modules.coders import DeltaXYWHBBoxCoder
@@ -31,8 +30,7 @@ class ConfigurableDeltaXYWHBBoxCoder(DeltaXYWHBBoxCoder):
     #: |log| of this is ~36.8: exp() of it stays finite in float32
     NO_CLIP = 1e-16
 
-    def __init__(self, wh_ratio_clip: Optional[float] = 16 / 1000,
-                 **kwargs) -> None:
+    def __init__(self, wh_ratio_clip: Optional[float] = 16 / 1000, **kwargs) -> None:
         super().__init__(**kwargs)
         if wh_ratio_clip is not None and not 0 < wh_ratio_clip < 1:
             raise ValueError(f'wh_ratio_clip={wh_ratio_clip} must be in (0, 1) '
@@ -40,8 +38,7 @@ class ConfigurableDeltaXYWHBBoxCoder(DeltaXYWHBBoxCoder):
         self.wh_ratio_clip = self.NO_CLIP if wh_ratio_clip is None \
             else wh_ratio_clip
 
-    def decode(self, bboxes, pred_bboxes, max_shape=None,
-               wh_ratio_clip: Optional[float] = None):
+    def decode(self, bboxes, pred_bboxes, max_shape=None, wh_ratio_clip: Optional[float] = None):
         """As :meth:`DeltaXYWHBBoxCoder.decode` with the configured clamp.
 
         Args:
@@ -55,9 +52,8 @@ class ConfigurableDeltaXYWHBBoxCoder(DeltaXYWHBBoxCoder):
         """
         clip = wh_ratio_clip or self.wh_ratio_clip
         if pred_bboxes.ndim != 2:
-            return super().decode(bboxes, pred_bboxes, max_shape=max_shape,
-                                  wh_ratio_clip=clip)
-        decoded = delta2bbox(get_box_tensor(bboxes), pred_bboxes, self.means,
-                             self.stds, max_shape, clip, self.clip_border,
-                             self.add_ctr_clamp, self.ctr_clamp)
+            return super().decode(bboxes, pred_bboxes, max_shape=max_shape, wh_ratio_clip=clip)
+        decoded = delta2bbox(
+            get_box_tensor(bboxes), pred_bboxes, self.means, self.stds, max_shape, clip,
+            self.clip_border, self.add_ctr_clamp, self.ctr_clamp)
         return HorizontalBoxes(decoded) if self.use_box_type else decoded

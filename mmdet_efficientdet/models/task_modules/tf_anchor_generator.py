@@ -1,6 +1,5 @@
 """Anchors with TensorFlow/automl aspect pairs (e.g. ``(1.4, 0.7)``)."""
 from __future__ import annotations
-
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -69,8 +68,7 @@ class TFAnchorGenerator(AnchorGenerator):
 
     def __init__(self,
                  strides: List[int],
-                 aspect_ratios: Sequence[Union[float, Sequence[float]]] = (
-                     TF_ASPECT_RATIOS),
+                 aspect_ratios: Sequence[Union[float, Sequence[float]]] = (TF_ASPECT_RATIOS),
                  octave_base_scale: float = 4.0,
                  scales_per_octave: int = 3,
                  center_offset: float = 0.5,
@@ -91,7 +89,8 @@ class TFAnchorGenerator(AnchorGenerator):
             scale_major=False,
             **kwargs)
 
-    def grid_priors(self, featmap_sizes: List[Tuple[int, int]],
+    def grid_priors(self,
+                    featmap_sizes: List[Tuple[int, int]],
                     dtype: torch.dtype = torch.float32,
                     device='cuda') -> List[Tensor]:
         """Anchors ``(H_l * W_l * A, 4)`` of every level, xyxy.
@@ -108,33 +107,34 @@ class TFAnchorGenerator(AnchorGenerator):
         for level, (feat_h, feat_w) in enumerate(featmap_sizes):
             stride_w, stride_h = self.strides[level]
             if feat_h * stride_h == image_h and feat_w * stride_w == image_w:
-                priors.append(self.single_level_grid_priors(
-                    (feat_h, feat_w), level, dtype=dtype, device=device))
+                priors.append(
+                    self.single_level_grid_priors((feat_h, feat_w),
+                                                  level,
+                                                  dtype=dtype,
+                                                  device=device))
                 continue
-            priors.append(self._fractional_grid_priors(
-                (feat_h, feat_w), image_h / feat_h, image_w / feat_w,
-                level, dtype, device))
+            priors.append(
+                self._fractional_grid_priors((feat_h, feat_w), image_h / feat_h, image_w / feat_w,
+                                             level, dtype, device))
         return priors
 
-    def _fractional_grid_priors(self, featmap_size: Tuple[int, int],
-                                stride_h: float, stride_w: float, level: int,
-                                dtype: torch.dtype, device) -> Tensor:
+    def _fractional_grid_priors(self, featmap_size: Tuple[int, int], stride_h: float,
+                                stride_w: float, level: int, dtype: torch.dtype, device) -> Tensor:
         """One level's anchors at automl's (non-integer) stride: centres,
         sizes and shifts are all proportional to the stride, so they are the
         nominal-stride anchors scaled by ``stride / nominal stride``."""
         nominal_w, nominal_h = self.strides[level]
-        anchors = self.single_level_grid_priors(featmap_size, level,
-                                                dtype=dtype, device=device)
-        scale = anchors.new_tensor([stride_w / nominal_w, stride_h / nominal_h,
-                                    stride_w / nominal_w, stride_h / nominal_h])
+        anchors = self.single_level_grid_priors(featmap_size, level, dtype=dtype, device=device)
+        scale = anchors.new_tensor([
+            stride_w / nominal_w, stride_h / nominal_h, stride_w / nominal_w, stride_h / nominal_h
+        ])
         return anchors * scale
 
-    def gen_single_level_base_anchors(
-            self,
-            base_size: Union[int, float],
-            scales: Tensor,
-            ratios: Tensor,
-            center: Optional[Tuple[float, float]] = None) -> Tensor:
+    def gen_single_level_base_anchors(self,
+                                      base_size: Union[int, float],
+                                      scales: Tensor,
+                                      ratios: Tensor,
+                                      center: Optional[Tuple[float, float]] = None) -> Tensor:
         """Base anchors ``(num_scales * num_aspects, 4)`` of one level, xyxy.
 
         Args:
@@ -151,7 +151,6 @@ class TFAnchorGenerator(AnchorGenerator):
         pairs = torch.tensor(self.aspect_pairs, dtype=scales.dtype)
         ws = (base_size * scales[:, None] * pairs[None, :, 0]).reshape(-1)
         hs = (base_size * scales[:, None] * pairs[None, :, 1]).reshape(-1)
-        return torch.stack([
-            x_center - 0.5 * ws, y_center - 0.5 * hs, x_center + 0.5 * ws,
-            y_center + 0.5 * hs
-        ], dim=-1)
+        return torch.stack(
+            [x_center - 0.5 * ws, y_center - 0.5 * hs, x_center + 0.5 * ws, y_center + 0.5 * hs],
+            dim=-1)

@@ -40,8 +40,7 @@ def test_output_shapes_any_subset_and_non_square():
     model = EfficientNetBackbone('b0', out_indices=(0, 2, 4)).eval()
     with torch.no_grad():
         outs = model(torch.rand(2, 3, 128, 256))
-    assert [tuple(o.shape) for o in outs] == [(2, 16, 64, 128), (2, 40, 16, 32),
-                                              (2, 320, 4, 8)]
+    assert [tuple(o.shape) for o in outs] == [(2, 16, 64, 128), (2, 40, 16, 32), (2, 320, 4, 8)]
     assert model.out_channels == [16, 40, 320]
 
 
@@ -119,10 +118,8 @@ def test_bad_arguments_name_the_argument(kwargs, match):
         EfficientNetBackbone(**kwargs)
 
 
-@pytest.mark.parametrize('arch, channels', [('b0', [40, 112, 320]),
-                                            ('b3', [48, 136, 384]),
-                                            ('b7', [80, 224, 640]),
-                                            ('v2_s', [64, 160, 256])])
+@pytest.mark.parametrize('arch, channels', [('b0', [40, 112, 320]), ('b3', [48, 136, 384]),
+                                            ('b7', [80, 224, 640]), ('v2_s', [64, 160, 256])])
 def test_feature_channels_without_building(arch, channels):
     from mmdet_efficientdet.models.backbones import efficientnet_feature_channels
     assert efficientnet_feature_channels(arch) == channels

@@ -31,8 +31,7 @@ REPEATS = {
 @pytest.mark.parametrize('arch', sorted(TIMM_LITE))
 def test_widths_params_and_repeats_equal_timm(arch):
     channels, params = TIMM_LITE[arch]
-    model = EfficientNetBackbone(arch, out_indices=(0, 1, 2, 3, 4),
-                                 same_padding=True)
+    model = EfficientNetBackbone(arch, out_indices=(0, 1, 2, 3, 4), same_padding=True)
     assert model.out_channels == channels
     assert sum(p.numel() for p in model.parameters()) == params
     plan = plan_network(arch)
@@ -46,8 +45,7 @@ def test_lite_has_relu6_and_no_squeeze_excitation():
     assert nn.ReLU6 in kinds and nn.SiLU not in kinds
     assert not any('.se.' in name for name, _ in model.named_parameters())
     out = model.eval()(torch.rand(1, 3, 96, 160))
-    assert [tuple(o.shape) for o in out] == [(1, 56, 12, 20), (1, 160, 6, 10),
-                                             (1, 448, 3, 5)]
+    assert [tuple(o.shape) for o in out] == [(1, 56, 12, 20), (1, 160, 6, 10), (1, 448, 3, 5)]
 
 
 def test_b_backbones_keep_swish_and_scaled_stem():

@@ -8,16 +8,18 @@ from mmdet.models.layers import InvertedResidual
 
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
 from mmdet_efficientdet.models.layers import FusedMBConv
-
 from reference.effdet_ref import import_effdet
-
 from ...conftest import requires_refenv
 
 # timm tf_efficientnetv2_* parameters with features_only=True (no conv_head,
 # bn2, classifier), and its feature channels at strides 2..32
 TIMM_V2_FEATURE_PARAMS = {
-    'v2_b0': 5_610_384, 'v2_b1': 6_611_732, 'v2_b2': 8_391_406,
-    'v2_b3': 12_461_982, 'v2_s': 19_847_248, 'v2_m': 52_200_436,
+    'v2_b0': 5_610_384,
+    'v2_b1': 6_611_732,
+    'v2_b2': 8_391_406,
+    'v2_b3': 12_461_982,
+    'v2_s': 19_847_248,
+    'v2_m': 52_200_436,
     'v2_l': 116_412_512,
 }
 V2_CHANNELS = {
@@ -49,8 +51,7 @@ def test_counts_match_live_timm(arch):
     """The numbers above are timm's, counted here from timm itself."""
     import_effdet()
     import timm
-    ref = timm.create_model(f'tf_efficientnet{arch}', pretrained=False,
-                            features_only=True)
+    ref = timm.create_model(f'tf_efficientnet{arch}', pretrained=False, features_only=True)
     model = EfficientNetBackbone(arch, out_indices=range(5))
     ref_params = sum(p.numel() for p in ref.parameters())
     ours = sum(p.numel() for p in model.parameters())
@@ -80,8 +81,7 @@ def test_v2_s_output_shapes_and_residuals():
     model = EfficientNetBackbone('v2_s', out_indices=(2, 3, 4)).eval()
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 128, 96))
-    assert [tuple(o.shape) for o in outs] == [(1, 64, 16, 12), (1, 160, 8, 6),
-                                              (1, 256, 4, 3)]
+    assert [tuple(o.shape) for o in outs] == [(1, 64, 16, 12), (1, 160, 8, 6), (1, 256, 4, 3)]
     stage0 = model.stages[0]  # 24 -> 24 at stride 1: both blocks residual
     assert all(block.with_res_shortcut for block in stage0)
     assert not model.stages[1][0].with_res_shortcut  # stride 2

@@ -10,8 +10,7 @@ from mmdet_efficientdet.models.dense_heads import EfficientDetSepBNHead
 
 
 def _head(**kwargs):
-    head = EfficientDetSepBNHead(num_classes=3, in_channels=16, stacked_convs=2,
-                                 **kwargs)
+    head = EfficientDetSepBNHead(num_classes=3, in_channels=16, stacked_convs=2, **kwargs)
     head.init_weights()
     return head
 
@@ -46,10 +45,8 @@ def test_output_shapes_and_prior_init():
     head = _head().eval()
     with torch.no_grad():
         cls_scores, bbox_preds = head(_feats())
-    assert [tuple(c.shape) for c in cls_scores] == [
-        (2, 27, 32 >> i, 32 >> i) for i in range(5)]
-    assert [tuple(b.shape) for b in bbox_preds] == [
-        (2, 36, 32 >> i, 32 >> i) for i in range(5)]
+    assert [tuple(c.shape) for c in cls_scores] == [(2, 27, 32 >> i, 32 >> i) for i in range(5)]
+    assert [tuple(b.shape) for b in bbox_preds] == [(2, 36, 32 >> i, 32 >> i) for i in range(5)]
     bias = head.cls_pred.pointwise_conv.conv.bias
     torch.testing.assert_close(bias, torch.full_like(bias, -math.log(99)))
     probs = torch.cat([c.flatten() for c in cls_scores]).sigmoid()
@@ -66,23 +63,28 @@ def test_anchors_nine_per_location_scale_four_times_stride_centred():
     torch.testing.assert_close(centres, torch.full((9, 2), 4.0))
     areas = ((level0[:, 2] - level0[:, 0]) * (level0[:, 3] - level0[:, 1]))
     expected = sorted((32 * 2**(i / 3))**2 for i in range(3))
-    torch.testing.assert_close(torch.unique(areas.round()),
-                               torch.tensor(expected).round())
+    torch.testing.assert_close(torch.unique(areas.round()), torch.tensor(expected).round())
 
 
 def _sample(boxes, labels, size=64):
     sample = DetDataSample()
-    sample.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size),
-                             scale_factor=(1.0, 1.0), ori_shape=(size, size)))
-    sample.gt_instances = InstanceData(bboxes=torch.tensor(boxes).reshape(-1, 4),
-                                       labels=torch.tensor(labels).long())
+    sample.set_metainfo(
+        dict(
+            img_shape=(size, size),
+            pad_shape=(size, size),
+            scale_factor=(1.0, 1.0),
+            ori_shape=(size, size)))
+    sample.gt_instances = InstanceData(
+        bboxes=torch.tensor(boxes).reshape(-1, 4), labels=torch.tensor(labels).long())
     return sample
 
 
 TRAIN_CFG = dict(
-    assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
-                  min_pos_iou=0, ignore_iof_thr=-1),
-    sampler=dict(type='PseudoSampler'), allowed_border=-1, pos_weight=-1,
+    assigner=dict(
+        type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5, min_pos_iou=0, ignore_iof_thr=-1),
+    sampler=dict(type='PseudoSampler'),
+    allowed_border=-1,
+    pos_weight=-1,
     debug=False)
 
 
@@ -115,18 +117,14 @@ def test_level_count_is_checked():
 
 
 #: automl's ArgMaxMatcher(0.5, 0.5, force_match_for_each_row=True) in mmdet
-AUTOML_TRAIN_CFG = dict(
-    TRAIN_CFG, assigner=dict(TRAIN_CFG['assigner'], gt_max_assign_all=False))
+AUTOML_TRAIN_CFG = dict(TRAIN_CFG, assigner=dict(TRAIN_CFG['assigner'], gt_max_assign_all=False))
 
 
 def _targets(head, samples, size=128):
-    feats = [torch.rand(len(samples), 16, size // 8 >> i, size // 8 >> i)
-             for i in range(5)]
+    feats = [torch.rand(len(samples), 16, size // 8 >> i, size // 8 >> i) for i in range(5)]
     metas = [s.metainfo for s in samples]
-    anchors, valid = head.get_anchors([f.shape[-2:] for f in feats], metas,
-                                      device='cpu')
-    return head.get_targets(anchors, valid, [s.gt_instances for s in samples],
-                            metas)
+    anchors, valid = head.get_anchors([f.shape[-2:] for f in feats], metas, device='cpu')
+    return head.get_targets(anchors, valid, [s.gt_instances for s in samples], metas)
 
 
 def test_small_box_gets_one_forced_anchor_not_every_tie():
@@ -140,12 +138,12 @@ def test_small_box_gets_one_forced_anchor_not_every_tie():
 
 
 def test_automl_normaliser_is_batch_positives_plus_one():
-    samples = [_sample([[8., 8., 40., 40.]], [1], 128),
-               _sample([[30., 50., 90., 100.], [64., 0., 128., 48.]], [0, 2],
-                       128)]
+    samples = [
+        _sample([[8., 8., 40., 40.]], [1], 128),
+        _sample([[30., 50., 90., 100.], [64., 0., 128., 48.]], [0, 2], 128)
+    ]
     mmdet = _targets(_head(train_cfg=AUTOML_TRAIN_CFG), samples)
-    automl = _targets(_head(train_cfg=AUTOML_TRAIN_CFG,
-                            loss_normalizer='automl'), samples)
+    automl = _targets(_head(train_cfg=AUTOML_TRAIN_CFG, loss_normalizer='automl'), samples)
     positives = sum(int((labels < 3).sum()) for labels in automl[0])
     assert positives >= 3
     assert mmdet[4] == positives  # sum over images of max(pos, 1)
@@ -159,8 +157,7 @@ def test_zero_box_targets_are_masked():
     # that anchor's target is exactly (0, 0, 0, 0)
     samples = [_sample([[4., 4., 36., 36.]], [1], 128)]
     plain = _targets(_head(train_cfg=AUTOML_TRAIN_CFG), samples)
-    masked = _targets(_head(train_cfg=AUTOML_TRAIN_CFG,
-                            mask_zero_box_targets=True), samples)
+    masked = _targets(_head(train_cfg=AUTOML_TRAIN_CFG, mask_zero_box_targets=True), samples)
     targets = torch.cat([t.reshape(-1, 4) for t in plain[2]])
     weights = torch.cat([w.reshape(-1, 4) for w in plain[3]])
     masked_weights = torch.cat([w.reshape(-1, 4) for w in masked[3]])
@@ -177,17 +174,14 @@ def test_gaussian_soft_nms_matches_the_formula():
     threshold 0.001, 100 detections) on a hand-built case."""
     from mmdet.models.layers import multiclass_nms
     from mmdet.structures.bbox import bbox_overlaps
-    boxes = torch.tensor([[0., 0., 10., 10.], [1., 0., 11., 10.],
-                          [0., 2., 10., 12.], [30., 30., 40., 40.],
-                          [0., 0., 10., 10.]])
+    boxes = torch.tensor([[0., 0., 10., 10.], [1., 0., 11., 10.], [0., 2., 10., 12.],
+                          [30., 30., 40., 40.], [0., 0., 10., 10.]])
     # class 0: boxes 0-3; class 1: box 4 (on box 0: must not be decayed)
     scores = torch.zeros(5, 3)
     scores[:4, 0] = torch.tensor([0.9, 0.8, 0.7, 0.6])
     scores[4, 1] = 0.5
-    nms = dict(type='soft_nms', method='gaussian', sigma=0.5, min_score=0.001,
-               iou_threshold=0.5)
-    dets, labels = multiclass_nms(boxes, scores, score_thr=0.001,
-                                  nms_cfg=nms, max_num=100)
+    nms = dict(type='soft_nms', method='gaussian', sigma=0.5, min_score=0.001, iou_threshold=0.5)
+    dets, labels = multiclass_nms(boxes, scores, score_thr=0.001, nms_cfg=nms, max_num=100)
     # expected: greedy, each pick decays the rest by exp(-iou^2 / 0.5)
     iou = bbox_overlaps(boxes[:4], boxes[:4])
     live = {0: 0.9, 1: 0.8, 2: 0.7, 3: 0.6}

@@ -20,8 +20,8 @@ def d0():
 def test_raw_outputs_for_non_square_input(d0):
     with torch.no_grad():
         cls_scores, bbox_preds = d0._forward(torch.rand(1, 3, 384, 640))
-    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
-        (48, 80), (24, 40), (12, 20), (6, 10), (3, 5)]
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [(48, 80), (24, 40), (12, 20), (6, 10),
+                                                         (3, 5)]
     assert cls_scores[0].shape[1] == 27 and bbox_preds[0].shape[1] == 36
 
 
@@ -33,8 +33,12 @@ def test_input_not_divisible_by_128_is_rejected(d0):
 def test_predict_returns_scaled_boxes(d0):
     from mmdet.structures import DetDataSample
     sample = DetDataSample()
-    sample.set_metainfo(dict(img_shape=(256, 256), ori_shape=(512, 512),
-                             scale_factor=(0.5, 0.5), pad_shape=(256, 256)))
+    sample.set_metainfo(
+        dict(
+            img_shape=(256, 256),
+            ori_shape=(512, 512),
+            scale_factor=(0.5, 0.5),
+            pad_shape=(256, 256)))
     with torch.no_grad():
         result = d0.predict(torch.rand(1, 3, 256, 256), [sample])[0]
     boxes = result.pred_instances.bboxes
@@ -68,16 +72,14 @@ def test_checkpoint_of_another_width_is_refused_naming_keys_and_shapes(d0):
     from mmengine.model import ExponentialMovingAverage
     ema = ExponentialMovingAverage(d0)
     with pytest.raises(CheckpointShapeError):
-        ema.load_state_dict({'module.' + k: v for k, v in other.items()},
-                            strict=False)
+        ema.load_state_dict({'module.' + k: v for k, v in other.items()}, strict=False)
 
 
 def test_other_classes_still_load_everything_but_the_class_layer():
     from mmengine.runner.checkpoint import load_state_dict
     d0 = _wider(channels=64)
     other = _wider(num_classes=5, channels=64)
-    state = {k: v + 1 for k, v in other.state_dict().items()
-             if v.is_floating_point()}
+    state = {k: v + 1 for k, v in other.state_dict().items() if v.is_floating_point()}
     load_state_dict(d0, state)  # logs the class layer's size mismatch
     own = d0.state_dict()
     for key, value in state.items():

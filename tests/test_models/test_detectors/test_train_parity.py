@@ -30,8 +30,10 @@ def test_lite0_trains_like_effdet_at_320():
     automl's anchor stride 320 / 3; targets, losses and the step still
     equal effdet's."""
     from reference.effdet_ref import train_parity
-    r = train_parity(f'{CONFIG_DIR}/efficientdet_lite0_8xb16-300e_coco.py',
-                     'tf_efficientdet_lite0', image_size=320)
+    r = train_parity(
+        f'{CONFIG_DIR}/efficientdet_lite0_8xb16-300e_coco.py',
+        'tf_efficientdet_lite0',
+        image_size=320)
     assert r['anchors'] < 1e-3
     assert r['target_mismatch'] == 0
     assert r['positives'] == r['ref_positives'] > 0
@@ -41,24 +43,31 @@ def test_lite0_trains_like_effdet_at_320():
 
 
 @requires_refenv
-@pytest.mark.parametrize('option, key', [
-    # mmdet's default: every anchor tied at a box's best IoU is positive
-    (dict(model=dict(train_cfg=dict(assigner=dict(gt_max_assign_all=True)))),
-     'target_mismatch'),
-    # mmdet's anchor ratios instead of automl's (w, h) pairs
-    (dict(model=dict(bbox_head=dict(anchor_generator=dict(
-        _delete_=True, type='AnchorGenerator', octave_base_scale=4,
-        scales_per_octave=3, ratios=[0.5, 1.0, 2.0], center_offset=0.5,
-        strides=[8, 16, 32, 64, 128])))), 'anchors'),
-    # weight decay on biases and BN too
-    (dict(optim_wrapper=dict(paramwise_cfg=dict(bias_decay_mult=1.0,
-                                                norm_decay_mult=1.0))),
-     'update'),
-])
+@pytest.mark.parametrize(
+    'option, key',
+    [
+        # mmdet's default: every anchor tied at a box's best IoU is positive
+        (dict(model=dict(train_cfg=dict(assigner=dict(gt_max_assign_all=True)))), 'target_mismatch'
+         ),
+        # mmdet's anchor ratios instead of automl's (w, h) pairs
+        (dict(
+            model=dict(
+                bbox_head=dict(
+                    anchor_generator=dict(
+                        _delete_=True,
+                        type='AnchorGenerator',
+                        octave_base_scale=4,
+                        scales_per_octave=3,
+                        ratios=[0.5, 1.0, 2.0],
+                        center_offset=0.5,
+                        strides=[8, 16, 32, 64, 128])))), 'anchors'),
+        # weight decay on biases and BN too
+        (dict(optim_wrapper=dict(paramwise_cfg=dict(bias_decay_mult=1.0, norm_decay_mult=1.0))),
+         'update'),
+    ])
 def test_the_check_sees_each_automl_difference(option, key):
     """Each automl choice, undone, breaks parity: the check has teeth."""
     from reference.effdet_ref import train_parity
-    r = train_parity(D0, 'tf_efficientdet_d0', image_size=256,
-                     cfg_options=option)
+    r = train_parity(D0, 'tf_efficientdet_d0', image_size=256, cfg_options=option)
     limit = {'target_mismatch': 0, 'anchors': 1e-3, 'update': 1e-4}[key]
     assert r[key] > limit

@@ -17,8 +17,7 @@ def test_expansion_one_is_a_single_conv_bn_act_with_residual():
 
 
 def test_expanded_block_projects_without_activation():
-    block = FusedMBConv(8, 16, 32, stride=2,
-                        se_cfg=dict(channels=32, ratio=16)).eval()
+    block = FusedMBConv(8, 16, 32, stride=2, se_cfg=dict(channels=32, ratio=16)).eval()
     assert not block.with_res_shortcut
     assert not block.linear_conv.with_activation
     x = torch.randn(1, 8, 9, 9)

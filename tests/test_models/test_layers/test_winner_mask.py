@@ -33,21 +33,20 @@ def test_backbone_masks_named_blocks_without_new_weights():
     masked = copy.deepcopy(plain)
     masked.set_activation_masks({'s5.*': 0.25, 's6.b0': 0.5})
     assert set(plain.state_dict()) == set(masked.state_dict())
-    rates = {f's{i}.b{j}': b.winner_mask.rate
-             for i, s in enumerate(masked.stages) for j, b in enumerate(s)
-             if hasattr(b, 'winner_mask')}
-    assert rates == {'s5.b0': 0.25, 's5.b1': 0.25, 's5.b2': 0.25,
-                     's5.b3': 0.25, 's6.b0': 0.5}
+    rates = {
+        f's{i}.b{j}': b.winner_mask.rate
+        for i, s in enumerate(masked.stages)
+        for j, b in enumerate(s) if hasattr(b, 'winner_mask')
+    }
+    assert rates == {'s5.b0': 0.25, 's5.b1': 0.25, 's5.b2': 0.25, 's5.b3': 0.25, 's6.b0': 0.5}
     x = torch.randn(1, 3, 128, 128)
     with torch.no_grad():
         a, b = plain(x), masked(x)
     assert torch.equal(a[0], b[0])  # P3 comes before the masked stages
     assert not torch.equal(a[2], b[2])
-    assert masked.stages[5][1].winner_mask.density == pytest.approx(0.25,
-                                                                    abs=1e-3)
+    assert masked.stages[5][1].winner_mask.density == pytest.approx(0.25, abs=1e-3)
     # the config option builds the same thing
-    built = EfficientNetBackbone('b0', activation_masks={'s5.*': 0.25,
-                                                         's6.b0': 0.5}).eval()
+    built = EfficientNetBackbone('b0', activation_masks={'s5.*': 0.25, 's6.b0': 0.5}).eval()
     built.load_state_dict(plain.state_dict())
     with torch.no_grad():
         assert torch.equal(built(x)[2], b[2])

@@ -15,9 +15,8 @@ def test_output_shapes_p3_p7_non_square():
     neck = BiFPN([40, 112, 320], 64, num_outs=5, num_stages=2).eval()
     with torch.no_grad():
         outs = neck(_feats(2, [(48, 80), (24, 40), (12, 20)]))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, 64, 48, 80), (2, 64, 24, 40), (2, 64, 12, 20), (2, 64, 6, 10),
-        (2, 64, 3, 5)]
+    assert [tuple(o.shape) for o in outs] == [(2, 64, 48, 80), (2, 64, 24, 40), (2, 64, 12, 20),
+                                              (2, 64, 6, 10), (2, 64, 3, 5)]
 
 
 def test_p3_p8():
@@ -46,8 +45,7 @@ def test_channel_adapters_only_where_channels_differ():
     assert isinstance(adapters[1], nn.Identity) and isinstance(adapters[2], nn.Identity)
     # P6/P7 inputs already have 64 channels; stage 2 has no adapters at all
     assert all(isinstance(a, nn.Identity) for a in first.nodes[0].adapters)
-    assert all(isinstance(a, nn.Identity) for node in second.nodes
-               for a in node.adapters)
+    assert all(isinstance(a, nn.Identity) for node in second.nodes for a in node.adapters)
     # P4_in feeds two nodes with separate 1x1 convs (as automl)
     assert first.nodes[2].adapters[0] is not first.nodes[4].adapters[0]
 
@@ -93,26 +91,22 @@ def test_panet_topology_is_a_config_change():
     from mmengine.config import Config
 
     from mmdet_efficientdet.models.necks import panet_nodes
-
     from ...conftest import D0_CONFIG
     cfg = Config.fromfile(D0_CONFIG)
     cfg.model.bbox_head.num_classes = 3
     # the node list as a config holds it: plain dicts
-    cfg.model.neck.nodes = [dict(level=n.level, inputs=list(n.inputs))
-                            for n in panet_nodes(3, 7)]
+    cfg.model.neck.nodes = [dict(level=n.level, inputs=list(n.inputs)) for n in panet_nodes(3, 7)]
     panet = MODELS.build(cfg.model).eval()
-    assert [(n.level, n.inputs) for n in panet.neck.nodes][4:] == [
-        (4, (7, 8)), (5, (6, 9)), (6, (5, 10)), (7, (4, 11))]
+    assert [(n.level, n.inputs) for n in panet.neck.nodes][4:] == [(4, (7, 8)), (5, (6, 9)),
+                                                                   (6, (5, 10)), (7, (4, 11))]
     layer = panet.neck.stages[1]
     # PANet's bottom-up nodes fuse 2 inputs, BiFPN's inner ones 3
     assert [len(node.inputs) for node in layer.nodes] == [2] * 8
     with torch.no_grad():
         cls_scores, _ = panet._forward(torch.rand(1, 3, 256, 128))
-    assert [tuple(c.shape[-2:]) for c in cls_scores] == [
-        (32, 16), (16, 8), (8, 4), (4, 2), (2, 1)]
+    assert [tuple(c.shape[-2:]) for c in cls_scores] == [(32, 16), (16, 8), (8, 4), (4, 2), (2, 1)]
     bifpn = BiFPN([40, 112, 320], 64, num_outs=5)
-    assert [len(node.inputs) for node in bifpn.stages[1].nodes] == [
-        2, 2, 2, 2, 3, 3, 3, 2]
+    assert [len(node.inputs) for node in bifpn.stages[1].nodes] == [2, 2, 2, 2, 3, 3, 3, 2]
 
 
 @pytest.mark.parametrize('nodes, match', [

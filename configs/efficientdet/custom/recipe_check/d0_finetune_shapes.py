@@ -10,18 +10,17 @@ classes = ('square', 'triangle')
 load_from = 'work_dirs/recipe_check/source/epoch_12.pth'
 
 metainfo = dict(classes=classes)
-model = dict(bbox_head=dict(num_classes=len(classes)),
-             test_cfg=dict(nms_pre=1000))
+model = dict(bbox_head=dict(num_classes=len(classes)), test_cfg=dict(nms_pre=1000))
 train_pipeline = with_image_size(_base_.train_pipeline, image_size)
 test_pipeline = with_image_size(_base_.test_pipeline, image_size)
 train_dataloader = dict(
-    num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, metainfo=metainfo,
-                 pipeline=train_pipeline))
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=train_pipeline))
 val_dataloader = dict(
-    num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, metainfo=metainfo,
-                 pipeline=test_pipeline))
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator

@@ -12,24 +12,41 @@ model = dict(
     bbox_head=dict(norm_cfg=norm_cfg))
 train_pipeline = [
     dict(t, ratio_range=(0.1, 2.0)) if t['type'] == 'RandomResize' else t
-    for t in _base_.train_pipeline]
+    for t in _base_.train_pipeline
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 base_lr = 0.01
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=base_lr, momentum=0.9, weight_decay=4e-5),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       custom_keys={'.fusion.weight': dict(decay_mult=0.0)}),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'.fusion.weight': dict(decay_mult=0.0)}),
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=1,
-         end=_base_.max_epochs, T_max=_base_.max_epochs - 1,
-         convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.0,
+        by_epoch=True,
+        begin=1,
+        end=_base_.max_epochs,
+        T_max=_base_.max_epochs - 1,
+        convert_to_iter_based=True),
 ]
 custom_hooks = [
-    dict(type='EMAHook', ema_type='WarmupExponentialMovingAverage',
-         momentum=0.0002, update_buffers=True, priority=49)
+    dict(
+        type='EMAHook',
+        ema_type='WarmupExponentialMovingAverage',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49)
 ]
