@@ -170,8 +170,8 @@ def candidate_cfg(cfg, level: dict):
     Only what compound scaling changes is replaced
     (:func:`~mmdet_efficientdet.config_utils.scaled_model`); the backbone
     starts from random weights (no ImageNet checkpoint exists for multipliers
-    no row holds) and ``load_from`` is dropped, so every candidate starts
-    from the same initialisation (same seed).
+    no row holds) with no stage frozen, and ``load_from`` is dropped, so
+    every candidate starts from the same initialisation (same seed).
     """
     from ..config_utils import _merge, scaled_model
     out = copy.deepcopy(cfg)
@@ -179,6 +179,8 @@ def candidate_cfg(cfg, level: dict):
     out.image_size = level['image_size']
     out.model = _merge(out.model.to_dict(), scaled_model(level))
     out.model['backbone']['init_cfg'] = None
+    # frozen random weights would stay random: train every stage
+    out.model['backbone']['frozen_stages'] = -1
     out.load_from = None
     out.resume = False
     for key in list(out.keys()):

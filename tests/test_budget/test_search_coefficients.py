@@ -82,7 +82,10 @@ def test_search_on_a_tiny_model_writes_its_table(make_tiny_config, tmp_path):
         gammas=[1.15, 1.3],
         phis=[2],
         runs=2,
-        cfg_options={'train_dataloader.batch_size': 4},
+        cfg_options={
+            'train_dataloader.batch_size': 4,
+            'model.backbone.frozen_stages': 1  # an ImageNet template's
+        },
         log=lambda line: None)
     assert [r.coeffs.name for r in result.rows] == ['a1_b1.1_g1.3', 'a1.2_b1.1_g1.15']
     table = json.loads((out / 'grid.json').read_text())
@@ -97,6 +100,7 @@ def test_search_on_a_tiny_model_writes_its_table(make_tiny_config, tmp_path):
     assert phi2.level['bifpn_channels'] == 120 and phi2.image_size in (192, 224)
     assert phi2.model.neck.num_stages == 5
     assert phi2.model.backbone.init_cfg is None
+    assert phi2.model.backbone.frozen_stages == -1
     assert table['scaled'][0]['gmacs'] > max(r['gmacs'] for r in table['rows'])
     assert osp.isdir(out / 'runs' / 'a1_b1.1_g1.3')
     with pytest.raises(UserError, match='already exist'):
