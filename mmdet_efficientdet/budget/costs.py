@@ -2,7 +2,7 @@
 measured (latency of a deployment path, peak training memory)."""
 from __future__ import annotations
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 
@@ -127,19 +127,30 @@ def measure_latency(model: torch.nn.Module,
                     work_dir: str,
                     threads: int = 2,
                     runs: int = 10) -> float:
-    """Median batch-1 latency (ms) of ``model`` on an inference path.
+    """Median batch-1 latency (ms) of one model on an inference path
+    (:func:`measure_latencies` of one)."""
+    return measure_latencies({'model': (model, size)}, path, work_dir, threads, runs)['model']
+
+
+def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
+                      path: str,
+                      work_dir: str,
+                      threads: int = 2,
+                      runs: int = 10) -> Dict[str, float]:
+    """Median batch-1 latency (ms) of each model on an inference path,
+    timed in one interleaved run (background load slows all alike).
 
     Args:
-        model: A detector in eval mode.
-        size: Square input side.
+        models: name -> (detector, square input side).
         path: One of :data:`PATHS`: eager PyTorch, or the file
             :func:`~mmdet_efficientdet.deployment.deploy_model` builds in a
             temporary folder under ``work_dir`` (int8 calibrated on random
             images: latency does not depend on the scales).
-        work_dir: Where the temporary deployed file goes.
+        work_dir: Where the temporary deployed files go.
         threads: Intra-op threads.
-        runs: Timed calls (after 2 warm-up calls).
+        runs: Timed calls of each (after 2 warm-up calls).
     """
+    import os.path as osp
     import tempfile
 
     from ..deployment import deploy_model, load_backend
@@ -147,16 +158,23 @@ def measure_latency(model: torch.nn.Module,
     if path not in PATHS:
         raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
     torch.set_num_threads(threads)
-    model = model.eval()
-    x = torch.randn(1, 3, size, size)
-    if path == 'eager':
-        with torch.no_grad():
-            return median_ms({'x': lambda: model._forward(x)}, runs, 2)['x']
-    gen = torch.Generator().manual_seed(0)
-    calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(4)]
+    calls = {}
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        files = deploy_model(
-            model, tmp, (size, size), [path], calib, keep_float=['none'], log=lambda line: None)
-        backend = load_backend(files[path], threads)
-        array = x.numpy()
-        return median_ms({'x': lambda: backend.run(array)}, runs, 2)['x']
+        for i, (name, (model, size)) in enumerate(models.items()):
+            model = model.eval()
+            x = torch.randn(1, 3, size, size)
+            if path == 'eager':
+                calls[name] = lambda model=model, x=x: model._forward(x)
+                continue
+            gen = torch.Generator().manual_seed(0)
+            calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(4)]
+            files = deploy_model(
+                model,
+                osp.join(tmp, str(i)), (size, size), [path],
+                calib,
+                keep_float=['none'],
+                log=lambda line: None)
+            backend = load_backend(files[path], threads)
+            calls[name] = lambda backend=backend, array=x.numpy(): backend.run(array)
+        with torch.no_grad():
+            return median_ms(calls, runs, 2)

@@ -17,7 +17,7 @@ import torch
 
 from ..errors import UserError
 from .coefficients import Coefficients, coefficient_grid, scaled_level
-from .costs import PATHS, measure_latency
+from .costs import PATHS, measure_latencies
 
 #: Columns of the table (one row per coefficient set).
 COLUMNS = ('name', 'alpha', 'beta', 'gamma', 'bifpn_factor', 'flops_factor', 'paper', 'image_size',
@@ -271,7 +271,8 @@ def search_coefficients(config: str,
     included): build the phi = 1 model of the config's ``level``
     (:func:`scaled_level` at its ``image_size``), train it ``epochs``
     epochs from the same seed, evaluate on the validation set, count its
-    multiply-adds and parameters and measure its latency on ``path``. The
+    multiply-adds and parameters; after the last one, measure every
+    candidate's latency on ``path`` in one interleaved run. The
     best coefficients (highest bbox mAP; ties: fewer GMACs) give the models at
     each of ``phis`` (counted, not trained). Writes ``out_dir/grid.json``,
     ``grid.csv``, ``phi1_best.py`` and ``phi<k>_best.py`` (complete configs
@@ -302,6 +303,7 @@ def search_coefficients(config: str,
     outputs = [osp.join(out_dir, n) for n in ('grid.json', 'grid.csv', *names, 'manifest.json')]
     plan_outputs(outputs, [config], overwrite)  # before hours of training
     log(f'{len(grid)} coefficient sets: ' + ', '.join(c.name for c in grid))
+    trained = {}
     for i, coeffs in enumerate(grid):
         level = scaled_level(base, base_size, coeffs, 1, size_divisor)
         cand = candidate_cfg(cfg, level)
@@ -319,14 +321,17 @@ def search_coefficients(config: str,
         metrics, model = train_and_evaluate(cand)
         train_s = time.perf_counter() - start
         gmacs, params = _counted(model, level['image_size'])
-        with tempfile.TemporaryDirectory(prefix='grid-') as tmp:
-            latency = measure_latency(model, level['image_size'], path, tmp, threads, runs)
-        row = GridRow(coeffs, level, gmacs, params, latency,
+        row = GridRow(coeffs, level, gmacs, params, float('nan'),
                       metrics.get('coco/bbox_mAP', float('nan')),
                       metrics.get('coco/bbox_mAP_50', float('nan')), train_s)
-        log(f'    mAP {row.bbox_mAP:.3f}, {gmacs:.3f} GMACs, '
-            f'{latency:.1f} ms ({path}), {train_s:.0f} s')
+        log(f'    mAP {row.bbox_mAP:.3f}, {gmacs:.3f} GMACs, {train_s:.0f} s')
         result.rows.append(row)
+        trained[coeffs.name] = (model.cpu().eval(), level['image_size'])
+    log(f'latency on {path}, all candidates in one interleaved run')
+    with tempfile.TemporaryDirectory(prefix='grid-') as tmp:
+        latencies = measure_latencies(trained, path, tmp, threads, runs)
+    for row in result.rows:
+        row.latency_ms = latencies[row.coeffs.name]
     result.best = max(
         result.rows, key=lambda r: (r.bbox_mAP if r.bbox_mAP == r.bbox_mAP else -1.0, -r.gmacs))
     files = {}

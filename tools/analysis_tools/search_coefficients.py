@@ -13,7 +13,8 @@ included), builds the phi = 1 model of the config's ``level`` -- backbone
 depth x alpha, width x beta, input x gamma, BiFPN width x 1.35 (or each of
 ``--bifpn-factors``), one more BiFPN layer -- trains it ``--epochs`` epochs
 on the config's data and schedule from the same seed, evaluates it (COCO
-bbox mAP), counts its multiply-adds and measures its latency on ``--path``.
+bbox mAP) and counts its multiply-adds; then all candidates' latencies on
+``--path`` are measured in one interleaved run.
 Prints and writes the table (``DIR/grid.json``, ``grid.csv``), the best
 coefficients, and complete configs of the best phi = 1 model and of the
 models they give at ``--phis`` (``DIR/phi2_best.py`` ...; train them with
