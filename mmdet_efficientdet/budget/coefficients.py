@@ -81,7 +81,8 @@ def coefficient_grid(alphas: Sequence[float],
          'a1.4_b1_g1.15', 'a1.4_b1.2_g1']
 
     Raises:
-        UserError: a coefficient < 1, a target <= 1 or nothing on the grid.
+        UserError: a coefficient < 1, a target <= 1, or no point of the given
+            values near the target (the paper's point is not counted).
     """
     values = [*alphas, *betas, *gammas, *bifpn_factors]
     if not values or min(values) < 1:
@@ -95,14 +96,13 @@ def coefficient_grid(alphas: Sequence[float],
         for g in sorted(set(gammas)) for w in sorted(set(bifpn_factors))
         if abs(a * b * b * g * g - target) <= tolerance + 1e-9
     ]
+    if not grid:
+        raise UserError(f'no (alpha, beta, gamma) on the grid has alpha * beta^2 * gamma^2 '
+                        f'within {tolerance:g} of {target:g}')
     paper = Coefficients(PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA)
     if include_paper and paper not in grid:
         grid.append(paper)
         grid.sort(key=lambda c: (c.alpha, c.beta, c.gamma, c.bifpn_factor))
-    if not grid:
-        raise UserError(f'no (alpha, beta, gamma) on the grid has alpha * '
-                        f'beta^2 * gamma^2 within {tolerance:g} of '
-                        f'{target:g}')
     return grid
 
 

@@ -33,7 +33,7 @@ def test_grid_keeps_the_constraint_and_holds_the_paper():
     with pytest.raises(UserError, match='must be >= 1'):
         coefficient_grid([0.9], [1.1], [1.15])
     with pytest.raises(UserError, match='no .alpha, beta, gamma. on the grid'):
-        coefficient_grid([1.0], [1.0], [1.0], include_paper=False)
+        coefficient_grid([1.0], [1.0], [1.0])  # the paper's point does not count
 
 
 def test_paper_coefficients_from_d0_give_the_table_widths_at_phi_3():
