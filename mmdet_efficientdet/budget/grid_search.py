@@ -303,14 +303,15 @@ def search_coefficients(config: str,
     outputs = [osp.join(out_dir, n) for n in ('grid.json', 'grid.csv', *names, 'manifest.json')]
     plan_outputs(outputs, [config], overwrite)  # before hours of training
     log(f'{len(grid)} coefficient sets: ' + ', '.join(c.name for c in grid))
+    earlier = [c.name for c in grid if osp.exists(osp.join(out_dir, 'runs', c.name))]
+    if earlier and not overwrite:  # before any training
+        raise UserError(f'{osp.join(out_dir, "runs", earlier[0])} exists (an earlier search); '
+                        f'pass --overwrite or choose another --out-dir')
     trained = {}
     for i, coeffs in enumerate(grid):
         level = scaled_level(base, base_size, coeffs, 1, size_divisor)
         cand = candidate_cfg(cfg, level)
         run_dir = osp.join(out_dir, 'runs', coeffs.name)
-        if osp.exists(run_dir) and not overwrite:
-            raise UserError(f'{run_dir} exists (an earlier search); pass '
-                            f'--overwrite or choose another --out-dir')
         _short_schedule(cand, epochs, seed, run_dir, f'grid_{coeffs.name}_{int(time.time())}')
         log(f'[{i + 1}/{len(grid)}] {coeffs.name}: input '
             f'{level["image_size"]}, backbone width '
