@@ -4,8 +4,8 @@
 Same arguments as mmdet's (``CONFIG CHECKPOINT [--work-dir DIR] [--out PKL]
 [--show-dir DIR] [--tta] [--cfg-options ...] [--launcher ...]``); prints the
 COCO bbox table through mmdet's ``CocoMetric``. Bad input (a missing,
-unsafe or truncated checkpoint, a checkpoint of another architecture, a
-malformed annotation file) is one ``error:`` line and exit code 1.
+unsafe or truncated checkpoint, a checkpoint of another architecture or
+trained for another number of classes, a malformed annotation file) is one ``error:`` line and exit code 1.
 """
 import argparse
 import sys
@@ -15,6 +15,7 @@ from mmengine.config import DictAction
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet_efficientdet.utils import run_cli, run_mmdet_tool
 from mmdet_efficientdet.utils.config import load_config
+from mmdet_efficientdet.utils.trained import build_for_checkpoint
 
 
 def main() -> None:
@@ -22,9 +23,11 @@ def main() -> None:
     key), then run mmdet's script with the same arguments."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
+    parser.add_argument('checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args, _ = parser.parse_known_args()
-    load_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
+    build_for_checkpoint(cfg, args.checkpoint, 'testing')
     run_mmdet_tool('test.py')
 
 

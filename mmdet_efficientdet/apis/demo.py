@@ -118,6 +118,9 @@ class Detector:
         from mmdet.apis import DetInferencer
 
         import mmdet_efficientdet  # noqa: F401
+        from ..utils.config import load_config
+        from ..utils.trained import build_for_checkpoint
+        build_for_checkpoint(load_config(config), checkpoint, 'inference')
         self.inferencer = DetInferencer(
             model=config, weights=checkpoint, device=device, show_progress=False)
         self.classes = self.inferencer.model.dataset_meta.get('classes', ())

@@ -64,6 +64,44 @@ def test_checkpoint_of_another_architecture_is_an_error_everywhere(route, wider_
     assert SHAPE_ERROR in line and FIRST_KEY in line
 
 
+@pytest.mark.parametrize('route', ['test', 'demo'])
+def test_checkpoint_of_another_class_count_is_refused_for_testing(route, trained, shapes_root,
+                                                                  make_tiny_config, tmp_path):
+    """A checkpoint trained on 3 classes under a 1-class config: testing and
+    inference refuse it (a random class layer would give a believable mAP)."""
+    _, checkpoint = trained
+    config = make_tiny_config(classes=('circle', ))
+    args = {
+        'test': ['tools/test.py', config, checkpoint, '--work-dir',
+                 str(tmp_path / 'work')],
+        'demo': [
+            'tools/demo.py',
+            osp.join(shapes_root, 'val', '000001.png'), config, checkpoint, '--out-dir',
+            str(tmp_path / 'vis')
+        ],
+    }[route]
+    line = _tool(args, REPO)
+    assert 'was trained for 3 classes' in line
+    assert 'model.bbox_head.num_classes=1' in line and checkpoint in line
+    assert not (tmp_path / 'work').exists() and not (tmp_path / 'vis').exists()
+
+
+def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(
+        trained, tmp_path):
+    from mmdet_efficientdet.models.detectors.efficientdet import CheckpointShapeError
+    from mmdet_efficientdet.utils.config import load_config
+    from mmdet_efficientdet.utils.trained import build_for_checkpoint
+    config, checkpoint = trained
+    cfg = load_config(config)
+    build_for_checkpoint(cfg, checkpoint)  # fits: no error
+    state = torch.load(checkpoint, weights_only=True)['state_dict']
+    state.pop('bbox_head.reg_pred.pointwise_conv.conv.bias')
+    partial = str(tmp_path / 'partial.pth')
+    torch.save(dict(state_dict=state), partial)
+    with pytest.raises(CheckpointShapeError, match='lacks 1 of the model.s tensors'):
+        build_for_checkpoint(cfg, partial)
+
+
 def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path, wider_checkpoint):
     bad = tmp_path / 'bad.json'
     bad.write_text('{"images": [')

@@ -66,32 +66,58 @@ class EfficientDet(SingleStageDetector):
         ``tools/test.py``, ``DetInferencer``, the EMA copy) reaches this first.
         Only the class-prediction layer (``bbox_head.class_dependent_prefixes``)
         may differ: mmengine then skips it and logs the mismatch, so a
-        fine-tune on other classes starts that layer afresh.
+        fine-tune on other classes starts that layer afresh. Testing and
+        inference refuse that too (:func:`~mmdet_efficientdet.utils.trained.
+        check_checkpoint_fits`).
 
         Raises:
             CheckpointShapeError: naming the first mismatched keys and both
                 shapes, and how many there are.
         """
-        head_prefix = 'bbox_head.'
-        allowed = tuple(head_prefix + p
-                        for p in getattr(self.bbox_head, 'class_dependent_prefixes', ()))
+        self.check_state_dict_shapes(state_dict, prefix)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def class_layer_keys(self) -> Tuple[str, ...]:
+        """Prefixes of the tensors whose shape depends on ``num_classes``."""
+        return tuple('bbox_head.' + p
+                     for p in getattr(self.bbox_head, 'class_dependent_prefixes', ()))
+
+    def check_state_dict_shapes(self, state_dict: Dict[str, torch.Tensor],
+                                prefix: str = '') -> List[str]:
+        """Compare a state dict's shapes with this model's.
+
+        Args:
+            state_dict: Tensors by name (``prefix`` + the model's key).
+            prefix: Prefix of this model's keys in ``state_dict``.
+
+        Returns:
+            list[str]: The class-prediction tensors whose shapes differ
+            (another number of classes), as ``'key: checkpoint (..), model
+            (..)'``.
+
+        Raises:
+            CheckpointShapeError: A tensor outside the class-prediction layer
+                differs in shape (another level or config).
+        """
+        allowed = self.class_layer_keys()
         own = self.state_dict()
         mismatched: List[str] = []
+        class_layer: List[str] = []
         for key, value in state_dict.items():
             if not key.startswith(prefix):
                 continue
             name = key[len(prefix):]
             if (name in own and hasattr(value, 'shape')
-                    and tuple(value.shape) != tuple(own[name].shape)
-                    and not name.startswith(allowed)):
-                mismatched.append(f'{name}: checkpoint {tuple(value.shape)}, '
-                                  f'model {tuple(own[name].shape)}')
+                    and tuple(value.shape) != tuple(own[name].shape)):
+                line = (f'{name}: checkpoint {tuple(value.shape)}, '
+                        f'model {tuple(own[name].shape)}')
+                (class_layer if name.startswith(allowed) else mismatched).append(line)
         if mismatched:
             raise CheckpointShapeError(f'checkpoint does not fit this model: {len(mismatched)} '
                                        f'tensor(s) differ in shape outside the class-prediction '
                                        f'layer (a checkpoint of another EfficientDet level or '
                                        f'config?), first: {"; ".join(mismatched[:MAX_NAMED])}')
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        return class_layer
 
     def init_weights(self) -> None:
         """Initialise (or load ``Pretrained``) weights, keeping the layout."""
