@@ -18,7 +18,7 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
+from mmdet_efficientdet.utils.cli import cfg_options_action
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join('configs', 'efficientdet', 'demo', 'efficientdet_d0_shapes_demo.py')
@@ -33,7 +33,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='config overrides (e.g. train_cfg.max_epochs=1)')
     return parser.parse_args()
 

@@ -5,15 +5,16 @@ Same arguments as mmdet's (``CONFIG CHECKPOINT [--work-dir DIR] [--out PKL]
 [--show-dir DIR] [--tta] [--cfg-options ...] [--launcher ...]``); prints the
 COCO bbox table through mmdet's ``CocoMetric``. Bad input (a missing,
 unsafe or truncated checkpoint, a checkpoint of another architecture or
-trained for another number of classes, a malformed annotation file) is one ``error:`` line and exit code 1.
+trained for another number of classes, a malformed annotation file, data
+paths that point nowhere) is one ``error:`` line and exit code 1.
 """
 import argparse
 import sys
 
-from mmengine.config import DictAction
-
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmdet_efficientdet.datasets import check_data_paths
 from mmdet_efficientdet.utils import run_cli, run_mmdet_tool
+from mmdet_efficientdet.utils.cli import cfg_options_action
 from mmdet_efficientdet.utils.config import load_config
 from mmdet_efficientdet.utils.trained import build_for_checkpoint
 
@@ -24,9 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action())
     args, _ = parser.parse_known_args()
     cfg = load_config(args.config, args.cfg_options)
+    check_data_paths(cfg)
     build_for_checkpoint(cfg, args.checkpoint, 'testing')
     run_mmdet_tool('test.py')
 

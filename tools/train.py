@@ -15,12 +15,13 @@ import os.path as osp
 import sys
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmdet_efficientdet.datasets import check_data_paths
 from mmdet_efficientdet.utils import prepare_cpu_distributed, run_cli
+from mmdet_efficientdet.utils.cli import cfg_options_action
 from mmdet_efficientdet.utils.config import load_config
 
 
@@ -45,7 +46,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='override settings in the config, xxx=yyy format')
     parser.add_argument(
         '--launcher',
@@ -63,6 +64,7 @@ def main() -> None:
     args = parse_args()
     setup_cache_size_limit_of_dynamo()
     cfg = load_config(args.config, args.cfg_options)
+    check_data_paths(cfg)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

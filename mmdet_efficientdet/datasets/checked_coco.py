@@ -141,12 +141,15 @@ class CheckedCocoDataset(CocoDataset):
         self._unknown: List[str] = []
         self._mismatched: List[str] = []
         self._undecodable: List[str] = []
+        self._json_names: List[str] = []
         try:
             data_list = super().load_data_list()
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError,
                 AttributeError) as err:
             raise AnnotationFileError(f'annotation file {self.ann_file!r} is not valid COCO '
                                       f'json: {type(err).__name__}: {err}') from None
+        self._check_class_names()
+        self._json_images = len(data_list)
         if self._dropped:
             self._warn(
                 f'dropped {len(self._dropped)} degenerate box(es) with '
@@ -166,6 +169,48 @@ class CheckedCocoDataset(CocoDataset):
                 'or not an image)'):
             data_list = [d for d in data_list if not d.get('undecodable')]
         return data_list
+
+    def _check_class_names(self) -> None:
+        """Every class of ``metainfo['classes']`` must be a category name of
+        the json (exactly, case included): a missing one would silently get
+        no boxes and break the COCO metric after a whole evaluation."""
+        classes = self.metainfo.get('classes', ())
+        if len(self.cat_ids) >= len(classes) or not self._json_names:
+            return
+        missing = [c for c in classes if c not in self._json_names]
+        raise AnnotationFileError(
+            f"{self.ann_file}: class(es) {', '.join(map(repr, missing))} of the config's "
+            f"metainfo classes are not category names of this json (names must match "
+            f"exactly, case included); its categories: "
+            f"{', '.join(map(repr, self._json_names))}; change `classes` in the config")
+
+    def filter_data(self) -> List[dict]:
+        """Filter as mmdet does; a dataset left with no image is an error
+        naming the folder searched, the counts and the keys to change (mmdet
+        would fail later with ``need at least one array to concatenate``)."""
+        data_list = super().filter_data()
+        if not data_list:
+            raise AnnotationFileError(self._empty_message())
+        return data_list
+
+    def _empty_message(self) -> str:
+        folder = self.data_prefix.get('img', self.data_root)
+        listed = getattr(self, '_json_images', 0)
+        lost = len(self._undecodable) + len(self._mismatched)
+        parts = [f'{self.ann_file}: no image left to use: the json lists {listed} image(s)']
+        if self._undecodable:
+            parts.append(f'{len(self._undecodable)} are missing or cannot be decoded in the '
+                         f'image folder {folder!r} (data_root {self.data_root!r} + '
+                         f'data_prefix.img; change data_root or data_prefix.img - image_dir '
+                         f'in the templates)')
+        if self._mismatched:
+            parts.append(f'{len(self._mismatched)} differ in size from the json '
+                         f'(size_mismatch)')
+        if listed > lost:
+            parts.append(f'{listed - lost} without boxes were filtered out '
+                         f'(filter_cfg.filter_empty_gt=True; set it False to train on '
+                         f'background images)')
+        return '; '.join(parts)
 
     def _drop_or_raise(self, items: Sequence[str], option: str, what: str) -> bool:
         """Act on ``items`` by the policy ``self.<option>``: raise on
@@ -211,6 +256,8 @@ class CheckedCocoDataset(CocoDataset):
     def parse_data_info(self, raw_data_info: dict) -> Union[dict, List[dict]]:
         """Parse as :class:`CocoDataset`, recording what it would skip."""
         img_info = raw_data_info['raw_img_info']
+        if not self._json_names:
+            self._json_names = [cat['name'] for cat in self.coco.cats.values()]
         where = f'{img_info["file_name"]} (image {img_info["img_id"]})'
         known: Dict = self.coco.cats
         for ann in raw_data_info['raw_ann_info']:

@@ -26,7 +26,7 @@ import os.path as osp
 import random
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import UserError
 from ..fileio import atomic_write, plan_outputs, write_manifest
@@ -91,11 +91,14 @@ class ConversionResult:
         return '\n'.join(lines)
 
 
-def read_voc_folder(ann_dir: str, problems: List[str]) -> List[LabelledImage]:
+def read_voc_folder(ann_dir: str,
+                    problems: List[str],
+                    left_out: Optional[Set[str]] = None) -> List[LabelledImage]:
     """Read every ``*.xml`` of ``ann_dir`` (labelImg / Pascal VOC).
 
     Unparsable files and files without ``filename`` are appended to
-    ``problems`` and skipped.
+    ``problems`` and skipped; an image with an unreadable object is left out
+    whole (its name added to ``left_out``), never kept with fewer boxes.
     """
     images = []
     for name in sorted(os.listdir(ann_dir)):
@@ -126,19 +129,29 @@ def read_voc_folder(ann_dir: str, problems: List[str]) -> List[LabelledImage]:
                 if not label:
                     raise ValueError('no <name>')
             except (AttributeError, TypeError, ValueError) as err:
-                problems.append(f'{path}: object {index} skipped: bad box '
-                                f'({err})')
-                continue
+                # a partly read image would train its unread object as background
+                problems.append(f'{path}: object {index} has a bad box ({err}); '
+                                f'image {file_name} left out')
+                item = None
+                if left_out is not None:
+                    left_out.add(file_name)
+                break
             item.boxes.append((label, *coords))
-        images.append(item)
+        if item is not None:
+            images.append(item)
     return images
 
 
-def read_csv_labels(csv_path: str, problems: List[str]) -> List[LabelledImage]:
+def read_csv_labels(csv_path: str,
+                    problems: List[str],
+                    left_out: Optional[Set[str]] = None) -> List[LabelledImage]:
     """Read ``filename,width,height,class,xmin,ymin,xmax,ymax`` rows (one per
-    box; an image without boxes may have a row with an empty class)."""
+    box; an image without boxes may have a row with an empty class). An image
+    with an unreadable row is left out whole (its name added to
+    ``left_out``)."""
     want = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax']
     images: Dict[str, LabelledImage] = {}
+    bad: Dict[str, str] = {}
     with open(csv_path, newline='') as f:
         reader = csv.DictReader(f)
         if reader.fieldnames is None or \
@@ -154,8 +167,15 @@ def read_csv_labels(csv_path: str, problems: List[str]) -> List[LabelledImage]:
                 if row['class'].strip():
                     item.boxes.append((row['class'].strip(), *[float(row[k]) for k in want[4:]]))
             except (AttributeError, TypeError, ValueError) as err:
-                problems.append(f'{where}: row skipped ({err})')
-    return list(images.values())
+                name = (row.get('filename') or '').strip()
+                problems.append(f'{where}: bad row ({err})' +
+                                (f'; image {name} left out' if name else '; row skipped'))
+                if name:
+                    bad.setdefault(name, where)
+    # an image with an unreadable row would train that box as background
+    if left_out is not None:
+        left_out.update(bad)
+    return [item for name, item in images.items() if name not in bad]
 
 
 def decoded_size(path: str) -> Tuple[int, int]:
@@ -192,9 +212,11 @@ def split_names(names: Sequence[str],
                 val_fraction: float,
                 seed: int,
                 train_list: Optional[str] = None,
-                val_list: Optional[str] = None) -> Dict[str, List[str]]:
+                val_list: Optional[str] = None,
+                left_out: Sequence[str] = ()) -> Dict[str, List[str]]:
     """Train/val file names: from the lists if given, else a seeded shuffle
-    with ``round(val_fraction * n)`` (at least 1) images in val.
+    with ``round(val_fraction * n)`` (at least 1) images in val. Names in
+    ``left_out`` (reported already) are taken out of the lists.
 
     Raises:
         UserError: a bad fraction, or a list naming images that have no
@@ -205,7 +227,10 @@ def split_names(names: Sequence[str],
         if not (train_list and val_list):
             raise UserError('give both --train-list and --val-list, or '
                             'neither (then --val-fraction splits)')
-        split = {'train': _read_list(train_list), 'val': _read_list(val_list)}
+        split = {
+            key: [n for n in _read_list(path) if n not in left_out]
+            for key, path in (('train', train_list), ('val', val_list))
+        }
         both = sorted(set(split['train']) & set(split['val']))
         if both:
             raise UserError(f'{len(both)} image(s) are in both lists, first: '
@@ -291,12 +316,15 @@ def convert_labelled_folder(out_dir: str,
         raise UserError(f'label folder {ann_dir} not found')
     problems: List[str] = []
     items: Dict[str, LabelledImage] = {}
-    sources = read_voc_folder(ann_dir, problems) if ann_dir else []
+    left_out: Set[str] = set()
+    sources = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
     for path in csv_files:
         if not osp.isfile(path):
             raise UserError(f'CSV label file {path} not found')
-        sources += read_csv_labels(path, problems)
+        sources += read_csv_labels(path, problems, left_out)
     for item in sources:
+        if item.file_name in left_out:
+            continue
         if item.file_name in items:
             items[item.file_name].boxes += item.boxes
         else:
@@ -308,7 +336,12 @@ def convert_labelled_folder(out_dir: str,
     classes = list(classes) if classes else names
     if len(set(classes)) != len(classes):
         raise UserError(f'classes {classes} name a class twice')
-    split = split_names(list(items), val_fraction, seed, train_list, val_list)
+    split = split_names(list(items), val_fraction, seed, train_list, val_list, left_out)
+    listed = set(split['train']) | set(split['val'])
+    problems += [
+        f'{name}: labelled but in neither --train-list nor --val-list'
+        for name in sorted(set(items) - listed)
+    ]
     paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json') for s in SPLITS}
     inputs = [image_dir] + ([ann_dir] if ann_dir else []) + list(csv_files)
     plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')], inputs, overwrite)

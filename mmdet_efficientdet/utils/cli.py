@@ -126,3 +126,21 @@ def square_size(values):
         raise UserError(f'--image-size {height} {width}: this tool measures '
                         f'square inputs; give one number')
     return height
+
+
+def cfg_options_action():
+    """argparse action of ``--cfg-options``: mmengine's ``DictAction``, with
+    an item that is not ``key=value`` an argparse error naming it (mmengine
+    raises ``ValueError: not enough values to unpack``)."""
+    from mmengine.config import DictAction
+
+    class CfgOptionsAction(DictAction):
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            for item in values:
+                if '=' not in item or item.startswith('='):
+                    parser.error(f'{option_string} {item!r}: expected key=value '
+                                 f'(e.g. train_dataloader.batch_size=4)')
+            super().__call__(parser, namespace, values, option_string)
+
+    return CfgOptionsAction

@@ -109,6 +109,45 @@ def test_csv_labels_and_seeded_split(raccoon_root, tmp_path):
     assert json.load(open(one.files['val'])) == json.load(open(two.files['val']))
 
 
+@pytest.mark.parametrize('source', ['xml', 'csv'])
+def test_a_file_left_out_is_out_of_every_split(raccoon_root, tmp_path, source):
+    """An unreadable box leaves its whole image out (never kept with fewer
+    boxes, which would train the unread object as background); an image in
+    neither list is reported; the summary's counts are true."""
+    images, anns = _small_folder(raccoon_root, tmp_path)
+    kwargs = dict(ann_dir=str(anns))
+    if source == 'xml':
+        text = (anns / 'raccoon-10.xml').read_text()
+        (anns / 'raccoon-10.xml').write_text(text.replace('<xmin>130</xmin>', '<xmin>one</xmin>'))
+    else:
+        csv = tmp_path / 'labels.csv'
+        csv.write_text('filename,width,height,class,xmin,ymin,xmax,ymax\n'
+                       'raccoon-1.jpg,650,417,raccoon,81,88,522,408\n'
+                       'raccoon-10.jpg,450,495,raccoon,130,2,446,488\n'
+                       'raccoon-10.jpg,450,495,raccoon,,2,40,48\n'
+                       'raccoon-100.jpg,960,576,raccoon,548,10,954,520\n'
+                       'raccoon-101.jpg,640,426,raccoon,86,53,400,356\n'
+                       'raccoon-102.jpg,640,426,raccoon,86,53,400,356\n'
+                       'raccoon-103.jpg,640,426,raccoon,86,53,400,356\n')
+        kwargs = dict(csv_files=[str(csv)])
+    (tmp_path / 'train.txt').write_text('raccoon-1.jpg\nraccoon-10.jpg\nraccoon-100.jpg\n')
+    (tmp_path / 'val.txt').write_text('raccoon-101.jpg\nraccoon-102.jpg\n')
+    result = convert_labelled_folder(
+        str(tmp_path / 'out'),
+        str(images),
+        train_list=str(tmp_path / 'train.txt'),
+        val_list=str(tmp_path / 'val.txt'),
+        **kwargs)
+    train = json.load(open(result.files['train']))
+    assert [i['file_name'] for i in train['images']] == ['raccoon-1.jpg', 'raccoon-100.jpg']
+    assert result.images == {'train': 2, 'val': 2}
+    assert len(result.problems) == 2
+    assert 'image raccoon-10.jpg left out' in result.problems[0]
+    assert result.problems[1] == ('raccoon-103.jpg: labelled but in neither --train-list nor '
+                                  '--val-list')
+    assert '2 file(s) left out, 0 box(es) dropped' in result.summary()
+
+
 def test_outputs_never_replace_inputs_or_earlier_results(raccoon_root, tmp_path):
     images, anns = _small_folder(raccoon_root, tmp_path)
     out = tmp_path / 'out'

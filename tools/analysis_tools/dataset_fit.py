@@ -16,7 +16,7 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
+from mmdet_efficientdet.utils.cli import cfg_options_action
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,7 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--overwrite', action='store_true', help='replace fit.png/fit.json of an earlier run')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='config overrides, key=value')
+        '--cfg-options', nargs='+', action=cfg_options_action(), help='config overrides, key=value')
     return parser.parse_args(argv)
 
 

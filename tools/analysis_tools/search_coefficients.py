@@ -24,10 +24,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmengine.config import DictAction
-
 from mmdet_efficientdet.budget import PATHS
-from mmdet_efficientdet.utils.cli import add_overwrite, add_threads, positive_int
+from mmdet_efficientdet.utils.cli import (add_overwrite, add_threads, cfg_options_action,
+                                          positive_int)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,7 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action())
     add_overwrite(parser)
     return parser.parse_args(argv)
 

@@ -17,19 +17,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import positive_int
+from mmdet_efficientdet.utils.cli import cfg_options_action, positive_int
 
 #: The order of mmdet's ``bbox_mAP_copypaste`` line.
 COPYPASTE = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('model', help='.onnx or OpenVINO .xml')
     parser.add_argument('--threads', type=positive_int, default=None)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action())
     return parser.parse_args(argv)
 
 
