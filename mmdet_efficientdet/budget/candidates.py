@@ -48,9 +48,12 @@ def family_candidates(families: Sequence[str] = FAMILIES,
     ``d``: the D0-D7x rows and, between them, the paper's rule at every
     fractional ``phi`` on a ``phi_step`` grid up to ``max_phi``; ``lite``:
     Lite0-Lite4 (with Lite3x); ``v2``: the EfficientNetV2-backbone rows.
+    Every family keeps only rows whose compound coefficient is at most
+    ``max_phi`` (D7x counts as 7, Lite3x as 3).
 
     Raises:
-        UserError: an unknown family or a step outside ``(0, 1]``.
+        UserError: an unknown family, a step outside ``(0, 1]``, a
+            ``max_phi`` outside ``[0, 8]`` or one that leaves no candidate.
     """
     unknown = sorted(set(families) - set(FAMILIES))
     if unknown or not families:
@@ -58,9 +61,14 @@ def family_candidates(families: Sequence[str] = FAMILIES,
                         f'{list(FAMILIES)}')
     if not 0 < phi_step <= 1:
         raise UserError(f'--phi-step {phi_step} must be in (0, 1]')
+    if not 0 <= max_phi <= 8:
+        raise UserError(f'--max-phi {max_phi:g} must be in [0, 8]')
     out: List[Candidate] = []
     if 'd' in families:
-        rows = [_row(n, 'd', 7.5 if n == 'd7x' else s.phi) for n, s in EFFICIENTDET_SCALES.items()]
+        rows = [
+            _row(n, 'd', 7.5 if n == 'd7x' else s.phi) for n, s in EFFICIENTDET_SCALES.items()
+            if s.phi <= max_phi
+        ]
         steps = int(round(max_phi / phi_step))
         for i in range(1, steps + 1):
             phi = round(i * phi_step, 6)
@@ -73,10 +81,15 @@ def family_candidates(families: Sequence[str] = FAMILIES,
     if 'lite' in families:
         out += [
             _row(n, 'lite', s.phi + (0.5 if n == 'lite3x' else 0))
-            for n, s in EFFICIENTDET_LITE_SCALES.items()
+            for n, s in EFFICIENTDET_LITE_SCALES.items() if s.phi <= max_phi
         ]
     if 'v2' in families:
-        out += [_row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items()]
+        out += [
+            _row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items() if s.phi <= max_phi
+        ]
+    if not out:
+        raise UserError(f'--max-phi {max_phi:g}: no candidate of --families '
+                        f'{" ".join(families)} is that small')
     return out
 
 

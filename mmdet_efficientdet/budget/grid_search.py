@@ -247,6 +247,27 @@ def _build(cfg):
     return model.eval()
 
 
+def _check_later_stages(base, base_size: int, grid, phis: Sequence[float], size_divisor: int,
+                        threads: int, runs: int) -> None:
+    """Check every argument used after training, before any training: a
+    bad ``--phis`` found after hours of runs would lose them all.
+
+    Raises:
+        UserError: naming the argument.
+    """
+    for name, value in (('--threads', threads), ('--runs', runs), ('--size-divisor',
+                                                                    size_divisor)):
+        if int(value) < 1:
+            raise UserError(f'{name} {value} must be >= 1')
+    bad = [p for p in phis if not 0 < p <= 8]
+    if bad or len(set(phis)) != len(phis):
+        raise UserError(f'--phis {" ".join(f"{p:g}" for p in phis)}: each phi must be in '
+                        f'(0, 8] and given once')
+    for coeffs in grid:  # every model the search may write, built as data
+        for phi in (1, *phis):
+            scaled_level(base, base_size, coeffs, phi, size_divisor)
+
+
 def search_coefficients(config: str,
                         out_dir: str,
                         epochs: int,
@@ -298,6 +319,7 @@ def search_coefficients(config: str,
                         f'config scales); the search scales a config\'s level')
     base = get_efficientdet_scale(cfg.level)
     base_size = int(cfg.get('image_size', base.image_size))
+    _check_later_stages(base, base_size, grid, phis, size_divisor, threads, runs)
     result = GridResult(osp.abspath(config), cfg.level, base_size, epochs, path)
     names = ['phi1_best.py'] + [f'phi{p:g}_best.py' for p in phis]
     outputs = [osp.join(out_dir, n) for n in ('grid.json', 'grid.csv', *names, 'manifest.json')]

@@ -30,6 +30,11 @@ def test_family_is_ordered_and_fractional_rows_follow_the_rule():
     assert [c.name for c in lite] == ['lite0', 'lite1', 'lite2', 'lite3', 'lite3x', 'lite4']
     with pytest.raises(UserError, match='choose from'):
         family_candidates(['yolo'])
+    small = family_candidates(['d', 'lite', 'v2'], phi_step=0.5, max_phi=1)
+    assert [c.name for c in small] == ['d0', 'phi0.5', 'd1', 'lite0', 'lite1', 'v2-b0']
+    for bad in (-1, 9):
+        with pytest.raises(UserError, match=f'--max-phi {bad} must be in'):
+            family_candidates(['d'], max_phi=bad)
 
 
 def test_candidate_config_names_the_level_as_data(tmp_path):

@@ -123,3 +123,20 @@ def test_bad_grids_are_one_line_errors(tmp_path):
         'error: coefficients must be >= 1 (scaling up), got [0.8]'
     ]
     assert not (tmp_path / 'x').exists()
+
+
+@pytest.mark.parametrize('phis, match', [([-1], r'--phis -1: each phi must be in \(0, 8\]'),
+                                         ([2, 2], 'given once')])
+def test_later_stage_arguments_are_checked_before_any_training(make_tiny_config, tmp_path,
+                                                               monkeypatch, phis, match):
+    from mmdet_efficientdet.budget import grid_search
+    trained = []
+    monkeypatch.setattr(grid_search, 'train_and_evaluate', lambda cfg: trained.append(cfg))
+    with pytest.raises(UserError, match=match):
+        search_coefficients(
+            make_tiny_config(),
+            str(tmp_path / 'out'),
+            1, [1.2], [1.1], [1.15],
+            phis=phis,
+            log=lambda line: None)
+    assert trained == [] and not (tmp_path / 'out').exists()
