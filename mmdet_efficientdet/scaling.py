@@ -259,6 +259,24 @@ PUBLISHED_COCO_AP_VAL: Dict[str, float] = {
     'd6': 52.1,
     'd7': 53.4,
     'd7x': 54.4,
+    # EfficientDet-Lite (automl README, COCO val AP of the float checkpoints)
+    'lite0': 26.41,
+    'lite1': 31.50,
+    'lite2': 35.06,
+    'lite3': 38.77,
+    'lite3x': 42.64,
+    'lite4': 43.18,
+}
+
+#: Published COCO val AP of the int8-quantised Lite checkpoints (automl
+#: README); the int8 paths' budget choice uses these.
+PUBLISHED_COCO_AP_VAL_INT8: Dict[str, float] = {
+    'lite0': 26.10,
+    'lite1': 31.12,
+    'lite2': 34.69,
+    'lite3': 38.42,
+    'lite3x': 41.87,
+    'lite4': 42.83,
 }
 
 #: EfficientDet with EfficientNetV2 backbones: each row keeps the BiFPN/head

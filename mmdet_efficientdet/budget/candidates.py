@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence, Union
 
 from ..errors import UserError
 from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
-                       PUBLISHED_COCO_AP_VAL, get_efficientdet_scale)
+                       PUBLISHED_COCO_AP_VAL, PUBLISHED_COCO_AP_VAL_INT8, get_efficientdet_scale)
 from ..utils.config import level_config
 
 #: Families a budget can choose from.
@@ -26,6 +26,8 @@ class Candidate:
             compound_level`).
         image_size (int): Square input.
         coco_ap_val (float, optional): Published COCO val AP.
+        coco_ap_val_int8 (float, optional): Published COCO val AP of the
+            int8-quantised checkpoint (Lite rows).
     """
     name: str
     family: str
@@ -33,11 +35,18 @@ class Candidate:
     level: Union[str, dict]
     image_size: int
     coco_ap_val: Optional[float] = None
+    coco_ap_val_int8: Optional[float] = None
+
+    def published_ap(self, int8: bool = False) -> Optional[float]:
+        """The published COCO val AP for a float or an int8 path (the
+        float number when no int8 one is published), or None."""
+        return (self.coco_ap_val_int8 or self.coco_ap_val) if int8 else self.coco_ap_val
 
 
 def _row(name: str, family: str, order: float) -> Candidate:
     return Candidate(name, family, order, name,
-                     get_efficientdet_scale(name).image_size, PUBLISHED_COCO_AP_VAL.get(name))
+                     get_efficientdet_scale(name).image_size, PUBLISHED_COCO_AP_VAL.get(name),
+                     PUBLISHED_COCO_AP_VAL_INT8.get(name))
 
 
 def family_candidates(families: Sequence[str] = FAMILIES,

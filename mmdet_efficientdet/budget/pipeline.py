@@ -3,7 +3,7 @@ from __future__ import annotations
 import os.path as osp
 import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import UserError
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
@@ -21,8 +21,11 @@ class BudgetResult:
         batch (int): Training batch of a memory budget.
         families (list[FamilySearch]): Each family's search.
         candidates (list[Candidate]): Everything enumerated.
-        chosen (Candidate, optional): The largest fitting model (most
-            multiply-adds among the families' largest fitting ones).
+        chosen (Candidate, optional): The best fitting model: among the
+            families' largest fitting ones, the highest published COCO val
+            AP when all have one, else the most multiply-adds
+            (:func:`choose_winner`).
+        chosen_by (str): What decided the choice.
         chosen_cost (float, optional): Its measured cost.
         chosen_gmacs (dict): family winner -> counted GMACs (the choice).
         files (list[str]): What was written.
@@ -37,6 +40,7 @@ class BudgetResult:
     chosen: Optional[Candidate] = None
     chosen_cost: Optional[float] = None
     chosen_gmacs: dict = field(default_factory=dict)
+    chosen_by: str = ''
     files: List[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -51,6 +55,7 @@ class BudgetResult:
             chosen_image_size=self.chosen.image_size if self.chosen else None,
             chosen_cost=self.chosen_cost,
             winners_gmacs=self.chosen_gmacs,
+            chosen_by=self.chosen_by,
             families={
                 s.family:
                 dict(
@@ -76,9 +81,36 @@ class BudgetResult:
                          (f', {self.chosen_gmacs[self.chosen.name]:.3g} GMACs' if self.metric !=
                           'gflops' else '') +
                          (f', published COCO val AP {self.chosen.coco_ap_val}' if self.chosen.
-                          coco_ap_val else '') + ')')
+                          coco_ap_val else '') + f'; chosen by {self.chosen_by})')
         lines += self.files
         return '\n'.join(lines)
+
+
+def is_int8_path(path: Optional[str]) -> bool:
+    """Whether an inference path runs an int8 model (``ort-int8``, ``ov-int8``)."""
+    return bool(path) and path.endswith('int8')
+
+
+def choose_winner(winners: List[Candidate], gmacs: Dict[str, float],
+                  int8: bool = False) -> Tuple[Candidate, str]:
+    """The overall choice among the families' largest fitting models.
+
+    By published COCO val AP (the int8 number on an int8 path) when every
+    winner has one; otherwise by counted multiply-adds, saying which winner
+    has no published AP.
+
+    Returns:
+        tuple: ``(chosen, what it was chosen by)``.
+    """
+    aps = {w.name: w.published_ap(int8) for w in winners}
+    if len(winners) > 1 and all(ap is not None for ap in aps.values()):
+        chosen = max(winners, key=lambda w: (aps[w.name], gmacs[w.name]))
+        return chosen, f'published COCO val AP{" (int8)" if int8 else ""}'
+    chosen = max(winners, key=lambda w: gmacs[w.name])
+    if len(winners) == 1:
+        return chosen, 'the only model within budget'
+    without = ', '.join(n for n, ap in aps.items() if ap is None)
+    return chosen, f'multiply-adds (no published AP for {without})'
 
 
 def scale_to_budget(budget: float,
@@ -136,7 +168,8 @@ def scale_to_budget(budget: float,
             raise UserError(f'no model meets {metric} <= {budget:g} '
                             f'{meter.unit}; the smallest cost {smallest}')
         result.chosen_gmacs = {w.name: meter.count_gmacs(w) for w in winners}
-        result.chosen = max(winners, key=lambda w: result.chosen_gmacs[w.name])
+        result.chosen, result.chosen_by = choose_winner(winners, result.chosen_gmacs,
+                                                        is_int8_path(path))
         result.chosen_cost = meter.costs[result.chosen.name]
     config_path = osp.join(out_dir, f'{result.chosen.name}.py')
     files = budget_files(result, prefix)

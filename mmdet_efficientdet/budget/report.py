@@ -6,7 +6,8 @@ import json
 from typing import Dict, List
 
 #: Columns of the table.
-COLUMNS = ('family', 'name', 'phi', 'image_size', 'cost', 'within_budget', 'coco_ap_val', 'chosen')
+COLUMNS = ('family', 'name', 'phi', 'image_size', 'cost', 'within_budget', 'coco_ap_val',
+           'coco_ap_val_int8', 'chosen')
 
 
 def table_rows(result) -> List[dict]:
@@ -25,6 +26,7 @@ def table_rows(result) -> List[dict]:
                     cost=cost,
                     within_budget=cost <= result.budget,
                     coco_ap_val=cand.coco_ap_val,
+                    coco_ap_val_int8=cand.coco_ap_val_int8,
                     chosen=result.chosen is not None and name == result.chosen.name))
     return rows
 

@@ -112,3 +112,19 @@ def test_bad_budgets_are_one_line_errors(tmp_path):
                          timeout=300)
     assert out.returncode == 1 and 'Traceback' not in out.stderr
     assert out.stderr.strip().splitlines() == ['error: --budget 0 must be > 0']
+
+
+def test_the_choice_is_by_published_ap_where_every_winner_has_one():
+    from mmdet_efficientdet.budget.pipeline import choose_winner
+    lite = {c.name: c for c in family_candidates(['lite'])}
+    d = {c.name: c for c in family_candidates(['d'], phi_step=0.5)}
+    assert lite['lite3'].coco_ap_val == 38.77 and lite['lite3'].coco_ap_val_int8 == 38.42
+    # ORT fp32 <= 150 ms (README): D1 (40.2 AP, 6.21 GMACs) over Lite3 (38.77, 7.64)
+    gmacs = {'d1': 6.21, 'lite3': 7.64, 'phi1.5': 9.0}
+    chosen, by = choose_winner([d['d1'], lite['lite3']], gmacs)
+    assert chosen.name == 'd1' and by == 'published COCO val AP'
+    chosen, by = choose_winner([d['d1'], lite['lite3']], gmacs, int8=True)
+    assert chosen.name == 'd1' and by == 'published COCO val AP (int8)'
+    # a fractional phi has no published AP: multiply-adds decide, and say so
+    chosen, by = choose_winner([d['phi1.5'], lite['lite3']], gmacs)
+    assert chosen.name == 'phi1.5' and by == 'multiply-adds (no published AP for phi1.5)'
