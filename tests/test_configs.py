@@ -173,7 +173,7 @@ def test_level_configs_match_the_table(level):
         else m.backbone.init_cfg.checkpoint.endswith(
             f'/timm/{imagenet}/resolve/main/pytorch_model.bin')
     assert m.backbone.same_padding and m.neck.same_padding
-    assert m.backbone.norm_cfg == dict(type='BN', eps=1e-3, momentum=0.01)
+    assert m.backbone.norm_cfg == dict(type='EffDetBN', eps=1e-3, momentum=0.01)
     assert m.backbone.drop_path_rate == efficientdet_drop_path_rate(ref.backbone)
     assert m.bbox_head.anchor_generator.type == 'TFAnchorGenerator'
     assert m.train_cfg.assigner.gt_max_assign_all is False
@@ -260,7 +260,7 @@ def test_finetune_example_config_is_consistent():
     assert cfg.optim_wrapper.optimizer.lr == 2e-3
     assert cfg.custom_hooks == []
     assert cfg.model.backbone.frozen_stages == 1
-    assert cfg.model.backbone.norm_cfg == dict(type='BN', eps=1e-3, momentum=0.1)
+    assert cfg.model.backbone.norm_cfg == dict(type='EffDetBN', eps=1e-3, momentum=0.1)
     jitter = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'RandomResize']
     assert jitter[0].ratio_range == (0.5, 1.5)
     assert jitter[0].scale == (512, 512)

@@ -177,3 +177,32 @@ def test_slurm_scripts_launch_our_tools(tmp_path):
     assert test.returncode == 0, test.stderr
     assert (f'python -u {REPO}/tools/test.py cfg.py ckpt.pth '
             f'--launcher=slurm') in test.stdout
+
+
+def test_any_batch_composition_and_background_images_train(make_tiny_config, tmp_path):
+    """7 images at batch 2 and 128 px: the last batch holds one image whose
+    P7 is 1x1 (EffDetBN); two of the images have no box and train as
+    negatives (``filter_cfg.filter_empty_gt=False``)."""
+    import json
+
+    from mmdet_efficientdet.datasets import make_shapes_dataset
+    root = str(tmp_path / 'seven')
+    make_shapes_dataset(
+        root, num_train=7, num_val=2, image_size=128, min_size=16, max_size=48, seed=3)
+    ann_file = osp.join(root, 'annotations', 'instances_train.json')
+    coco = json.load(open(ann_file))
+    empty = {img['id'] for img in coco['images'][:2]}
+    coco['annotations'] = [a for a in coco['annotations'] if a['image_id'] not in empty]
+    json.dump(coco, open(ann_file, 'w'))
+    config = make_tiny_config(
+        data_root=root,
+        extra="train_dataloader['dataset']['filter_cfg'] = dict(filter_empty_gt=False)\n")
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    assert len(runner.train_dataloader.dataset) == 7
+    assert sum(not runner.train_dataloader.dataset.get_data_info(i)['instances']
+               for i in range(7)) == 2
+    runner.train()
+    assert runner.iter == 4  # 2 + 2 + 2 + 1 images
+    assert osp.isfile(osp.join(cfg.work_dir, 'epoch_1.pth'))

@@ -1,3 +1,4 @@
+from .batch_norm import EffDetBatchNorm2d
 from .block_string import BlockArgs, parse_block_string
 from .fused_mbconv import FusedMBConv
 from .padding import MaxPool2dDown, fast_zero_pad, same_conv_cfg, same_pad_amount, same_pads
@@ -7,7 +8,7 @@ from .weighted_fusion import FUSION_MODES, WeightedFusion
 from .winner_mask import WinnerMask
 
 __all__ = [
-    'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg',
+    'EffDetBatchNorm2d', 'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg',
     'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN', 'tf_bn_cfg',
     'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
 ]
