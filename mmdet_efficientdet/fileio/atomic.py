@@ -50,7 +50,7 @@ def atomic_write(path: str, data: Union[bytes, str], encoding: str = 'utf-8') ->
     os.makedirs(folder, exist_ok=True)
     if isinstance(data, str):
         data = data.encode(encoding)
-    tmp = osp.join(folder, TMP_TEMPLATE.format(name=osp.basename(path), pid=os.getpid()))
+    tmp = temp_path(path)
     try:
         with open(tmp, 'wb') as f:
             f.write(data)
@@ -62,6 +62,22 @@ def atomic_write(path: str, data: Union[bytes, str], encoding: str = 'utf-8') ->
             os.remove(tmp)
         raise
     _fsync_dir(folder)
+
+
+def temp_path(path: str) -> str:
+    """The temporary name of ``path`` while it is written (file or folder):
+    ``.<name>.tmp-<pid>`` beside it, the one rule :func:`stale_temp_files`
+    recognises."""
+    folder = osp.dirname(osp.abspath(path))
+    return osp.join(folder, TMP_TEMPLATE.format(name=osp.basename(osp.abspath(path)),
+                                                pid=os.getpid()))
+
+
+def commit_folder(tmp: str, path: str) -> None:
+    """Rename a finished folder ``tmp`` (from :func:`temp_path`) to ``path``
+    (which must not exist): readers see no folder or the whole one."""
+    os.replace(tmp, path)
+    _fsync_dir(osp.dirname(osp.abspath(path)))
 
 
 def stale_temp_files(folder: str) -> List[str]:
