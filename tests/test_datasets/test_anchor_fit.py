@@ -1,6 +1,7 @@
 """Dataset fit: box statistics against the config's anchors, a search that
 finds a better setting when there is one, and advice when none helps."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -63,26 +64,29 @@ def test_data_aspects_follow_the_boxes():
 
 
 def test_tool_on_real_photos(raccoon_root, tmp_path):
-    """The raccoon fine-tuning config's train split (its json made by the
-    converter): big boxes, every box covered."""
+    """The raccoon fine-tuning config as committed, run from a folder laid out
+    as its comments say (data/raccoon, data/raccoon_coco from the converter):
+    big boxes, every box covered."""
     from mmdet_efficientdet.datasets import convert_labelled_folder
+    (tmp_path / 'data').mkdir()
+    os.symlink(raccoon_root, tmp_path / 'data' / 'raccoon')
     data = osp.join(raccoon_root, 'data')
     convert_labelled_folder(
-        str(tmp_path / 'coco'),
-        osp.join(raccoon_root, 'images'),
+        str(tmp_path / 'data' / 'raccoon_coco'),
+        str(tmp_path / 'data' / 'raccoon' / 'images'),
         ann_dir=osp.join(raccoon_root, 'annotations'),
         train_list=osp.join(data, 'train_labels.csv'),
         val_list=osp.join(data, 'test_labels.csv'))
     config = osp.join(REPO, 'configs', 'efficientdet', 'custom',
                       'efficientdet_lite0_finetune_raccoon.py')
-    root = str(tmp_path / 'coco') + '/'
     out = subprocess.run([
         sys.executable,
         osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'), config, '--out-dir',
-        str(tmp_path / 'fit'), '--cfg-options', f'train_dataloader.dataset.data_root={root}'
+        str(tmp_path / 'fit')
     ],
                          capture_output=True,
                          text=True,
+                         cwd=str(tmp_path),
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert '173 boxes in 160 images at input 320' in out.stdout
@@ -96,5 +100,6 @@ def test_tool_on_real_photos(raccoon_root, tmp_path):
     ],
                            capture_output=True,
                            text=True,
+                           cwd=str(tmp_path),
                            timeout=300)
     assert again.returncode == 1 and '--overwrite' in again.stderr

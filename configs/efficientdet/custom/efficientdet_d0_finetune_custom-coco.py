@@ -2,9 +2,14 @@
 # classes: COCO, or one converted with tools/model_converters) on your own
 # COCO-format dataset, on a CPU.
 #
-#   .venv/bin/python tools/train.py MY_COPY_OF_THIS_FILE
+#   1. labelled folder -> COCO json (the images stay where they are):
+#        .venv/bin/python tools/dataset_converters/labelled_to_coco.py \
+#            --images data/my_photos --xml data/my_labels --out data/my_dataset
+#   2. copy this file, change the marked lines, then
+#        .venv/bin/python tools/train.py MY_COPY_OF_THIS_FILE
 #
-# Copy this file, then change the marked lines. The recipe is the one measured
+# The data convention is the Lite0 template's (one image folder, the json
+# files under data_root/annotations/). The recipe is the one measured
 # for EfficientDet-Lite0 on 200 real photos (efficientdet_lite0_finetune_
 # custom-coco.py, docs/training.md), which also beats the previous SGD + EMA
 # recipe of this template when fine-tuning D0 from a checkpoint of other
@@ -32,9 +37,14 @@ _base_ = '../efficientdet_d0_8xb16-300e_coco.py'
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 # ---- change these ----------------------------------------------------------
-data_root = 'data/my_dataset/'  # holds annotations/ train/ val/
-classes = ('cat', 'dog')  # order = label index; names as in the json
-load_from = 'checkpoints/efficientdet_d0_coco.pth'
+# Paths as you typed them to labelled_to_coco.py: relative to the folder you
+# run the tools from (the repository), or absolute. Both splits read their
+# images from the one image_dir (the converter's layout; file names in the
+# json are relative to it).
+data_root = 'data/my_dataset/'  # --out of labelled_to_coco.py: holds annotations/
+image_dir = 'data/my_photos/'  # --images of labelled_to_coco.py
+classes = ('cat', 'dog')  # order = label index; names exactly as in the json
+load_from = 'checkpoints/efficientdet_d0_coco.pth'  # see below
 # -----------------------------------------------------------------------------
 
 metainfo = dict(classes=classes)
@@ -69,10 +79,10 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     dataset=dict(
-        data_root=data_root,
+        data_root='',  # data_root/image_dir above are used as typed, not joined
         metainfo=metainfo,
-        ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'),
+        ann_file=data_root + 'annotations/instances_train.json',
+        data_prefix=dict(img=image_dir),
         # images without boxes are kept as negatives
         filter_cfg=dict(filter_empty_gt=False),
         pipeline=train_pipeline))
@@ -80,12 +90,12 @@ val_dataloader = dict(
     batch_size=8,
     num_workers=2,
     dataset=dict(
-        data_root=data_root,
+        data_root='',  # data_root/image_dir above are used as typed, not joined
         metainfo=metainfo,
-        ann_file='annotations/instances_val.json',
-        data_prefix=dict(img='val/')))
+        ann_file=data_root + 'annotations/instances_val.json',
+        data_prefix=dict(img=image_dir)))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')  # as typed
 test_evaluator = val_evaluator
 
 max_epochs = 40

@@ -3,7 +3,7 @@
 #
 #   1. labelled folder -> COCO json (the images stay where they are):
 #        .venv/bin/python tools/dataset_converters/labelled_to_coco.py \
-#            --images PHOTOS --xml LABELS --out data/my_dataset
+#            --images data/my_photos --xml data/my_labels --out data/my_dataset
 #   2. copy this file, change the marked lines, then
 #        .venv/bin/python tools/train.py MY_CONFIG
 #
@@ -26,9 +26,13 @@ _base_ = '../efficientdet_lite0_8xb16-300e_coco.py'
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 # ---- change these ----------------------------------------------------------
-data_root = 'data/my_dataset/'  # --out of labelled_to_coco.py: annotations/
-image_dir = 'data/my_dataset/images/'  # --images of labelled_to_coco.py
-classes = ('cat', 'dog')  # order = label index; names as in the json
+# Paths as you typed them to labelled_to_coco.py: relative to the folder you
+# run the tools from (the repository), or absolute. Both splits read their
+# images from the one image_dir (the converter's layout; file names in the
+# json are relative to it).
+data_root = 'data/my_dataset/'  # --out of labelled_to_coco.py: holds annotations/
+image_dir = 'data/my_photos/'  # --images of labelled_to_coco.py
+classes = ('cat', 'dog')  # order = label index; names exactly as in the json
 # -----------------------------------------------------------------------------
 
 metainfo = dict(classes=classes)
@@ -58,9 +62,9 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     dataset=dict(
-        data_root=data_root,
+        data_root='',  # data_root/image_dir above are used as typed, not joined
         metainfo=metainfo,
-        ann_file='annotations/instances_train.json',
+        ann_file=data_root + 'annotations/instances_train.json',
         data_prefix=dict(img=image_dir),
         filter_cfg=dict(filter_empty_gt=False),  # images without boxes: negatives
         pipeline=train_pipeline))
@@ -69,12 +73,12 @@ val_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     dataset=dict(
-        data_root=data_root,
+        data_root='',  # data_root/image_dir above are used as typed, not joined
         metainfo=metainfo,
-        ann_file='annotations/instances_val.json',
+        ann_file=data_root + 'annotations/instances_val.json',
         data_prefix=dict(img=image_dir)))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')  # as typed
 test_evaluator = val_evaluator
 
 max_epochs = 40
