@@ -20,6 +20,7 @@ from mmengine.runner import Runner
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet_efficientdet.datasets import check_data_paths
+from mmdet_efficientdet.engine import apply_amp
 from mmdet_efficientdet.utils import prepare_cpu_distributed, run_cli
 from mmdet_efficientdet.utils.cli import cfg_options_action
 from mmdet_efficientdet.utils.config import load_config
@@ -33,7 +34,8 @@ def parse_args() -> argparse.Namespace:
         '--amp',
         action='store_true',
         default=False,
-        help='enable automatic-mixed-precision training')
+        help='mixed precision: fp16 AMP on a GPU, bf16 autocast on a CPU with '
+        'AVX-512 BF16 / AMX (an error elsewhere)')
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='enable automatically scaling LR.')
     parser.add_argument(
@@ -71,8 +73,7 @@ def main() -> None:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        apply_amp(cfg)
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise RuntimeError('--auto-scale-lr needs auto_scale_lr.base_batch_size '

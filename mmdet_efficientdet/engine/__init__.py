@@ -1,9 +1,12 @@
+from .amp import apply_amp
 from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .cpu_bf16_optim_wrapper import CpuBf16OptimWrapper
 from .non_finite_loss_hook import NonFiniteLossHook, TrainingDivergedError
 from .progressive_learning_hook import ProgressiveLearningHook, StageSettings, interpolate
 from .warmup_ema import WarmupExponentialMovingAverage
 
 __all__ = [
-    'AtomicCheckpointHook', 'NonFiniteLossHook', 'ProgressiveLearningHook', 'StageSettings',
-    'TrainingDivergedError', 'WarmupExponentialMovingAverage', 'interpolate'
+    'AtomicCheckpointHook', 'CpuBf16OptimWrapper', 'NonFiniteLossHook', 'ProgressiveLearningHook',
+    'StageSettings', 'TrainingDivergedError', 'WarmupExponentialMovingAverage', 'apply_amp',
+    'interpolate'
 ]

@@ -20,14 +20,19 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
 def run_cli(main: Callable[[], Optional[int]]) -> int:
     """Run a tool's ``main``; print a user error as one line, exit code 1.
 
+    Known library noise is dropped while ``main`` runs
+    (:func:`~mmdet_efficientdet.utils.quiet.quiet_known_noise`).
+
     Example:
         >>> def main():
         ...     raise FileNotFoundError("config 'x.py' not found")
         >>> run_cli(main)  # prints: error: config 'x.py' not found
         1
     """
+    from .quiet import quiet_known_noise
     try:
-        return main() or 0
+        with quiet_known_noise():
+            return main() or 0
     except user_errors() as err:
         message = ' '.join(str(err).split())
         print(f'error: {message}', file=sys.stderr)

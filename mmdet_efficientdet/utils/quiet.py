@@ -1,0 +1,76 @@
+"""Known library noise, filtered at the command-line entry points only.
+
+Every tool run prints lines from the libraries that a user cannot act on:
+mmengine's ``"FileClient" will be deprecated`` (its own ``save_checkpoint``
+builds a FileClient), ``"HardDiskBackend" is the alias of "LocalBackend"``,
+``Failed to search registry with scope mmdet in the function registry
+tree``, and the tracer's warnings when a model is exported to ONNX.
+:func:`quiet_known_noise` drops exactly these while a tool's ``main`` runs
+(:func:`~mmdet_efficientdet.utils.cli.run_cli`); a library user who imports
+the package sees every message as the libraries print it. (The
+``pkg_resources is deprecated`` warning is avoided at its source:
+``requirements/build.txt`` keeps setuptools below 80.9, where it is a
+DeprecationWarning Python does not show.)
+"""
+from __future__ import annotations
+import re
+import sys
+import warnings
+from contextlib import contextmanager
+from typing import Iterator, Pattern, Sequence, TextIO
+
+#: Log lines of mmengine that carry nothing a user can act on.
+KNOWN_LOG_NOISE: Sequence[Pattern] = (
+    re.compile(r'"FileClient" will be deprecated in future'),
+    re.compile(r'"HardDiskBackend" is the alias of "LocalBackend"'),
+    re.compile(r'Failed to search registry with scope \S+ in the \S+ registry tree'),
+)
+#: Python warnings (category name, message regex) dropped the same way.
+KNOWN_WARNINGS = (
+    ('TracerWarning', ''),
+    ('UserWarning', r'pkg_resources is deprecated'),
+    ('DeprecationWarning', r'`torch.jit.interface` is deprecated'),
+)
+
+
+class FilteredStream:
+    """A text stream that drops writes matching ``patterns`` (a logging
+    record or a warning is one write) and passes everything else on."""
+
+    def __init__(self, stream: TextIO, patterns: Sequence[Pattern]) -> None:
+        self._stream = stream
+        self._patterns = patterns
+
+    def write(self, text: str) -> int:
+        if any(p.search(text) for p in self._patterns):
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _warning_category(name: str) -> type:
+    """A warning class by name: torch's ``TracerWarning`` or a builtin."""
+    if name == 'TracerWarning':
+        import torch.jit
+        return torch.jit.TracerWarning
+    import builtins
+    return getattr(builtins, name)
+
+
+@contextmanager
+def quiet_known_noise() -> Iterator[None]:
+    """Drop :data:`KNOWN_LOG_NOISE` from stdout/stderr and
+    :data:`KNOWN_WARNINGS` while the block runs; both are restored after."""
+    stdout, stderr = sys.stdout, sys.stderr
+    with warnings.catch_warnings():
+        for category, message in KNOWN_WARNINGS:
+            warnings.filterwarnings('ignore', message=message,
+                                    category=_warning_category(category))
+        sys.stdout = FilteredStream(stdout, KNOWN_LOG_NOISE)
+        sys.stderr = FilteredStream(stderr, KNOWN_LOG_NOISE)
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
