@@ -93,9 +93,7 @@ def family_candidates(families: Sequence[str] = FAMILIES,
             for n, s in EFFICIENTDET_LITE_SCALES.items() if s.phi <= max_phi
         ]
     if 'v2' in families:
-        out += [
-            _row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items() if s.phi <= max_phi
-        ]
+        out += [_row(n, 'v2', s.phi) for n, s in EFFICIENTDET_V2_SCALES.items() if s.phi <= max_phi]
     if not out:
         raise UserError(f'--max-phi {max_phi:g}: no candidate of --families '
                         f'{" ".join(families)} is that small')

@@ -255,8 +255,7 @@ def _check_later_stages(base, base_size: int, grid, phis: Sequence[float], size_
     Raises:
         UserError: naming the argument.
     """
-    for name, value in (('--threads', threads), ('--runs', runs), ('--size-divisor',
-                                                                    size_divisor)):
+    for name, value in (('--threads', threads), ('--runs', runs), ('--size-divisor', size_divisor)):
         if int(value) < 1:
             raise UserError(f'{name} {value} must be >= 1')
     bad = [p for p in phis if not 0 < p <= 8]

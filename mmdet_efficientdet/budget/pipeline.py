@@ -91,7 +91,8 @@ def is_int8_path(path: Optional[str]) -> bool:
     return bool(path) and path.endswith('int8')
 
 
-def choose_winner(winners: List[Candidate], gmacs: Dict[str, float],
+def choose_winner(winners: List[Candidate],
+                  gmacs: Dict[str, float],
                   int8: bool = False) -> Tuple[Candidate, str]:
     """The overall choice among the families' largest fitting models.
 

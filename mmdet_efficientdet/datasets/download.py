@@ -96,8 +96,8 @@ def _extract(spec: PublicDataset, archive: str, dst: str) -> List[str]:
         with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory() as tmp:
             prefix = spec.archive_root + '/'
             wanted = [
-                n for n in zf.namelist() if n.startswith(prefix) and any(
-                    n[len(prefix):].startswith(m) for m in spec.members)
+                n for n in zf.namelist()
+                if n.startswith(prefix) and any(n[len(prefix):].startswith(m) for m in spec.members)
             ]
             for name in wanted:  # names checked above: no absolute or '..' paths
                 zf.extract(name, tmp)

@@ -197,6 +197,10 @@ def decoded_size(path: str) -> Tuple[int, int]:
     return int(image.shape[1]), int(image.shape[0])
 
 
+#: Train/val file names by split.
+Split = Dict[str, List[str]]
+
+
 def _read_list(path: str) -> List[str]:
     """File names from a list file: a CSV with a ``filename`` column, or one
     name per line."""
@@ -213,7 +217,7 @@ def split_names(names: Sequence[str],
                 seed: int,
                 train_list: Optional[str] = None,
                 val_list: Optional[str] = None,
-                left_out: Sequence[str] = ()) -> Dict[str, List[str]]:
+                left_out: Sequence[str] = ()) -> Split:
     """Train/val file names: from the lists if given, else a seeded shuffle
     with ``round(val_fraction * n)`` (at least 1) images in val. Names in
     ``left_out`` (reported already) are taken out of the lists.

@@ -36,7 +36,8 @@ def amp_optim_wrapper_type(accelerator: Optional[bool] = None,
                     f'neither: train without --amp')
 
 
-def apply_amp(cfg, accelerator: Optional[bool] = None,
+def apply_amp(cfg,
+              accelerator: Optional[bool] = None,
               flags: Optional[FrozenSet[str]] = None) -> str:
     """Set ``cfg.optim_wrapper`` for ``--amp``; returns the wrapper type."""
     kind = amp_optim_wrapper_type(accelerator, flags)

@@ -4,6 +4,5 @@ from .outputs import MANIFEST, plan_outputs, write_json, write_manifest, write_o
 
 __all__ = [
     'AtomicLocalBackend', 'MANIFEST', 'atomic_write', 'commit_folder', 'plan_outputs',
-    'stale_temp_files', 'temp_path',
-    'write_json', 'write_manifest', 'write_outputs'
+    'stale_temp_files', 'temp_path', 'write_json', 'write_manifest', 'write_outputs'
 ]

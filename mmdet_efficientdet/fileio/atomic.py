@@ -69,8 +69,8 @@ def temp_path(path: str) -> str:
     ``.<name>.tmp-<pid>`` beside it, the one rule :func:`stale_temp_files`
     recognises."""
     folder = osp.dirname(osp.abspath(path))
-    return osp.join(folder, TMP_TEMPLATE.format(name=osp.basename(osp.abspath(path)),
-                                                pid=os.getpid()))
+    return osp.join(folder,
+                    TMP_TEMPLATE.format(name=osp.basename(osp.abspath(path)), pid=os.getpid()))
 
 
 def commit_folder(tmp: str, path: str) -> None:

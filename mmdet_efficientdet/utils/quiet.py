@@ -66,8 +66,7 @@ def quiet_known_noise() -> Iterator[None]:
     stdout, stderr = sys.stdout, sys.stderr
     with warnings.catch_warnings():
         for category, message in KNOWN_WARNINGS:
-            warnings.filterwarnings('ignore', message=message,
-                                    category=_warning_category(category))
+            warnings.filterwarnings('ignore', message=message, category=_warning_category(category))
         sys.stdout = FilteredStream(stdout, KNOWN_LOG_NOISE)
         sys.stderr = FilteredStream(stderr, KNOWN_LOG_NOISE)
         try:

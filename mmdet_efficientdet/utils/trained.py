@@ -53,8 +53,7 @@ def check_checkpoint_fits(model, checkpoint: str, what: str = 'testing') -> None
             f'checkpoint was trained with (its classes), or fine-tune from it first '
             f'(load_from=...)')
     missing = [
-        k for k in model.state_dict()
-        if k not in state and not k.endswith('num_batches_tracked')
+        k for k in model.state_dict() if k not in state and not k.endswith('num_batches_tracked')
     ]
     if missing:
         raise CheckpointShapeError(f'checkpoint {checkpoint!r} lacks {len(missing)} of the '

@@ -19,8 +19,8 @@ def _quiet(line):
 
 def test_copy_from_a_local_mirror_and_never_replace(raccoon_root, tmp_path):
     out = str(tmp_path / 'raccoon')
-    result = fetch_dataset('raccoon', out, mirrors=[str(tmp_path / 'absent'), raccoon_root],
-                           log=_quiet)
+    result = fetch_dataset(
+        'raccoon', out, mirrors=[str(tmp_path / 'absent'), raccoon_root], log=_quiet)
     assert result.images == 200 and result.source == raccoon_root
     assert sorted(os.listdir(out)) == ['LICENSE', 'annotations', 'data', 'images']
     assert len(os.listdir(osp.join(out, 'annotations'))) == 200

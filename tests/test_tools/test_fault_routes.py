@@ -86,8 +86,7 @@ def test_checkpoint_of_another_class_count_is_refused_for_testing(route, trained
     assert not (tmp_path / 'work').exists() and not (tmp_path / 'vis').exists()
 
 
-def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(
-        trained, tmp_path):
+def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(trained, tmp_path):
     from mmdet_efficientdet.models.detectors.efficientdet import CheckpointShapeError
     from mmdet_efficientdet.utils.config import load_config
     from mmdet_efficientdet.utils.trained import build_for_checkpoint

@@ -11,10 +11,14 @@ from mmdet_efficientdet.utils import run_cli
 
 def _noisy_main():
     MMLogger.get_instance(f'quiet_test_{uuid.uuid4().hex}', log_level='INFO')
-    print_log('"FileClient" will be deprecated in future. Please use io functions',
-              logger='current', level=logging.WARNING)
-    print_log('Failed to search registry with scope "mmdet" in the "function" registry tree.',
-              logger='current', level=logging.WARNING)
+    print_log(
+        '"FileClient" will be deprecated in future. Please use io functions',
+        logger='current',
+        level=logging.WARNING)
+    print_log(
+        'Failed to search registry with scope "mmdet" in the "function" registry tree.',
+        logger='current',
+        level=logging.WARNING)
     print_log('loss 0.5, our own line', logger='current', level=logging.INFO)
     warnings.warn('Converting a tensor to a Python boolean', torch.jit.TracerWarning)
     warnings.warn('a warning a user can act on', UserWarning)
@@ -36,8 +40,7 @@ def test_library_use_keeps_every_message(capsys):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         _noisy_main()
-    assert [str(w.message) for w in caught] == [
-        'Converting a tensor to a Python boolean', 'a warning a user can act on'
-    ]
+    assert [str(w.message) for w in caught
+            ] == ['Converting a tensor to a Python boolean', 'a warning a user can act on']
     out = capsys.readouterr()
     assert 'FileClient' in out.out + out.err

@@ -46,11 +46,8 @@ def _fill(template: str, values: dict) -> str:
 
 
 def _run(args, cwd):
-    out = subprocess.run([sys.executable] + args,
-                         capture_output=True,
-                         text=True,
-                         cwd=str(cwd),
-                         timeout=600)
+    out = subprocess.run(
+        [sys.executable] + args, capture_output=True, text=True, cwd=str(cwd), timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     return out.stdout + out.stderr
 

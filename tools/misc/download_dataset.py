@@ -33,8 +33,7 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.datasets.download import fetch_dataset
     args = parse_args(argv)
     mirror = osp.join(osp.dirname(REPO), 'shared', 'data', args.name)
-    result = fetch_dataset(args.name, args.out, args.source, args.archive, [mirror],
-                           args.overwrite)
+    result = fetch_dataset(args.name, args.out, args.source, args.archive, [mirror], args.overwrite)
     print(result.summary())
     return 0
 

@@ -82,7 +82,8 @@ class EfficientDet(SingleStageDetector):
         return tuple('bbox_head.' + p
                      for p in getattr(self.bbox_head, 'class_dependent_prefixes', ()))
 
-    def check_state_dict_shapes(self, state_dict: Dict[str, torch.Tensor],
+    def check_state_dict_shapes(self,
+                                state_dict: Dict[str, torch.Tensor],
                                 prefix: str = '') -> List[str]:
         """Compare a state dict's shapes with this model's.
 

@@ -8,7 +8,7 @@ from .weighted_fusion import FUSION_MODES, WeightedFusion
 from .winner_mask import WinnerMask
 
 __all__ = [
-    'EffDetBatchNorm2d', 'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg',
-    'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN', 'tf_bn_cfg',
-    'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
+    'EffDetBatchNorm2d', 'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown',
+    'same_conv_cfg', 'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN',
+    'tf_bn_cfg', 'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
 ]
