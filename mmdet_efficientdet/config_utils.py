@@ -214,6 +214,26 @@ def level_pad_value(level: str) -> tuple:
     return _bgr_pad_value(get_efficientdet_scale(level).pixel_mean)
 
 
+#: Input normalisation of effdet's published Lite weights, ``(x - 127.5) /
+#: 127.5`` (our Lite configs use automl's ``(x - 127) / 128``).
+_EFFDET_LITE_NORM = (127.5, 127.5)
+
+
+def effdet_input_norm(level: str) -> Dict[str, List[float]]:
+    """The ``data_preprocessor`` mean/std effdet's published COCO weights of
+    ``level`` expect: ``127.5`` for Lite, the level's own (ImageNet) for D.
+
+    Example:
+        >>> effdet_input_norm('lite0')
+        {'mean': [127.5, 127.5, 127.5], 'std': [127.5, 127.5, 127.5]}
+    """
+    if level.startswith('lite'):
+        mean, std = _EFFDET_LITE_NORM
+        return dict(mean=[mean] * 3, std=[std] * 3)
+    scale = get_efficientdet_scale(level)
+    return dict(mean=list(scale.pixel_mean), std=list(scale.pixel_std))
+
+
 def mean_pad_val() -> Dict[str, Any]:
     """``Pad``'s ``pad_val`` filling images with the mean colour (automl).
 

@@ -11,13 +11,12 @@ import os
 import os.path as osp
 import shutil
 import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import UserError
-from ..fileio import commit_folder, temp_path
+from ..fileio import commit_folder, download_file, temp_path
 
 
 @dataclass(frozen=True)
@@ -106,22 +105,18 @@ def _extract(spec: PublicDataset, archive: str, dst: str) -> List[str]:
         raise UserError(f'{archive}: not a zip archive (expected {spec.url})') from None
 
 
-def _download(spec: PublicDataset, name: str, out_dir: str, timeout: float) -> str:
+def _download(spec: PublicDataset, out_dir: str, timeout: float) -> str:
     """Download the archive to a temporary file; returns its path."""
     fd, path = tempfile.mkstemp(suffix='.zip')
     os.close(fd)
     try:
-        with urllib.request.urlopen(spec.url, timeout=timeout) as response, \
-                open(path, 'wb') as f:
-            shutil.copyfileobj(response, f)
-    except OSError as err:
+        return download_file(
+            spec.url, path, f'offline, fetch that zip elsewhere and pass it as --archive FILE, '
+            f'or pass --source FOLDER (a copy holding {", ".join(spec.members)}); nothing was '
+            f'written to {out_dir}', timeout)
+    except BaseException:
         os.remove(path)
-        reason = getattr(err, 'reason', err)
-        raise UserError(f'cannot download {spec.url} ({reason}); offline, fetch that zip '
-                        f'elsewhere and pass it as --archive FILE, or pass --source FOLDER '
-                        f'(a copy holding {", ".join(spec.members)}); nothing was written to '
-                        f'{out_dir}') from None
-    return path
+        raise
 
 
 def fetch_dataset(name: str,
@@ -163,7 +158,7 @@ def fetch_dataset(name: str,
             origin = archive or spec.url
             if not archive:
                 log(f'downloading {spec.url}')
-            path = archive or _download(spec, name, out_dir, timeout)
+            path = archive or _download(spec, out_dir, timeout)
             try:
                 files = _extract(spec, path, tmp)
             finally:

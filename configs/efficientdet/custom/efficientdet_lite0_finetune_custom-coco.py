@@ -22,7 +22,18 @@
 #   * stem and first stage frozen (ImageNet edges need no re-learning),
 #   * evaluation every 2 epochs on the val split, the best checkpoint kept
 #     (best_coco_bbox_mAP_epoch_N.pth).
+#
+# Two starts:
+#   * ImageNet (default, offline): the backbone from the installed Lite0
+#     ImageNet weights, BiFPN and heads from scratch (load_from = None);
+#   * COCO detection weights (online once; better on a few hundred photos):
+#        .venv/bin/python tools/model_converters/coco_weights.py lite0
+#     writes checkpoints/efficientdet_lite0_coco.pth; set load_from to it.
+#     Every layer but the class conv then starts trained (mmengine logs the
+#     class conv's "size mismatch" and starts it afresh), and the input
+#     normalisation becomes the one those weights were trained with.
 _base_ = '../efficientdet_lite0_8xb16-300e_coco.py'
+from mmdet_efficientdet.config_utils import effdet_input_norm  # noqa: E402
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
 # ---- change these ----------------------------------------------------------
@@ -33,6 +44,7 @@ from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 data_root = 'data/my_dataset/'  # --out of labelled_to_coco.py: holds annotations/
 image_dir = 'data/my_photos/'  # --images of labelled_to_coco.py
 classes = ('cat', 'dog')  # order = label index; names exactly as in the json
+load_from = None  # or 'checkpoints/efficientdet_lite0_coco.pth' (COCO start, above)
 # -----------------------------------------------------------------------------
 
 metainfo = dict(classes=classes)
@@ -41,6 +53,9 @@ model = dict(
     backbone=dict(frozen_stages=1, norm_cfg=norm_cfg),
     neck=dict(norm_cfg=norm_cfg),
     bbox_head=dict(num_classes=len(classes), norm_cfg=norm_cfg))
+if load_from:  # COCO start: those weights' normalisation, no ImageNet init first
+    model.update(data_preprocessor=effdet_input_norm('lite0'))
+    model['backbone']['init_cfg'] = None
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

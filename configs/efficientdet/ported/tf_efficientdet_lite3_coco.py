@@ -4,8 +4,7 @@
 # (mean = std = 0.5 of 255). Convert with tools/model_converters/effdet_to_mmdet.py
 # --config THIS_FILE.
 _base_ = '../efficientdet_lite3_8xb16-300e_coco.py'
-from mmdet_efficientdet.config_utils import ported_model  # noqa: E402
+from mmdet_efficientdet.config_utils import effdet_input_norm, ported_model  # noqa: E402
 
-input_norm = dict(mean=[127.5] * 3, std=[127.5] * 3)  # effdet's Lite weights
 model = ported_model(_base_.model)
-model.update(data_preprocessor=input_norm)
+model.update(data_preprocessor=effdet_input_norm('lite3'))  # effdet's Lite weights
