@@ -85,7 +85,11 @@ def _check_top_level(name, cfg):
             # the ImageNet init, or none where the config says why (demo:
             # from scratch; fine-tune/ported: a full checkpoint replaces it)
             imagenet = numbers['backbone'].pop('init_cfg')
-            if 'input_norm' in cfg:  # weights trained with another one
+            if name.startswith('ported/'):  # effdet's weights' normalisation
+                from mmdet_efficientdet.config_utils import effdet_input_norm
+                pre = m.data_preprocessor
+                assert dict(mean=list(pre.mean), std=list(pre.std)) == effdet_input_norm(value)
+            if 'input_norm' in cfg or name.startswith('ported/'):
                 for k in ('mean', 'std'):
                     numbers['data_preprocessor'].pop(k)
             assert m.backbone.init_cfg in (None, imagenet)
@@ -106,8 +110,10 @@ def _check_top_level(name, cfg):
             assert cfg.optim_wrapper.optimizer.lr == value
         elif key == 'dataset_type':
             assert {d.dataset.type for d in _dataloaders(cfg)} == {value}
-        elif key == 'data_root':
-            assert {d.dataset.data_root for d in _dataloaders(cfg)} == {value}
+        elif key == 'data_root':  # joined by mmengine, or used as typed (templates)
+            for loader in _dataloaders(cfg):
+                dataset = loader.dataset
+                assert osp.join(dataset.data_root, dataset.ann_file).startswith(value)
             assert cfg.val_evaluator.ann_file.startswith(value)
         elif key == 'backend_args':
             loads = [
@@ -248,7 +254,10 @@ def test_finetune_example_config_is_consistent():
     assert cfg.model.bbox_head.num_classes == len(classes) == 2
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         assert loader.dataset.metainfo['classes'] == classes
-        assert loader.dataset.data_root == cfg.data_root
+        # the templates' convention: paths as typed to the converter
+        assert loader.dataset.data_root == ''
+        assert loader.dataset.ann_file.startswith(cfg.data_root)
+        assert loader.dataset.data_prefix.img == cfg.image_dir
         assert loader.dataset.type == 'CheckedCocoDataset'
     assert cfg.val_evaluator.ann_file.startswith(cfg.data_root)
     assert cfg.load_from and cfg.train_cfg.max_epochs == 40
