@@ -127,6 +127,12 @@ def with_level_model(model: Dict[str, Any], level: str) -> Dict[str, Any]:
     return _merge(model, level_model(level))
 
 
+def with_scaled_model(model: Dict[str, Any], level: Union[str, dict]) -> Dict[str, Any]:
+    """``model`` with only what compound scaling changes for ``level``
+    (:func:`scaled_model`) merged in; everything else of ``model`` kept."""
+    return _merge(model, scaled_model(level))
+
+
 #: Transform arguments that hold the (square) network input size.
 SIZE_KEYS = ('scale', 'crop_size', 'size')
 

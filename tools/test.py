@@ -30,7 +30,9 @@ def main() -> None:
     cfg = load_config(args.config, args.cfg_options)
     check_data_paths(cfg)
     build_for_checkpoint(cfg, args.checkpoint, 'testing')
-    run_mmdet_tool('test.py')
+    # CPU multi-process runs as tools/train.py (unless the config names its runner)
+    run_mmdet_tool('test.py',
+                   None if 'runner_type' in cfg else ['runner_type=CpuDistributedRunner'])
 
 
 if __name__ == '__main__':

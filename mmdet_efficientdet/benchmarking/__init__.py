@@ -1,13 +1,14 @@
 """CPU benchmark of one EfficientDet level: latency of every inference path,
 throughput, a training step, peak training memory and mAP, optionally
 against a peer implementation (``tools/analysis_tools/benchmark.py``)."""
+from .coco_detector import build_coco_detector
 from .memory import peak_train_memory
 from .peer import Peer, load_factory
 from .result import BenchmarkResult
-from .run import level_model, run_benchmark
+from .run import run_benchmark
 from .train_step import random_detection_batch, train_step_fn
 
 __all__ = [
-    'BenchmarkResult', 'Peer', 'level_model', 'load_factory', 'peak_train_memory',
+    'BenchmarkResult', 'Peer', 'build_coco_detector', 'load_factory', 'peak_train_memory',
     'random_detection_batch', 'run_benchmark', 'train_step_fn'
 ]

@@ -41,12 +41,12 @@ def _worker(argv: Sequence[str]) -> None:
     import torch
 
     from .peer import load_factory
-    from .run import level_model
+    from .coco_detector import build_coco_detector
     from .train_step import train_step_fn
     config, level = argv[:2]
     size, batch, threads = map(int, argv[2:5])
     torch.set_num_threads(threads)
-    ours = level_model(config)
+    ours = build_coco_detector(config)
     if len(argv) > 5:
         peer = load_factory(argv[5])(ours, level, size)
         del ours  # only the peer's training is measured in this process

@@ -7,25 +7,10 @@ import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
-from torch import nn
 
+from .coco_detector import build_coco_detector
 from .peer import Peer, load_factory
 from .result import BenchmarkResult
-
-
-def level_model(config: str) -> nn.Module:
-    """The config's model with 90 classes (COCO as the papers count it),
-    randomly initialised, eval mode."""
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    cfg.model.bbox_head.num_classes = 90
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model.eval()
 
 
 class _Progress:
@@ -139,7 +124,7 @@ def run_benchmark(config: str,
             sys.path.insert(0, entry)
     torch.set_num_threads(threads)
     size = image_size
-    ours = level_model(config)
+    ours = build_coco_detector(config)
     peer: Optional[Peer] = load_factory(peer_factory)(ours, level, size) \
         if peer_factory else None
     macs = measure_complexity(ours, size, size).flops

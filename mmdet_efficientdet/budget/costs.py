@@ -78,12 +78,12 @@ class CostMeter:
         """The candidate's model: 90 classes, random weights, eval mode."""
         from mmengine.logging import MMLogger
 
-        from ..benchmarking import level_model
+        from ..benchmarking import build_coco_detector
         logger = MMLogger.get_current_instance()
         level = logger.level
         logger.setLevel('WARNING')  # init_weights' per-parameter report
         try:
-            return level_model(self.config_file(candidate))
+            return build_coco_detector(self.config_file(candidate))
         finally:
             logger.setLevel(level)
 

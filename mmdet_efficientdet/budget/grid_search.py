@@ -173,11 +173,11 @@ def candidate_cfg(cfg, level: dict):
     no row holds) with no stage frozen, and ``load_from`` is dropped, so
     every candidate starts from the same initialisation (same seed).
     """
-    from ..config_utils import _merge, scaled_model
+    from ..config_utils import with_scaled_model
     out = copy.deepcopy(cfg)
     out.level = level
     out.image_size = level['image_size']
-    out.model = _merge(out.model.to_dict(), scaled_model(level))
+    out.model = with_scaled_model(out.model.to_dict(), level)
     out.model['backbone']['init_cfg'] = None
     # frozen random weights would stay random: train every stage
     out.model['backbone']['frozen_stages'] = -1

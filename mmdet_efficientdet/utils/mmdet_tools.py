@@ -2,11 +2,10 @@
 from __future__ import annotations
 import os.path as osp
 import runpy
+import sys
+from typing import Optional, Sequence
 
 import mmdet
-from mmengine.runner import Runner
-
-from .dist import prepare_cpu_distributed
 
 
 def mmdet_tool_path(relative: str) -> str:
@@ -22,23 +21,20 @@ def mmdet_tool_path(relative: str) -> str:
     return path
 
 
-def run_mmdet_tool(relative: str) -> None:
+def run_mmdet_tool(relative: str, cfg_options: Optional[Sequence[str]] = None) -> None:
     """Run an mmdet tool as ``__main__`` (it reads ``sys.argv``).
 
     The caller imports :mod:`mmdet_efficientdet` first, so every module of the
     plugin is registered and checkpoints load safely; arguments and behaviour
-    are exactly mmdet's. With ``--launcher pytorch`` on a machine without
-    GPUs, the config the tool builds its runner from is adapted as
-    ``tools/train.py`` does (:func:`prepare_cpu_distributed`: gloo, CPU DDP).
+    are exactly mmdet's, with ``cfg_options`` (``key=value`` strings) added as
+    one more ``--cfg-options`` (mmengine merges repeated ones), e.g.
+    ``runner_type=CpuDistributedRunner`` so that ``--launcher pytorch`` on a
+    machine without GPUs runs as ``tools/train.py`` does (gloo, CPU DDP).
     """
-    original = Runner.__dict__['from_cfg']
-
-    def from_cfg(cls, cfg):
-        prepare_cpu_distributed(cfg)
-        return original.__func__(cls, cfg)
-
-    Runner.from_cfg = classmethod(from_cfg)
+    argv = list(sys.argv)
+    if cfg_options:
+        sys.argv = argv + ['--cfg-options'] + list(cfg_options)
     try:
         runpy.run_path(mmdet_tool_path(relative), run_name='__main__')
     finally:
-        Runner.from_cfg = original
+        sys.argv = argv
