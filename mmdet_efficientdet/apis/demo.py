@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import UserError
-from ..fileio import atomic_write, plan_outputs, write_manifest
+from ..fileio import atomic_write, commit_file, plan_outputs, temp_path, write_manifest
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
@@ -240,7 +240,7 @@ def run_on_video(detector: Detector,
     if max_frames:
         total = min(total, max_frames) if total > 0 else max_frames
     os.makedirs(out_dir, exist_ok=True)
-    tmp = osp.join(out_dir, f'.{name}.mp4.tmp-{os.getpid()}.mp4')
+    tmp = temp_path(out_path, keep_ext=True)  # VideoWriter picks the format by extension
     writer = None
     result = DemoResult()
     detections: List[Detection] = []
@@ -269,9 +269,7 @@ def run_on_video(detector: Detector,
         if osp.exists(tmp):
             os.remove(tmp)
         raise UserError(f'{source!r}: no frame could be read')
-    with open(tmp, 'rb') as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, out_path)
+    commit_file(tmp, out_path)
     result.outputs.append((source, out_path, detections))
     log(f'{source}: {result.frames} frames, {len(detections)} detections '
         f'>= {detector.score_thr} -> {out_path}')

@@ -40,8 +40,8 @@ def peak_train_memory(config: str,
 def _worker(argv: Sequence[str]) -> None:
     import torch
 
-    from .peer import load_factory
     from .coco_detector import build_coco_detector
+    from .peer import load_factory
     from .train_step import train_step_fn
     config, level = argv[:2]
     size, batch, threads = map(int, argv[2:5])

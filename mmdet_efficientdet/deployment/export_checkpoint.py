@@ -90,7 +90,7 @@ def export_checkpoint(config: str,
         UserError: an output that exists or is an input, or an input size not
             divisible by the model's coarsest stride.
     """
-    from ..fileio import plan_outputs
+    from ..fileio import commit_file, plan_outputs, temp_path
     from ..utils import load_trained
     from ..utils.cli import image_size as parse_size
     from .onnx_export import export_onnx
@@ -101,12 +101,10 @@ def export_checkpoint(config: str,
     stride = model.size_divisor
     if size[0] % stride or size[1] % stride:
         raise UserError(f'--image-size {size} must be divisible by {stride}')
-    partial = osp.join(osp.dirname(osp.abspath(out)), f'.{osp.basename(out)}.tmp-{os.getpid()}')
+    partial = temp_path(out)
     try:
         names = export_onnx(model, partial, size, decode=decode, opset=opset)
-        with open(partial, 'rb') as f:
-            os.fsync(f.fileno())
-        os.replace(partial, out)
+        commit_file(partial, out)
     finally:
         if osp.exists(partial):
             os.remove(partial)

@@ -52,10 +52,9 @@ def deploy_model(model,
         dict: backend name -> file written.
     """
     import shutil
-    import tempfile
 
     from ..errors import UserError
-    from ..fileio import plan_outputs, write_manifest
+    from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
     from ..utils.cpu_isa import ort_int8_scheme
     from .onnx_export import export_onnx
     unknown = sorted(set(backends) - set(DEPLOY_BACKENDS))
@@ -73,7 +72,9 @@ def deploy_model(model,
     wanted = [n for b in DEPLOY_BACKENDS if b in backends for n in names[b]]
     plan_outputs([osp.join(out_dir, n) for n in wanted + ['manifest.json']], inputs, overwrite)
     os.makedirs(out_dir, exist_ok=True)
-    stage = tempfile.mkdtemp(prefix='.deploy-', dir=out_dir)
+    stage = temp_path(osp.join(out_dir, 'deploy'))  # a killed run's: stale_temp_files
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
     try:
         files = {}
         fp32 = osp.join(stage, 'model_fp32.onnx')
@@ -107,11 +108,7 @@ def deploy_model(model,
                                                           batches)
         written = []
         for name in wanted:  # every file complete: move them into place
-            src, dst = osp.join(stage, name), osp.join(out_dir, name)
-            with open(src, 'rb') as f:
-                os.fsync(f.fileno())
-            os.replace(src, dst)
-            written.append(dst)
+            written.append(commit_file(osp.join(stage, name), osp.join(out_dir, name)))
         write_manifest(
             out_dir, written, backends=list(backends), input_size=list(size), inputs=list(inputs))
     finally:

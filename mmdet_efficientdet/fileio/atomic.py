@@ -64,13 +64,26 @@ def atomic_write(path: str, data: Union[bytes, str], encoding: str = 'utf-8') ->
     _fsync_dir(folder)
 
 
-def temp_path(path: str) -> str:
+def temp_path(path: str, keep_ext: bool = False) -> str:
     """The temporary name of ``path`` while it is written (file or folder):
     ``.<name>.tmp-<pid>`` beside it, the one rule :func:`stale_temp_files`
-    recognises."""
+    recognises; with ``keep_ext`` the extension is repeated at the end
+    (``.<name>.tmp-<pid>.mp4``) for writers that choose a format by it."""
     folder = osp.dirname(osp.abspath(path))
-    return osp.join(folder,
-                    TMP_TEMPLATE.format(name=osp.basename(osp.abspath(path)), pid=os.getpid()))
+    name = osp.basename(osp.abspath(path))
+    ext = osp.splitext(name)[1] if keep_ext else ''
+    return osp.join(folder, TMP_TEMPLATE.format(name=name, pid=os.getpid()) + ext)
+
+
+def commit_file(tmp: str, path: str) -> str:
+    """Make a finished temporary file (:func:`temp_path`) ``path``: fsync
+    it, rename it over ``path`` (atomic within a file system), fsync the
+    folder. Returns ``path``."""
+    with open(tmp, 'rb') as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(osp.dirname(osp.abspath(path)))
+    return path
 
 
 def commit_folder(tmp: str, path: str) -> None:

@@ -15,11 +15,10 @@ file may hold timm's or already-converted weights. Without network the error
 names the file to place and the ``--cfg-options`` key that points at it.
 """
 from __future__ import annotations
+import io
 import os
 import os.path as osp
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Dict, Optional
 
 import torch
@@ -113,12 +112,18 @@ def _is_converted(state: Dict[str, Tensor]) -> bool:
     return any(k.startswith(('stem.', 'backbone.stem.')) for k in state)
 
 
-def _download(url: str, dst: str, timeout: float = 60.0) -> bytes:
+def _download(url: str, dst: str, timeout: float = 60.0) -> str:
+    """Download ``url`` next to ``dst`` (:func:`~mmdet_efficientdet.fileio.
+    download_file`); returns the downloaded file's path.
+
+    Raises:
+        PretrainedWeightsUnavailable: naming the file to place and the key.
+    """
+    from ...fileio import DownloadError, download_file, temp_path
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.read()
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        reason = getattr(err, 'reason', err)
+        return download_file(url, temp_path(dst + '.download'), '', timeout)
+    except DownloadError as err:
+        reason = str(err).split(' (', 1)[-1].rsplit(');', 1)[0]
         raise PretrainedWeightsUnavailable(
             f'cannot download the ImageNet backbone {url} ({reason}). Download '
             f'it on a connected machine and either place the converted file '
@@ -155,17 +160,15 @@ def load_imagenet_weights(backbone: nn.Module,
     if urllib.parse.urlparse(checkpoint).scheme in ('http', 'https'):
         path = cached_path(checkpoint, cache_dir or DEFAULT_CACHE_DIR)
         if not osp.isfile(path):
-            raw = _download(checkpoint, path)
-            tmp = path + '.download'
-            atomic_write(tmp, raw)
+            tmp = _download(checkpoint, path)
             try:
                 state, _ = convert_timm_efficientnet(
                     load_untrusted_state_dict(tmp), target, what=checkpoint)
             finally:
                 os.remove(tmp)
-            os.makedirs(osp.dirname(path), exist_ok=True)
-            torch.save(dict(state_dict=state, meta=dict(converted_from=checkpoint)), path + '.tmp')
-            os.replace(path + '.tmp', path)
+            buffer = io.BytesIO()
+            torch.save(dict(state_dict=state, meta=dict(converted_from=checkpoint)), buffer)
+            atomic_write(path, buffer.getvalue())
             print_log(f'downloaded and converted {checkpoint} -> {path}', logger='current')
     elif checkpoint.startswith('package://'):
         path = package_file(checkpoint)
