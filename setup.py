@@ -22,6 +22,7 @@ def read_version() -> str:
 
 setup(
     name='mmdet-efficientdet',
+    license='Apache-2.0',
     version=read_version(),
     description='EfficientDet D0-D7x for MMDetection 3.x',
     packages=find_packages(include=['mmdet_efficientdet', 'mmdet_efficientdet.*']),
