@@ -279,6 +279,62 @@ def _clean_boxes(item: LabelledImage, width: int, height: int,
     return kept
 
 
+def _read_labels(ann_dir: Optional[str], csv_files: Sequence[str], problems: List[str],
+                 left_out: Set[str]) -> Dict[str, LabelledImage]:
+    """Every labelled image of the xml folder and CSV files by file name
+    (boxes of one image from several sources merged); images with an
+    unreadable label are left out (named in ``left_out``)."""
+    sources = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
+    for path in csv_files:
+        if not osp.isfile(path):
+            raise UserError(f'CSV label file {path} not found')
+        sources += read_csv_labels(path, problems, left_out)
+    items: Dict[str, LabelledImage] = {}
+    for item in sources:
+        if item.file_name in left_out:
+            continue
+        if item.file_name in items:
+            items[item.file_name].boxes += item.boxes
+        else:
+            items[item.file_name] = item
+    return items
+
+
+def _coco_document(items: Sequence[LabelledImage], image_dir: str, class_ids: Dict[str, int],
+                   result: ConversionResult) -> dict:
+    """The COCO json of one split: sizes from the decoded images, boxes
+    clipped; what is left out, dropped or fixed goes into ``result``."""
+    images, annotations = [], []
+    for item in items:
+        name = item.file_name
+        try:
+            width, height = decoded_size(osp.join(image_dir, name))
+        except UserError as err:
+            result.problems.append(f'{item.source}: {err}')
+            continue
+        if item.size and item.size != (width, height):
+            result.size_fixed.append(f'{name}: {item.source} says {item.size[0]}x'
+                                     f'{item.size[1]}, the image decodes to {width}x{height}')
+        image_id = len(images) + 1
+        images.append(dict(id=image_id, file_name=name, width=width, height=height))
+        for label, (x, y, w, h) in _clean_boxes(item, width, height, result):
+            if label not in class_ids:
+                result.dropped_boxes.append(f'{name}: class {label!r} not in --classes')
+                continue
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=class_ids[label],
+                    bbox=[x, y, w, h],
+                    area=w * h,
+                    iscrowd=0))
+    return dict(
+        images=images,
+        annotations=annotations,
+        categories=[dict(id=i, name=n) for n, i in class_ids.items()])
+
+
 def convert_labelled_folder(out_dir: str,
                             image_dir: str,
                             ann_dir: Optional[str] = None,
@@ -319,20 +375,8 @@ def convert_labelled_folder(out_dir: str,
     if ann_dir is not None and not osp.isdir(ann_dir):
         raise UserError(f'label folder {ann_dir} not found')
     problems: List[str] = []
-    items: Dict[str, LabelledImage] = {}
     left_out: Set[str] = set()
-    sources = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
-    for path in csv_files:
-        if not osp.isfile(path):
-            raise UserError(f'CSV label file {path} not found')
-        sources += read_csv_labels(path, problems, left_out)
-    for item in sources:
-        if item.file_name in left_out:
-            continue
-        if item.file_name in items:
-            items[item.file_name].boxes += item.boxes
-        else:
-            items[item.file_name] = item
+    items = _read_labels(ann_dir, csv_files, problems, left_out)
     if not items:
         raise UserError(f'no labelled images found in '
                         f'{ann_dir or ", ".join(csv_files)}')
@@ -352,39 +396,13 @@ def convert_labelled_folder(out_dir: str,
 
     result = ConversionResult(classes=classes, problems=problems)
     class_ids = {name: i + 1 for i, name in enumerate(classes)}
-    documents = {}
+    documents = {
+        key: _coco_document([items[n] for n in split[key]], image_dir, class_ids, result)
+        for key in SPLITS
+    }
     for key in SPLITS:
-        images, annotations = [], []
-        for name in split[key]:
-            item = items[name]
-            try:
-                width, height = decoded_size(osp.join(image_dir, name))
-            except UserError as err:
-                result.problems.append(f'{item.source}: {err}')
-                continue
-            if item.size and item.size != (width, height):
-                result.size_fixed.append(f'{name}: {item.source} says {item.size[0]}x'
-                                         f'{item.size[1]}, the image decodes to {width}x{height}')
-            image_id = len(images) + 1
-            images.append(dict(id=image_id, file_name=name, width=width, height=height))
-            for label, (x, y, w, h) in _clean_boxes(item, width, height, result):
-                if label not in class_ids:
-                    result.dropped_boxes.append(f'{name}: class {label!r} not in --classes')
-                    continue
-                annotations.append(
-                    dict(
-                        id=len(annotations) + 1,
-                        image_id=image_id,
-                        category_id=class_ids[label],
-                        bbox=[x, y, w, h],
-                        area=w * h,
-                        iscrowd=0))
-        documents[key] = dict(
-            images=images,
-            annotations=annotations,
-            categories=[dict(id=i, name=n) for n, i in class_ids.items()])
-        result.images[key] = len(images)
-        result.boxes[key] = len(annotations)
+        result.images[key] = len(documents[key]['images'])
+        result.boxes[key] = len(documents[key]['annotations'])
     for key in SPLITS:
         atomic_write(paths[key], json.dumps(documents[key]))
         result.files[key] = paths[key]
