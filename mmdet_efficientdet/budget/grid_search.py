@@ -247,6 +247,60 @@ def _build(cfg):
     return model.eval()
 
 
+def _train_point(cfg, coeffs, level: dict, epochs: int, seed: int, out_dir: str,
+                 log: Callable[[str], None]) -> Tuple['GridRow', Tuple[object, int]]:
+    """Train and evaluate one grid point's phi = 1 model; returns its row
+    (latency still NaN) and ``(model, input size)`` for the timing run."""
+    cand = candidate_cfg(cfg, level)
+    run_dir = osp.join(out_dir, 'runs', coeffs.name)
+    _short_schedule(cand, epochs, seed, run_dir, f'grid_{coeffs.name}_{int(time.time())}')
+    log(f'    input {level["image_size"]}, backbone width {level["backbone"]["width"]:g} depth '
+        f'{level["backbone"]["depth"]:g}, BiFPN {level["bifpn_channels"]}x'
+        f'{level["bifpn_repeats"]}')
+    start = time.perf_counter()
+    metrics, model = train_and_evaluate(cand)
+    train_s = time.perf_counter() - start
+    gmacs, params = _counted(model, level['image_size'])
+    row = GridRow(coeffs, level, gmacs, params, float('nan'),
+                  metrics.get('coco/bbox_mAP', float('nan')),
+                  metrics.get('coco/bbox_mAP_50', float('nan')), train_s)
+    log(f'    mAP {row.bbox_mAP:.3f}, {gmacs:.3f} GMACs, {train_s:.0f} s')
+    return row, (model.cpu().eval(), level['image_size'])
+
+
+def _result_files(result: 'GridResult', cfg, base, base_size: int, phis: Sequence[float],
+                  size_divisor: int, outputs: Sequence[str]) -> Dict[str, str]:
+    """The search's files by path (``outputs``: grid.json, grid.csv,
+    phi1_best.py, phi<k>_best.py ..., manifest.json): the best point's
+    configs at phi 1 and at each of ``phis`` (counted into
+    ``result.scaled``) and the table."""
+    files = {outputs[2]: candidate_cfg(cfg, result.best.level).pretty_text}
+    for phi, name in zip(phis, outputs[3:-1]):
+        level = scaled_level(base, base_size, result.best.coeffs, phi, size_divisor)
+        scaled = candidate_cfg(cfg, level)
+        gmacs, params = _counted(_build(scaled), level['image_size'])
+        files[name] = scaled.pretty_text
+        result.scaled.append(ScaledModel(phi, level, gmacs, params, name))
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(r.to_dict() for r in result.rows)
+    files[outputs[0]] = json.dumps(result.to_dict(), indent=1) + '\n'
+    files[outputs[1]] = table.getvalue()
+    return files
+
+
+def _check_arguments(config: str, cfg, path: str, epochs: int) -> None:
+    """The path, the epochs and the config's ``level``, before anything."""
+    if path not in PATHS:
+        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+    if epochs < 1:
+        raise UserError(f'--epochs {epochs} must be >= 1')
+    if 'level' not in cfg:
+        raise UserError(f'{config}: no `level` (the row or numbers the '
+                        f'config scales); the search scales a config\'s level')
+
+
 def _check_later_stages(base, base_size: int, grid, phis: Sequence[float], size_divisor: int,
                         threads: int, runs: int) -> None:
     """Check every argument used after training, before any training: a
@@ -307,15 +361,9 @@ def search_coefficients(config: str,
     from ..fileio import plan_outputs, write_outputs
     from ..scaling import get_efficientdet_scale
     from ..utils.config import load_config
-    if path not in PATHS:
-        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
-    if epochs < 1:
-        raise UserError(f'--epochs {epochs} must be >= 1')
     grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target, tolerance)
     cfg = load_config(config, cfg_options)
-    if 'level' not in cfg:
-        raise UserError(f'{config}: no `level` (the row or numbers the '
-                        f'config scales); the search scales a config\'s level')
+    _check_arguments(config, cfg, path, epochs)
     base = get_efficientdet_scale(cfg.level)
     base_size = int(cfg.get('image_size', base.image_size))
     _check_later_stages(base, base_size, grid, phis, size_divisor, threads, runs)
@@ -330,25 +378,10 @@ def search_coefficients(config: str,
                         f'pass --overwrite or choose another --out-dir')
     trained = {}
     for i, coeffs in enumerate(grid):
+        log(f'[{i + 1}/{len(grid)}] {coeffs.name}')
         level = scaled_level(base, base_size, coeffs, 1, size_divisor)
-        cand = candidate_cfg(cfg, level)
-        run_dir = osp.join(out_dir, 'runs', coeffs.name)
-        _short_schedule(cand, epochs, seed, run_dir, f'grid_{coeffs.name}_{int(time.time())}')
-        log(f'[{i + 1}/{len(grid)}] {coeffs.name}: input '
-            f'{level["image_size"]}, backbone width '
-            f'{level["backbone"]["width"]:g} depth '
-            f'{level["backbone"]["depth"]:g}, BiFPN '
-            f'{level["bifpn_channels"]}x{level["bifpn_repeats"]}')
-        start = time.perf_counter()
-        metrics, model = train_and_evaluate(cand)
-        train_s = time.perf_counter() - start
-        gmacs, params = _counted(model, level['image_size'])
-        row = GridRow(coeffs, level, gmacs, params, float('nan'),
-                      metrics.get('coco/bbox_mAP', float('nan')),
-                      metrics.get('coco/bbox_mAP_50', float('nan')), train_s)
-        log(f'    mAP {row.bbox_mAP:.3f}, {gmacs:.3f} GMACs, {train_s:.0f} s')
+        row, trained[coeffs.name] = _train_point(cfg, coeffs, level, epochs, seed, out_dir, log)
         result.rows.append(row)
-        trained[coeffs.name] = (model.cpu().eval(), level['image_size'])
     log(f'latency on {path}, all candidates in one interleaved run')
     with tempfile.TemporaryDirectory(prefix='grid-') as tmp:
         latencies = measure_latencies(trained, path, tmp, threads, runs)
@@ -356,21 +389,7 @@ def search_coefficients(config: str,
         row.latency_ms = latencies[row.coeffs.name]
     result.best = max(
         result.rows, key=lambda r: (r.bbox_mAP if r.bbox_mAP == r.bbox_mAP else -1.0, -r.gmacs))
-    files = {}
-    best_cfg = candidate_cfg(cfg, result.best.level)
-    files[outputs[2]] = best_cfg.pretty_text
-    for phi, name in zip(phis, outputs[3:-1]):
-        level = scaled_level(base, base_size, result.best.coeffs, phi, size_divisor)
-        scaled = candidate_cfg(cfg, level)
-        gmacs, params = _counted(_build(scaled), level['image_size'])
-        files[name] = scaled.pretty_text
-        result.scaled.append(ScaledModel(phi, level, gmacs, params, name))
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(r.to_dict() for r in result.rows)
-    files[outputs[0]] = json.dumps(result.to_dict(), indent=1) + '\n'
-    files[outputs[1]] = table.getvalue()
+    files = _result_files(result, cfg, base, base_size, phis, size_divisor, outputs)
     result.files = write_outputs(
         files, [config],
         overwrite,
