@@ -9,7 +9,7 @@ resolves the paths as mmengine will and names the first one that is wrong.
 from __future__ import annotations
 import json
 import os.path as osp
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 from ..errors import UserError
 
@@ -64,6 +64,7 @@ def check_data_paths(cfg) -> None:
             raise DataPathError(f'{where}: annotation file {ann_file!r} not found (data_root '
                                 f'{root!r} + ann_file {dataset["ann_file"]!r}, from '
                                 f'{osp.abspath(".")}); change data_root or ann_file')
+        names = _json_image_names(ann_file)
         prefix = (dataset.get('data_prefix') or {}).get('img', '')
         folder = _under_root(root, prefix)
         if folder and not osp.isdir(folder):
@@ -71,19 +72,31 @@ def check_data_paths(cfg) -> None:
                 f'{where}: image folder {folder!r} not found (data_root {root!r} + '
                 f'data_prefix.img {prefix!r}: a relative data_prefix.img is read under '
                 f'data_root); change data_prefix.img (image_dir in the templates) or data_root')
-        _check_images_present(where, ann_file, folder, prefix)
+        _check_images_present(where, ann_file, folder, prefix, names)
 
 
-def _check_images_present(where: str, ann_file: str, folder: str, prefix: str) -> None:
-    """Refuse an image folder that holds none of the json's images."""
+def _json_image_names(ann_file: str) -> List[str]:
+    """The ``file_name`` of every image of a COCO json (empty for a file too
+    large to read twice: the dataset checks every image when it loads).
+
+    Raises:
+        AnnotationFileError: the file is not valid COCO json.
+    """
+    from .checked_coco import AnnotationFileError
     if osp.getsize(ann_file) > MAX_CHECKED_JSON_BYTES:
-        return  # the dataset checks every image when it loads
+        return []
     try:
         with open(ann_file) as f:
-            images = json.load(f).get('images', [])
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        return  # the dataset names a malformed file
-    names = [img.get('file_name', '') for img in images if isinstance(img, dict)]
+            images = json.load(f)['images']
+        return [img['file_name'] for img in images]
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise AnnotationFileError(f'annotation file {ann_file!r} is not valid COCO json: '
+                                  f'{type(err).__name__}: {err}') from None
+
+
+def _check_images_present(where: str, ann_file: str, folder: str, prefix: str,
+                          names: List[str]) -> None:
+    """Refuse an image folder that holds none of the json's images."""
     if names and not any(osp.isfile(osp.join(folder, name)) for name in names):
         raise DataPathError(f'{where}: none of the {len(names)} image(s) of {ann_file} are in '
                             f'{folder!r} (first: {names[0]!r}); change data_prefix.img '
