@@ -318,7 +318,7 @@ def compare(name: str,
     with torch.no_grad():
         result = ours.bbox_head.predict_by_feat(
             our_cls, our_box, batch_img_metas=[meta], cfg=cfg, rescale=False)[0]
-    from mmdet_efficientdet.utils.complexity import count_params
+    from mmdet_efficientdet.measure.complexity import count_params
     det_box, det_score, mismatch, flips = match_detections(result.bboxes, result.scores,
                                                            result.labels, ref_det[:, :4],
                                                            ref_det[:, 4], ref_det[:, 5].long() - 1)

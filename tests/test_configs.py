@@ -8,10 +8,10 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
+from mmdet_efficientdet.measure.complexity import measure_complexity
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
 from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
                                         EFFICIENTDET_V2_SCALES, get_efficientdet_scale)
-from mmdet_efficientdet.utils.complexity import measure_complexity
 from .conftest import CONFIG_DIR
 
 LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) + list(EFFICIENTDET_LITE_SCALES))
@@ -231,7 +231,7 @@ def test_d0_params_and_flops_match_paper():
 def test_lite_params_within_2pct_of_effdet(level):
     """EfficientDet-Lite parameters (90-class head) against effdet's
     tf_efficientdet_liteN (the table's params_m)."""
-    from mmdet_efficientdet.utils.complexity import count_params
+    from mmdet_efficientdet.measure.complexity import count_params
     cfg = _config(level)
     cfg.model.bbox_head.num_classes = 90
     cfg.model.backbone.init_cfg = None

@@ -10,8 +10,9 @@ from typing import Dict, List, Set, Tuple
 from .conftest import REPO
 
 PACKAGE = 'mmdet_efficientdet'
-#: Subpackages that build on the others (a tool's run); nothing below imports them.
-UPPER = ('apis', 'benchmarking', 'budget', 'deployment', 'pruning')
+#: The upper floors in order: each may import lower ones and everything not
+#: listed (models, datasets, engine, fileio, utils, ...), never a higher one.
+UPPER = {'deployment': 1, 'measure': 2, 'apis': 3, 'benchmarking': 3, 'budget': 3, 'pruning': 3}
 
 
 def _modules() -> Dict[str, str]:
@@ -83,6 +84,10 @@ def _layer(module: str) -> str:
     return parts[1] if len(parts) > 1 else ''
 
 
+def _rank(module: str) -> int:
+    return UPPER.get(_layer(module), 0)
+
+
 def test_no_import_circle():
     assert _cycles(_graph()) == []
 
@@ -93,7 +98,7 @@ def test_the_walk_finds_a_circle():
 
 def test_no_lower_layer_imports_an_upper_one():
     wrong = [(m, t) for m, targets in _graph().items() for t in targets
-             if _layer(m) not in UPPER and _layer(t) in UPPER]
+             if _rank(t) > _rank(m) and _layer(m) != '']
     assert wrong == []
 
 

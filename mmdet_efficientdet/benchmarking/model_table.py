@@ -89,8 +89,8 @@ def measure_level(config_dir: str, level: str, num_classes: int = 90) -> ModelRo
     """Build ``level``'s config with ``num_classes`` and count it."""
     from mmdet.registry import MODELS
 
+    from ..measure.complexity import measure_complexity
     from ..scaling import get_efficientdet_scale
-    from ..utils.complexity import measure_complexity
     from ..utils.config import level_config, load_config
     ref = get_efficientdet_scale(level)
     cfg = load_config(level_config(config_dir, level))

@@ -115,8 +115,8 @@ def run_benchmark(config: str,
         BenchmarkResult: every number, measured once.
     """
     from ..deployment import deploy_model, fold_bn_into_convs, load_backend
-    from ..timing import interleaved_times, p90
-    from ..utils.complexity import measure_complexity
+    from ..measure.complexity import measure_complexity
+    from ..measure.timing import interleaved_times, p90
     from .memory import peak_train_memory
     from .train_step import train_step_fn
     for entry in extra_path:

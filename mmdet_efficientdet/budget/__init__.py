@@ -4,14 +4,13 @@ compound-scaling method's grid search of coefficients on the user's data
 (``tools/analysis_tools/search_coefficients.py``)."""
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
 from .coefficients import Coefficients, coefficient_grid, scaled_level
-from .costs import METRICS, PATHS, CostMeter, measure_latencies, measure_latency
+from .costs import METRICS, CostMeter
 from .grid_search import GridResult, search_coefficients
 from .pipeline import BudgetResult, scale_to_budget
 from .search import FamilySearch, largest_under_budget
 
 __all__ = [
-    'FAMILIES', 'Candidate', 'candidate_config', 'family_candidates', 'METRICS', 'PATHS',
-    'CostMeter', 'BudgetResult', 'scale_to_budget', 'FamilySearch', 'largest_under_budget',
-    'Coefficients', 'coefficient_grid', 'scaled_level', 'measure_latency', 'measure_latencies',
-    'GridResult', 'search_coefficients'
+    'FAMILIES', 'Candidate', 'candidate_config', 'family_candidates', 'METRICS', 'CostMeter',
+    'BudgetResult', 'scale_to_budget', 'FamilySearch', 'largest_under_budget', 'Coefficients',
+    'coefficient_grid', 'scaled_level', 'GridResult', 'search_coefficients'
 ]

@@ -2,11 +2,12 @@
 measured (latency of a deployment path, peak training memory)."""
 from __future__ import annotations
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import torch
 
 from ..errors import UserError
+from ..measure.latency import PATHS, measure_latency
 from .candidates import Candidate, candidate_config
 
 #: Budget metrics and their units.
@@ -16,8 +17,6 @@ METRICS: Dict[str, str] = {
     'latency': 'ms',
     'memory': 'MB peak RSS'
 }
-#: Inference paths a latency budget can be measured on.
-PATHS = ('eager', 'ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
 
 
 class CostMeter:
@@ -37,7 +36,7 @@ class CostMeter:
         base_config: Absolute path of the complete D0 config the candidates'
             configs inherit from.
         work_dir: Where candidate configs (and deployed files) go.
-        path: For ``latency``: one of :data:`PATHS`.
+        path: For ``latency``: one of :data:`~mmdet_efficientdet.measure.latency.PATHS`.
         batch: For ``memory``: training batch size.
         threads, runs: Threads, and timed calls per latency measurement.
     """
@@ -94,7 +93,7 @@ class CostMeter:
 
     def count_gmacs(self, candidate: Candidate) -> float:
         """Multiply-adds (G) at the candidate's input (counted once)."""
-        from ..utils.complexity import measure_complexity
+        from ..measure.complexity import measure_complexity
         if candidate.name not in self.gmacs:
             size = candidate.image_size
             self.gmacs[candidate.name] = measure_complexity(self.build(candidate), size,
@@ -107,7 +106,7 @@ class CostMeter:
         if self.metric == 'gflops':
             return self.count_gmacs(candidate)
         if self.metric == 'params':
-            from ..utils.complexity import count_params
+            from ..measure.complexity import count_params
             return count_params(self.build(candidate)) / 1e6
         if self.metric == 'memory':
             from ..benchmarking import peak_train_memory
@@ -119,62 +118,3 @@ class CostMeter:
         return measure_latency(
             self.build(candidate), candidate.image_size, self.path, self.work_dir, self.threads,
             self.runs)
-
-
-def measure_latency(model: torch.nn.Module,
-                    size: int,
-                    path: str,
-                    work_dir: str,
-                    threads: int = 2,
-                    runs: int = 10) -> float:
-    """Median batch-1 latency (ms) of one model on an inference path
-    (:func:`measure_latencies` of one)."""
-    return measure_latencies({'model': (model, size)}, path, work_dir, threads, runs)['model']
-
-
-def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
-                      path: str,
-                      work_dir: str,
-                      threads: int = 2,
-                      runs: int = 10) -> Dict[str, float]:
-    """Median batch-1 latency (ms) of each model on an inference path,
-    timed in one interleaved run (background load slows all alike).
-
-    Args:
-        models: name -> (detector, square input side).
-        path: One of :data:`PATHS`: eager PyTorch, or the file
-            :func:`~mmdet_efficientdet.deployment.deploy_model` builds in a
-            temporary folder under ``work_dir`` (int8 calibrated on random
-            images: latency does not depend on the scales).
-        work_dir: Where the temporary deployed files go.
-        threads: Intra-op threads.
-        runs: Timed calls of each (after 2 warm-up calls).
-    """
-    import os.path as osp
-    import tempfile
-
-    from ..deployment import deploy_model, load_backend
-    from ..timing import median_ms
-    if path not in PATHS:
-        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
-    torch.set_num_threads(threads)
-    calls = {}
-    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        for i, (name, (model, size)) in enumerate(models.items()):
-            model = model.eval()
-            x = torch.randn(1, 3, size, size)
-            if path == 'eager':
-                calls[name] = lambda model=model, x=x: model._forward(x)
-                continue
-            gen = torch.Generator().manual_seed(0)
-            calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(4)]
-            files = deploy_model(
-                model,
-                osp.join(tmp, str(i)), (size, size), [path],
-                calib,
-                keep_float=['none'],
-                log=lambda line: None)
-            backend = load_backend(files[path], threads)
-            calls[name] = lambda backend=backend, array=x.numpy(): backend.run(array)
-        with torch.no_grad():
-            return median_ms(calls, runs, 2)

@@ -16,8 +16,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 
 from ..errors import UserError
+from ..measure.latency import PATHS, measure_latencies
 from .coefficients import Coefficients, coefficient_grid, scaled_level
-from .costs import PATHS, measure_latencies
 
 #: Columns of the table (one row per coefficient set).
 COLUMNS = ('name', 'alpha', 'beta', 'gamma', 'bifpn_factor', 'flops_factor', 'paper', 'image_size',
@@ -236,7 +236,7 @@ def train_and_evaluate(cfg) -> Tuple[Dict[str, float], torch.nn.Module]:
 
 
 def _counted(model, size: int):
-    from ..utils.complexity import count_params, measure_complexity
+    from ..measure.complexity import count_params, measure_complexity
     return (measure_complexity(model.eval(), size, size).flops / 1e9, count_params(model) / 1e6)
 
 

@@ -31,11 +31,13 @@ def largest_under_budget(candidates: List[Candidate], cost: Callable[[Candidate]
     Cost grows with size within a family (input, width and depth never
     shrink), so the boundary is found with O(log n) measurements, starting
     from the small end (the cheap models): candidates 0, 1, 3, 7, ... until
-    one is over, then bisection between the last two. Only measured costs
-    decide; the chosen candidate's own measurement is within the budget.
+    one is over, then bisection between the last two
+    (:func:`~mmdet_efficientdet.measure.search.first_crossing`). Only
+    measured costs decide; the chosen candidate's own measurement is within
+    the budget.
     """
-    family = candidates[0].family
-    result = FamilySearch(family, None)
+    from ..measure.search import first_crossing
+    result = FamilySearch(candidates[0].family, None)
 
     def over(index: int) -> bool:
         value = cost(candidates[index])
@@ -44,23 +46,8 @@ def largest_under_budget(candidates: List[Candidate], cost: Callable[[Candidate]
 
     if over(0):
         return result
-    low, step = 0, 1  # low: known within the budget
-    high = None  # known over the budget
-    while high is None:
-        probe = min(low + step, len(candidates) - 1)
-        if probe == low:
-            break
-        if over(probe):
-            high = probe
-        else:
-            low, step = probe, step * 2
-    if high is not None:
-        while high - low > 1:
-            mid = (low + high) // 2
-            if over(mid):
-                high = mid
-            else:
-                low = mid
-        result.above = candidates[high]
-    result.chosen = candidates[low]
+    first_over = first_crossing(over, 0, len(candidates) - 1)
+    if first_over is not None:
+        result.above = candidates[first_over]
+    result.chosen = candidates[(len(candidates) if first_over is None else first_over) - 1]
     return result

@@ -119,13 +119,10 @@ def search_budget(sequence: List[Dict[str, float]],
         raise PruningError(f'pruning every tabulated step gives a measured ratio of '
                            f'{cache[len(sequence)]:.3f}, above the target {target}: add '
                            f'larger ratios or more groups to the sensitivity run')
-    low, high = 0, len(sequence)  # at(high) <= target; at(low) > target
-    while high - low > 1:
-        mid = (low + high) // 2
-        if at(mid) <= target:
-            high = mid
-        else:
-            low = mid
+    from ..measure.search import bisect_boundary
+
+    # no step (the unpruned model, ratio 1) is above the target, all steps within it
+    high = bisect_boundary(lambda n: at(n) <= target, 0, len(sequence))
     return sequence[high - 1], cache[high]
 
 

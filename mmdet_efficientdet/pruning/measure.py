@@ -30,14 +30,13 @@ class OrtLatency:
         self.size, self.threads, self.runs = size, threads, runs
         self.tmp = tempfile.TemporaryDirectory()
         self.base = self.session(base, 'base')
-        self.input = torch.randn(1, 3, size, size).numpy()
 
-    def session(self, detector: nn.Module, name: str):
-        """Export ``detector`` and open it (:class:`OnnxRuntimeBackend`)."""
-        from ..deployment import OnnxRuntimeBackend, export_onnx
-        path = osp.join(self.tmp.name, f'{name}.onnx')
-        export_onnx(detector, path, (self.size, self.size))
-        return OnnxRuntimeBackend(path, self.threads)
+    def session(self, detector: nn.Module, name: str) -> Callable[[], object]:
+        """One ONNX Runtime call of ``detector``
+        (:func:`~mmdet_efficientdet.measure.latency.path_call`)."""
+        from ..measure import path_call
+        return path_call(detector, (self.size, self.size), 'ort-fp32',
+                         osp.join(self.tmp.name, name), self.threads)
 
     def __call__(self, detector: nn.Module) -> Tuple[float, float]:
         """``(variant ms, base ms)`` of one interleaved run.
@@ -46,13 +45,13 @@ class OrtLatency:
         differences (each base call is timed next to a variant call), which
         cancels load that slows both alike better than two medians."""
 
-        from ..timing import interleaved_times
+        import shutil
+
+        from ..measure.latency import WARMUP_CALLS
+        from ..measure.timing import interleaved_times
+        shutil.rmtree(osp.join(self.tmp.name, 'variant'), ignore_errors=True)
         variant = self.session(detector, 'variant')
-        times = interleaved_times(
-            {
-                'base': lambda: self.base.run(self.input),
-                'variant': lambda: variant.run(self.input)
-            }, self.runs, 2)
+        times = interleaved_times({'base': self.base, 'variant': variant}, self.runs, WARMUP_CALLS)
         variant_ms = statistics.median(times['variant']) * 1e3
         saved = statistics.median(b - v for b, v in zip(times['base'], times['variant'])) * 1e3
         return variant_ms, variant_ms + saved
@@ -67,7 +66,8 @@ def measure_variants(variants: Dict[str, nn.Module],
     """Params, GMACs, eager and ONNX Runtime batch-1 latency, and mAP.
 
     All ``2 x len(variants)`` latency paths are timed interleaved
-    (:func:`~mmdet_efficientdet.timing.interleaved_times`), so the ratios
+    (:func:`~mmdet_efficientdet.measure.latency.path_call` on
+    :func:`~mmdet_efficientdet.measure.timing.interleaved_times`), so the ratios
     between variants come from one run on this machine.
 
     Args:
@@ -83,14 +83,11 @@ def measure_variants(variants: Dict[str, nn.Module],
         ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
         the first variant), ``mAP`` (x100, when ``evaluate``).
     """
-    from ..deployment import OnnxRuntimeBackend, export_onnx
-    from ..timing import interleaved_times
-    from ..utils.complexity import measure_complexity
+    from ..measure import interleaved_times, measure_complexity, path_call
+    from ..measure.latency import WARMUP_CALLS
     from .unstructured import nonzero_params
     torch.set_num_threads(threads)
     rows: Dict[str, dict] = {}
-    x = torch.randn(1, 3, size, size)
-    array = x.numpy()
     fns = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, model) in enumerate(variants.items()):
@@ -100,13 +97,11 @@ def measure_variants(variants: Dict[str, nn.Module],
                 params=size_.params,
                 nonzero_params=nonzero_params(model),
                 gmacs=(macs(model) if macs else size_.flops) / 1e9)
-            path = osp.join(tmp, f'{i}.onnx')
-            export_onnx(model, path, (size, size))
-            session = OnnxRuntimeBackend(path, threads)
-            fns[(name, 'eager')] = (lambda m=model: m._forward(x))
-            fns[(name, 'ort')] = (lambda s=session: s.run(array))
+            for path, key in (('eager', 'eager'), ('ort-fp32', 'ort')):
+                fns[(name, key)] = path_call(model, (size, size), path, osp.join(tmp, f'{i}-{key}'),
+                                             threads)
         with torch.no_grad():
-            times = interleaved_times(fns, runs, 2)
+            times = interleaved_times(fns, runs, WARMUP_CALLS)
     for (name, path), values in times.items():
         rows[name][f'{path}_ms'] = statistics.median(values) * 1e3
     first = next(iter(rows.values()))

@@ -254,9 +254,9 @@ def prune_to_budget(config: str,
     import torch
 
     from ..fileio import plan_outputs, write_outputs
+    from ..measure.complexity import measure_complexity
     from ..utils import load_trained
     from ..utils.cli import read_json
-    from ..utils.complexity import measure_complexity
     from .budget import choose_winner_rates, greedy_steps, search_budget
     from .channel_groups import build_group_graph
     from .measure import OrtLatency
@@ -482,8 +482,8 @@ def scalpel_check(config: str,
     import torch
 
     from ..evaluation import DetectionEvaluator
+    from ..measure.complexity import count_params
     from ..utils import load_trained
-    from ..utils.complexity import count_params
     from .measure import measure_variants
     from .structured import prune_detector
     from .unstructured import effective_macs, magnitude_prune_

@@ -12,7 +12,7 @@ from typing import Callable, List, Optional, Sequence
 
 from torch import nn
 
-from ..utils.complexity import count_params, measure_complexity
+from ..measure.complexity import count_params, measure_complexity
 from .channel_groups import PruningError, build_group_graph, expand_groups
 from .measure import OrtLatency
 from .structured import prune_detector

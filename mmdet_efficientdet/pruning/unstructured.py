@@ -51,7 +51,7 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
     rate (the fraction of its input activations that are non-zero)."""
 
-    from ..utils.complexity import flop_analyzer
+    from ..measure.complexity import flop_analyzer
     analyzer = flop_analyzer(detector, height, width)
     with torch.no_grad():
         by_module = analyzer.by_module()

@@ -22,7 +22,8 @@ import argparse
 import os.path as osp
 import sys
 
-from mmdet_efficientdet.budget import FAMILIES, METRICS, PATHS
+from mmdet_efficientdet.budget import FAMILIES, METRICS
+from mmdet_efficientdet.measure import PATHS
 from mmdet_efficientdet.utils.cli import add_overwrite, add_threads, positive_int
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.budget import PATHS
+from mmdet_efficientdet.measure import PATHS
 from mmdet_efficientdet.utils.cli import (add_overwrite, add_threads, cfg_options_action,
                                           positive_int)
 
