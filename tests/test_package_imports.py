@@ -53,7 +53,8 @@ def _imports(module: str, path: str, modules) -> List[Tuple[str, List[str]]]:
 def _graph() -> Dict[str, Set[str]]:
     modules = _modules()
     return {
-        m: {t for t, _ in _imports(m, p, modules) if t != m and not m.startswith(t + '.')}
+        m: {t
+            for t, _ in _imports(m, p, modules) if t != m and not m.startswith(t + '.')}
         for m, p in modules.items()
     }
 

@@ -15,7 +15,7 @@ import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loa
 from mmdet_efficientdet.datasets import check_data_paths
 from mmdet_efficientdet.utils import run_cli, run_mmdet_tool
 from mmdet_efficientdet.utils.cli import cfg_options_action
-from mmdet_efficientdet.utils.config import load_config
+from mmdet_efficientdet.utils.config_loader import load_config
 from mmdet_efficientdet.utils.trained import build_for_checkpoint
 
 

@@ -23,7 +23,7 @@ from mmdet_efficientdet.datasets import check_data_paths
 from mmdet_efficientdet.engine import apply_amp
 from mmdet_efficientdet.utils import prepare_cpu_distributed, run_cli
 from mmdet_efficientdet.utils.cli import cfg_options_action
-from mmdet_efficientdet.utils.config import load_config
+from mmdet_efficientdet.utils.config_loader import load_config
 
 
 def parse_args() -> argparse.Namespace:

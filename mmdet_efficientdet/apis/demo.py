@@ -118,7 +118,7 @@ class Detector:
         from mmdet.apis import DetInferencer
 
         import mmdet_efficientdet  # noqa: F401
-        from ..utils.config import load_config
+        from ..utils.config_loader import load_config
         from ..utils.trained import build_for_checkpoint
         build_for_checkpoint(load_config(config), checkpoint, 'inference')
         self.inferencer = DetInferencer(

@@ -114,7 +114,7 @@ def run_shapes_demo(config: str,
     from mmengine.runner import Runner
 
     from ..datasets import make_shapes_dataset
-    from ..utils.config import load_config
+    from ..utils.config_loader import load_config
     from .demo import run_demo
     start = time.time()
     result = ShapesDemoResult(data_root, min_map=min_map)

@@ -91,7 +91,7 @@ def measure_level(config_dir: str, level: str, num_classes: int = 90) -> ModelRo
 
     from ..measure.complexity import measure_complexity
     from ..scaling import get_efficientdet_scale
-    from ..utils.config import level_config, load_config
+    from ..utils.config_loader import level_config, load_config
     ref = get_efficientdet_scale(level)
     cfg = load_config(level_config(config_dir, level))
     cfg.model.bbox_head.num_classes = num_classes

@@ -2,11 +2,11 @@
 machine fits (``tools/analysis_tools/scale_to_budget.py``); and the
 compound-scaling method's grid search of coefficients on the user's data
 (``tools/analysis_tools/search_coefficients.py``)."""
+from .budget_run import BudgetResult, scale_to_budget
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
 from .coefficients import Coefficients, coefficient_grid, scaled_level
 from .costs import METRICS, CostMeter
 from .grid_search import GridResult, search_coefficients
-from .pipeline import BudgetResult, scale_to_budget
 from .search import FamilySearch, largest_under_budget
 
 __all__ = [

@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence, Union
 from ..errors import UserError
 from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
                        PUBLISHED_COCO_AP_VAL, PUBLISHED_COCO_AP_VAL_INT8, get_efficientdet_scale)
-from ..utils.config import level_config
+from ..utils.config_loader import level_config
 
 #: Families a budget can choose from.
 FAMILIES = ('d', 'lite', 'v2')

@@ -360,7 +360,7 @@ def search_coefficients(config: str,
     """
     from ..fileio import plan_outputs, write_outputs
     from ..scaling import get_efficientdet_scale
-    from ..utils.config import load_config
+    from ..utils.config_loader import load_config
     grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target, tolerance)
     cfg = load_config(config, cfg_options)
     _check_arguments(config, cfg, path, epochs)

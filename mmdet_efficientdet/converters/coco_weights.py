@@ -120,7 +120,7 @@ def convert_coco_weights(level: str,
     from mmdet.utils import register_all_modules
 
     from ..fileio import plan_outputs
-    from ..utils.config import load_config
+    from ..utils.config_loader import load_config
     from .common import load_untrusted_state_dict, save_converted
     from .effdet import convert_effdet
     if level not in EFFDET_COCO_FILES:  # before anything is fetched

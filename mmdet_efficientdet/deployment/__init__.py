@@ -5,16 +5,16 @@ from .backends import (DeployedBackend, DeployedModelError, OnnxRuntimeBackend, 
                        load_backend)
 from .bn_folding import fold_bn_into_convs
 from .calibration import calibration_batches
+from .checkpoint_to_onnx import ExportResult, export_onnx_from_checkpoint
+from .deploy_run import DEPLOY_BACKENDS, deploy_model
 from .deployed_detector import DeployedEfficientDet
 from .evaluate import evaluate_deployed
-from .export_checkpoint import ExportResult, export_checkpoint
 from .onnx_export import DecodedOutputs, export_onnx
 from .onnx_passes import fold_same_pads
-from .pipeline import DEPLOY_BACKENDS, deploy_model
 
 __all__ = [
     'RawOutputs', 'DecodedOutputs', 'export_onnx', 'fold_bn_into_convs', 'fold_same_pads',
     'DeployedBackend', 'DeployedModelError', 'OnnxRuntimeBackend', 'OpenVINOBackend',
     'load_backend', 'DeployedEfficientDet', 'calibration_batches', 'evaluate_deployed',
-    'DEPLOY_BACKENDS', 'deploy_model', 'ExportResult', 'export_checkpoint'
+    'DEPLOY_BACKENDS', 'deploy_model', 'ExportResult', 'export_onnx_from_checkpoint'
 ]

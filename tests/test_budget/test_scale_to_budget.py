@@ -115,7 +115,7 @@ def test_bad_budgets_are_one_line_errors(tmp_path):
 
 
 def test_the_choice_is_by_published_ap_where_every_winner_has_one():
-    from mmdet_efficientdet.budget.pipeline import choose_winner
+    from mmdet_efficientdet.budget.budget_run import choose_winner
     lite = {c.name: c for c in family_candidates(['lite'])}
     d = {c.name: c for c in family_candidates(['d'], phi_step=0.5)}
     assert lite['lite3'].coco_ap_val == 38.77 and lite['lite3'].coco_ap_val_int8 == 38.42

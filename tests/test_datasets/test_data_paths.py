@@ -37,8 +37,9 @@ def test_each_wrong_path_is_named_with_the_key(shapes_root, tmp_path):
     (tmp_path / 'empty').mkdir()
     with pytest.raises(DataPathError) as err:  # a folder holding none of the json's images
         check_data_paths(
-            _cfg(shapes_root, 'annotations/instances_train.json', str(tmp_path / 'empty'),
-                 wrap=True))
+            _cfg(
+                shapes_root, 'annotations/instances_train.json', str(tmp_path / 'empty'),
+                wrap=True))
     assert str(err.value).startswith('train_dataloader.dataset.dataset: none of the 8 image(s)')
     bad = tmp_path / 'bad.json'
     bad.write_text('{"images": [')

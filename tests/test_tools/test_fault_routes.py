@@ -88,7 +88,7 @@ def test_checkpoint_of_another_class_count_is_refused_for_testing(route, trained
 
 def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(trained, tmp_path):
     from mmdet_efficientdet.models.detectors.efficientdet import CheckpointShapeError
-    from mmdet_efficientdet.utils.config import load_config
+    from mmdet_efficientdet.utils.config_loader import load_config
     from mmdet_efficientdet.utils.trained import build_for_checkpoint
     config, checkpoint = trained
     cfg = load_config(config)
@@ -171,7 +171,7 @@ def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path, tool, o
 
 
 def test_new_leaf_options_are_allowed(make_tiny_config):
-    from mmdet_efficientdet.utils.config import load_config
+    from mmdet_efficientdet.utils.config_loader import load_config
     cfg = load_config(make_tiny_config(), {
         'model.test_cfg.nms.sigma': 0.5,
         'model.test_cfg.nms.type': 'soft_nms'

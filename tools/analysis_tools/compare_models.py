@@ -34,7 +34,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet_efficientdet.pruning import compare_models
+    from mmdet_efficientdet.benchmarking import compare_models
     from mmdet_efficientdet.utils.cli import square_size
     result = compare_models(args.models, square_size(args.image_size), args.threads, args.runs,
                             not args.no_map, args.json, args.overwrite)

@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.datasets.anchor_fit import fit_anchors, plot_fit
     from mmdet_efficientdet.fileio import atomic_write, plan_outputs
-    from mmdet_efficientdet.utils.config import load_config
+    from mmdet_efficientdet.utils.config_loader import load_config
     cfg = load_config(args.config, args.cfg_options)
     png, js = (osp.join(args.out_dir, n) for n in ('fit.png', 'fit.json'))
     plan_outputs([png, js], inputs=[args.config], overwrite=args.overwrite)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.deployment.pipeline import DEPLOY_BACKENDS
+from mmdet_efficientdet.deployment.deploy_run import DEPLOY_BACKENDS
 from mmdet_efficientdet.utils.cli import add_image_size, add_model_args, add_overwrite, positive_int
 
 

@@ -33,9 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from mmdet_efficientdet.deployment import export_checkpoint
-    result = export_checkpoint(args.config, args.checkpoint, args.out, args.image_size, args.decode,
-                               args.opset, args.verify, args.overwrite)
+    from mmdet_efficientdet.deployment import export_onnx_from_checkpoint
+    result = export_onnx_from_checkpoint(args.config, args.checkpoint, args.out, args.image_size,
+                                         args.decode, args.opset, args.verify, args.overwrite)
     print(result.summary())
     return 0 if result.ok else 1
 

@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     from mmdet.utils import register_all_modules
 
     from mmdet_efficientdet.deployment import evaluate_deployed
-    from mmdet_efficientdet.utils.config import load_config
+    from mmdet_efficientdet.utils.config_loader import load_config
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
     metrics = evaluate_deployed(cfg, args.model, args.threads)

@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.fileio import plan_outputs, write_json
-    from mmdet_efficientdet.pruning.pipeline import scalpel_check
+    from mmdet_efficientdet.pruning.scalpel import scalpel_check
     from mmdet_efficientdet.utils.cli import square_size
     inputs = [args.config, args.checkpoint]
     if args.json:

@@ -14,7 +14,7 @@ from ..errors import UserError
 
 @dataclass
 class ExportResult:
-    """What :func:`export_checkpoint` wrote and checked.
+    """What :func:`export_onnx_from_checkpoint` wrote and checked.
 
     Attributes:
         path (str): The ONNX file.
@@ -61,14 +61,14 @@ def verify_export(model, path: str, size: Tuple[int, int], decode: bool) -> floa
     return max(float(np.abs(o - r.numpy()).max()) for o, r in zip(out, ref))
 
 
-def export_checkpoint(config: str,
-                      checkpoint: Optional[str],
-                      out: str,
-                      image_size: Optional[Sequence[int]] = None,
-                      decode: bool = False,
-                      opset: int = 17,
-                      verify: bool = False,
-                      overwrite: bool = False) -> ExportResult:
+def export_onnx_from_checkpoint(config: str,
+                                checkpoint: Optional[str],
+                                out: str,
+                                image_size: Optional[Sequence[int]] = None,
+                                decode: bool = False,
+                                opset: int = 17,
+                                verify: bool = False,
+                                overwrite: bool = False) -> ExportResult:
     """Export ``config`` (+ ``checkpoint``) to ``out``.
 
     The file is written beside ``out``, fsynced and moved into place

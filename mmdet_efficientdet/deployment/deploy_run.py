@@ -1,4 +1,4 @@
-"""The deployment pipeline: every requested backend file from one trained
+"""The deployment run: every requested backend file from one trained
 detector, staged and moved into place complete (the files
 ``tools/deployment/deploy.py`` and the benchmark build)."""
 from __future__ import annotations

@@ -1,0 +1,79 @@
+"""Several trained models side by side (``tools/analysis_tools/
+compare_models.py``): params, GMACs, eager and ONNX Runtime latency in one
+interleaved run, mAP."""
+from __future__ import annotations
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+from ..errors import UserError
+
+
+@dataclass
+class CompareResult:
+    """What :func:`compare_models` measured.
+
+    Attributes:
+        image_size (int): Square input.
+        threads (int): Threads of every path.
+        rows (dict): name -> :func:`~.measure.measure_variants` row.
+    """
+    image_size: int
+    threads: int
+    rows: Dict[str, dict]
+
+    def table(self) -> str:
+        from ..pruning.report import format_rows
+        return (f'{self.image_size}x{self.image_size}, {self.threads} '
+                f'threads, batch 1; ratios to {next(iter(self.rows))}\n' + format_rows(self.rows))
+
+
+def parse_models(items: Sequence[str]) -> Dict[str, Tuple[str, str]]:
+    """``['a=CFG:CKPT', ...]`` -> ``{'a': (CFG, CKPT)}``; names must differ."""
+    models: Dict[str, Tuple[str, str]] = {}
+    for item in items:
+        name, sep, rest = item.partition('=')
+        config, sep2, ckpt = rest.rpartition(':')
+        if not (sep and sep2 and name and config and ckpt):
+            raise UserError(f'{item!r}: expected NAME=CONFIG:CKPT')
+        if name in models:
+            raise UserError(f'model name {name!r} is given twice: names '
+                            f'must differ')
+        models[name] = (config, ckpt)
+    return models
+
+
+def compare_models(models: Sequence[str],
+                   image_size: Optional[int] = None,
+                   threads: int = 2,
+                   runs: int = 15,
+                   with_map: bool = True,
+                   json_out: Optional[str] = None,
+                   overwrite: bool = False) -> CompareResult:
+    """Params, GMACs (effective, with activation masks), eager and ONNX
+    Runtime latency in one interleaved run, and each model's mAP on its own
+    config's val set; optionally written to ``json_out``."""
+    from ..evaluation import DetectionEvaluator
+    from ..fileio import plan_outputs, write_json
+    from ..pruning.measure import measure_variants
+    from ..pruning.unstructured import effective_macs
+    from ..utils import load_trained
+    parsed = parse_models(models)
+    inputs = [p for pair in parsed.values() for p in pair]
+    if json_out:
+        plan_outputs([json_out], inputs, overwrite)
+    variants, configs = {}, {}
+    for name, (config, ckpt) in parsed.items():
+        configs[name], variants[name] = load_trained(config, ckpt)
+    size = image_size or next(iter(configs.values())).image_size
+    by_id = {id(m): n for n, m in variants.items()}
+    rows = measure_variants(
+        variants,
+        size,
+        threads,
+        runs,
+        macs=lambda m: effective_macs(m, size, size),
+        evaluate=(lambda m: DetectionEvaluator(configs[by_id[id(m)]])(m)) if with_map else None)
+    result = CompareResult(size, threads, rows)
+    if json_out:
+        write_json(json_out, dict(size=size, threads=threads, rows=rows), inputs, overwrite)
+    return result

@@ -1,0 +1,261 @@
+"""The pruning run ``tools/pruning/prune.py`` makes: prune to a budget,
+optionally fine-tune, write a config + checkpoint; every number a field of
+the result. Outputs are checked before anything is written."""
+from __future__ import annotations
+import copy
+import io
+import json
+import os.path as osp
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from .arguments import check_epochs, check_ratio, parse_ratios, resolve_round_to
+from .channel_groups import PruningError
+
+Log = Callable[[str], None]
+
+
+def finetune_schedule(cfg, epochs: int) -> None:
+    """Shorten the config's schedule to ``epochs`` (epoch-based schedulers
+    end there)."""
+    check_epochs(epochs)
+    old = cfg.train_cfg.max_epochs
+    cfg.max_epochs = cfg.train_cfg.max_epochs = epochs
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('by_epoch', True):
+            for key in ('end', 'T_max'):
+                if scheduler.get(key) == old:
+                    scheduler[key] = epochs
+    cfg.train_cfg.val_interval = min(cfg.train_cfg.get('val_interval', 1), epochs)
+
+
+@dataclass
+class PruneResult:
+    """What :func:`prune_to_budget` chose, measured and wrote.
+
+    Attributes:
+        config, checkpoint, report (str): The files written.
+        round_to (int): Width multiple.
+        ratios (dict): group -> ratio pruned.
+        changes (dict): group -> ``(channels before, after)``.
+        widths (dict): The pruned widths, as written into the config.
+        winner_rates (dict): block -> activation-mask winner rate.
+        image_size (int): Square input of the counts and latency.
+        params (int), gmacs, base_gmacs, effective_gmacs (float): Counts.
+        metric (str, optional): ``'latency'`` or ``'flops'`` for a target.
+        target (float, optional): The budget ratio asked for.
+        measured_ratio (float, optional): The ratio the budget search
+            measured for the chosen ratios (the one measurement reported).
+        ort_ms, base_ort_ms (float, optional): That latency measurement.
+        files (list[str]): Everything written, manifest last.
+    """
+    config: str
+    checkpoint: str
+    report: str
+    round_to: int
+    ratios: Dict[str, float]
+    changes: Dict[str, Tuple[int, int]]
+    widths: dict
+    winner_rates: Dict[str, float]
+    image_size: int
+    params: int
+    gmacs: float
+    base_gmacs: float
+    effective_gmacs: float
+    metric: Optional[str] = None
+    target: Optional[float] = None
+    measured_ratio: Optional[float] = None
+    ort_ms: Optional[float] = None
+    base_ort_ms: Optional[float] = None
+    files: List[str] = field(default_factory=list)
+
+    @property
+    def macs_ratio(self) -> float:
+        return self.gmacs / self.base_gmacs
+
+    def summary(self) -> str:
+        """The lines ``tools/pruning/prune.py`` prints."""
+        lines = [
+            f'{name:>10}: {before} -> {after}' for name, (before, after) in self.changes.items()
+        ]
+        if self.winner_rates:
+            lines.append('winner rates: ' + ', '.join(f'{k} {v:.2f}'
+                                                      for k, v in self.winner_rates.items()))
+        line = (f'params {self.params:,}, GMACs at {self.image_size}: '
+                f'{self.gmacs:.3f} ({self.macs_ratio:.2f}x)')
+        if self.metric == 'latency':
+            line += (f', ONNX Runtime latency {self.measured_ratio:.2f}x '
+                     f'({self.ort_ms:.1f} / {self.base_ort_ms:.1f} ms; target '
+                     f'{self.target})')
+        elif self.metric == 'flops':
+            line += f' (target {self.target})'
+        lines += [
+            line, f'config: {self.config}', f'checkpoint: {self.checkpoint}',
+            f'report: {self.report}'
+        ]
+        return '\n'.join(lines)
+
+
+def prune_to_budget(config: str,
+                    checkpoint: str,
+                    out_dir: str,
+                    *,
+                    target_latency: Optional[float] = None,
+                    target_flops: Optional[float] = None,
+                    ratios: Optional[Sequence[str]] = None,
+                    sensitivity: Optional[str] = None,
+                    activation_sensitivity: Optional[str] = None,
+                    max_activation_drop: float = 0.005,
+                    round_to: Union[str, int] = 'auto',
+                    image_size: Optional[int] = None,
+                    threads: int = 2,
+                    finetune_epochs: Optional[int] = None,
+                    overwrite: bool = False,
+                    log: Log = print) -> PruneResult:
+    """Prune a trained EfficientDet to a budget; write config + checkpoint.
+
+    With a target, the sensitivity table gives the greedy order (least mAP
+    drop per unit of saving first) and the shortest prefix whose *measured*
+    ONNX Runtime latency (or MAC) ratio meets the target is found by
+    bisection (:func:`~.budget.search_budget`); that measurement is the one
+    reported. With ``ratios`` (``GROUP=R``) those are pruned as given.
+
+    Writes ``out_dir/<config>_pruned.py`` (widths as config numbers,
+    ``load_from`` = the checkpoint), ``out_dir/pruned.pth``,
+    ``out_dir/prune_report.json`` and ``out_dir/manifest.json``.
+
+    Raises:
+        PruningError: no target, a ratio/target outside ``(0, 1)``, a
+            malformed or foreign sensitivity table, an output that exists
+            (without ``overwrite``) or is an input.
+    """
+    import torch
+
+    from ..fileio import plan_outputs, write_outputs
+    from ..measure.complexity import measure_complexity
+    from ..utils import load_trained
+    from ..utils.cli import read_json
+    from .channel_groups import build_group_graph
+    from .measure import OrtLatency
+    from .schedule import choose_winner_rates, greedy_steps, search_budget
+    from .sensitivity import check_table
+    from .structured import apply_widths, prune_detector, pruned_widths
+    from .unstructured import effective_macs
+    if ratios is None and target_latency is None and target_flops is None \
+            and not activation_sensitivity:
+        raise PruningError('give a target: --target-latency, --target-flops, '
+                           '--ratios, or --activation-sensitivity')
+    if sum(x is not None for x in (target_latency, target_flops, ratios)) > 1:
+        raise PruningError('give one of --target-latency, --target-flops, '
+                           '--ratios')
+    check_ratio('target-latency', target_latency)
+    check_ratio('target-flops', target_flops)
+    target = target_latency if target_latency is not None else target_flops
+    if target is not None and not sensitivity:
+        raise PruningError('a target needs --sensitivity TABLE.json '
+                           '(tools/pruning/prune_sensitivity.py)')
+    if finetune_epochs is not None:
+        check_epochs(finetune_epochs)
+    round_to = resolve_round_to(round_to)
+    explicit = parse_ratios(ratios or [])
+    inputs = [config, checkpoint] + [p for p in (sensitivity, activation_sensitivity) if p]
+    for path in inputs:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path!r} not found')
+    stem = osp.splitext(osp.basename(config))[0]
+    cfg_path = osp.join(out_dir, f'{stem}_pruned.py')
+    ckpt = osp.abspath(osp.join(out_dir, 'pruned.pth'))
+    report_path = osp.join(out_dir, 'prune_report.json')
+    plan_outputs([cfg_path, ckpt, report_path,
+                  osp.join(out_dir, 'manifest.json')], inputs, overwrite)
+    cfg, base = load_trained(config, checkpoint)
+    size = image_size or cfg.image_size
+    groups = list(build_group_graph(base).groups)
+    table = check_table(
+        read_json(sensitivity, 'sensitivity table'), sensitivity, groups,
+        'channel') if sensitivity else None
+    activation_table = check_table(
+        read_json(activation_sensitivity, 'activation sensitivity table'),
+        activation_sensitivity, kind='activation') \
+        if activation_sensitivity else None
+    base_macs = measure_complexity(base, size, size).flops
+
+    def pruned(chosen):
+        model = copy.deepcopy(base)
+        return model, prune_detector(model, chosen, round_to)
+
+    result_extra: dict = {}
+    if target is None:
+        chosen = explicit
+    else:
+        metric = 'latency' if target_latency is not None else 'flops'
+        timer = OrtLatency(base, size, threads, runs=15) \
+            if metric == 'latency' else None
+        measured: Dict[int, Tuple[float, float]] = {}
+
+        def measure(candidate):
+            variant, _ = pruned(candidate)
+            if timer is None:
+                return measure_complexity(variant, size, size).flops / \
+                    base_macs
+            ms, base_ms = timer(variant)
+            measured[id(candidate)] = (ms, base_ms)
+            return ms / base_ms
+
+        chosen, achieved = search_budget(greedy_steps(table, metric), measure, target, log=log)
+        result_extra = dict(metric=metric, target=target, measured_ratio=achieved)
+        if timer is not None:
+            result_extra['ort_ms'], result_extra['base_ort_ms'] = \
+                measured[id(chosen)]
+    model, changes = pruned(chosen)
+    widths = pruned_widths(model)
+    out_cfg = copy.deepcopy(cfg)
+    out_cfg.model = apply_widths(cfg.model, widths)
+    winner_rates = {}
+    if activation_table is not None:
+        winner_rates = choose_winner_rates(activation_table, max_activation_drop)
+        out_cfg.model.backbone.activation_masks = winner_rates
+        model.backbone.set_activation_masks(winner_rates)
+    out_cfg.load_from = ckpt
+    if finetune_epochs is not None:
+        finetune_schedule(out_cfg, finetune_epochs)
+    counts = measure_complexity(model, size, size)
+    result = PruneResult(
+        config=osp.abspath(cfg_path),
+        checkpoint=ckpt,
+        report=osp.abspath(report_path),
+        round_to=round_to,
+        ratios=chosen,
+        changes={
+            k: tuple(v)
+            for k, v in changes.items()
+        },
+        widths=widths,
+        winner_rates=winner_rates,
+        image_size=size,
+        params=counts.params,
+        gmacs=counts.flops / 1e9,
+        base_gmacs=base_macs / 1e9,
+        effective_gmacs=effective_macs(model, size, size) / 1e9,
+        **result_extra)
+    buffer = io.BytesIO()
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(pruned_from=osp.abspath(checkpoint), ratios=chosen, round_to=round_to)),
+        buffer)
+    report = asdict(result)
+    report.pop('files')
+    report['macs_ratio'] = result.macs_ratio
+    result.files = write_outputs(
+        {
+            ckpt: buffer.getvalue(),
+            cfg_path: out_cfg.pretty_text,
+            report_path: json.dumps(report, indent=1) + '\n'
+        },
+        inputs,
+        overwrite,
+        manifest_dir=out_dir,
+        tool='prune',
+        sources=[osp.abspath(p) for p in inputs])
+    return result
