@@ -114,7 +114,7 @@ def run_benchmark(config: str,
     Returns:
         BenchmarkResult: every number, measured once.
     """
-    from ..deployment import deploy_model, fold_bn_into_convs, load_backend
+    from ..deployment import deploy_model, deploy_targets, fold_bn_into_convs, load_backend
     from ..measure.complexity import measure_complexity
     from ..measure.timing import interleaved_times, p90
     from .memory import peak_train_memory
@@ -132,7 +132,7 @@ def run_benchmark(config: str,
                     bool(map_config)) if progress else None
     step = bar.step if bar else (lambda label: None)
 
-    targets: List[str] = ['ort-fp32'] + (['ort-int8', 'ov-fp32', 'ov-int8'] if deployed else [])
+    targets: List[str] = [t for t in deploy_targets() if deployed or t == 'ort-fp32']
     gen = torch.Generator().manual_seed(0)
     calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(calib_images)]
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Deployed-model runtimes: one small adapter per backend, same interface.
+"""Deployed-model backends: one registered class per runtime, same interface.
 
 Every exported EfficientDet graph (``export_onnx``, raw outputs) takes the
 normalised image batch ``(N, 3, H, W)`` at the export size and returns
@@ -10,15 +10,51 @@ PyTorch model's.
 from __future__ import annotations
 import os.path as osp
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import torch
 
 from ..errors import UserError
 
-#: File suffix -> backend name.
-BACKENDS = {'.onnx': 'onnxruntime', '.xml': 'openvino'}
+#: The registered backend classes by short name, in registration order.
+_REGISTERED: Dict[str, Type['DeployedBackend']] = {}
+
+
+def register_backend(cls: Type['DeployedBackend']) -> Type['DeployedBackend']:
+    """Class decorator: make a backend known to deployment, loading,
+    benchmarking and profiling (its ``name`` and ``suffix`` must be new)."""
+    for other in _REGISTERED.values():
+        if other is not cls and (other.name == cls.name or other.suffix == cls.suffix):
+            raise ValueError(f'backend {cls.__name__}: name {cls.name!r} or suffix '
+                             f'{cls.suffix!r} is taken by {other.__name__}')
+    _REGISTERED[cls.name] = cls
+    return cls
+
+
+def backend_classes() -> List[Type['DeployedBackend']]:
+    """The registered backends, in registration order."""
+    return list(_REGISTERED.values())
+
+
+def deploy_targets() -> Tuple[str, ...]:
+    """Every deployment target, ``<backend>-<precision>`` (``ort-fp32`` ...)."""
+    return tuple(f'{cls.name}-{p}' for cls in backend_classes() for p in cls.precisions)
+
+
+def target_backend(target: str) -> Tuple[Type['DeployedBackend'], str]:
+    """``(backend class, precision)`` of a target name.
+
+    Raises:
+        UserError: an unknown target (the message lists them).
+    """
+    name, _, precision = target.rpartition('-')
+    cls = _REGISTERED.get(name)
+    if cls is None or precision not in cls.precisions:
+        raise UserError(f'unknown deployment target {target!r}; choose from '
+                        f'{list(deploy_targets())}')
+    return cls, precision
+
 
 #: Lines of a backend's message that locate its C++ source, not the problem.
 _NOISE = re.compile(r'^(Exception from \S+:\d+:?|\[ ?[A-Z_]* ?\]|Check .* failed at \S+:\d+:?)$')
@@ -45,7 +81,18 @@ class DeployedModelError(UserError, ValueError):
 
 
 class DeployedBackend:
-    """Base: ``__call__(images) -> list of raw output tensors``.
+    """Base of a backend: one class holds everything of one runtime.
+
+    A subclass (registered with :func:`register_backend`, one file each:
+    ``onnxruntime_backend.py``, ``openvino_backend.py``) gives its short
+    ``name`` (targets are ``<name>-<precision>``: ``ort-int8``), the file
+    ``suffix`` (and ``companions``, e.g. OpenVINO's ``.bin``), the
+    ``precisions`` it deploys, how a target's file is made from the exported
+    fp32 ONNX graph (:meth:`export`), how a file is opened (``__init__``:
+    session options, threads, profiling), run (:meth:`run`) and profiled
+    (:meth:`op_times`). :func:`deploy_model`, :func:`load_backend`, the
+    benchmark, the budget tool, ``test_deployed.py`` and
+    ``profile_deployed.py`` reach backends only through the registry.
 
     Attributes:
         path (str): The model file.
@@ -53,11 +100,41 @@ class DeployedBackend:
         output_names (list[str]): Output names, ``cls_*`` then ``box_*``.
     """
 
+    name: str = ''
+    suffix: str = ''
+    companions: Tuple[str, ...] = ()
+    precisions: Tuple[str, ...] = ()
+
     path: str
     input_hw: Tuple[int, int]
     output_names: List[str]
 
+    def __init__(self,
+                 path: str,
+                 threads: Optional[int] = None,
+                 profile: Optional[str] = None) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def file_names(cls, precision: str) -> List[str]:
+        """The files a target writes: ``model_<precision><suffix>`` first."""
+        return [f'model_{precision}{ext}' for ext in (cls.suffix, *cls.companions)]
+
+    @classmethod
+    def export(cls, precision: str, onnx_fp32: str, stage: str, batches: Sequence[np.ndarray],
+               keep_float: Sequence[str], log: Callable[[str], None]) -> str:
+        """Make the ``precision`` file of this backend in ``stage`` from the
+        exported fp32 ONNX graph ``onnx_fp32`` (int8: calibrated on
+        ``batches``); returns its path (:meth:`file_names`)."""
+        raise NotImplementedError
+
     def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
+        raise NotImplementedError
+
+    def op_times(self, images: np.ndarray, runs: int,
+                 warmup: int) -> Tuple[Dict[str, float], Dict[str, int]]:
+        """Kernel ms per op kind (mean over ``runs``) and node counts, from
+        the runtime's own profiler (the file opened with ``profile``)."""
         raise NotImplementedError
 
     def __call__(self, images: torch.Tensor) -> List[torch.Tensor]:
@@ -73,99 +150,20 @@ class DeployedBackend:
         return [torch.from_numpy(np.ascontiguousarray(o)) for o in self.run(array)]
 
 
-class OnnxRuntimeBackend(DeployedBackend):
-    """ONNX Runtime (CPU) session of a ``.onnx`` file (fp32 or int8 QDQ).
-
-    Args:
-        path (str): The file.
-        threads (int, optional): Intra-op threads (default: ORT's).
-        profile_prefix (str, optional): Turn on ORT's profiler, trace files
-            starting with this prefix (:meth:`end_profiling` returns one).
-    """
-
-    def __init__(self,
-                 path: str,
-                 threads: Optional[int] = None,
-                 profile_prefix: Optional[str] = None) -> None:
-        import onnxruntime as ort
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        if profile_prefix:
-            options.enable_profiling = True
-            options.profile_file_prefix = profile_prefix
-        try:
-            self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
-        except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise DeployedModelError(f'{path}: not a loadable ONNX model: '
-                                     f'{backend_reason(err)}') from None
-        self.path = path
-        shape = self.session.get_inputs()[0].shape
-        self.input_hw = (int(shape[2]), int(shape[3]))
-        self.output_names = [o.name for o in self.session.get_outputs()]
-
-    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
-        name = self.session.get_inputs()[0].name
-        return self.session.run(None, {name: images})
-
-    def end_profiling(self) -> str:
-        """Stop the profiler; the JSON trace file it wrote."""
-        return self.session.end_profiling()
-
-
-class OpenVINOBackend(DeployedBackend):
-    """OpenVINO (CPU) compiled model of an IR ``.xml`` (+ ``.bin``).
-
-    Float layers run in float32 (``INFERENCE_PRECISION_HINT=f32``): on CPUs
-    with AVX-512 BF16 or AMX, OpenVINO would otherwise silently compute an
-    fp32 IR in bfloat16 (here: class logits off by ~6e-2), and the fp32 file
-    would no longer be the model that was exported.
-    """
-
-    def __init__(self, path: str, threads: Optional[int] = None, profile: bool = False) -> None:
-        import openvino as ov
-        core = ov.Core()
-        config = {'INFERENCE_PRECISION_HINT': 'f32'}
-        if threads:
-            config['INFERENCE_NUM_THREADS'] = int(threads)
-        if profile:
-            config['PERF_COUNT'] = True
-        try:
-            model = core.read_model(path)
-            self.compiled = core.compile_model(model, 'CPU', config)
-        except Exception as err:  # noqa: BLE001 - OpenVINO's own types
-            raise DeployedModelError(f'{path}: not a loadable OpenVINO IR: '
-                                     f'{backend_reason(err)}') from None
-        self.path = path
-        shape = model.inputs[0].get_partial_shape()
-        self.input_hw = (shape[2].get_length(), shape[3].get_length())
-        self.output_names = [o.get_any_name() for o in model.outputs]
-        self.request = self.compiled.create_infer_request()
-
-    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
-        results = self.request.infer({0: images})
-        return [results[output] for output in self.compiled.outputs]
-
-    def profiling_info(self):
-        """Per-layer counters of the last :meth:`run` (with ``profile``)."""
-        return self.request.profiling_info
-
-
 def load_backend(path: str,
                  threads: Optional[int] = None,
                  profile: Optional[str] = None,
                  raw: bool = True) -> DeployedBackend:
-    """Open a deployed model by its suffix (``.onnx``, OpenVINO ``.xml``).
+    """Open a deployed model with the registered backend of its suffix
+    (``.onnx``: ONNX Runtime, ``.xml``: OpenVINO, ...).
 
-    Every ONNX Runtime session and OpenVINO compiled model of the package is
-    made here.
+    Every runtime session of the package is made here.
 
     Args:
         path (str): The file.
         threads (int, optional): Runtime threads.
-        profile (str, optional): Profile kernels: ORT trace files start with
-            this prefix; OpenVINO keeps performance counters.
+        profile (str, optional): Profile kernels (a path prefix for the
+            runtime's trace files, where it writes any).
         raw (bool): Require raw ``cls_*``/``box_*`` head outputs (False for
             an ``--decode`` export).
 
@@ -176,13 +174,11 @@ def load_backend(path: str,
     if not osp.isfile(path):
         raise DeployedModelError(f'deployed model {path!r} not found')
     suffix = osp.splitext(path)[1].lower()
-    if suffix not in BACKENDS:
+    by_suffix = {cls.suffix: cls for cls in backend_classes()}
+    if suffix not in by_suffix:
         raise DeployedModelError(f'{path}: unknown model format {suffix!r}; expected one of '
-                                 f'{sorted(BACKENDS)}')
-    if suffix == '.onnx':
-        backend = OnnxRuntimeBackend(path, threads, profile_prefix=profile)
-    else:
-        backend = OpenVINOBackend(path, threads, profile=bool(profile))
+                                 f'{sorted(by_suffix)}')
+    backend = by_suffix[suffix](path, threads, profile)
     if not raw:
         return backend
     names = backend.output_names

@@ -1,7 +1,5 @@
 """Where a deployed model's time goes: kernel time per op type."""
 from __future__ import annotations
-import collections
-import json
 import os.path as osp
 import tempfile
 from dataclasses import dataclass
@@ -53,42 +51,11 @@ def _input(backend) -> np.ndarray:
 
 
 def profile_deployed(path: str, runs: int = 20, threads: int = 2, warmup: int = 3) -> OpProfile:
-    """Profile batch-1 inference of an ``.onnx`` or OpenVINO ``.xml`` file.
-
-    ONNX Runtime: its built-in profiler (kernel time per node; the warm-up
-    runs are in a separate session's trace). OpenVINO: the CPU plugin's
-    performance counters, op type with the kernel it ran (e.g.
-    ``Convolution [jit_avx2_I8]``).
-    """
-    ms: Dict[str, float] = collections.defaultdict(float)
-    nodes: Dict[str, int] = collections.Counter()
+    """Profile batch-1 inference of a deployed file with its backend's own
+    profiler (:meth:`~.backends.DeployedBackend.op_times`: ONNX Runtime's
+    kernel time per node type, OpenVINO's performance counters per op type
+    and kernel, e.g. ``Convolution [jit_avx2_I8]``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'), raw=False)
-        x = _input(backend)
-        if path.lower().endswith('.onnx'):
-            for _ in range(warmup):  # warm-up (this session's trace is dropped)
-                backend.run(x)
-            backend.end_profiling()
-            backend = load_backend(path, threads, profile=osp.join(tmp, 'ort'), raw=False)
-            for _ in range(runs):
-                backend.run(x)
-            with open(backend.end_profiling()) as f:
-                events = json.load(f)
-            for event in events:
-                if event.get('cat') == 'Node' and \
-                        event['name'].endswith('_kernel_time'):
-                    op = event.get('args', {}).get('op_name', '?')
-                    ms[op] += event['dur'] / 1e3 / runs
-                    nodes[op] += 1
-        else:
-            for _ in range(warmup):
-                backend.run(x)
-            for _ in range(runs):
-                backend.run(x)
-                for info in backend.profiling_info():
-                    if info.status != info.Status.EXECUTED:
-                        continue
-                    key = f'{info.node_type} [{info.exec_type}]'
-                    ms[key] += info.real_time.total_seconds() * 1e3 / runs
-                    nodes[key] += 1
-    return OpProfile(path, runs, threads, dict(ms), {k: v // runs for k, v in nodes.items()})
+        backend = load_backend(path, threads, profile=osp.join(tmp, 'trace'), raw=False)
+        ms, nodes = backend.op_times(_input(backend), runs, warmup)
+    return OpProfile(path, runs, threads, ms, nodes)

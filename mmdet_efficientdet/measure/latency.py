@@ -13,10 +13,12 @@ from typing import Callable, Dict, Tuple
 
 import torch
 
+from ..deployment import deploy_targets
 from ..errors import UserError
 
-#: Inference paths a latency can be measured on.
-PATHS = ('eager', 'ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
+#: Inference paths a latency can be measured on: eager PyTorch and every
+#: registered deployment target (``ort-fp32`` ... ``ov-int8``).
+PATHS = ('eager', *deploy_targets())
 #: Untimed calls of each model before timing.
 WARMUP_CALLS = 2
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.deployment.deploy_run import DEPLOY_BACKENDS
+from mmdet_efficientdet.deployment import deploy_targets
 from mmdet_efficientdet.utils.cli import add_image_size, add_model_args, add_overwrite, positive_int
 
 
@@ -32,7 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True)
     add_image_size(parser)
     parser.add_argument(
-        '--backends', nargs='+', default=list(DEPLOY_BACKENDS), choices=DEPLOY_BACKENDS)
+        '--backends', nargs='+', default=list(deploy_targets()), choices=deploy_targets())
     parser.add_argument('--calib-images', type=positive_int, default=32)
     add_overwrite(parser)
     parser.add_argument(
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         raise UserError(f'--image-size {size[0]} {size[1]} must be divisible '
                         f'by {model.size_divisor}')
     batches = []
-    if {'ort-int8', 'ov-int8'} & set(args.backends):
+    if any(target.endswith('-int8') for target in args.backends):
         batches = calibration_batches(cfg, args.calib_images)
         print(f'calibration: {len(batches)} training images through the '
               f'test pipeline')
