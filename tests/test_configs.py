@@ -131,9 +131,9 @@ def _check_top_level(name, cfg):
         elif key == 'input_norm':
             assert m.data_preprocessor.mean == value['mean']
             assert m.data_preprocessor.std == value['std']
-        elif key == 'image_dir':
+        elif key == 'image_dir':  # the folder itself, or split folders under it
             for loader in _dataloaders(cfg):
-                assert loader.dataset.data_prefix.img == value
+                assert loader.dataset.data_prefix.img.startswith(value)
         elif key == 'backbone_norm_cfg':
             assert m.backbone.norm_cfg == value
         else:
