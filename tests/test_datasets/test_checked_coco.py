@@ -221,3 +221,49 @@ def test_truncated_real_photo_is_undecodable(raccoon_root, tmp_path):
     assert Image.open(cut).size == (650, 417)
     assert CheckedCocoDataset._decodes(src)
     assert not CheckedCocoDataset._decodes(str(cut))
+
+
+def test_a_class_absent_from_the_json_is_one_line(shapes_root):
+    """``Kangaroo`` vs ``kangaroo``: named when the dataset is built, with the
+    json's own names (mmdet would give 0 boxes, then an IndexError in the
+    metric after the whole evaluation)."""
+    with pytest.raises(checked_coco.AnnotationFileError) as err:
+        CheckedCocoDataset(
+            data_root=shapes_root,
+            ann_file='annotations/instances_val.json',
+            data_prefix=dict(img='val/'),
+            metainfo=dict(classes=('Circle', 'square')),
+            pipeline=[],
+            test_mode=True)
+    assert str(err.value) == (
+        f"{shapes_root}/annotations/instances_val.json: class(es) 'Circle' of the config's "
+        f"metainfo classes are not category names of this json (names must match exactly, "
+        f"case included); its categories: 'circle', 'square', 'triangle'; change `classes` "
+        f"in the config")
+
+
+@pytest.mark.parametrize('empty', ['no_images', 'all_missing', 'all_background'])
+def test_a_dataset_left_with_no_image_is_one_line(shapes_root, tmp_path, empty):
+    root = _copy(shapes_root, tmp_path)
+    ann_file = root / 'annotations' / 'instances_train.json'
+    coco = json.load(open(ann_file))
+    if empty == 'no_images':
+        coco['images'], coco['annotations'] = [], []
+    elif empty == 'all_background':
+        coco['annotations'] = []
+    json.dump(coco, open(ann_file, 'w'))
+    with pytest.raises(checked_coco.AnnotationFileError) as err:
+        CheckedCocoDataset(
+            data_root=str(root),
+            ann_file='annotations/instances_train.json',
+            data_prefix=dict(img='photos/' if empty == 'all_missing' else 'train/'),
+            metainfo=METAINFO,
+            pipeline=[],
+            filter_cfg=dict(filter_empty_gt=True))
+    message = str(err.value)
+    assert message.startswith(f'{ann_file}: no image left to use: the json lists '
+                              f'{0 if empty == "no_images" else 8} image(s)')
+    if empty == 'all_missing':
+        assert f"8 are missing or cannot be decoded in the image folder '{root}/photos/'" in message
+    if empty == 'all_background':
+        assert '8 without boxes were filtered out (filter_cfg.filter_empty_gt=True' in message

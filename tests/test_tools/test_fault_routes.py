@@ -194,3 +194,33 @@ def test_converters_never_replace_a_file(tool, extra, tmp_path, capsys):
     assert 'is an input of this run' in capsys.readouterr().err
     assert dst.read_bytes() == b'an earlier conversion'
     assert src.read_bytes() == b'source'
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'analysis_tools/dataset_fit.py'])
+def test_config_option_without_value_is_one_line(make_tiny_config, tmp_path, tool):
+    out = subprocess.run(
+        [
+            sys.executable, f'{REPO}/tools/{tool}',
+            make_tiny_config(), '--cfg-options', 'train_dataloader.batch_size'
+        ] + (['--out-dir', str(tmp_path / 'fit')] if 'fit' in tool else []),
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        timeout=300)
+    assert out.returncode == 2 and 'Traceback' not in out.stderr
+    assert out.stderr.strip().splitlines()[-1].endswith(
+        "error: --cfg-options 'train_dataloader.batch_size': expected key=value "
+        "(e.g. train_dataloader.batch_size=4)")
+
+
+def test_dataset_fit_on_an_empty_dataset_is_one_line(make_tiny_config, shapes_root, tmp_path):
+    import json
+    empty = tmp_path / 'empty.json'
+    coco = json.load(open(osp.join(shapes_root, 'annotations', 'instances_train.json')))
+    empty.write_text(json.dumps(dict(coco, images=[], annotations=[])))
+    config = make_tiny_config(extra=f"train_dataloader['dataset']['ann_file'] = {str(empty)!r}\n")
+    line = _tool(
+        [f'{REPO}/tools/analysis_tools/dataset_fit.py', config, '--out-dir',
+         str(tmp_path / 'fit')], str(tmp_path))
+    assert f'{empty}: no image left to use: the json lists 0 image(s)' in line
+    assert not (tmp_path / 'fit').exists()
