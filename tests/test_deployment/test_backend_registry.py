@@ -42,8 +42,7 @@ def test_a_new_backend_is_one_class(trained, tmp_path, monkeypatch):
     config, checkpoint = trained
     _, model = load_trained(config, checkpoint)
     files = deploy_model(
-        model, str(tmp_path / 'out'), (128, 128), ['copy-fp32', 'ort-fp32'],
-        log=lambda line: None)
+        model, str(tmp_path / 'out'), (128, 128), ['copy-fp32', 'ort-fp32'], log=lambda line: None)
     assert sorted(files) == ['copy-fp32', 'ort-fp32']
     assert files['copy-fp32'].endswith('model_fp32.onnxcopy')
     copied, reference = load_backend(files['copy-fp32'], 2), load_backend(files['ort-fp32'], 2)
