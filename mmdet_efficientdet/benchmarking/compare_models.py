@@ -15,7 +15,7 @@ class CompareResult:
     Attributes:
         image_size (int): Square input.
         threads (int): Threads of every path.
-        rows (dict): name -> :func:`~.measure.measure_variants` row.
+        rows (dict): name -> :func:`~mmdet_efficientdet.pruning.measure.measure_variants` row.
     """
     image_size: int
     threads: int
@@ -54,8 +54,7 @@ def compare_models(models: Sequence[str],
     config's val set; optionally written to ``json_out``."""
     from ..evaluation import DetectionEvaluator
     from ..fileio import plan_outputs, write_json
-    from ..pruning.measure import measure_variants
-    from ..pruning.unstructured import effective_macs
+    from ..pruning.measure import measure_effective
     from ..utils import load_trained
     parsed = parse_models(models)
     inputs = [p for pair in parsed.values() for p in pair]
@@ -66,12 +65,11 @@ def compare_models(models: Sequence[str],
         configs[name], variants[name] = load_trained(config, ckpt)
     size = image_size or next(iter(configs.values())).image_size
     by_id = {id(m): n for n, m in variants.items()}
-    rows = measure_variants(
+    rows = measure_effective(
         variants,
         size,
         threads,
         runs,
-        macs=lambda m: effective_macs(m, size, size),
         evaluate=(lambda m: DetectionEvaluator(configs[by_id[id(m)]])(m)) if with_map else None)
     result = CompareResult(size, threads, rows)
     if json_out:

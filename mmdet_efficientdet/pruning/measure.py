@@ -112,3 +112,21 @@ def measure_variants(variants: Dict[str, nn.Module],
         for name, model in variants.items():
             rows[name]['mAP'] = evaluate(model) * 100
     return rows
+
+
+def measure_effective(variants: Dict[str, nn.Module],
+                      size: int,
+                      threads: int = 2,
+                      runs: int = 15,
+                      evaluate: Optional[Callable[[nn.Module], float]] = None) -> Dict[str, dict]:
+    """:func:`measure_variants` with the *effective* multiply-adds (activation
+    and weight masks counted as skipped work,
+    :func:`~.unstructured.effective_macs`)."""
+    from .unstructured import effective_macs
+    return measure_variants(
+        variants,
+        size,
+        threads,
+        runs,
+        macs=lambda m: effective_macs(m, size, size),
+        evaluate=evaluate)

@@ -32,9 +32,9 @@ def scalpel_check(config: str,
     from ..evaluation import DetectionEvaluator
     from ..measure.complexity import count_params
     from ..utils import load_trained
-    from .measure import measure_variants
+    from .measure import measure_effective
     from .structured import prune_detector
-    from .unstructured import effective_macs, magnitude_prune_
+    from .unstructured import magnitude_prune_
     check_ratio('ratio', ratio)
     lanes = resolve_round_to(round_to)
     torch.set_num_threads(threads)
@@ -60,12 +60,7 @@ def scalpel_check(config: str,
     names = ('dense', 'mask (unstructured)', f'structured, {lanes}-aligned',
              'structured, unaligned')
     variants = dict(zip(names, (dense, masked, aligned, structured(high, 1))))
-    rows = measure_variants(
-        variants,
-        size,
-        threads,
-        runs,
-        macs=lambda m: effective_macs(m, size, size),
-        evaluate=DetectionEvaluator(cfg) if with_map else None)
+    rows = measure_effective(variants, size, threads, runs,
+                             DetectionEvaluator(cfg) if with_map else None)
     rows[names[2]]['ratio'], rows[names[3]]['ratio'] = ratio, high
     return CompareResult(size, threads, rows)
