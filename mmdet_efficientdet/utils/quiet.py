@@ -4,7 +4,8 @@ Every tool run prints lines from the libraries that a user cannot act on:
 mmengine's ``"FileClient" will be deprecated`` (its own ``save_checkpoint``
 builds a FileClient), ``"HardDiskBackend" is the alias of "LocalBackend"``,
 ``Failed to search registry with scope mmdet in the function registry
-tree``, and the tracer's warnings when a model is exported to ONNX.
+tree``, the tracer's warnings when a model is exported to ONNX, and the
+visualizer's save_dir / out-of-bounds warnings when the demo draws boxes.
 :func:`quiet_known_noise` drops exactly these while a tool's ``main`` runs
 (:func:`~mmdet_efficientdet.utils.cli.run_cli`); a library user who imports
 the package sees every message as the libraries print it. (The
@@ -30,6 +31,10 @@ KNOWN_WARNINGS = (
     ('TracerWarning', ''),
     ('UserWarning', r'pkg_resources is deprecated'),
     ('DeprecationWarning', r'`torch.jit.interface` is deprecated'),
+    # mmdet's DetInferencer builds a visualizer without a save_dir, and the
+    # visualizer warns about every box that touches the image border
+    ('UserWarning', r'Failed to add <class .mmengine\.visualization\.vis_backend\.LocalVisBackend'),
+    ('UserWarning', r'Warning: The (bbox|polygon) is out of bounds'),
 )
 
 

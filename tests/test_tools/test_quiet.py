@@ -21,6 +21,8 @@ def _noisy_main():
         level=logging.WARNING)
     print_log('loss 0.5, our own line', logger='current', level=logging.INFO)
     warnings.warn('Converting a tensor to a Python boolean', torch.jit.TracerWarning)
+    warnings.warn('Warning: The bbox is out of bounds, the drawn bbox may not be in the image',
+                  UserWarning)
     warnings.warn('a warning a user can act on', UserWarning)
     print('plain output')
 
