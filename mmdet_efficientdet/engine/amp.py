@@ -33,7 +33,7 @@ def amp_optim_wrapper_type(accelerator: Optional[bool] = None,
     if flags & set(BF16_FLAGS):
         return 'CpuBf16OptimWrapper'
     raise UserError(f'--amp needs a GPU (fp16 AMP) or a CPU with AVX-512 BF16 or AMX (bf16 '
-                    f'autocast); this machine has no GPU and its CPU ({cpu_model()}) has '
+                    f'autocast); no GPU was found and the CPU ({cpu_model()}) has '
                     f'neither: train without --amp')
 
 
