@@ -59,7 +59,8 @@ def deploy_model(model,
         target_backend(target)  # an unknown name is one line listing the targets
     if any(target.endswith('-int8') for target in requested) and not batches:
         raise UserError('int8 targets need calibration batches')
-    names = {t: target_backend(t)[0].file_names(target_backend(t)[1]) for t in requested}
+    chosen = {t: target_backend(t) for t in requested}
+    names = {t: cls.file_names(precision) for t, (cls, precision) in chosen.items()}
     wanted = [n for t in requested for n in names[t]]
     plan_outputs([osp.join(out_dir, n) for n in wanted + ['manifest.json']], inputs, overwrite)
     os.makedirs(out_dir, exist_ok=True)
@@ -69,8 +70,7 @@ def deploy_model(model,
     try:
         fp32 = osp.join(stage, 'model_fp32.onnx')
         export_onnx(model, fp32, size)
-        for target in requested:
-            cls, precision = target_backend(target)
+        for cls, precision in chosen.values():
             cls.export(precision, fp32, stage, batches, keep_float, log)
         written = []
         for name in wanted:  # every file complete: move them into place

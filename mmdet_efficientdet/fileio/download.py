@@ -9,7 +9,16 @@ from .atomic import _fsync_dir, temp_path
 
 
 class DownloadError(UserError, OSError):
-    """A file could not be downloaded (offline, or the address failed)."""
+    """A file could not be downloaded (offline, or the address failed).
+
+    Attributes:
+        url (str): The address.
+        reason (str): Why, as the network layer said it.
+    """
+
+    def __init__(self, url: str, reason: str, hint: str) -> None:
+        super().__init__(f'cannot download {url} ({reason}); {hint}')
+        self.url, self.reason = url, reason
 
 
 def download_file(url: str, path: str, offline_hint: str, timeout: float = 60.0) -> str:
@@ -40,7 +49,7 @@ def download_file(url: str, path: str, offline_hint: str, timeout: float = 60.0)
         os.replace(tmp, path)
     except OSError as err:
         reason = getattr(err, 'reason', None) or err
-        raise DownloadError(f'cannot download {url} ({reason}); {offline_hint}') from None
+        raise DownloadError(url, str(reason), offline_hint) from None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -99,7 +99,6 @@ def load_trained(config: str, checkpoint: Optional[str]) -> Tuple[object, object
         if path is not None and not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
     cfg = Config.fromfile(config)
-    cfg.model.backbone.init_cfg = None
     model = build_for_checkpoint(cfg, checkpoint, 'inference')
     if checkpoint is None:
         model.init_weights()

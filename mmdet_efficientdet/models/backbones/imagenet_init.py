@@ -123,9 +123,8 @@ def _download(url: str, dst: str, timeout: float = 60.0) -> str:
     try:
         return download_file(url, temp_path(dst + '.download'), '', timeout)
     except DownloadError as err:
-        reason = str(err).split(' (', 1)[-1].rsplit(');', 1)[0]
         raise PretrainedWeightsUnavailable(
-            f'cannot download the ImageNet backbone {url} ({reason}). Download '
+            f'cannot download the ImageNet backbone {url} ({err.reason}). Download '
             f'it on a connected machine and either place the converted file '
             f'at {dst} (tools/model_converters/efficientnet_to_mmdet.py), or '
             f'pass the downloaded file with --cfg-options '
