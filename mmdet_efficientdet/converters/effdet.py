@@ -43,6 +43,110 @@ def _permute_predict(weight: Tensor, num_anchors: int, index: Sequence[int]) -> 
     return picked.reshape(num_anchors * len(index), *weight.shape[1:])
 
 
+def _map_extra_levels(src: Mapping[str, Tensor], num_backbone_levels: int, out: dict, used: set,
+                      biases: list) -> None:
+    """effdet's ``fpn.resample.{offset}`` (P6.. from the top backbone map) ->
+    our ``neck.extra_levels``; conv biases go to ``biases`` for folding."""
+    for key in list(src):
+        match = re.match(r'^fpn\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', key)
+        if not match:
+            continue
+        offset, part, leaf = match.groups()
+        extra = int(offset) - num_backbone_levels
+        dst = f'neck.extra_levels.{extra}.0.{part}'
+        if part == 'conv' and leaf == 'bias':
+            biases.append((src[key], key, f'{dst[:-5]}.bn'))
+        else:
+            out[f'{dst}.{leaf}'] = src[key]
+        used.add(key)
+
+
+def _map_bifpn(src: Mapping[str, Tensor], nodes: Sequence, what: str, out: dict, used: set,
+               biases: list) -> None:
+    """effdet's ``fpn.cell.{rep}.fnode.{i}`` -> our ``neck.stages`` by the
+    target's BiFPN node list (``nodes[i].inputs`` places each resample).
+
+    Raises:
+        CheckpointMismatchError: a resample of a feature the node does not
+            fuse.
+    """
+    node_re = re.compile(r'^fpn\.cell\.(\d+)\.fnode\.(\d+)\.(.+)$')
+    for key in list(src):
+        match = node_re.match(key)
+        if not match:
+            continue
+        rep, index, rest = match.groups()
+        node_prefix = f'neck.stages.{rep}.nodes.{index}'
+        if int(index) >= len(nodes):
+            continue  # reported unused below
+        if rest == 'combine.edge_weights':
+            out[f'{node_prefix}.fusion.weight'] = src[key]
+        elif rest.startswith('combine.resample.'):
+            m = re.match(r'combine\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', rest)
+            if not m:
+                continue
+            offset, part, leaf = int(m.group(1)), m.group(2), m.group(3)
+            inputs = nodes[int(index)].inputs
+            if offset not in inputs:
+                raise CheckpointMismatchError(f'{what}: {key} resamples feature {offset}, but node '
+                                              f'{index} of the target BiFPN fuses {inputs}')
+            dst = f'{node_prefix}.adapters.{inputs.index(offset)}.{part}'
+            if part == 'conv' and leaf == 'bias':
+                biases.append((src[key], key, dst[:-5] + '.bn'))
+            else:
+                out[f'{dst}.{leaf}'] = src[key]
+        elif rest.startswith('after_combine.conv.'):
+            leaf = rest[len('after_combine.conv.'):]
+            conv = f'{node_prefix}.conv'
+            if leaf == 'conv_dw.weight':
+                out[f'{conv}.depthwise_conv.conv.weight'] = src[key]
+            elif leaf == 'conv_pw.weight':
+                out[f'{conv}.pointwise_conv.conv.weight'] = src[key]
+            elif leaf == 'conv_pw.bias':
+                biases.append((src[key], key, f'{conv}.pointwise_conv.bn'))
+            elif leaf.startswith('bn.'):
+                out[f'{conv}.pointwise_conv.bn.{leaf[3:]}'] = src[key]
+            else:
+                continue
+        else:
+            continue
+        used.add(key)
+
+
+def _map_heads(src: Mapping[str, Tensor], num_levels: int, class_index: Sequence[int],
+               num_anchors: int, out: dict, used: set, biases: list) -> None:
+    """effdet's ``class_net`` / ``box_net`` -> our ``bbox_head`` (shared
+    convs, per-level BNs, predictors with classes / box order permuted)."""
+    for net, ours, index in (('class_net', 'cls', class_index), ('box_net', 'reg', _BOX_ORDER)):
+        for key in [k for k in src if k.startswith(net + '.')]:
+            rest = key[len(net) + 1:]
+            m_conv = re.match(r'conv_rep\.(\d+)\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
+            m_bn = re.match(r'bn_rep\.(\d+)\.(\d+)\.bn\.(\w+)$', rest)
+            m_pred = re.match(r'predict\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
+            if m_conv:
+                layer, conv, leaf = m_conv.groups()
+                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
+                if leaf == 'bias':
+                    for level in range(num_levels):
+                        biases.append((src[key], key, f'bbox_head.{ours}_bns.{layer}.{level}'))
+                else:
+                    out[f'bbox_head.{ours}_convs.{layer}.{part}.conv.{leaf}'] = \
+                        src[key]
+            elif m_bn:
+                layer, level, leaf = m_bn.groups()
+                out[f'bbox_head.{ours}_bns.{layer}.{level}.{leaf}'] = src[key]
+            elif m_pred:
+                conv, leaf = m_pred.groups()
+                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
+                value = src[key]
+                if conv == 'conv_pw':
+                    value = _permute_predict(value, num_anchors, index)
+                out[f'bbox_head.{ours}_pred.{part}.conv.{leaf}'] = value
+            else:
+                continue
+            used.add(key)
+
+
 def convert_effdet(
     source: Mapping[str, Tensor],
     model: nn.Module,
@@ -88,64 +192,8 @@ def convert_effdet(
             for k in src if k.startswith('backbone.')} - set(report.unused)
     biases: List[Tuple[Tensor, str, str]] = []  # (bias, src key, bn prefix)
 
-    # P6.. from the top backbone map: fpn.resample.{offset}
-    for key in list(src):
-        match = re.match(r'^fpn\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', key)
-        if not match:
-            continue
-        offset, part, leaf = match.groups()
-        extra = int(offset) - num_backbone_levels
-        dst = f'neck.extra_levels.{extra}.0.{part}'
-        if part == 'conv' and leaf == 'bias':
-            biases.append((src[key], key, f'{dst[:-5]}.bn'))
-        else:
-            out[f'{dst}.{leaf}'] = src[key]
-        used.add(key)
-
-    nodes = model.neck.nodes
-    node_re = re.compile(r'^fpn\.cell\.(\d+)\.fnode\.(\d+)\.(.+)$')
-    for key in list(src):
-        match = node_re.match(key)
-        if not match:
-            continue
-        rep, index, rest = match.groups()
-        node_prefix = f'neck.stages.{rep}.nodes.{index}'
-        if int(index) >= len(nodes):
-            continue  # reported unused below
-        if rest == 'combine.edge_weights':
-            out[f'{node_prefix}.fusion.weight'] = src[key]
-        elif rest.startswith('combine.resample.'):
-            m = re.match(r'combine\.resample\.(\d+)\.conv\.(conv|bn)\.(\w+)$', rest)
-            if not m:
-                continue
-            offset, part, leaf = int(m.group(1)), m.group(2), m.group(3)
-            inputs = nodes[int(index)].inputs
-            if offset not in inputs:
-                raise CheckpointMismatchError(f'{what}: {key} resamples feature {offset}, but node '
-                                              f'{index} of the target BiFPN fuses {inputs}')
-            dst = f'{node_prefix}.adapters.{inputs.index(offset)}.{part}'
-            if part == 'conv' and leaf == 'bias':
-                biases.append((src[key], key, dst[:-5] + '.bn'))
-            else:
-                out[f'{dst}.{leaf}'] = src[key]
-        elif rest.startswith('after_combine.conv.'):
-            leaf = rest[len('after_combine.conv.'):]
-            conv = f'{node_prefix}.conv'
-            if leaf == 'conv_dw.weight':
-                out[f'{conv}.depthwise_conv.conv.weight'] = src[key]
-            elif leaf == 'conv_pw.weight':
-                out[f'{conv}.pointwise_conv.conv.weight'] = src[key]
-            elif leaf == 'conv_pw.bias':
-                biases.append((src[key], key, f'{conv}.pointwise_conv.bn'))
-            elif leaf.startswith('bn.'):
-                out[f'{conv}.pointwise_conv.bn.{leaf[3:]}'] = src[key]
-            else:
-                continue
-        else:
-            continue
-        used.add(key)
-
-    num_levels = model.bbox_head.num_levels
+    _map_extra_levels(src, num_backbone_levels, out, used, biases)
+    _map_bifpn(src, model.neck.nodes, what, out, used, biases)
     num_cls_target = target['bbox_head.cls_pred.pointwise_conv.conv.bias'].shape[0]
     num_cls_source = src['class_net.predict.conv_pw.bias'].shape[0]
     if num_cls_source == num_anchors * 90 and num_cls_target == num_anchors * 80:
@@ -154,34 +202,7 @@ def convert_effdet(
     else:
         class_index = range(num_cls_source // num_anchors)
     report.notes.append('box head: (ty, tx, th, tw) -> (dx, dy, dw, dh)')
-    for net, ours, index in (('class_net', 'cls', class_index), ('box_net', 'reg', _BOX_ORDER)):
-        for key in [k for k in src if k.startswith(net + '.')]:
-            rest = key[len(net) + 1:]
-            m_conv = re.match(r'conv_rep\.(\d+)\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
-            m_bn = re.match(r'bn_rep\.(\d+)\.(\d+)\.bn\.(\w+)$', rest)
-            m_pred = re.match(r'predict\.(conv_dw|conv_pw)\.(weight|bias)$', rest)
-            if m_conv:
-                layer, conv, leaf = m_conv.groups()
-                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
-                if leaf == 'bias':
-                    for level in range(num_levels):
-                        biases.append((src[key], key, f'bbox_head.{ours}_bns.{layer}.{level}'))
-                else:
-                    out[f'bbox_head.{ours}_convs.{layer}.{part}.conv.{leaf}'] = \
-                        src[key]
-            elif m_bn:
-                layer, level, leaf = m_bn.groups()
-                out[f'bbox_head.{ours}_bns.{layer}.{level}.{leaf}'] = src[key]
-            elif m_pred:
-                conv, leaf = m_pred.groups()
-                part = 'depthwise_conv' if conv == 'conv_dw' else 'pointwise_conv'
-                value = src[key]
-                if conv == 'conv_pw':
-                    value = _permute_predict(value, num_anchors, index)
-                out[f'bbox_head.{ours}_pred.{part}.conv.{leaf}'] = value
-            else:
-                continue
-            used.add(key)
+    _map_heads(src, model.bbox_head.num_levels, class_index, num_anchors, out, used, biases)
 
     check_against_target(out, target, what)
     for bias, key, bn_prefix in biases:

@@ -197,6 +197,59 @@ def data_aspects(aspects: np.ndarray) -> List[Tuple[float, float]]:
     return pairs
 
 
+def _dataset_boxes(cfg, split: str, max_images: int, seed: int) -> Tuple[int, List[np.ndarray]]:
+    """The test input size of ``cfg`` and the boxes of a seeded sample of its
+    ``split`` images, scaled as the pipeline scales them (one array each).
+
+    Raises:
+        UserError: ``max_images`` < 1, or a test pipeline without Resize.
+    """
+    from mmdet.registry import DATASETS
+    from mmdet.utils import register_all_modules
+
+    from ..errors import UserError
+    register_all_modules()
+    if max_images < 1:
+        raise UserError(f'--max-images {max_images} must be >= 1')
+    resize = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'Resize']
+    if not resize:
+        raise UserError('the config\'s test pipeline has no Resize: cannot '
+                        'tell the input size')
+    image_size = int(max(resize[0]['scale']))
+    dataset_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
+    dataset_cfg.pipeline = []
+    dataset_cfg.test_mode = True  # keep every image, also without boxes
+    dataset = DATASETS.build(dataset_cfg)
+    return image_size, _scaled_boxes(dataset, image_size, max_images, seed)
+
+
+def _config_aspects(anchor_cfg: dict) -> List[Tuple[float, float]]:
+    """The anchor generator's aspect ratios as ``(w, h)`` factors."""
+    if anchor_cfg.get('type') == 'TFAnchorGenerator':
+        from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
+        return [tuple(a) for a in anchor_cfg.get('aspect_ratios', TF_ASPECT_RATIOS)]
+    # mmdet's ratios are h / w
+    return [(1 / math.sqrt(r), math.sqrt(r)) for r in anchor_cfg.get('ratios', (0.5, 1.0, 2.0))]
+
+
+def _advice(too_small: float, smallest: float, min_level: int, image_size: int, keep: bool,
+            top: AnchorSetting) -> List[str]:
+    """What the report tells the user to change (or keep)."""
+    advice = []
+    if too_small > 0.1:
+        advice.append(f'{too_small:.0%} of boxes are under half the smallest anchor '
+                      f'({smallest:g} px at P{min_level}): no anchor setting reaches '
+                      f'them; train at a larger input (image_size, e.g. '
+                      f'{image_size * 2}) or add a finer level (min_level '
+                      f'{min_level - 1})')
+    if keep:
+        advice.append(f'keep the config\'s anchors: no setting searched '
+                      f'covers 2 points more boxes (best searched: '
+                      f'{top.coverage:.1%} at octave_base_scale '
+                      f'{top.octave_base_scale:g})')
+    return advice
+
+
 def fit_anchors(cfg,
                 split: str = 'train',
                 max_images: int = 2000,
@@ -216,23 +269,8 @@ def fit_anchors(cfg,
     Returns:
         FitReport
     """
-    from mmdet.registry import DATASETS
-    from mmdet.utils import register_all_modules
-
     from ..errors import UserError
-    register_all_modules()
-    if max_images < 1:
-        raise UserError(f'--max-images {max_images} must be >= 1')
-    resize = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'Resize']
-    if not resize:
-        raise UserError('the config\'s test pipeline has no Resize: cannot '
-                        'tell the input size')
-    image_size = int(max(resize[0]['scale']))
-    dataset_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
-    dataset_cfg.pipeline = []
-    dataset_cfg.test_mode = True  # keep every image, also without boxes
-    dataset = DATASETS.build(dataset_cfg)
-    per_image = _scaled_boxes(dataset, image_size, max_images, seed)
+    image_size, per_image = _dataset_boxes(cfg, split, max_images, seed)
     boxes = np.concatenate(per_image) if per_image else np.zeros((0, 4))
     if not len(boxes):
         raise UserError(f'the {split} set of the config has no boxes')
@@ -246,37 +284,19 @@ def fit_anchors(cfg,
     strides = [s if isinstance(s, (int, float)) else s[0] for s in anchor_cfg['strides']]
     sizes = [(-(-image_size // int(s)), ) * 2 for s in strides]
     min_level = int(round(math.log2(strides[0])))
-    if anchor_cfg.get('type') == 'TFAnchorGenerator':
-        from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
-        current_aspects = [tuple(a) for a in anchor_cfg.get('aspect_ratios', TF_ASPECT_RATIOS)]
-    else:  # mmdet's ratios are h / w
-        current_aspects = [(1 / math.sqrt(r), math.sqrt(r))
-                           for r in anchor_cfg.get('ratios', (0.5, 1.0, 2.0))]
+    current_aspects = _config_aspects(anchor_cfg)
     current, levels = _measure(per_image, anchor_cfg, anchor_cfg['octave_base_scale'],
                                current_aspects, sizes, thr)
-    level_counts = {f'P{min_level + i}': int((levels == i).sum()) for i in range(len(strides))}
-    searched = []
-    for aspect_set in (current_aspects, data_aspects(aspects)):
-        for scale in scales:
-            searched.append(_measure(per_image, anchor_cfg, scale, aspect_set, sizes, thr)[0])
+    searched = [
+        _measure(per_image, anchor_cfg, scale, aspect_set, sizes, thr)[0]
+        for aspect_set in (current_aspects, data_aspects(aspects)) for scale in scales
+    ]
     top = max(searched, key=lambda s: (round(s.coverage, 4), s.mean_best_iou))
     # a change must buy coverage: more positives alone only shifts balance
     best = top if top.coverage - current.coverage >= 0.02 else current
     # the smallest anchor any searched setting has, at the finest level
     smallest = min(scales) * strides[0]
     too_small = float((sides < 0.5 * smallest).mean())
-    advice = []
-    if too_small > 0.1:
-        advice.append(f'{too_small:.0%} of boxes are under half the smallest anchor '
-                      f'({smallest:g} px at P{min_level}): no anchor setting reaches '
-                      f'them; train at a larger input (image_size, e.g. '
-                      f'{image_size * 2}) or add a finer level (min_level '
-                      f'{min_level - 1})')
-    if best is current:
-        advice.append(f'keep the config\'s anchors: no setting searched '
-                      f'covers 2 points more boxes (best searched: '
-                      f'{top.coverage:.1%} at octave_base_scale '
-                      f'{top.octave_base_scale:g})')
     return FitReport(
         image_size=image_size,
         num_images=len(per_image),
@@ -285,13 +305,14 @@ def fit_anchors(cfg,
                           for q in (5, 25, 50, 75, 95)},
         aspect_percentiles={q: float(np.percentile(aspects, q))
                             for q in (5, 25, 50, 75, 95)},
-        level_counts=level_counts,
+        level_counts={f'P{min_level + i}': int((levels == i).sum())
+                      for i in range(len(strides))},
         pos_iou_thr=thr,
         current=current,
         best=best,
         searched=searched,
         too_small=too_small,
-        advice=advice,
+        advice=_advice(too_small, smallest, min_level, image_size, best is current, top),
         sides=[float(v) for v in sides],
         aspects=[float(v) for v in aspects])
 

@@ -96,6 +96,112 @@ class PruneResult:
         return '\n'.join(lines)
 
 
+def _check_targets(target_latency: Optional[float], target_flops: Optional[float],
+                   ratios: Optional[Sequence[str]], sensitivity: Optional[str],
+                   activation_sensitivity: Optional[str]) -> Optional[float]:
+    """The one budget asked for (or None for ``--ratios`` / masks only).
+
+    Raises:
+        PruningError: no target, several, one outside ``(0, 1)``, or a
+            target without a sensitivity table.
+    """
+    if ratios is None and target_latency is None and target_flops is None \
+            and not activation_sensitivity:
+        raise PruningError('give a target: --target-latency, --target-flops, '
+                           '--ratios, or --activation-sensitivity')
+    if sum(x is not None for x in (target_latency, target_flops, ratios)) > 1:
+        raise PruningError('give one of --target-latency, --target-flops, '
+                           '--ratios')
+    check_ratio('target-latency', target_latency)
+    check_ratio('target-flops', target_flops)
+    target = target_latency if target_latency is not None else target_flops
+    if target is not None and not sensitivity:
+        raise PruningError('a target needs --sensitivity TABLE.json '
+                           '(tools/pruning/prune_sensitivity.py)')
+    return target
+
+
+def _search_ratios(base, table: dict, metric: str, target: float, size: int, threads: int,
+                   round_to: int, log: Log) -> Tuple[Dict[str, float], dict]:
+    """The shortest greedy prefix of ``table`` whose measured ratio (ONNX
+    Runtime latency or MACs of the pruned copy / ``base``) meets ``target``.
+
+    Returns:
+        ``(ratios, result fields)``: the chosen group ratios and the
+        :class:`PruneResult` fields of that one measurement.
+    """
+    from ..measure.complexity import measure_complexity
+    from .measure import OrtLatency
+    from .schedule import greedy_steps, search_budget
+    from .structured import prune_detector
+    base_macs = measure_complexity(base, size, size).flops
+    timer = OrtLatency(base, size, threads, runs=15) if metric == 'latency' else None
+    measured: Dict[int, Tuple[float, float]] = {}
+
+    def measure(candidate):
+        variant = copy.deepcopy(base)
+        prune_detector(variant, candidate, round_to)
+        if timer is None:
+            return measure_complexity(variant, size, size).flops / base_macs
+        ms, base_ms = timer(variant)
+        measured[id(candidate)] = (ms, base_ms)
+        return ms / base_ms
+
+    chosen, achieved = search_budget(greedy_steps(table, metric), measure, target, log=log)
+    extra = dict(metric=metric, target=target, measured_ratio=achieved)
+    if timer is not None:
+        extra['ort_ms'], extra['base_ort_ms'] = measured[id(chosen)]
+    return chosen, extra
+
+
+def _write_pruned(result: PruneResult, model, out_cfg, source_checkpoint: str, inputs: List[str],
+                  out_dir: str, overwrite: bool) -> None:
+    """Write the pruned checkpoint, config and report (manifest last) and
+    record them in ``result.files``."""
+    import torch
+
+    from ..fileio import write_outputs
+    buffer = io.BytesIO()
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(
+                pruned_from=osp.abspath(source_checkpoint),
+                ratios=result.ratios,
+                round_to=result.round_to)), buffer)
+    report = asdict(result)
+    report.pop('files')
+    report['macs_ratio'] = result.macs_ratio
+    result.files = write_outputs(
+        {
+            result.checkpoint: buffer.getvalue(),
+            result.config: out_cfg.pretty_text,
+            result.report: json.dumps(report, indent=1) + '\n'
+        },
+        inputs,
+        overwrite,
+        manifest_dir=out_dir,
+        tool='prune',
+        sources=[osp.abspath(p) for p in inputs])
+
+
+def _plan_files(config: str, out_dir: str, inputs: List[str],
+                overwrite: bool) -> Tuple[str, str, str]:
+    """Absolute paths of the pruned config, checkpoint and report, checked
+    (inputs exist, outputs free or ``overwrite``) before anything is built.
+    """
+    from ..fileio import plan_outputs
+    for path in inputs:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path!r} not found')
+    stem = osp.splitext(osp.basename(config))[0]
+    files = tuple(
+        osp.abspath(osp.join(out_dir, name))
+        for name in (f'{stem}_pruned.py', 'pruned.pth', 'prune_report.json'))
+    plan_outputs(list(files) + [osp.join(out_dir, 'manifest.json')], inputs, overwrite)
+    return files
+
+
 def prune_to_budget(config: str,
                     checkpoint: str,
                     out_dir: str,
@@ -117,7 +223,7 @@ def prune_to_budget(config: str,
     With a target, the sensitivity table gives the greedy order (least mAP
     drop per unit of saving first) and the shortest prefix whose *measured*
     ONNX Runtime latency (or MAC) ratio meets the target is found by
-    bisection (:func:`~.budget.search_budget`); that measurement is the one
+    bisection (:func:`~.schedule.search_budget`); that measurement is the one
     reported. With ``ratios`` (``GROUP=R``) those are pruned as given.
 
     Writes ``out_dir/<config>_pruned.py`` (widths as config numbers,
@@ -129,89 +235,39 @@ def prune_to_budget(config: str,
             malformed or foreign sensitivity table, an output that exists
             (without ``overwrite``) or is an input.
     """
-    import torch
-
-    from ..fileio import plan_outputs, write_outputs
     from ..measure.complexity import measure_complexity
     from ..utils import load_trained
     from ..utils.cli import read_json
     from .channel_groups import build_group_graph
-    from .measure import OrtLatency
-    from .schedule import choose_winner_rates, greedy_steps, search_budget
+    from .schedule import choose_winner_rates
     from .sensitivity import check_table
     from .structured import apply_widths, prune_detector, pruned_widths
     from .unstructured import effective_macs
-    if ratios is None and target_latency is None and target_flops is None \
-            and not activation_sensitivity:
-        raise PruningError('give a target: --target-latency, --target-flops, '
-                           '--ratios, or --activation-sensitivity')
-    if sum(x is not None for x in (target_latency, target_flops, ratios)) > 1:
-        raise PruningError('give one of --target-latency, --target-flops, '
-                           '--ratios')
-    check_ratio('target-latency', target_latency)
-    check_ratio('target-flops', target_flops)
-    target = target_latency if target_latency is not None else target_flops
-    if target is not None and not sensitivity:
-        raise PruningError('a target needs --sensitivity TABLE.json '
-                           '(tools/pruning/prune_sensitivity.py)')
+    target = _check_targets(target_latency, target_flops, ratios, sensitivity,
+                            activation_sensitivity)
     if finetune_epochs is not None:
         check_epochs(finetune_epochs)
     round_to = resolve_round_to(round_to)
     explicit = parse_ratios(ratios or [])
     inputs = [config, checkpoint] + [p for p in (sensitivity, activation_sensitivity) if p]
-    for path in inputs:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path!r} not found')
-    stem = osp.splitext(osp.basename(config))[0]
-    cfg_path = osp.join(out_dir, f'{stem}_pruned.py')
-    ckpt = osp.abspath(osp.join(out_dir, 'pruned.pth'))
-    report_path = osp.join(out_dir, 'prune_report.json')
-    plan_outputs([cfg_path, ckpt, report_path,
-                  osp.join(out_dir, 'manifest.json')], inputs, overwrite)
+    cfg_path, ckpt, report_path = _plan_files(config, out_dir, inputs, overwrite)
     cfg, base = load_trained(config, checkpoint)
     size = image_size or cfg.image_size
-    groups = list(build_group_graph(base).groups)
-    table = check_table(
-        read_json(sensitivity, 'sensitivity table'), sensitivity, groups,
-        'channel') if sensitivity else None
     activation_table = check_table(
         read_json(activation_sensitivity, 'activation sensitivity table'),
-        activation_sensitivity, kind='activation') \
-        if activation_sensitivity else None
-    base_macs = measure_complexity(base, size, size).flops
-
-    def pruned(chosen):
-        model = copy.deepcopy(base)
-        return model, prune_detector(model, chosen, round_to)
-
-    result_extra: dict = {}
-    if target is None:
-        chosen = explicit
-    else:
+        activation_sensitivity,
+        kind='activation') if activation_sensitivity else None
+    chosen, extra, winner_rates = explicit, {}, {}
+    if target is not None:
+        table = check_table(
+            read_json(sensitivity, 'sensitivity table'), sensitivity,
+            list(build_group_graph(base).groups), 'channel')
         metric = 'latency' if target_latency is not None else 'flops'
-        timer = OrtLatency(base, size, threads, runs=15) \
-            if metric == 'latency' else None
-        measured: Dict[int, Tuple[float, float]] = {}
-
-        def measure(candidate):
-            variant, _ = pruned(candidate)
-            if timer is None:
-                return measure_complexity(variant, size, size).flops / \
-                    base_macs
-            ms, base_ms = timer(variant)
-            measured[id(candidate)] = (ms, base_ms)
-            return ms / base_ms
-
-        chosen, achieved = search_budget(greedy_steps(table, metric), measure, target, log=log)
-        result_extra = dict(metric=metric, target=target, measured_ratio=achieved)
-        if timer is not None:
-            result_extra['ort_ms'], result_extra['base_ort_ms'] = \
-                measured[id(chosen)]
-    model, changes = pruned(chosen)
-    widths = pruned_widths(model)
+        chosen, extra = _search_ratios(base, table, metric, target, size, threads, round_to, log)
+    model = copy.deepcopy(base)
+    changes = prune_detector(model, chosen, round_to)
     out_cfg = copy.deepcopy(cfg)
-    out_cfg.model = apply_widths(cfg.model, widths)
-    winner_rates = {}
+    out_cfg.model = apply_widths(cfg.model, pruned_widths(model))
     if activation_table is not None:
         winner_rates = choose_winner_rates(activation_table, max_activation_drop)
         out_cfg.model.backbone.activation_masks = winner_rates
@@ -221,41 +277,22 @@ def prune_to_budget(config: str,
         finetune_schedule(out_cfg, finetune_epochs)
     counts = measure_complexity(model, size, size)
     result = PruneResult(
-        config=osp.abspath(cfg_path),
+        config=cfg_path,
         checkpoint=ckpt,
-        report=osp.abspath(report_path),
+        report=report_path,
         round_to=round_to,
         ratios=chosen,
         changes={
             k: tuple(v)
             for k, v in changes.items()
         },
-        widths=widths,
+        widths=pruned_widths(model),
         winner_rates=winner_rates,
         image_size=size,
         params=counts.params,
         gmacs=counts.flops / 1e9,
-        base_gmacs=base_macs / 1e9,
+        base_gmacs=measure_complexity(base, size, size).flops / 1e9,
         effective_gmacs=effective_macs(model, size, size) / 1e9,
-        **result_extra)
-    buffer = io.BytesIO()
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(pruned_from=osp.abspath(checkpoint), ratios=chosen, round_to=round_to)),
-        buffer)
-    report = asdict(result)
-    report.pop('files')
-    report['macs_ratio'] = result.macs_ratio
-    result.files = write_outputs(
-        {
-            ckpt: buffer.getvalue(),
-            cfg_path: out_cfg.pretty_text,
-            report_path: json.dumps(report, indent=1) + '\n'
-        },
-        inputs,
-        overwrite,
-        manifest_dir=out_dir,
-        tool='prune',
-        sources=[osp.abspath(p) for p in inputs])
+        **extra)
+    _write_pruned(result, model, out_cfg, checkpoint, inputs, out_dir, overwrite)
     return result
