@@ -12,15 +12,17 @@ import torch
 
 def effdet_peer(ours, level: str, image_size: int):
     """rwightman's ``tf_efficientdet_<level>`` with random weights
-    (initialised as the parity check does: O(1) activations), the same
-    weights loaded into ``ours`` through our converter."""
+    (initialised as the parity check does: O(1) activations); with ``ours``
+    (our model of that level) the same weights are loaded into it through
+    our converter."""
     from mmdet_efficientdet.benchmarking import Peer
     from mmdet_efficientdet.converters import convert_effdet
     from reference.effdet_ref import create_reference_model, randomize_
     ref = create_reference_model(f'tf_efficientdet_{level}', image_size=image_size)
     randomize_(ref, 1)
-    state, _ = convert_effdet(ref.state_dict(), ours)
-    ours.load_state_dict(state, strict=True)
+    if ours is not None:
+        state, _ = convert_effdet(ref.state_dict(), ours)
+        ours.load_state_dict(state, strict=True)
     return Peer('effdet', ref.eval(), lambda batch, size: _train_step(ref, batch, size))
 
 

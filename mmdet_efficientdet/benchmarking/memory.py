@@ -1,9 +1,10 @@
 """Peak memory of training steps, each implementation in its own process.
 
-``python -m mmdet_efficientdet.benchmarking.memory CONFIG LEVEL SIZE BATCH
-THREADS [FACTORY]`` builds the model (and the peer, with a factory), runs two
-training steps and prints the max RSS as JSON; :func:`peak_train_memory`
-runs it and reads the number.
+``python -m mmdet_efficientdet.benchmarking.memory CONFIG SIZE BATCH THREADS
+COCO [FACTORY LEVEL]`` builds the model of CONFIG (COCO's 90 classes when
+COCO is 1, else the config's own), or with a factory only the peer of LEVEL,
+runs two training steps and prints the max RSS as JSON;
+:func:`peak_train_memory` runs it and reads the number.
 """
 from __future__ import annotations
 import json
@@ -11,22 +12,21 @@ import os
 import resource
 import subprocess
 import sys
-from typing import Optional, Sequence
+from typing import Sequence
 
 
 def peak_train_memory(config: str,
-                      level: str,
                       size: int,
                       batch: int,
                       threads: int,
-                      factory: Optional[str] = None,
+                      peer: Sequence[str] = (),
+                      coco: bool = True,
                       extra_path: Sequence[str] = ()) -> float:
-    """Max RSS (MB) of a fresh process after two training steps of ours
-    (or, with ``factory``, of the peer it builds) at ``batch``."""
-    cmd = [sys.executable, '-m', __name__, config, level,
-           str(size),
-           str(batch),
-           str(threads)] + ([factory] if factory else [])
+    """Max RSS (MB) of a fresh process after two training steps at ``batch``
+    of the model of ``config`` (``coco``: with 90 classes), or, with ``peer``
+    ``(factory, level)``, of the peer alone."""
+    args = [config, str(size), str(batch), str(threads), str(int(coco))]
+    cmd = [sys.executable, '-m', __name__, *args, *peer]
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     if extra_path:
         env['PYTHONPATH'] = os.pathsep.join(list(extra_path) + [env.get('PYTHONPATH', '')]).rstrip(
@@ -40,19 +40,19 @@ def peak_train_memory(config: str,
 def _worker(argv: Sequence[str]) -> None:
     import torch
 
-    from .coco_detector import build_coco_detector
     from .peer import load_factory
     from .train_step import train_step_fn
-    config, level = argv[:2]
-    size, batch, threads = map(int, argv[2:5])
+    config = argv[0]
+    size, batch, threads, coco = map(int, argv[1:5])
     torch.set_num_threads(threads)
-    ours = build_coco_detector(config)
     if len(argv) > 5:
-        peer = load_factory(argv[5])(ours, level, size)
-        del ours  # only the peer's training is measured in this process
-        step = peer.train_step(batch, size)
+        step = load_factory(argv[5])(None, argv[6], size).train_step(batch, size)
+    elif coco:
+        from .coco_detector import build_coco_detector
+        step = train_step_fn(build_coco_detector(config), batch, size)
     else:
-        step = train_step_fn(ours, batch, size)
+        from ..utils import load_trained
+        step = train_step_fn(load_trained(config, None)[1], batch, size)
     for _ in range(2):
         step()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

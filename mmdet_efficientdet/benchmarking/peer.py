@@ -16,7 +16,8 @@ from ..errors import UserError
 
 @dataclass
 class Peer:
-    """A peer implementation of the same level, same weights as ours.
+    """A peer implementation of a level (our weights where ours is that
+    level at its size: ``shares_weights``).
 
     Attributes:
         name (str): Row label (``'effdet'``).
@@ -25,16 +26,21 @@ class Peer:
         train_step (callable): ``train_step(batch, size)`` -> a callable that
             runs one SGD step on the batch :func:`random_detection_batch`
             makes.
+        shares_weights (bool): It computes our model's function (set by
+            the benchmark).
     """
     name: str
     model: nn.Module
     train_step: Callable[[int, int], Callable[[], None]]
+    shares_weights: bool = False
 
 
 def load_factory(spec: str) -> Callable[..., Peer]:
     """Import ``'package.module:function'``; the function is called as
-    ``factory(ours, level, image_size)``, loads the peer's weights into
-    ``ours`` (so both compute the same function) and returns a :class:`Peer`."""
+    ``factory(ours, level, image_size)`` and returns a :class:`Peer`; with
+    ``ours`` (our model of that level) it loads the peer's weights into it,
+    so both compute the same function; with ``None`` the peer keeps its own
+    random weights."""
     module, sep, name = spec.partition(':')
     if not sep:
         raise UserError(f'peer factory {spec!r}: expected module:function')

@@ -1,14 +1,22 @@
-"""The benchmark run: every inference path of one model, timed interleaved."""
+"""The benchmark run: every inference path of one model, timed interleaved.
+
+The model is a table level (random weights; a peer of the same level gets
+the same weights) or any config + checkpoint (trained, pruned, searched, any
+input size; a peer runs its own level next to it). Paths are built by the
+measuring layer (:func:`~mmdet_efficientdet.measure.path_runners`), timed
+in one interleaved run and put against the CPU's attainable peak
+(:func:`~mmdet_efficientdet.measure.peak.attainable_peak`).
+"""
 from __future__ import annotations
 import copy
 import statistics
 import sys
 import tempfile
-from typing import Callable, Dict, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
-from .coco_detector import build_coco_detector
 from .peer import Peer, load_factory
 from .result import BenchmarkResult
 
@@ -29,15 +37,149 @@ class _Progress:
         self.stream.flush()
 
 
+@dataclass
+class Subject:
+    """The model a benchmark measures.
+
+    Attributes:
+        name (str): Report label (the level, or the config's file stem).
+        config (str): Its config file.
+        checkpoint (str, optional): Its weights (None: random).
+        model (nn.Module): The eval-mode detector.
+        size (tuple[int, int]): ``(H, W)`` input.
+        level (str, optional): The table level it is (a peer of that level
+            then computes the same function).
+    """
+    name: str
+    config: str
+    checkpoint: Optional[str]
+    model: torch.nn.Module
+    size: Tuple[int, int]
+    level: Optional[str] = None
+
+
+@dataclass
+class PeerSpec:
+    """Another implementation timed next to ours.
+
+    Attributes:
+        factory (str): ``'module:function'`` making the :class:`Peer`.
+        level (str): Its level (effdet's ``tf_efficientdet_<level>``).
+        image_size (int): Its square input.
+        config (str): Our ported config of that level (its multiply-adds).
+    """
+    factory: str
+    level: str
+    image_size: int
+    config: str
+
+
+def level_subject(config: str, level: str, image_size: int) -> Subject:
+    """A table level with random weights, COCO's 90 classes, square input."""
+    from .coco_detector import build_coco_detector
+    return Subject(level, config, None, build_coco_detector(config), (image_size, image_size),
+                   level)
+
+
+def trained_subject(config: str,
+                    checkpoint: Optional[str],
+                    image_size: Optional[Tuple[int, int]] = None) -> Subject:
+    """Any config with its checkpoint (every weight checked to fit), at the
+    config's ``image_size`` unless ``image_size`` ``(H, W)`` is given."""
+    import os.path as osp
+
+    from ..utils import load_trained
+    cfg, model = load_trained(config, checkpoint)
+    size = tuple(image_size) if image_size else (cfg.image_size, cfg.image_size)
+    return Subject(osp.splitext(osp.basename(config))[0], config, checkpoint, model, size)
+
+
 def _class_diff(a: Sequence, b: Sequence) -> float:
     """Largest |a - b| over two sequences of class-score maps."""
     return max(float((torch.as_tensor(p) - torch.as_tensor(q)).abs().max()) for p, q in zip(a, b))
 
 
-def _split_levels(outputs: Sequence) -> tuple:
-    """Raw deployed outputs ``cls_0.., box_0..`` -> ``(cls list, box list)``."""
-    levels = len(outputs) // 2
-    return outputs[:levels], outputs[levels:]
+def _output_diffs(model: torch.nn.Module, runners: Dict[str, Callable],
+                  x: torch.Tensor) -> Tuple[Dict[str, float], float]:
+    """Max |class output - the eager model's| of every other runner, and
+    the float32 noise floor (eager float32 vs the same model in float64)."""
+    with torch.no_grad():
+        eager = model._forward(x)[0]
+        diffs = {name: _class_diff(eager, fn(x)[0]) for name, fn in runners.items()}
+        wide = copy.deepcopy(model).double()
+        floor = _class_diff(eager, wide._forward(x.double())[0])
+    return diffs, floor
+
+
+def _time_paths(entries: Dict[str, Tuple[Callable, Tuple[int, int], float]], batch: int, runs: int,
+                warmup: int) -> Dict[str, Dict[str, float]]:
+    """Batch-1 latency (median, p90) and throughput at ``batch`` of every
+    runner, all in one interleaved run; achieved GFLOP/s from the
+    multiply-adds.
+
+    Args:
+        entries: row name -> (raw forward, its ``(H, W)`` input, GMACs).
+    """
+    from ..measure.timing import interleaved_times, p90
+    inputs = {
+        name: (torch.randn(1, 3, *size), torch.randn(batch, 3, *size))
+        for name, (_, size, _) in entries.items()
+    }
+    with torch.no_grad():
+        lat = interleaved_times(
+            {
+                n: (lambda f=e[0], x=inputs[n][0]: f(x))
+                for n, e in entries.items()
+            }, runs, warmup)
+        thr = interleaved_times(
+            {
+                n: (lambda f=e[0], x=inputs[n][1]: f(x))
+                for n, e in entries.items()
+            }, max(3, runs // 4), 1)
+    results = {}
+    for name, (_, _, gmacs) in entries.items():
+        median = statistics.median(lat[name])
+        results[name] = dict(
+            median_ms=median * 1e3,
+            p90_ms=p90(lat[name]) * 1e3,
+            gflops=2 * gmacs / median,
+            img_per_s=batch / statistics.median(thr[name]))
+    return results
+
+
+def _train_rows(subject: Subject, peer: Optional[Peer], spec: Optional[PeerSpec], train_batch: int,
+                train_runs: int, memory_batch: Optional[int], threads: int,
+                extra_path: Sequence[str]) -> Dict[str, Dict[str, float]]:
+    """Train-step ms (interleaved with the peer's) and, with
+    ``memory_batch``, the peak training memory of each in its own process."""
+    from ..measure.timing import interleaved_times
+    from .memory import peak_train_memory
+    from .train_step import train_step_fn
+    model = copy.deepcopy(subject.model)
+    fns = {'ours': train_step_fn(model, train_batch, subject.size[0])}
+    if peer is not None:
+        fns[peer.name] = peer.train_step(train_batch, spec.image_size)
+    rows = {
+        f'{name} eager': dict(train_step_ms=statistics.median(values) * 1e3)
+        for name, values in interleaved_times(fns, train_runs, 1).items()
+    }
+    if memory_batch:
+        rows['ours eager']['train_peak_mb'] = peak_train_memory(
+            subject.config,
+            subject.size[0],
+            memory_batch,
+            threads,
+            coco=subject.level is not None,
+            extra_path=extra_path)
+        if peer is not None:
+            rows[f'{peer.name} eager']['train_peak_mb'] = peak_train_memory(
+                spec.config,
+                spec.image_size,
+                memory_batch,
+                threads,
+                peer=(spec.factory, spec.level),
+                extra_path=extra_path)
+    return rows
 
 
 def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads: int,
@@ -70,155 +212,143 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads
     return scores
 
 
-def run_benchmark(config: str,
-                  level: str,
-                  image_size: int,
+def run_benchmark(subject: Subject,
                   threads: int = 2,
                   runs: int = 20,
                   warmup: int = 3,
                   batch: int = 4,
                   train_batch: int = 2,
                   train_runs: int = 5,
-                  memory_batch: int = 8,
-                  memory: bool = True,
-                  deployed: bool = True,
+                  memory_batch: Optional[int] = 8,
+                  paths: Optional[Sequence[str]] = None,
+                  map_files: Optional[Tuple[str, str]] = None,
                   calib_images: int = 8,
-                  map_config: Optional[str] = None,
-                  map_checkpoint: Optional[str] = None,
                   keep_files: Optional[str] = None,
-                  peer_factory: Optional[str] = None,
+                  peer: Optional[PeerSpec] = None,
+                  peak: bool = True,
                   extra_path: Sequence[str] = (),
                   progress: bool = True) -> BenchmarkResult:
     """Measure one model on this CPU.
 
-    Batch-1 latency (median, p90) of our eager model, the BN-folded model and
-    the deployed files (ONNX Runtime fp32/int8, OpenVINO fp32/int8, built by
-    :func:`~mmdet_efficientdet.deployment.deploy_model`; int8 calibrated on
-    random images with every node in int8: latency does not depend on the
-    scales), throughput at ``batch``, one training step at ``train_batch``
-    and the peak memory of training at ``memory_batch`` (a fresh process per
-    implementation). All paths are timed interleaved, so ratios come from one
-    run. With ``peer_factory`` (``'module:function'``, :class:`Peer`) the
-    peer runs next to ours with the same weights; with ``map_config`` /
-    ``map_checkpoint`` every path is rebuilt from that checkpoint and scored.
+    Batch-1 latency (median, p90) of every inference path (eager, BN-folded,
+    the deployed files :func:`~mmdet_efficientdet.measure.path_runners`
+    builds, int8 calibrated on random images with every node in int8:
+    latency does not depend on the scales), throughput at ``batch``, one
+    training step at ``train_batch`` and the peak memory of training at
+    ``memory_batch`` (a fresh process per implementation), the achieved
+    GFLOP/s of each path against the CPU's attainable peak on the same
+    runtime. All paths are timed interleaved, so ratios come from one run.
 
     Args:
-        config: The model config benchmarked (random weights).
-        level: Its level name (for the peer and the report).
-        image_size: Square input.
+        subject: The model (:func:`level_subject`, :func:`trained_subject`).
+        memory_batch: Batch of the peak-memory runs (None: skip them).
+        paths: Inference paths (default: every one of
+            :data:`~mmdet_efficientdet.measure.PATHS`).
+        map_files: ``(config, checkpoint)`` whose every path is rebuilt and
+            scored on the config's val set.
         keep_files: Keep the latency run's deployed files here (for
             ``profile_deployed.py``); nothing else is written.
+        peer: A :class:`Peer` timed next to ours (with our weights, and
+            its outputs compared, when ``subject`` is that level at that
+            size).
+        peak: Measure the attainable peak (:class:`~.result` ``peak``).
         extra_path: ``sys.path`` entries the peer factory needs (also in the
             memory subprocess).
 
     Returns:
         BenchmarkResult: every number, measured once.
     """
-    from ..deployment import deploy_model, deploy_targets, fold_bn_into_convs, load_backend
-    from ..measure.complexity import measure_complexity
-    from ..measure.timing import interleaved_times, p90
-    from .memory import peak_train_memory
-    from .train_step import train_step_fn
+    from ..measure import PATHS, check_paths, measure_complexity, path_runners
+    from ..measure.peak import attainable_peak
     for entry in extra_path:
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    paths = list(paths or PATHS)
+    check_paths(paths)
     torch.set_num_threads(threads)
-    size = image_size
-    ours = build_coco_detector(config)
-    peer: Optional[Peer] = load_factory(peer_factory)(ours, level, size) \
-        if peer_factory else None
-    macs = measure_complexity(ours, size, size).flops
-    bar = _Progress(5 + (0 if not memory else 1 + bool(peer)) +
-                    bool(map_config)) if progress else None
+    model, size = subject.model, subject.size
+    gmacs = measure_complexity(model, *size).flops / 1e9
+    bar = _Progress(4 + bool(memory_batch) + bool(map_files) + peak) if progress else None
     step = bar.step if bar else (lambda label: None)
-
-    targets: List[str] = [t for t in deploy_targets() if deployed or t == 'ort-fp32']
-    gen = torch.Generator().manual_seed(0)
-    calib = [torch.randn(1, 3, size, size, generator=gen).numpy() for _ in range(calib_images)]
+    peer_obj = _make_peer(subject, peer) if peer else None
     with tempfile.TemporaryDirectory() as tmp:
-        files = deploy_model(
-            ours,
-            keep_files or tmp, (size, size),
-            targets,
-            calib,
-            keep_float=['none'],
-            log=lambda line: None)
-        paths: Dict[str, Callable] = {'ours eager': ours._forward}
-        if peer is not None:
-            paths[f'{peer.name} eager'] = peer.model.eval()
-        paths['ours fused'] = fold_bn_into_convs(copy.deepcopy(ours))._forward
-        for target, file in files.items():
-            backend = load_backend(file, threads)
-            paths[f'ours {target}'] = (lambda x, b=backend: _split_levels(b.run(x.numpy())))
+        runners = path_runners(model, size, paths, keep_files or tmp, threads)
+        entries = {f'ours {p}': (runner, size, gmacs) for p, runner in runners.items()}
         step('built and exported')
-
-        x1 = torch.randn(1, 3, size, size)
-        xb = torch.randn(batch, 3, size, size)
-        with torch.no_grad():
-            eager = ours._forward(x1)[0]
-            diffs = {
-                name: _class_diff(eager,
-                                  fn(x1)[0])
-                for name, fn in paths.items() if name != 'ours eager'
-            }
-            wide = copy.deepcopy(ours).double()
-            floor = _class_diff(eager, wide._forward(x1.double())[0])
-            del wide
-            lat = interleaved_times({
-                n: (lambda f=f: f(x1))
-                for n, f in paths.items()
-            }, runs, warmup)
-            step('latency (interleaved)')
-            thr = interleaved_times({
-                n: (lambda f=f: f(xb))
-                for n, f in paths.items()
-            }, max(3, runs // 4), 1)
-            step(f'throughput batch {batch}')
-    results: Dict[str, Dict[str, float]] = {}
-    for name in paths:
-        median = statistics.median(lat[name])
-        results[name] = dict(
-            median_ms=median * 1e3,
-            p90_ms=p90(lat[name]) * 1e3,
-            gflops=2 * macs / 1e9 / median,
-            img_per_s=batch / statistics.median(thr[name]))
-
-    train_fns = {'ours': train_step_fn(ours, train_batch, size)}
-    if peer is not None:
-        train_fns[peer.name] = peer.train_step(train_batch, size)
-    train = interleaved_times(train_fns, train_runs, 1)
-    for name, values in train.items():
-        results[f'{name} eager']['train_step_ms'] = \
-            statistics.median(values) * 1e3
-    step('train step (interleaved)')
-    if memory:
-        results['ours eager']['train_peak_mb'] = peak_train_memory(
-            config, level, size, memory_batch, threads, extra_path=extra_path)
-        step('ours peak memory')
-        if peer is not None:
-            results[f'{peer.name} eager']['train_peak_mb'] = \
-                peak_train_memory(config, level, size, memory_batch, threads,
-                                  peer_factory, extra_path)
-            step(f'{peer.name} peak memory')
-    else:
-        step('memory skipped')
-    if map_config:
-        scores = evaluate_paths(map_config, map_checkpoint, targets, threads, calib_images)
+        compared = {k: v[0] for k, v in entries.items() if k != 'ours eager'}
+        if peer_obj is not None:
+            entries[f'{peer_obj.name} eager'] = _peer_entry(subject, peer, peer_obj, gmacs)
+            if peer_obj.shares_weights:
+                compared[f'{peer_obj.name} eager'] = peer_obj.model
+        diffs, floor = _output_diffs(model, compared, torch.randn(1, 3, *size))
+        results = _time_paths(entries, batch, runs, warmup)
+        step('latency and throughput (interleaved)')
+    for name, values in _train_rows(subject, peer_obj, peer, train_batch, train_runs, memory_batch,
+                                    threads, extra_path).items():
+        results[name].update(values)
+    step('train step and memory')
+    probe = attainable_peak(threads) if peak else None
+    if probe is not None:
+        _add_peak_shares(results, probe)
+        step('attainable peak')
+    if map_files:
+        scores = evaluate_paths(*map_files, [p for p in paths if p not in ('eager', 'fused')],
+                                threads, calib_images)
         for name, value in scores.items():
-            results[name]['mAP'] = value * 100
+            if name in results:
+                results[name]['mAP'] = value * 100
         step('mAP of every path')
+    step('done')
     return BenchmarkResult(
-        level=level,
-        image_size=size,
+        subject=subject.name,
+        checkpoint=subject.checkpoint,
+        image_size=list(size),
         threads=threads,
         torch_threads=torch.get_num_threads(),
-        gmacs=macs / 1e9,
+        gmacs=gmacs,
         batch=batch,
         train_batch=train_batch,
         memory_batch=memory_batch,
         diffs=diffs,
         float32_noise_floor=floor,
         results=results,
-        peer=peer.name if peer else None,
-        map_config=map_config,
-        map_checkpoint=map_checkpoint)
+        peer=peer_obj.name if peer_obj else None,
+        peer_level=peer.level if peer else None,
+        peer_image_size=peer.image_size if peer else None,
+        peak=probe.__dict__ if probe else None,
+        map_config=map_files[0] if map_files else None,
+        map_checkpoint=map_files[1] if map_files else None)
+
+
+def _make_peer(subject: Subject, spec: PeerSpec) -> Peer:
+    """The peer: with our weights (``shares_weights``) when the subject is
+    its level at its size, else its own random weights."""
+    shared = subject.level == spec.level and subject.size == (spec.image_size, ) * 2
+    peer = load_factory(spec.factory)(subject.model if shared else None, spec.level,
+                                      spec.image_size)
+    peer.shares_weights = shared
+    return peer
+
+
+def _peer_entry(subject: Subject, spec: PeerSpec, peer: Peer,
+                gmacs: float) -> Tuple[Callable, Tuple[int, int], float]:
+    """The peer's timing entry at its own input size; its multiply-adds are
+    ours when it computes our function, else its level's (our ported
+    config at its size: the same network)."""
+    from ..measure import measure_complexity
+    from .coco_detector import build_coco_detector
+    size = (spec.image_size, ) * 2
+    if not peer.shares_weights:
+        gmacs = measure_complexity(build_coco_detector(spec.config), *size).flops / 1e9
+    return peer.model, size, gmacs
+
+
+def _add_peak_shares(results: Dict[str, Dict[str, float]], probe) -> None:
+    """Each of our paths' achieved GFLOP/s as a percentage of the
+    attainable peak of its own runtime and precision."""
+    from ..measure.peak import peak_share
+    for name, row in results.items():
+        if name.startswith('ours '):
+            share = peak_share(row['gflops'], name[len('ours '):], probe)
+            if share is not None:
+                row['peak_share'] = share * 100

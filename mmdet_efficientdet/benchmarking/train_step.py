@@ -38,9 +38,9 @@ def _samples(boxes: Tensor, labels: Tensor, size: int) -> List:
 
 def train_step_fn(model: nn.Module, batch: int, size: int) -> Callable[[], None]:
     """A callable running one ``model.loss`` + backward + SGD step (lr 1e-4,
-    momentum 0.9) on :func:`random_detection_batch`; puts ``model`` in
-    train mode."""
-    x, boxes, labels = random_detection_batch(batch, size)
+    momentum 0.9) on :func:`random_detection_batch` (labels in the model's
+    classes); puts ``model`` in train mode."""
+    x, boxes, labels = random_detection_batch(batch, size, model.bbox_head.num_classes)
     samples = _samples(boxes, labels, size)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)

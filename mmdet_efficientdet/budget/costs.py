@@ -110,8 +110,7 @@ class CostMeter:
             return count_params(self.build(candidate)) / 1e6
         if self.metric == 'memory':
             from ..benchmarking import peak_train_memory
-            return peak_train_memory(
-                self.config_file(candidate), candidate.name, size, self.batch, self.threads)
+            return peak_train_memory(self.config_file(candidate), size, self.batch, self.threads)
         return self._latency(candidate)
 
     def _latency(self, candidate: Candidate) -> float:

@@ -9,18 +9,24 @@ calling each once), so ratios between them come from one run on a noisy
 machine.
 """
 from __future__ import annotations
-from typing import Callable, Dict, Tuple
+import copy
+import functools
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 from ..deployment import deploy_targets
 from ..errors import UserError
 
-#: Inference paths a latency can be measured on: eager PyTorch and every
-#: registered deployment target (``ort-fp32`` ... ``ov-int8``).
-PATHS = ('eager', *deploy_targets())
+#: Inference paths a latency can be measured on: eager PyTorch, PyTorch with
+#: BN folded into the convs, and every registered deployment target
+#: (``ort-fp32`` ... ``ov-int8``).
+PATHS = ('eager', 'fused', *deploy_targets())
 #: Untimed calls of each model before timing.
 WARMUP_CALLS = 2
+#: A raw forward: ``(N, 3, H, W)`` images -> ``(class maps, box maps)``.
+Runner = Callable[[torch.Tensor], Tuple[Sequence, Sequence]]
 
 
 def measure_latency(model: torch.nn.Module,
@@ -34,42 +40,90 @@ def measure_latency(model: torch.nn.Module,
     return measure_latencies({'model': (model, size)}, path, work_dir, threads, runs)['model']
 
 
+def check_paths(paths: Sequence[str]) -> None:
+    """Raise :class:`UserError` naming the first unknown path."""
+    for path in paths:
+        if path not in PATHS:
+            raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+
+
+def random_calibration(size: Tuple[int, int], count: int = 4) -> List[np.ndarray]:
+    """Seeded random ``(1, 3, H, W)`` int8 calibration inputs: a latency
+    does not depend on the quantization scales."""
+    gen = torch.Generator().manual_seed(0)
+    return [torch.randn(1, 3, *size, generator=gen).numpy() for _ in range(count)]
+
+
+def path_runners(model: torch.nn.Module,
+                 size: Tuple[int, int],
+                 paths: Sequence[str],
+                 folder: str,
+                 threads: int = 2,
+                 calibration: Optional[Sequence[np.ndarray]] = None) -> Dict[str, Runner]:
+    """The raw forward of ``model`` on each inference path.
+
+    Args:
+        model: An eval-mode detector (left unchanged).
+        size: ``(H, W)`` input of the deployed files.
+        paths: Any of :data:`PATHS`: ``eager`` (``model._forward``),
+            ``fused`` (a BN-folded copy), or targets whose files
+            :func:`~mmdet_efficientdet.deployment.deploy_model` builds in
+            ``folder`` in one export (every int8 node quantized) and the
+            registered backend runs.
+        folder: A folder for the deployed files (kept while they run).
+        threads: Intra-op threads of the backends.
+        calibration: int8 calibration inputs (default:
+            :func:`random_calibration`).
+
+    Returns:
+        path -> function of an image batch returning the raw
+        ``(class maps, box maps)`` of every level.
+
+    Raises:
+        UserError: an unknown path.
+    """
+    from ..deployment import deploy_model, fold_bn_into_convs, load_backend
+    check_paths(paths)
+    runners: Dict[str, Runner] = {}
+    for path in paths:
+        if path == 'eager':
+            runners[path] = model._forward
+        elif path == 'fused':
+            runners[path] = fold_bn_into_convs(copy.deepcopy(model))._forward
+    targets = [p for p in paths if p not in runners]
+    if targets:
+        calibration = calibration or random_calibration(size)
+        files = deploy_model(
+            model,
+            folder,
+            tuple(size),
+            targets,
+            calibration,
+            keep_float=['none'],
+            log=lambda line: None)
+        for target in targets:
+            backend = load_backend(files[target], threads)
+            runners[target] = functools.partial(_run_backend, backend)
+    return {path: runners[path] for path in paths}
+
+
+def _run_backend(backend, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
+    """A backend's outputs ``cls_0.., box_0..`` as ``(class maps, box maps)``."""
+    outputs = backend.run(images.numpy())
+    levels = len(outputs) // 2
+    return outputs[:levels], outputs[levels:]
+
+
 def path_call(model: torch.nn.Module,
               size: Tuple[int, int],
               path: str,
               folder: str,
               threads: int = 2) -> Callable[[], object]:
-    """One batch-1 call of ``model`` on an inference path, ready to time.
-
-    Args:
-        model: An eval-mode detector.
-        size: ``(H, W)`` input.
-        path: One of :data:`PATHS`: eager PyTorch (``model._forward``), or the
-            file :func:`~mmdet_efficientdet.deployment.deploy_model` builds in
-            ``folder`` (int8 calibrated on random images: latency does not
-            depend on the scales) run by its backend.
-        folder: An empty folder for the deployed file (kept while timing).
-        threads: Intra-op threads of the backend.
-
-    Returns:
-        A function of no arguments running the model on a random input.
-
-    Raises:
-        UserError: an unknown path.
-    """
-    from ..deployment import deploy_model, load_backend
-    if path not in PATHS:
-        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+    """One batch-1 call of ``model`` on an inference path, on a fixed random
+    input, ready to time (:func:`path_runners` of one path)."""
+    runner = path_runners(model, size, [path], folder, threads)[path]
     x = torch.randn(1, 3, *size)
-    if path == 'eager':
-        return lambda: model._forward(x)
-    gen = torch.Generator().manual_seed(0)
-    calib = [torch.randn(1, 3, *size, generator=gen).numpy() for _ in range(4)]
-    files = deploy_model(
-        model, folder, tuple(size), [path], calib, keep_float=['none'], log=lambda line: None)
-    backend = load_backend(files[path], threads)
-    array = x.numpy()
-    return lambda: backend.run(array)
+    return lambda: runner(x)
 
 
 def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
@@ -91,8 +145,7 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
     import tempfile
 
     from .timing import median_ms
-    if path not in PATHS:
-        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+    check_paths([path])
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         calls = {
