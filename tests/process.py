@@ -71,3 +71,21 @@ class ToolProcess:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.reader.join()
+
+
+def tool_error(tool: str, argv: List[str], capsys) -> str:
+    """Run a ``tools/*.py`` ``main(argv)`` in this process as its command
+    line does (:func:`~mmdet_efficientdet.utils.run_cli`), expect a user
+    error and return its one line (for refusals that happen before any
+    work: no interpreter start per case)."""
+    import importlib.util
+
+    from mmdet_efficientdet.utils import run_cli
+    spec = importlib.util.spec_from_file_location(f'_tool_{abs(hash(tool))}', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    capsys.readouterr()
+    code = run_cli(lambda: module.main(argv))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err and err[-1].startswith('error: '), err[-5:]
+    return err[-1]

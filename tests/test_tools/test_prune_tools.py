@@ -15,6 +15,7 @@ from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.pruning import prune_detector
 from ..conftest import REPO
+from ..process import tool_error
 
 RATIOS = ['s*.mid=0.5', 's4.out=0.5', 'bifpn=0.5', 'head=0.5']
 
@@ -26,14 +27,10 @@ def _run(args, cwd=REPO, timeout=600):
     return out.stdout
 
 
-def _error(args):
-    out = subprocess.run(
-        [sys.executable] + args, capture_output=True, text=True, cwd=REPO, timeout=300)
-    lines = out.stderr.strip().splitlines()
-    assert out.returncode == 1 and lines[-1].startswith('error: '), \
-        out.stderr[-2000:]
-    assert 'Traceback' not in out.stderr
-    return lines[-1]
+@pytest.fixture
+def error(capsys):
+    """``error([tool, *argv])``: the tool's one-line refusal, in-process."""
+    return lambda args: tool_error(args[0], list(args[1:]), capsys)
 
 
 @pytest.fixture(scope='module')
@@ -111,7 +108,7 @@ def test_pruned_model_runs_in_test_demo_inferencer_export_and_finetune(
                                    '.conv.weight'].shape[0] == 32
 
 
-def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
+def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path, error):
     config, ckpt = trained
     prefix = str(tmp_path / 'sens')
     _run([
@@ -141,7 +138,7 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     assert report['measured_ratio'] <= 0.9 and '(target 0.9)' in stdout
     # the same table again into the same prefix: refused, nothing replaced
     before = open(prefix + '.json').read()
-    assert 'already exist' in _error([
+    assert 'already exist' in error([
         f'{REPO}/tools/pruning/prune_sensitivity.py', config, ckpt, '--out', prefix, '--groups',
         'head', '--ratios', '0.5', '--no-latency'
     ])
@@ -150,19 +147,19 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path):
     assert sorted(manifest['files']) == ['sens.csv', 'sens.json', 'sens.png']
 
 
-def test_bad_targets_are_one_line_errors(trained, tmp_path):
+def test_bad_targets_are_one_line_errors(trained, tmp_path, error):
     config, ckpt = trained
     tool = f'{REPO}/tools/pruning/prune.py'
     common = [config, ckpt, '--out-dir', str(tmp_path)]
-    assert 'must be in (0, 1)' in _error([tool] + common +
-                                         ['--target-latency', '0', '--sensitivity', config])
-    assert 'must be in (0, 1)' in _error([tool] + common +
-                                         ['--target-flops', '1.0', '--sensitivity', config])
-    assert 'pruning ratio 1.0 must be in [0, 1)' in _error([tool] + common +
-                                                           ['--ratios', 'head=1.0'])
-    assert "unknown channel group 's9.out'" in _error([tool] + common + ['--ratios', 's9.out=0.5'])
-    assert 'needs --sensitivity' in _error([tool] + common + ['--target-latency', '0.5'])
-    assert "expected GROUP=RATIO" in _error([tool] + common + ['--ratios', 'head'])
+    assert 'must be in (0, 1)' in error([tool] + common +
+                                        ['--target-latency', '0', '--sensitivity', config])
+    assert 'must be in (0, 1)' in error([tool] + common +
+                                        ['--target-flops', '1.0', '--sensitivity', config])
+    assert 'pruning ratio 1.0 must be in [0, 1)' in error([tool] + common +
+                                                          ['--ratios', 'head=1.0'])
+    assert "unknown channel group 's9.out'" in error([tool] + common + ['--ratios', 's9.out=0.5'])
+    assert 'needs --sensitivity' in error([tool] + common + ['--target-latency', '0.5'])
+    assert "expected GROUP=RATIO" in error([tool] + common + ['--ratios', 'head'])
 
 
 def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
@@ -188,13 +185,13 @@ def test_scalpel_check_compares_at_one_parameter_count(trained, tmp_path):
     assert 'Scalpel check' in stdout and '128x128, 2 threads' in stdout
 
 
-def test_compare_models_names_bad_arguments(trained, tmp_path):
+def test_compare_models_names_bad_arguments(trained, tmp_path, error):
     config, ckpt = trained
     tool = f'{REPO}/tools/analysis_tools/compare_models.py'
-    assert 'expected NAME=CONFIG:CKPT' in _error([tool, config])
-    assert 'not found' in _error([tool, f'a={config}:{tmp_path}/no.pth'])
+    assert 'expected NAME=CONFIG:CKPT' in error([tool, config])
+    assert 'not found' in error([tool, f'a={config}:{tmp_path}/no.pth'])
     out = tmp_path / 'cmp.json'
-    assert "'a' is given twice" in _error(
+    assert "'a' is given twice" in error(
         [tool, f'a={config}:{ckpt}', f'a={config}:{ckpt}', '--no-map'])
     _run([
         tool, f'a={config}:{ckpt}', f'b={config}:{ckpt}', '--image-size', '128', '--runs', '1',
@@ -204,10 +201,10 @@ def test_compare_models_names_bad_arguments(trained, tmp_path):
     rows = json.loads(out.read_text())['rows']
     assert rows['a']['params'] == rows['b']['params'] and \
         rows['a']['eager_x'] == 1.0
-    assert 'already exist' in _error(  # checked before any measurement
+    assert 'already exist' in error(  # checked before any measurement
         [tool, f'a={config}:{ckpt}', '--no-map', '--json',
          str(out)])
-    assert 'is an input of this run' in _error(
+    assert 'is an input of this run' in error(
         [tool, f'a={config}:{ckpt}', '--no-map', '--json', ckpt])
 
 
@@ -218,19 +215,18 @@ def _argparse_error(args):
     return out.stderr.strip().splitlines()[-1]
 
 
-def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path):
+def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path, error):
     config, ckpt, out, _ = pruned
     tool = f'{REPO}/tools/pruning/prune.py'
     report = open(osp.join(out, 'prune_report.json')).read()
     # into the earlier run's folder: refused, every file kept
-    assert 'already exist' in _error(
-        [tool, config, ckpt, '--out-dir', out, '--ratios', 'head=0.25'])
+    assert 'already exist' in error([tool, config, ckpt, '--out-dir', out, '--ratios', 'head=0.25'])
     assert open(osp.join(out, 'prune_report.json')).read() == report
     manifest = json.loads(open(osp.join(out, 'manifest.json')).read())
     assert sorted(manifest['files']) == sorted(
         [osp.basename(json.loads(report)['config']), 'prune_report.json', 'pruned.pth'])
     # the output would replace an input (the checkpoint's own folder)
-    assert 'is an input of this run' in _error([
+    assert 'is an input of this run' in error([
         tool, config,
         osp.join(out, 'pruned.pth'), '--out-dir', out, '--ratios', 'head=0.25', '--overwrite'
     ])
@@ -240,13 +236,13 @@ def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path):
     ]
     broken = tmp_path / 'broken.json'
     broken.write_text('[{"group": ')
-    assert f'{broken}: not valid JSON' in _error(common + [str(broken)])
+    assert f'{broken}: not valid JSON' in error(common + [str(broken)])
     shaped = tmp_path / 'shaped.json'
     shaped.write_text('{"rows": []}')
-    assert 'expected a JSON list, got dict' in _error(common + [str(shaped)])
+    assert 'expected a JSON list, got dict' in error(common + [str(shaped)])
     rows = tmp_path / 'rows.json'
     rows.write_text('[{"group": "-"}, {"group": "head"}]')
-    assert 'rows lack' in _error(common + [str(rows)])
+    assert 'rows lack' in error(common + [str(rows)])
     assert not (tmp_path / 'o').exists()
     assert "--round-to: '2.5' is not an integer" in _argparse_error([
         tool, config, ckpt, '--out-dir',

@@ -37,8 +37,8 @@ def fast_zero_pad(x: torch.Tensor, pads: Tuple[int, int, int, int]) -> torch.Ten
 
     ``F.pad`` first fills the whole new tensor and then copies the input over
     it; on the large early feature maps of a channels-last network that fill
-    costs as much as the conv it feeds. When traced (ONNX export) this is
-    ``F.pad``, a single ``Pad`` node.
+    costs as much as the conv it feeds. When traced (ONNX export) or
+    exported (``torch.export``: ExecuTorch) this is ``F.pad``, one pad node.
 
     Example:
         >>> x = torch.ones(1, 2, 3, 3)
@@ -46,7 +46,8 @@ def fast_zero_pad(x: torch.Tensor, pads: Tuple[int, int, int, int]) -> torch.Ten
         True
     """
     left, right, top, bottom = pads
-    if torch.jit.is_tracing() or torch.jit.is_scripting() or x.requires_grad:
+    if (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling()
+            or x.requires_grad):
         return F.pad(x, [left, right, top, bottom])
     n, c, h, w = x.shape
     layout = (
