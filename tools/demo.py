@@ -3,6 +3,10 @@
 
     python tools/demo.py IMAGE_OR_DIR_OR_VIDEO_OR_CAMERA CONFIG CHECKPOINT --out-dir DIR
 
+CHECKPOINT may also be a deployed file (``tools/deployment/deploy.py``'s
+``.onnx``, ``.xml`` or ``.pte``): it runs in its runtime (``--threads``)
+inside the config's own pre- and post-processing.
+
 Images (a file, or the images of a folder, ``--batch-size`` at a time) give
 ``DIR/<name>.png`` each; a video file or a camera index (``0``) gives
 ``DIR/<name>.mp4`` with progress every 25 frames (a camera runs until
@@ -10,7 +14,8 @@ Images (a file, or the images of a folder, ``--batch-size`` at a time) give
 with their class names and printed. An image that cannot be decoded is named
 and skipped. Outputs never go into an input folder, and an earlier run's
 outputs are kept unless ``--overwrite``; ``DIR/manifest.json`` lists what this
-run wrote.
+run wrote. The run ends with the images (frames) detected per second:
+pre-processing, network and post-processing, not decoding or drawing.
 """
 from __future__ import annotations
 import argparse
@@ -24,7 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'inputs', help='an image, a folder of images, a video '
         'file or a camera index')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint, or a deployed .onnx / .xml / .pte file')
     parser.add_argument('--out-dir', required=True, help='where outputs go')
     parser.add_argument(
         '--score-thr',
@@ -37,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--overwrite', action='store_true', help='replace outputs of an earlier run')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--threads', type=int, default=None, help="a deployed file's runtime threads")
     return parser.parse_args(argv)
 
 
@@ -52,9 +59,10 @@ def main(argv=None) -> int:
         batch_size=args.batch_size,
         max_frames=args.max_frames,
         device=args.device,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite,
+        threads=args.threads)
     print(f'{len(result.outputs)} output(s), {len(result.skipped)} input(s) '
-          f'skipped; manifest: {result.manifest}')
+          f'skipped; {result.fps:.1f} images/s detected; manifest: {result.manifest}')
     return 0
 
 

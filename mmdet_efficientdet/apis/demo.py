@@ -10,6 +10,7 @@ decoded is named in the result and the run goes on with the rest.
 from __future__ import annotations
 import os
 import os.path as osp
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -39,11 +40,14 @@ class DemoResult:
             video: one entry, detections of all frames).
         skipped (list): ``(input, reason)`` for inputs that could not be read.
         frames (int): Video frames processed (0 for images).
+        fps (float): Images or frames detected per second (pre-processing,
+            network and post-processing; not decoding, drawing, writing).
         manifest (str): The run's ``manifest.json``.
     """
     outputs: List[Tuple[str, str, List[Detection]]] = field(default_factory=list)
     skipped: List[Tuple[str, str]] = field(default_factory=list)
     frames: int = 0
+    fps: float = 0.0
     manifest: str = ''
 
 
@@ -102,14 +106,17 @@ def output_names(images: Sequence[str]) -> Dict[str, str]:
 
 
 class Detector:
-    """A config + checkpoint behind mmdet's ``DetInferencer``: arrays in,
-    drawings and detections out."""
+    """A config + checkpoint, or a config + deployed file (``.onnx``,
+    ``.xml``, ``.pte``: run by its backend inside the config's pre- and
+    post-processing), behind mmdet's ``DetInferencer``: arrays in, drawings
+    and detections out."""
 
     def __init__(self,
                  config: str,
                  checkpoint: str,
                  device: str = 'cpu',
-                 score_thr: float = 0.3) -> None:
+                 score_thr: float = 0.3,
+                 threads: Optional[int] = None) -> None:
         for path in (config, checkpoint):
             if not osp.isfile(path):
                 raise UserError(f'{path!r} not found')
@@ -119,34 +126,92 @@ class Detector:
 
         import mmdet_efficientdet  # noqa: F401
         from ..utils.config_loader import load_config
-        from ..utils.trained import build_for_checkpoint
-        build_for_checkpoint(load_config(config), checkpoint, 'inference')
-        self.inferencer = DetInferencer(
-            model=config, weights=checkpoint, device=device, show_progress=False)
+        cfg = load_config(config)
+        if is_deployed_file(checkpoint):
+            cfg.model = dict(
+                type='DeployedEfficientDet',
+                detector=cfg.model,
+                deployed=checkpoint,
+                threads=threads)
+            self.inferencer = DetInferencer(
+                model=cfg, weights=None, device=device, show_progress=False)
+            meta = dict(classes=tuple(_config_classes(cfg)))
+            self.inferencer.model.dataset_meta = meta
+            self.inferencer.visualizer.dataset_meta = meta
+        else:
+            from ..utils.trained import build_for_checkpoint
+            build_for_checkpoint(cfg, checkpoint, 'inference')
+            self.inferencer = DetInferencer(
+                model=config, weights=checkpoint, device=device, show_progress=False)
         self.classes = self.inferencer.model.dataset_meta.get('classes', ())
         self.score_thr = score_thr
+        self.detect_seconds, self.detected_images = 0.0, 0
 
     def __call__(self, images_rgb: List[np.ndarray]) -> List[Tuple[np.ndarray, List[Detection]]]:
-        """Detect in RGB images; returns ``(drawing RGB, detections)`` each."""
+        """Detect in RGB images; returns ``(drawing RGB, detections)`` each.
+        The detection time (pre-processing, network, post-processing) is
+        added to ``detect_seconds``; drawing is not."""
+        start = time.perf_counter()
         result = self.inferencer(
             images_rgb,
             batch_size=len(images_rgb),
-            return_vis=True,
+            return_vis=False,
             pred_score_thr=self.score_thr,
             no_save_vis=True,
             no_save_pred=True)
+        self.detect_seconds += time.perf_counter() - start
+        self.detected_images += len(images_rgb)
         out = []
-        for vis, pred in zip(result['visualization'], result['predictions']):
+        for image, pred in zip(images_rgb, result['predictions']):
             dets = [
                 Detection(self._name(label), float(score), [round(float(v), 1) for v in box])
                 for label, score, box in zip(pred['labels'], pred['scores'], pred['bboxes'])
                 if score >= self.score_thr
             ]
-            out.append((vis, dets))
+            out.append((draw_detections(image, dets), dets))
         return out
+
+    @property
+    def fps(self) -> float:
+        """Images per second of detection so far (0 before the first)."""
+        return self.detected_images / self.detect_seconds if self.detect_seconds else 0.0
 
     def _name(self, label: int) -> str:
         return self.classes[label] if label < len(self.classes) else str(label)
+
+
+def is_deployed_file(path: str) -> bool:
+    """Whether ``path`` is a deployed model (a registered backend's suffix)."""
+    from ..deployment import backend_classes
+    return osp.splitext(path)[1].lower() in {cls.suffix for cls in backend_classes()}
+
+
+def _config_classes(cfg) -> Sequence[str]:
+    """The class names of the config's test set (COCO's when it names none)."""
+    from mmdet.datasets import CocoDataset
+    dataset = cfg.test_dataloader.dataset
+    meta = dataset.get('metainfo') or dataset.get('dataset', {}).get('metainfo') or {}
+    return meta.get('classes') or CocoDataset.METAINFO['classes']
+
+
+def draw_detections(image_rgb: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
+    """A copy of ``image_rgb`` with each box and ``label score`` drawn
+    (OpenCV: cheap enough for every video frame)."""
+    import cv2
+    out = np.ascontiguousarray(image_rgb).copy()
+    thickness = max(1, round(max(out.shape[:2]) / 400))
+    for det in detections:
+        x1, y1, x2, y2 = (int(round(v)) for v in det.box)
+        color = _COLORS[sum(map(ord, det.label)) % len(_COLORS)]
+        cv2.rectangle(out, (x1, y1), (x2, y2), color, thickness)
+        cv2.putText(out, f'{det.label} {det.score:.2f}', (x1, max(y1 - 4, 10)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thickness, color, thickness, cv2.LINE_AA)
+    return out
+
+
+#: Box colours (RGB), one per class name.
+_COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180),
+           (70, 240, 240), (240, 50, 230), (210, 245, 60))
 
 
 def _encode_png(image_rgb: np.ndarray) -> bytes:
@@ -202,6 +267,7 @@ def run_on_images(detector: Detector,
                 f'{outputs[path]}')
             for det in dets:
                 log(f'  {det.label:>12s} {det.score:.3f} {det.box}')
+    result.fps = detector.fps
     result.manifest = write_manifest(
         out_dir, [o for _, o, _ in result.outputs],
         input=osp.abspath(source),
@@ -271,8 +337,9 @@ def run_on_video(detector: Detector,
         raise UserError(f'{source!r}: no frame could be read')
     commit_file(tmp, out_path)
     result.outputs.append((source, out_path, detections))
+    result.fps = detector.fps
     log(f'{source}: {result.frames} frames, {len(detections)} detections '
-        f'>= {detector.score_thr} -> {out_path}')
+        f'>= {detector.score_thr} -> {out_path}; {result.fps:.1f} frames/s detected')
     result.manifest = write_manifest(out_dir, [out_path], input=source, frames=result.frames)
     return result
 
@@ -286,15 +353,17 @@ def run_demo(source: str,
              max_frames: Optional[int] = None,
              device: str = 'cpu',
              overwrite: bool = False,
-             log: Callable[[str], None] = print) -> DemoResult:
+             log: Callable[[str], None] = print,
+             threads: Optional[int] = None) -> DemoResult:
     """Detect in ``source`` (image, folder, video file or camera index) and
     write annotated outputs to ``out_dir``; see :func:`run_on_images` and
-    :func:`run_on_video`."""
+    :func:`run_on_video`. ``checkpoint`` may be a deployed file (``.onnx``,
+    ``.xml``, ``.pte``) run with ``threads``."""
     kind = input_kind(source)
     if kind in ('image', 'folder'):
         # refuse before the model loads
         plan_outputs([osp.join(out_dir, 'manifest.json')], inputs=[source], overwrite=overwrite)
-    detector = Detector(config, checkpoint, device, score_thr)
+    detector = Detector(config, checkpoint, device, score_thr, threads)
     if kind in ('camera', 'video'):
         return run_on_video(detector, source, out_dir, max_frames, overwrite, log)
     return run_on_images(detector, source, out_dir, batch_size, overwrite, log)

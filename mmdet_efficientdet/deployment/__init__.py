@@ -1,5 +1,5 @@
 """Deployment: ONNX export, one registered class per backend (ONNX Runtime,
-OpenVINO; fp32 and int8), the run that builds their files, and deployed-model
+OpenVINO, ExecuTorch/XNNPACK; fp32 and int8), the run that builds their files, and deployed-model
 evaluation."""
 from ..models.raw_outputs import RawOutputs
 from .backends import (DeployedBackend, DeployedModelError, backend_classes, deploy_targets,
@@ -15,10 +15,12 @@ from .onnx_passes import fold_same_pads
 from .onnxruntime_backend import OnnxRuntimeBackend  # registers the backends, in this order
 from .openvino_backend import OpenVINOBackend
 
+from .executorch_backend import ExecuTorchBackend  # isort: skip (optional, last)
+
 __all__ = [
     'RawOutputs', 'DecodedOutputs', 'export_onnx', 'fold_bn_into_convs', 'fold_same_pads',
     'DeployedBackend', 'DeployedModelError', 'OnnxRuntimeBackend', 'OpenVINOBackend',
-    'load_backend', 'DeployedEfficientDet', 'calibration_batches', 'evaluate_deployed',
-    'backend_classes', 'deploy_targets', 'register_backend', 'target_backend', 'deploy_model',
-    'ExportResult', 'export_onnx_from_checkpoint'
+    'ExecuTorchBackend', 'load_backend', 'DeployedEfficientDet', 'calibration_batches',
+    'evaluate_deployed', 'backend_classes', 'deploy_targets', 'register_backend', 'target_backend',
+    'deploy_model', 'ExportResult', 'export_onnx_from_checkpoint'
 ]

@@ -38,21 +38,26 @@ def backend_classes() -> List[Type['DeployedBackend']]:
 
 
 def deploy_targets() -> Tuple[str, ...]:
-    """Every deployment target, ``<backend>-<precision>`` (``ort-fp32`` ...)."""
-    return tuple(f'{cls.name}-{p}' for cls in backend_classes() for p in cls.precisions)
+    """Every deployment target whose runtime is installed,
+    ``<backend>-<precision>`` (``ort-fp32`` ...)."""
+    return tuple(f'{cls.name}-{p}' for cls in backend_classes() if cls.available()
+                 for p in cls.precisions)
 
 
 def target_backend(target: str) -> Tuple[Type['DeployedBackend'], str]:
     """``(backend class, precision)`` of a target name.
 
     Raises:
-        UserError: an unknown target (the message lists them).
+        UserError: an unknown target (the message lists them), or one whose
+            optional runtime is not installed (the message says how).
     """
     name, _, precision = target.rpartition('-')
     cls = _REGISTERED.get(name)
     if cls is None or precision not in cls.precisions:
         raise UserError(f'unknown deployment target {target!r}; choose from '
                         f'{list(deploy_targets())}')
+    if not cls.available():
+        raise UserError(f'deployment target {target!r}: {cls.missing_reason()}')
     return cls, precision
 
 
@@ -92,7 +97,9 @@ class DeployedBackend:
     session options, threads, profiling), run (:meth:`run`) and profiled
     (:meth:`op_times`). :func:`deploy_model`, :func:`load_backend`, the
     benchmark, the budget tool, ``test_deployed.py`` and
-    ``profile_deployed.py`` reach backends only through the registry.
+    ``profile_deployed.py`` reach backends only through the registry. An
+    optional runtime (``executorch_backend.py``) says whether it is
+    installed (:meth:`available`).
 
     Attributes:
         path (str): The model file.
@@ -104,6 +111,9 @@ class DeployedBackend:
     suffix: str = ''
     companions: Tuple[str, ...] = ()
     precisions: Tuple[str, ...] = ()
+    #: :meth:`export` takes the PyTorch network (``model=``), not only the
+    #: fp32 ONNX graph.
+    needs_model: bool = False
 
     path: str
     input_hw: Tuple[int, int]
@@ -116,6 +126,17 @@ class DeployedBackend:
         raise NotImplementedError
 
     @classmethod
+    def available(cls) -> bool:
+        """Whether this backend's runtime is installed (optional runtimes
+        are left out of :func:`deploy_targets` without it)."""
+        return True
+
+    @classmethod
+    def missing_reason(cls) -> str:
+        """What to install when :meth:`available` is False."""
+        return ''
+
+    @classmethod
     def file_names(cls, precision: str) -> List[str]:
         """The files a target writes: ``model_<precision><suffix>`` first."""
         return [f'model_{precision}{ext}' for ext in (cls.suffix, *cls.companions)]
@@ -125,7 +146,8 @@ class DeployedBackend:
                keep_float: Sequence[str], log: Callable[[str], None]) -> str:
         """Make the ``precision`` file of this backend in ``stage`` from the
         exported fp32 ONNX graph ``onnx_fp32`` (int8: calibrated on
-        ``batches``); returns its path (:meth:`file_names`)."""
+        ``batches``); returns its path (:meth:`file_names`). A backend with
+        ``needs_model`` also takes ``model=`` (images -> tuple of outputs)."""
         raise NotImplementedError
 
     def run(self, images: np.ndarray) -> Sequence[np.ndarray]:

@@ -53,6 +53,7 @@ def deploy_model(model,
     from ..errors import UserError
     from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
     from .backends import deploy_targets, target_backend
+    from ..models.raw_outputs import RawOutputs
     from .onnx_export import export_onnx
     requested = [t for t in deploy_targets() if t in set(backends or deploy_targets())]
     for target in backends or ():
@@ -71,7 +72,8 @@ def deploy_model(model,
         fp32 = osp.join(stage, 'model_fp32.onnx')
         export_onnx(model, fp32, size)
         for cls, precision in chosen.values():
-            cls.export(precision, fp32, stage, batches, keep_float, log)
+            extra = dict(model=RawOutputs(model).eval()) if cls.needs_model else {}
+            cls.export(precision, fp32, stage, batches, keep_float, log, **extra)
         written = []
         for name in wanted:  # every file complete: move them into place
             written.append(commit_file(osp.join(stage, name), osp.join(out_dir, name)))

@@ -107,3 +107,37 @@ def test_video_demo_writes_annotated_video(trained, raccoon_root, tmp_path):
     assert frames == 5
     assert (result.get(cv2.CAP_PROP_FRAME_WIDTH), result.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160,
                                                                                              120)
+
+
+def test_demo_runs_a_deployed_file_on_a_video_and_prints_fps(trained, raccoon_root, tmp_path):
+    """The .onnx of the checkpoint runs in the demo (the config's pre- and
+    post-processing): the same boxes as the checkpoint, frames per second
+    printed."""
+    import json
+
+    from mmdet_efficientdet.deployment import deploy_model
+    from mmdet_efficientdet.utils import load_trained
+    config, ckpt = trained
+    _, model = load_trained(config, ckpt)
+    onnx = deploy_model(
+        model, str(tmp_path / 'dep'), (128, 128), ['ort-fp32'], log=lambda line: None)['ort-fp32']
+    video = tmp_path / 'clip.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (160, 120))
+    for i in range(1, 5):
+        img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
+        writer.write(cv2.resize(img, (160, 120)))
+    writer.release()
+    runs = {}
+    for name, weights in (('pth', ckpt), ('onnx', onnx)):
+        out = _demo(video, config, weights, '--out-dir', tmp_path / name, '--score-thr', '0.05',
+                    '--threads', '1')
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert '4 frames' in out.stdout and 'frames/s detected' in out.stdout
+        runs[name] = [line for line in out.stdout.splitlines() if 'frames/s detected' in line]
+        manifest = json.loads((tmp_path / name / 'manifest.json').read_text())
+        assert manifest['frames'] == 4
+    fps = float(runs['onnx'][0].split('; ')[-1].split()[0])
+    assert fps > 0
+    # same detections count from the deployed file as from the checkpoint
+    count = [r[0].split(' frames, ')[1].split(' detections')[0] for r in runs.values()]
+    assert count[0] == count[1], runs

@@ -57,7 +57,10 @@ class WeightedFusion(nn.Module):
             for x in inputs[1:]:
                 out = out + x
             return out
-        weights = self.normalized_weights().to(inputs[0].dtype)
+        # each weight as a (1, 1, 1, 1) tensor, not a 0-d scalar: the same
+        # product, and one that graph exporters lay out like the maps
+        # (ExecuTorch's XNNPACK layout pass rejects 0-d operands)
+        weights = self.normalized_weights().to(inputs[0].dtype).view(-1, 1, 1, 1, 1)
         out = inputs[0] * weights[0]
         for i in range(1, self.num_inputs):
             out = out + inputs[i] * weights[i]

@@ -1,0 +1,166 @@
+"""ExecuTorch with XNNPACK (the edge runtime): fp32 and int8 ``.pte`` files.
+
+Optional: it needs ``executorch`` (``requirements/edge.txt``; ``make test``
+installs it). Without it the ``et-*`` targets are not offered and asking for
+one is one line naming the requirements file.
+"""
+from __future__ import annotations
+import importlib.util
+import time
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ..errors import UserError
+from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
+
+#: Where the optional runtime is pinned.
+REQUIREMENTS = 'requirements/edge.txt'
+
+
+def _to_pte(program, path: str) -> str:
+    """Lower an exported program to XNNPACK and write the ``.pte`` file."""
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+    lowered = to_edge_transform_and_lower(program, partitioner=[XnnpackPartitioner()])
+    with open(path, 'wb') as f:
+        f.write(lowered.to_executorch().buffer)
+    return path
+
+
+def _contiguous_copy(module: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``module`` whose weights are contiguous (XNNPACK's layout
+    pass expects NCHW weights; some initialisers leave transposed views)."""
+    import copy
+    module = copy.deepcopy(module).eval()
+    for param in module.parameters():
+        param.data = param.data.contiguous()
+    return module
+
+
+@register_backend
+class ExecuTorchBackend(DeployedBackend):
+    """An ExecuTorch program lowered to XNNPACK, run by the ExecuTorch
+    runtime (what ships to phones and boards).
+
+    fp32: ``torch.export`` of the network, BN folded, every supported op
+    delegated to XNNPACK. int8: PT2E static quantization with the XNNPACK
+    quantizer (symmetric per-channel weights, per-tensor activations)
+    calibrated on the same batches as the other int8 targets. The program
+    takes batch 1: a larger batch runs image by image.
+
+    Args:
+        path (str): The ``.pte`` file.
+        threads (int, optional): Unused: XNNPACK's thread pool is sized by
+            the runtime (the CPU's cores).
+        profile (str, optional): Unused (no per-op profile; :meth:`op_times`
+            gives the whole program's time).
+    """
+
+    name = 'et'
+    suffix = '.pte'
+    precisions = ('fp32', 'int8')
+    needs_model = True
+
+    @classmethod
+    def available(cls) -> bool:
+        return importlib.util.find_spec('executorch') is not None
+
+    @classmethod
+    def missing_reason(cls) -> str:
+        return f'ExecuTorch is not installed: pip install -r {REQUIREMENTS}'
+
+    def __init__(self,
+                 path: str,
+                 threads: Optional[int] = None,
+                 profile: Optional[str] = None) -> None:
+        if not self.available():
+            raise UserError(f'{path}: {self.missing_reason()}')
+        from executorch.runtime import Runtime
+        try:
+            program = Runtime.get().load_program(path)
+            self.method = program.load_method('forward')
+        except Exception as err:  # noqa: BLE001 - the runtime raises its own types
+            raise DeployedModelError(f'{path}: not a loadable ExecuTorch program: '
+                                     f'{backend_reason(err)}') from None
+        meta = self.method.metadata
+        shape = meta.input_tensor_meta(0).sizes()
+        self.path, self.threads = path, threads
+        self.input_hw = (int(shape[2]), int(shape[3]))
+        levels = meta.num_outputs() // 2
+        # a program keeps no output names: the export order is cls_*, box_*
+        self.output_names = [f'cls_{i}'
+                             for i in range(levels)] + [f'box_{i}' for i in range(levels)]
+
+    @classmethod
+    def export(cls,
+               precision: str,
+               onnx_fp32: str,
+               stage: str,
+               batches: Sequence[np.ndarray],
+               keep_float: Sequence[str],
+               log: Callable[[str], None],
+               model: Optional[torch.nn.Module] = None) -> str:
+        """The ``.pte`` of ``model`` (images -> tuple of outputs, e.g.
+        :class:`~mmdet_efficientdet.models.RawOutputs`); int8 calibrated on
+        ``batches``. ``keep_float`` does not apply (every supported op is
+        quantized)."""
+        import os.path as osp
+
+        from .bn_folding import fold_bn_into_convs
+        if not cls.available():
+            raise UserError(f'et-{precision}: {cls.missing_reason()}')
+        if model is None:
+            raise ValueError('the ExecuTorch export needs the PyTorch model')
+        module = _contiguous_copy(model)
+        fold_bn_into_convs(module)
+        example = (torch.from_numpy(np.asarray(batches[0][:1])) if len(batches) else None, )
+        if example[0] is None:
+            raise UserError('the ExecuTorch export needs one example batch')
+        path = osp.join(stage, cls.file_names(precision)[0])
+        start = time.perf_counter()
+        with torch.no_grad():
+            program = torch.export.export(module, example)
+            if precision == 'int8':
+                program = _quantize(program, batches, example)
+            _to_pte(program, path)
+        log(f'et-{precision}: lowered to XNNPACK in {time.perf_counter() - start:.0f} s')
+        return path
+
+    def run(self, images: np.ndarray) -> Sequence[np.ndarray]:
+        outputs: List[List[np.ndarray]] = []
+        for image in np.split(np.ascontiguousarray(images, np.float32), len(images)):
+            result = self.method.execute([torch.from_numpy(image)])
+            outputs.append([np.asarray(o) for o in result])
+        return [np.concatenate(parts) for parts in zip(*outputs)]
+
+    def op_times(self, images: np.ndarray, runs: int,
+                 warmup: int) -> Tuple[Dict[str, float], Dict[str, int]]:
+        """The whole program's ms (one row: the runtime keeps no per-op
+        profile without an ETDump build)."""
+        for _ in range(warmup):
+            self.run(images)
+        start = time.perf_counter()
+        for _ in range(runs):
+            self.run(images)
+        return {
+            'program [xnnpack]': (time.perf_counter() - start) * 1e3 / runs
+        }, {
+            'program [xnnpack]': 1
+        }
+
+
+def _quantize(program, batches: Sequence[np.ndarray], example: tuple):
+    """PT2E static int8 of an exported program with the XNNPACK quantizer,
+    calibrated on ``batches`` (image by image)."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer, get_symmetric_quantization_config)
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    quantizer = XNNPACKQuantizer().set_global(
+        get_symmetric_quantization_config(is_per_channel=True))
+    prepared = prepare_pt2e(program.module(), quantizer)
+    for batch in batches:
+        for image in np.split(np.asarray(batch, np.float32), len(batch)):
+            prepared(torch.from_numpy(image))
+    return torch.export.export(convert_pt2e(prepared), example)
