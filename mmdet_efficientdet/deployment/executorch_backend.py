@@ -103,9 +103,10 @@ class ExecuTorchBackend(DeployedBackend):
                log: Callable[[str], None],
                model: Optional[torch.nn.Module] = None) -> str:
         """The ``.pte`` of ``model`` (images -> tuple of outputs, e.g.
-        :class:`~mmdet_efficientdet.models.RawOutputs`); int8 calibrated on
-        ``batches``. ``keep_float`` does not apply (every supported op is
-        quantized)."""
+        :class:`~mmdet_efficientdet.models.RawOutputs`) at the input size of
+        ``onnx_fp32``; int8 calibrated on ``batches``. ``keep_float`` does
+        not apply (every supported op is quantized). XNNPACK needs the
+        coarsest map to be at least 2x2 (e.g. 256 px with P7)."""
         import os.path as osp
 
         from .bn_folding import fold_bn_into_convs
@@ -115,9 +116,9 @@ class ExecuTorchBackend(DeployedBackend):
             raise ValueError('the ExecuTorch export needs the PyTorch model')
         module = _contiguous_copy(model)
         fold_bn_into_convs(module)
-        example = (torch.from_numpy(np.asarray(batches[0][:1])) if len(batches) else None, )
-        if example[0] is None:
-            raise UserError('the ExecuTorch export needs one example batch')
+        example = (torch.zeros(_onnx_input_shape(onnx_fp32)), )
+        if precision == 'int8' and not len(batches):
+            raise UserError('et-int8 needs calibration batches')
         path = osp.join(stage, cls.file_names(precision)[0])
         start = time.perf_counter()
         with torch.no_grad():
@@ -149,6 +150,14 @@ class ExecuTorchBackend(DeployedBackend):
         }, {
             'program [xnnpack]': 1
         }
+
+
+def _onnx_input_shape(path: str) -> Tuple[int, ...]:
+    """The input shape of an exported ONNX graph, batch 1 (``(1, 3, H, W)``
+    for a detector)."""
+    import onnx
+    dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    return (1, ) + tuple(int(d.dim_value) for d in dims[1:])
 
 
 def _quantize(program, batches: Sequence[np.ndarray], example: tuple):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional
 
 import numpy as np
+import torch
 
 #: The probe's matrix product: ``(1, 1, M, K) @ (K, N)``.
 GEMM_M, GEMM_K, GEMM_N = 1024, 1024, 1024
@@ -56,9 +57,10 @@ def peak_share(achieved_gflops: float, path: str, peak: Peak) -> Optional[float]
     return achieved_gflops / best if best else None
 
 
-def _gemm_onnx(path: str) -> None:
+def _gemm_onnx(path: str) -> np.ndarray:
     """Write the probe: ``y = x @ W`` with ``x (1, 1, M, K)`` (a 4-D input, as
-    the backends expect an image batch) and a constant ``W (K, N)``."""
+    the backends expect an image batch) and a constant ``W (K, N)``; returns
+    ``W``."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     weight = np.random.default_rng(0).standard_normal((GEMM_K, GEMM_N)).astype(np.float32)
@@ -71,6 +73,20 @@ def _gemm_onnx(path: str) -> None:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
     model.ir_version = 8
     onnx.save(model, path)
+    return weight
+
+
+class _Gemm(torch.nn.Module):
+    """The probe as a PyTorch module (for backends exporting from one)."""
+
+    def __init__(self, weight: np.ndarray) -> None:
+        super().__init__()
+        # a linear layer (what quantizers quantize), ``(N, K)`` weight
+        self.weight = torch.nn.Parameter(
+            torch.from_numpy(np.ascontiguousarray(weight.T)), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        return (torch.nn.functional.linear(x, self.weight), )
 
 
 def _best_seconds(fn, runs: int) -> float:
@@ -102,8 +118,6 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
     Returns:
         Peak
     """
-    import torch
-
     from ..deployment import deploy_targets, load_backend, target_backend
     flops = 2.0 * GEMM_M * GEMM_K * GEMM_N
     torch.set_num_threads(threads)
@@ -114,10 +128,11 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
     x = np.random.default_rng(1).standard_normal((1, 1, GEMM_M, GEMM_K)).astype(np.float32)
     with tempfile.TemporaryDirectory() as stage:
         source = osp.join(stage, 'model_fp32.onnx')
-        _gemm_onnx(source)
+        weight = _gemm_onnx(source)
         for target in targets or deploy_targets():
             cls, precision = target_backend(target)
-            file = cls.export(precision, source, stage, [x], ['none'], lambda line: None)
+            extra = dict(model=_Gemm(weight)) if cls.needs_model else {}
+            file = cls.export(precision, source, stage, [x], ['none'], lambda line: None, **extra)
             backend = load_backend(file, threads, raw=False)
             peak.gflops[target] = flops / _best_seconds(lambda: backend.run(x), runs) / 1e9
     peak.copy_gb_s = copy_bandwidth(runs)
