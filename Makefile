@@ -14,9 +14,10 @@ REQS := requirements/build.txt requirements/runtime.txt requirements/openmmlab.t
 STAMP := $(VENV)/.installed
 REFENV := .refenv
 REF_STAMP := $(REFENV)/.installed
+EDGE_STAMP := $(VENV)/.edge-installed
 PYTEST_ARGS ?=
 
-.PHONY: setup refenv demo test lint format clean
+.PHONY: setup refenv edge demo test lint format clean
 
 setup: $(STAMP)
 
@@ -39,10 +40,17 @@ $(REF_STAMP): requirements/reference.txt $(STAMP)
 	$(PIP) --no-deps --target $(REFENV) -r requirements/reference.txt
 	@touch $@
 
+# the optional edge runtime (ExecuTorch/XNNPACK), see requirements/edge.txt
+edge: $(EDGE_STAMP)
+
+$(EDGE_STAMP): requirements/edge.txt $(STAMP)
+	$(PIP) -r requirements/edge.txt -c requirements/build.txt
+	@touch $@
+
 demo: setup
 	$(PY) tools/run_demo.py
 
-test: setup refenv
+test: setup refenv edge
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 # OpenMMLab's lint with setup.cfg's settings: flake8, isort and yapf (CI runs

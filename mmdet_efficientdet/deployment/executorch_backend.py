@@ -1,4 +1,4 @@
-"""ExecuTorch with XNNPACK (the edge runtime): fp32 and int8 ``.pte`` files.
+"""ExecuTorch with XNNPACK (the edge runtime): fp32 ``.pte`` files.
 
 Optional: it needs ``executorch`` (``requirements/edge.txt``; ``make test``
 installs it). Without it the ``et-*`` targets are not offered and asking for
@@ -44,11 +44,14 @@ class ExecuTorchBackend(DeployedBackend):
     """An ExecuTorch program lowered to XNNPACK, run by the ExecuTorch
     runtime (what ships to phones and boards).
 
-    fp32: ``torch.export`` of the network, BN folded, every supported op
-    delegated to XNNPACK. int8: PT2E static quantization with the XNNPACK
-    quantizer (symmetric per-channel weights, per-tensor activations)
-    calibrated on the same batches as the other int8 targets. The program
-    takes batch 1: a larger batch runs image by image.
+    fp32 only: ``torch.export`` of the network, BN folded, every supported
+    op delegated to XNNPACK (the nearest-neighbour upsamplings of the BiFPN
+    run in ExecuTorch's portable kernels). int8 is not offered: PT2E
+    quantization with the XNNPACK quantizer lowers, but the XNNPACK runtime
+    of ExecuTorch 1.5.1 refuses one quantized convolution of every
+    EfficientDet graph tried (``xnn_status_invalid_parameter``; D0 and
+    Lite0; docs/deployment.md). The program takes batch 1: a larger batch
+    runs image by image.
 
     Args:
         path (str): The ``.pte`` file.
@@ -60,7 +63,7 @@ class ExecuTorchBackend(DeployedBackend):
 
     name = 'et'
     suffix = '.pte'
-    precisions = ('fp32', 'int8')
+    precisions = ('fp32', )
     needs_model = True
 
     @classmethod
@@ -104,9 +107,9 @@ class ExecuTorchBackend(DeployedBackend):
                model: Optional[torch.nn.Module] = None) -> str:
         """The ``.pte`` of ``model`` (images -> tuple of outputs, e.g.
         :class:`~mmdet_efficientdet.models.RawOutputs`) at the input size of
-        ``onnx_fp32``; int8 calibrated on ``batches``. ``keep_float`` does
-        not apply (every supported op is quantized). XNNPACK needs the
-        coarsest map to be at least 2x2 (e.g. 256 px with P7)."""
+        ``onnx_fp32`` (``batches`` and ``keep_float`` are for int8 targets).
+        XNNPACK needs the coarsest map to be at least 2x2 (e.g. 256 px with
+        P7)."""
         import os.path as osp
 
         from .bn_folding import fold_bn_into_convs
@@ -117,15 +120,10 @@ class ExecuTorchBackend(DeployedBackend):
         module = _contiguous_copy(model)
         fold_bn_into_convs(module)
         example = (torch.zeros(_onnx_input_shape(onnx_fp32)), )
-        if precision == 'int8' and not len(batches):
-            raise UserError('et-int8 needs calibration batches')
         path = osp.join(stage, cls.file_names(precision)[0])
         start = time.perf_counter()
         with torch.no_grad():
-            program = torch.export.export(module, example)
-            if precision == 'int8':
-                program = _quantize(program, batches, example)
-            _to_pte(program, path)
+            _to_pte(torch.export.export(module, example), path)
         log(f'et-{precision}: lowered to XNNPACK in {time.perf_counter() - start:.0f} s')
         return path
 
@@ -158,18 +156,3 @@ def _onnx_input_shape(path: str) -> Tuple[int, ...]:
     import onnx
     dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
     return (1, ) + tuple(int(d.dim_value) for d in dims[1:])
-
-
-def _quantize(program, batches: Sequence[np.ndarray], example: tuple):
-    """PT2E static int8 of an exported program with the XNNPACK quantizer,
-    calibrated on ``batches`` (image by image)."""
-    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
-        XNNPACKQuantizer, get_symmetric_quantization_config)
-    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
-    quantizer = XNNPACKQuantizer().set_global(
-        get_symmetric_quantization_config(is_per_channel=True))
-    prepared = prepare_pt2e(program.module(), quantizer)
-    for batch in batches:
-        for image in np.split(np.asarray(batch, np.float32), len(batch)):
-            prepared(torch.from_numpy(image))
-    return torch.export.export(convert_pt2e(prepared), example)

@@ -25,6 +25,13 @@ KNOWN_LOG_NOISE: Sequence[Pattern] = (
     re.compile(r'"FileClient" will be deprecated in future'),
     re.compile(r'"HardDiskBackend" is the alias of "LocalBackend"'),
     re.compile(r'Failed to search registry with scope \S+ in the \S+ registry tree'),
+    # ONNX Runtime's quantizer on convs whose bias is computed (BN folded in
+    # the graph): they stay correct, the bias is simply not pre-quantized
+    re.compile(r'Expected bias \S+ to be an initializer'),
+    # torchao (ExecuTorch's int8) probing for its CUDA kernels, and torch's
+    # pytree deprecation of torchao's enum: nothing a CPU user can change
+    re.compile(r'Failed to load \S+torchao\S+: Could not load this library'),
+    re.compile(r'is an Enum subclass and is now natively supported by torch.compile'),
 )
 #: Python warnings (category name, message regex) dropped the same way.
 KNOWN_WARNINGS = (
@@ -35,6 +42,8 @@ KNOWN_WARNINGS = (
     # visualizer warns about every box that touches the image border
     ('UserWarning', r'Failed to add <class .mmengine\.visualization\.vis_backend\.LocalVisBackend'),
     ('UserWarning', r'Warning: The (bbox|polygon) is out of bounds'),
+    # torch.export's pytree internals, while ExecuTorch lowers a model
+    ('FutureWarning', r'`isinstance\(treespec, LeafSpec\)` is deprecated'),
 )
 
 

@@ -5,17 +5,19 @@ import shutil
 import numpy as np
 import pytest
 
-from mmdet_efficientdet.deployment import (OnnxRuntimeBackend, backends, deploy_model,
-                                           deploy_targets, load_backend, register_backend,
-                                           target_backend)
+from mmdet_efficientdet.deployment import (ExecuTorchBackend, OnnxRuntimeBackend, backends,
+                                           deploy_model, deploy_targets, load_backend,
+                                           register_backend, target_backend)
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.measure import PATHS
 from mmdet_efficientdet.utils import load_trained
 
 
 def test_targets_come_from_the_registered_classes():
-    assert deploy_targets() == ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
-    assert PATHS == ('eager', ) + deploy_targets()
+    always = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
+    edge = ('et-fp32', ) if ExecuTorchBackend.available() else ()
+    assert deploy_targets() == always + edge  # the optional runtime last, when installed
+    assert PATHS == ('eager', 'fused') + deploy_targets()
     cls, precision = target_backend('ov-int8')
     assert (cls.name, cls.suffix, precision) == ('ov', '.xml', 'int8')
     assert cls.file_names('int8') == ['model_int8.xml', 'model_int8.bin']

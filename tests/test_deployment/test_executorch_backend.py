@@ -1,0 +1,39 @@
+"""The edge runtime (ExecuTorch / XNNPACK): the fp32 program computes the
+PyTorch model's outputs; without ExecuTorch its targets are not offered and
+asking for one is one line."""
+import pytest
+import torch
+
+from mmdet_efficientdet.deployment import (ExecuTorchBackend, deploy_model, deploy_targets,
+                                           load_backend, target_backend)
+from mmdet_efficientdet.errors import UserError
+from mmdet_efficientdet.utils import load_trained
+
+requires_executorch = pytest.mark.skipif(
+    not ExecuTorchBackend.available(), reason='ExecuTorch missing: make edge')
+
+
+@requires_executorch
+def test_fp32_program_equals_the_pytorch_model(trained, tmp_path):
+    _, model = load_trained(*trained)
+    # 256 px: XNNPACK needs the coarsest map (P7) to be at least 2x2
+    files = deploy_model(model, str(tmp_path), (256, 256), ['et-fp32'], log=lambda line: None)
+    assert files == {'et-fp32': str(tmp_path / 'model_fp32.pte')}
+    backend = load_backend(files['et-fp32'])
+    assert backend.input_hw == (256, 256)
+    assert backend.output_names == [f'cls_{i}' for i in range(5)] + [f'box_{i}' for i in range(5)]
+    x = torch.randn(2, 3, 256, 256)  # a batch of 2 runs image by image
+    with torch.no_grad():
+        cls_scores, bbox_preds = model._forward(x)
+    got = backend(x)
+    want = list(cls_scores) + list(bbox_preds)
+    assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]
+    errors = [float((g - w).abs().max() / w.abs().max()) for g, w in zip(got, want)]
+    assert max(errors) < 5e-3, errors  # fp32 rounding, as the ONNX files
+
+
+def test_without_executorch_its_targets_are_not_offered(monkeypatch):
+    monkeypatch.setattr(ExecuTorchBackend, 'available', classmethod(lambda cls: False))
+    assert not any(t.startswith('et-') for t in deploy_targets())
+    with pytest.raises(UserError, match='pip install -r requirements/edge.txt'):
+        target_backend('et-fp32')
