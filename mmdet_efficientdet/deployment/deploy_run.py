@@ -52,8 +52,8 @@ def deploy_model(model,
 
     from ..errors import UserError
     from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
-    from .backends import deploy_targets, target_backend
     from ..models.raw_outputs import RawOutputs
+    from .backends import deploy_targets, target_backend
     from .onnx_export import export_onnx
     requested = [t for t in deploy_targets() if t in set(backends or deploy_targets())]
     for target in backends or ():
