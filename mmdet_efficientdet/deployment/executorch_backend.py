@@ -49,8 +49,8 @@ class ExecuTorchBackend(DeployedBackend):
     run in ExecuTorch's portable kernels). int8 is not offered: PT2E
     quantization with the XNNPACK quantizer lowers, but the XNNPACK runtime
     of ExecuTorch 1.5.1 refuses one quantized convolution of every
-    EfficientDet graph tried (``xnn_status_invalid_parameter``; D0 and
-    Lite0; docs/deployment.md). The program takes batch 1: a larger batch
+    EfficientDet graph tried (``xnn_status_invalid_parameter``; a trained
+    tiny D0 and Lite0; docs/deployment.md). The program takes batch 1: a larger batch
     runs image by image.
 
     Args:
