@@ -54,7 +54,8 @@ def benchmark_request(repo: str,
                       deployed: bool = True,
                       map_paths: bool = False,
                       map_config: Optional[str] = None,
-                      map_checkpoint: Optional[str] = None) -> BenchmarkRequest:
+                      map_checkpoint: Optional[str] = None,
+                      paths: Optional[Sequence[str]] = None) -> BenchmarkRequest:
     """Check the tool's arguments and build the model they name.
 
     Args:
@@ -66,10 +67,12 @@ def benchmark_request(repo: str,
         deployed: Also the int8 and OpenVINO paths.
         map_paths: Score every path of ``config``/``checkpoint``.
         map_config, map_checkpoint: Score these (with ``level``).
+        paths: Only these inference paths (overrides ``deployed``).
 
     Raises:
         UserError: a missing or contradictory argument, an unknown level.
     """
+    from ..measure import check_paths
     from ..scaling import get_efficientdet_scale
     from ..utils.cli import image_size as parse_size
     from .run import level_subject, trained_subject
@@ -83,6 +86,7 @@ def benchmark_request(repo: str,
         raise UserError('--map needs --config and --checkpoint')
     if compare_effdet == '' and config:
         raise UserError('--compare-effdet needs a LEVEL with --config (e.g. --compare-effdet d0)')
+    check_paths(paths or ())
     inputs = [p for p in (config, checkpoint, map_config, map_checkpoint) if p]
     for path in inputs:
         if not osp.isfile(path):

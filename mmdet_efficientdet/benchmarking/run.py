@@ -287,13 +287,13 @@ def run_benchmark(subject: Subject,
                                     threads, extra_path).items():
         results[name].update(values)
     step('train step and memory')
-    probe = attainable_peak(threads) if peak else None
+    deployed = [p for p in paths if p not in ('eager', 'fused')]
+    probe = attainable_peak(threads, targets=deployed) if peak else None
     if probe is not None:
         _add_peak_shares(results, probe)
         step('attainable peak')
     if map_files:
-        scores = evaluate_paths(*map_files, [p for p in paths if p not in ('eager', 'fused')],
-                                threads, calib_images)
+        scores = evaluate_paths(*map_files, deployed, threads, calib_images)
         for name, value in scores.items():
             if name in results:
                 results[name]['mAP'] = value * 100

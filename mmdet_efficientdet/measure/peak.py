@@ -129,7 +129,7 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
     with tempfile.TemporaryDirectory() as stage:
         source = osp.join(stage, 'model_fp32.onnx')
         weight = _gemm_onnx(source)
-        for target in targets or deploy_targets():
+        for target in deploy_targets() if targets is None else targets:
             cls, precision = target_backend(target)
             extra = dict(model=_Gemm(weight)) if cls.needs_model else {}
             file = cls.export(precision, source, stage, [x], ['none'], lambda line: None, **extra)

@@ -25,8 +25,9 @@ def _benchmark(*args):
 def test_a_trained_checkpoint_against_effdet_with_map_and_peak_share(tmp_path, trained):
     config, ckpt = trained
     out = tmp_path / 'bench.json'
+    paths = ['eager', 'fused', 'ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8']  # et: its own test
     proc = _benchmark('--config', config, '--checkpoint', ckpt, '--compare-effdet', 'd0', '--map',
-                      '--calib-images', '2', '--json', str(out))
+                      '--paths', *paths, '--calib-images', '2', '--json', str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'ratios ours/effdet: eager latency' in proc.stdout
     assert 'peer: effdet tf_efficientdet_d0 at 512x512' in proc.stdout

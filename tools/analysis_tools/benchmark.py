@@ -78,8 +78,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="effdet's LEVEL next to ours (default: --level's; needs make refenv)")
     parser.add_argument(
         '--no-memory', action='store_true', help='skip the peak-memory subprocesses')
+    parser.add_argument('--no-deployed', action='store_true', help='only eager, fused and ort-fp32')
     parser.add_argument(
-        '--no-deployed', action='store_true', help='skip the int8 and OpenVINO paths')
+        '--paths', nargs='+', default=None, metavar='PATH', help='only these inference paths')
     parser.add_argument('--no-peak', action='store_true', help='skip the attainable-peak probe')
     parser.add_argument(
         '--calib-images', type=positive_int, default=8, help='int8 calibration images')
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.fileio import plan_outputs, write_json
     request = benchmark_request(REPO, args.level, args.config, args.checkpoint, args.image_size,
                                 args.compare_effdet, not args.no_deployed, args.map,
-                                args.map_config, args.map_checkpoint)
+                                args.map_config, args.map_checkpoint, args.paths)
     if args.json:
         plan_outputs([args.json], request.inputs, args.overwrite)
     result = run_benchmark(
