@@ -86,16 +86,21 @@ def test_demo_never_touches_inputs_and_names_bad_images(trained, shapes_root, tm
     assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
 
 
+def _photo_video(raccoon_root, video, frames: int):
+    """A 160x120 5-fps video of the first ``frames`` raccoon photos."""
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (160, 120))
+    for i in range(1, frames + 1):
+        img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
+        writer.write(cv2.resize(img, (160, 120)))
+    writer.release()
+    return video
+
+
 def test_video_demo_writes_annotated_video(trained, raccoon_root, tmp_path):
     """A short video made of real photos: every frame is detected and drawn
     into DIR/<name>.mp4 with progress lines."""
     config, ckpt = trained
-    video = tmp_path / 'clip.mp4'
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (160, 120))
-    for i in range(1, 7):
-        img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
-        writer.write(cv2.resize(img, (160, 120)))
-    writer.release()
+    video = _photo_video(raccoon_root, tmp_path / 'clip.mp4', 6)
     out = _demo(video, config, ckpt, '--out-dir', tmp_path / 'out', '--score-thr', '0.0',
                 '--max-frames', '5')
     assert out.returncode == 0, out.stderr[-3000:]
@@ -121,12 +126,7 @@ def test_demo_runs_a_deployed_file_on_a_video_and_prints_fps(trained, raccoon_ro
     _, model = load_trained(config, ckpt)
     onnx = deploy_model(
         model, str(tmp_path / 'dep'), (128, 128), ['ort-fp32'], log=lambda line: None)['ort-fp32']
-    video = tmp_path / 'clip.mp4'
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (160, 120))
-    for i in range(1, 5):
-        img = cv2.imread(osp.join(raccoon_root, 'images', f'raccoon-{i}.jpg'))
-        writer.write(cv2.resize(img, (160, 120)))
-    writer.release()
+    video = _photo_video(raccoon_root, tmp_path / 'clip.mp4', 4)
     runs = {}
     for name, weights in (('pth', ckpt), ('onnx', onnx)):
         out = _demo(video, config, weights, '--out-dir', tmp_path / name, '--score-thr', '0.05',
