@@ -57,10 +57,13 @@ class WeightedFusion(nn.Module):
             for x in inputs[1:]:
                 out = out + x
             return out
-        # each weight as a (1, 1, 1, 1) tensor, not a 0-d scalar: the same
-        # product, and one that graph exporters lay out like the maps
-        # (ExecuTorch's XNNPACK layout pass rejects 0-d operands)
-        weights = self.normalized_weights().to(inputs[0].dtype).view(-1, 1, 1, 1, 1)
+        weights = self.normalized_weights().to(inputs[0].dtype)
+        if torch.compiler.is_compiling():
+            # torch.export (ExecuTorch): each weight as a (1, 1, 1, 1) tensor,
+            # the same product laid out like the maps (XNNPACK's layout pass
+            # rejects 0-d operands). Not in eager mode: Torch-Pruning traces
+            # the eager graph, where a reshape would couple every channel.
+            weights = weights.view(-1, 1, 1, 1, 1)
         out = inputs[0] * weights[0]
         for i in range(1, self.num_inputs):
             out = out + inputs[i] * weights[i]
