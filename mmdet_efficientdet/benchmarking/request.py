@@ -109,6 +109,9 @@ def benchmark_request(repo: str,
             EFFDET_FACTORY, peer_level, subject.size[0]
             if peer_level == level else get_efficientdet_scale(peer_level).image_size,
             ported_config(repo, peer_level, '--compare-effdet'))
-    return BenchmarkRequest(subject, peer, None if deployed else list(UNDEPLOYED_PATHS),
-                            (config, checkpoint) if map_paths else
+    if paths:
+        chosen: Optional[List[str]] = list(paths)
+    else:
+        chosen = None if deployed else list(UNDEPLOYED_PATHS)
+    return BenchmarkRequest(subject, peer, chosen, (config, checkpoint) if map_paths else
                             ((map_config, map_checkpoint) if map_config else None), inputs)
