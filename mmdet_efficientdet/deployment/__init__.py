@@ -2,8 +2,8 @@
 OpenVINO, ExecuTorch/XNNPACK; fp32 and int8), the run that builds their files, and deployed-model
 evaluation."""
 from ..models.raw_outputs import RawOutputs
-from .backends import (DeployedBackend, DeployedModelError, backend_classes, deploy_targets,
-                       load_backend, register_backend, target_backend)
+from .backends import (DeployedBackend, DeployedModelError, backend_classes, default_targets,
+                       deploy_targets, load_backend, register_backend, target_backend)
 from .bn_folding import fold_bn_into_convs
 from .calibration import calibration_batches
 from .checkpoint_to_onnx import ExportResult, export_onnx_from_checkpoint
@@ -21,6 +21,6 @@ __all__ = [
     'RawOutputs', 'DecodedOutputs', 'export_onnx', 'fold_bn_into_convs', 'fold_same_pads',
     'DeployedBackend', 'DeployedModelError', 'OnnxRuntimeBackend', 'OpenVINOBackend',
     'ExecuTorchBackend', 'load_backend', 'DeployedEfficientDet', 'calibration_batches',
-    'evaluate_deployed', 'backend_classes', 'deploy_targets', 'register_backend', 'target_backend',
-    'deploy_model', 'ExportResult', 'export_onnx_from_checkpoint'
+    'evaluate_deployed', 'backend_classes', 'default_targets', 'deploy_targets', 'register_backend',
+    'target_backend', 'deploy_model', 'ExportResult', 'export_onnx_from_checkpoint'
 ]

@@ -44,6 +44,12 @@ def deploy_targets() -> Tuple[str, ...]:
                  for p in cls.precisions)
 
 
+def default_targets() -> Tuple[str, ...]:
+    """The targets ``deploy.py`` builds when none are named: those of the
+    backends deployed by default (an optional edge runtime only on request)."""
+    return tuple(t for t in deploy_targets() if target_backend(t)[0].by_default)
+
+
 def target_backend(target: str) -> Tuple[Type['DeployedBackend'], str]:
     """``(backend class, precision)`` of a target name.
 
@@ -114,6 +120,8 @@ class DeployedBackend:
     #: :meth:`export` takes the PyTorch network (``model=``), not only the
     #: fp32 ONNX graph.
     needs_model: bool = False
+    #: Built by ``deploy.py`` when no target is named (:func:`default_targets`).
+    by_default: bool = True
 
     path: str
     input_hw: Tuple[int, int]

@@ -35,7 +35,8 @@ def deploy_model(model,
             ``model_int8.onnx``, ``model_fp32.xml`` + ``.bin`` ...).
         size (tuple[int, int]): Export input ``(H, W)``.
         backends (Sequence[str], optional): Targets, any of
-            :func:`~.backends.deploy_targets` (default: all).
+            :func:`~.backends.deploy_targets` (default:
+            :func:`~.backends.default_targets`).
         batches: int8 calibration inputs ``(1, 3, H, W)``
             (:func:`calibration_batches`); needed for the int8 targets.
         keep_float (Sequence[str]): ORT int8: ``['auto']`` (measured),
@@ -53,9 +54,9 @@ def deploy_model(model,
     from ..errors import UserError
     from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
     from ..models.raw_outputs import RawOutputs
-    from .backends import deploy_targets, target_backend
+    from .backends import default_targets, deploy_targets, target_backend
     from .onnx_export import export_onnx
-    requested = [t for t in deploy_targets() if t in set(backends or deploy_targets())]
+    requested = [t for t in deploy_targets() if t in set(backends or default_targets())]
     for target in backends or ():
         target_backend(target)  # an unknown name is one line listing the targets
     if any(target.endswith('-int8') for target in requested) and not batches:

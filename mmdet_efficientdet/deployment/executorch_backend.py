@@ -65,6 +65,7 @@ class ExecuTorchBackend(DeployedBackend):
     suffix = '.pte'
     precisions = ('fp32', )
     needs_model = True
+    by_default = False  # an edge file on request: deploy.py --backends et-fp32
 
     @classmethod
     def available(cls) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.deployment import deploy_targets
+from mmdet_efficientdet.deployment import default_targets, deploy_targets
 from mmdet_efficientdet.utils.cli import add_image_size, add_model_args, add_overwrite, positive_int
 
 
@@ -32,7 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out-dir', required=True)
     add_image_size(parser)
     parser.add_argument(
-        '--backends', nargs='+', default=list(deploy_targets()), choices=deploy_targets())
+        '--backends', nargs='+', default=list(default_targets()), choices=deploy_targets())
     parser.add_argument('--calib-images', type=positive_int, default=32)
     add_overwrite(parser)
     parser.add_argument(
