@@ -168,6 +168,29 @@ def with_image_size(pipeline: Sequence[dict], image_size: int) -> List[dict]:
     return result
 
 
+def set_config_image_size(cfg, image_size: int) -> None:
+    """Set every input-size argument of every pipeline of a loaded config
+    (top-level ``*pipeline`` lists and those inside ``*dataloader``
+    entries, however deeply wrapped), in place."""
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith('pipeline') and isinstance(value, list):
+                    node[key] = with_image_size(value, image_size)
+                else:
+                    visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    for key in list(cfg.keys()):
+        if key.endswith('pipeline') or key.endswith('dataloader'):
+            holder = {key: cfg[key]}
+            visit(holder)
+            cfg[key] = holder[key]
+
+
 def _bgr_pad_value(rgb_mean) -> tuple:
     """A normalisation mean (RGB, 0-255) as a BGR pixel (the order images
     are loaded in): padding with it is 0 after normalisation."""

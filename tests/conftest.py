@@ -137,3 +137,35 @@ def trained(tmp_path_factory, shapes_root):
     cfg.work_dir = str(work)
     Runner.from_cfg(cfg).train()
     return str(config), str(work / 'epoch_1.pth')
+
+
+#: Lines a tiny D0 config (tests/conftest.py) needs to become a supernet:
+#: Lite0 parent, a few elastic stages, BiFPN repeats and head depths 2 or 3.
+SUPERNET_EXTRA = '''
+search_space = dict(
+    stages=[
+        dict(kernel=[3], expand=[1], depth=[1]),
+        dict(kernel=[3], expand=[6], depth=[1, 2]),
+        dict(kernel=[3, 5], expand=[3, 6], depth=[1, 2]),
+        dict(kernel=[3], expand=[6], depth=[3]),
+        dict(kernel=[3, 5], expand=[3, 6], depth=[3]),
+        dict(kernel=[5], expand=[6], depth=[2, 4]),
+        dict(kernel=[3], expand=[4, 6], depth=[1]),
+    ],
+    neck_repeats=[2, 3],
+    head_depth=[2, 3],
+    image_size=[128])
+model = dict(
+    type='EfficientDetSupernet',
+    search_space=search_space,
+    num_random=1,
+    backbone=dict(arch='lite0', drop_path_rate=0.0, init_cfg=None),  # tests never download
+    neck=dict(out_channels=16),
+    bbox_head=dict(in_channels=16, feat_channels=16, num_classes=len(classes)))
+'''
+
+
+@pytest.fixture
+def supernet_config(make_tiny_config) -> str:
+    """Path of the tiny supernet config (1 epoch on 8 shapes images)."""
+    return make_tiny_config(extra=SUPERNET_EXTRA, name='supernet.py')

@@ -149,20 +149,6 @@ class GridResult:
         return '\n'.join(lines + self.files)
 
 
-def _set_pipeline_size(node, size: int) -> None:
-    """Set every input-size argument of every ``pipeline`` under ``node``."""
-    from ..config_utils import with_image_size
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.endswith('pipeline') and isinstance(value, list):
-                node[key] = with_image_size(value, size)
-            else:
-                _set_pipeline_size(value, size)
-    elif isinstance(node, list):
-        for item in node:
-            _set_pipeline_size(item, size)
-
-
 def candidate_cfg(cfg, level: dict):
     """A copy of the user's config with the model and input scaled to
     ``level``; everything else (data, schedule, head, anchors) kept.
@@ -173,7 +159,7 @@ def candidate_cfg(cfg, level: dict):
     no row holds) with no stage frozen, and ``load_from`` is dropped, so
     every candidate starts from the same initialisation (same seed).
     """
-    from ..config_utils import with_scaled_model
+    from ..config_utils import set_config_image_size, with_scaled_model
     out = copy.deepcopy(cfg)
     out.level = level
     out.image_size = level['image_size']
@@ -183,11 +169,7 @@ def candidate_cfg(cfg, level: dict):
     out.model['backbone']['frozen_stages'] = -1
     out.load_from = None
     out.resume = False
-    for key in list(out.keys()):
-        if key.endswith('pipeline') or key.endswith('dataloader'):
-            holder = {key: out[key]}
-            _set_pipeline_size(holder, level['image_size'])
-            out[key] = holder[key]
+    set_config_image_size(out, level['image_size'])
     return out
 
 

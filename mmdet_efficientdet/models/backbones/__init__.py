@@ -1,3 +1,7 @@
 from .efficientnet import EfficientNetBackbone, efficientnet_feature_channels, plan_network
+from .elastic_efficientnet import ElasticEfficientNetBackbone
 
-__all__ = ['EfficientNetBackbone', 'efficientnet_feature_channels', 'plan_network']
+__all__ = [
+    'ElasticEfficientNetBackbone', 'EfficientNetBackbone', 'efficientnet_feature_channels',
+    'plan_network'
+]

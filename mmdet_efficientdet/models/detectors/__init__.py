@@ -1,3 +1,4 @@
 from .efficientdet import CheckpointShapeError, EfficientDet
+from .efficientdet_supernet import EfficientDetSupernet
 
-__all__ = ['CheckpointShapeError', 'EfficientDet']
+__all__ = ['CheckpointShapeError', 'EfficientDet', 'EfficientDetSupernet']

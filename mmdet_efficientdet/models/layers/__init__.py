@@ -1,5 +1,6 @@
+from .active_prefix import ActivePrefixList
 from .batch_norm import EffDetBatchNorm2d
-from .block_string import BlockArgs, parse_block_string
+from .block_string import BlockArgs, format_block_string, parse_block_string
 from .fused_mbconv import FusedMBConv
 from .padding import MaxPool2dDown, fast_zero_pad, same_conv_cfg, same_pad_amount, same_pads
 from .same_pad_conv import Conv2dSamePadding
@@ -8,7 +9,8 @@ from .weighted_fusion import FUSION_MODES, WeightedFusion
 from .winner_mask import WinnerMask
 
 __all__ = [
-    'EffDetBatchNorm2d', 'BlockArgs', 'parse_block_string', 'FusedMBConv', 'MaxPool2dDown',
-    'same_conv_cfg', 'Conv2dSamePadding', 'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN',
-    'tf_bn_cfg', 'FUSION_MODES', 'WeightedFusion', 'WinnerMask'
+    'ActivePrefixList', 'EffDetBatchNorm2d', 'BlockArgs', 'format_block_string',
+    'parse_block_string', 'FusedMBConv', 'MaxPool2dDown', 'same_conv_cfg', 'Conv2dSamePadding',
+    'fast_zero_pad', 'same_pad_amount', 'same_pads', 'TF_BN', 'tf_bn_cfg', 'FUSION_MODES',
+    'WeightedFusion', 'WinnerMask'
 ]

@@ -76,3 +76,16 @@ def parse_block_string(block_string: str) -> BlockArgs:
         expand_ratio=values['e'],
         out_channels=int(values['c']),
         se_ratio=values.get('se', 0.0))
+
+
+def format_block_string(args: BlockArgs) -> str:
+    """The block string of ``args`` (the inverse of :func:`parse_block_string`).
+
+    Example:
+        >>> format_block_string(parse_block_string('ir_r2_k3_s2_e6_c24_se0.25'))
+        'ir_r2_k3_s2_e6_c24_se0.25'
+    """
+    expand = f'{args.expand_ratio:g}'
+    text = (f'{args.block_type}_r{args.repeats}_k{args.kernel_size}_s{args.stride}'
+            f'_e{expand}_c{args.out_channels}')
+    return text + (f'_se{args.se_ratio:g}' if args.se_ratio > 0 else '')

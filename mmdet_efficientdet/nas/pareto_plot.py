@@ -1,0 +1,41 @@
+"""The search's PNG: every scored sub-network, the Pareto front, the target
+and the parent network."""
+from __future__ import annotations
+import io
+from typing import Dict, Sequence
+
+from ..fileio import atomic_write
+from .evolution import Candidate
+
+
+def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target: float,
+                parent: Dict, out_file: str) -> None:
+    """mAP against predicted latency (ms): grey dots every scored
+    sub-network, the front as a line, the target as a vertical line, the
+    parent network (e.g. Lite0) at its directly measured latency."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter([c.latency for c in history], [c.accuracy for c in history],
+               s=10,
+               c='0.6',
+               label='scored sub-networks')
+    ax.plot([c.latency for c in front], [c.accuracy for c in front],
+            'o-',
+            c='C0',
+            label='Pareto front')
+    ax.axvline(target, ls='--', c='C3', label=f'target {target:.1f} ms')
+    ax.scatter([parent['measured_ms']], [parent['mAP']],
+               marker='*',
+               s=120,
+               c='C1',
+               label=f'parent ({parent["name"].split("|")[-1]} px)')
+    ax.set_xlabel('latency (ms, latency table)')
+    ax.set_ylabel('COCO mAP (supernet weights)')
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=120)
+    plt.close(fig)
+    atomic_write(out_file, buffer.getvalue())

@@ -1,0 +1,284 @@
+"""``tools/nas/search.py``'s run: a trained supernet -> the Pareto front and
+the chosen sub-network as a plain config + checkpoint.
+
+Steps: the latency table on the deploy path (:mod:`.latency_table`), checked
+against direct measurements of random sub-networks; regularised evolution
+(:mod:`.evolution`) scoring each sub-network by COCO mAP on the val split
+with the supernet's weights after BN recalibration and by the table's
+latency; the Pareto front's finalists and the parent network measured
+directly in one interleaved run; the best finalist within the target is cut
+out (:func:`~.subnet.extract_subnet`) with a config ready for
+``tools/train.py``.
+"""
+from __future__ import annotations
+import copy
+import dataclasses
+import io
+import itertools
+import json
+import os
+import os.path as osp
+import random
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+import torch
+
+from ..errors import UserError
+from ..fileio import atomic_write
+from ..search_space import SearchSpace, SubnetChoice
+from .evolution import Candidate, mnas_reward, pareto_front, regularized_evolution
+from .latency_table import LatencyTable, build_latency_table, choice_measure, prediction_errors
+from .subnet import search_space_of, subnet_config
+
+
+@dataclasses.dataclass
+class SearchSettings:
+    """How the search runs (the tool's options)."""
+    path: str = 'ov-int8'
+    latency_target: Optional[float] = None
+    target_ratio: Optional[float] = None
+    cycles: int = 48
+    population: int = 16
+    sample: int = 4
+    calib_batches: int = 4
+    check_subnets: int = 10
+    finalists: int = 6
+    threads: int = 2
+    runs: int = 10
+    seed: int = 0
+    latency_table: Optional[str] = None
+
+
+@dataclasses.dataclass
+class SearchResult:
+    """Everything the search measured (``search.json``)."""
+    path: str
+    target_ms: float
+    parent: Dict
+    table_error: Dict
+    candidates: List[Dict]
+    front: List[Dict]
+    finalists: List[Dict]
+    chosen: Dict
+    files: Dict[str, str]
+
+    def summary(self) -> str:
+        """Readable lines for the tool to print."""
+        c = self.chosen
+        lines = [
+            f'latency table on {self.path}: median error {self.table_error["median"]:.1%} '
+            f'(max {self.table_error["max"]:.1%}) over {self.table_error["count"]} '
+            f'sub-networks measured directly',
+            f'parent {self.parent["name"]}: {self.parent["measured_ms"]:.2f} ms, '
+            f'mAP {self.parent["mAP"]:.3f} (supernet weights)',
+            f'target {self.target_ms:.2f} ms; {len(self.candidates)} sub-networks scored, '
+            f'{len(self.front)} on the Pareto front',
+            f'chosen {c["name"]}: {c["measured_ms"]:.2f} ms, mAP {c["mAP"]:.3f} '
+            f'(supernet weights, before fine-tuning)'
+        ]
+        return '\n'.join(lines + [f'{k}: {v}' for k, v in self.files.items()])
+
+
+def _row(space: SearchSpace, cand: Candidate, **extra) -> Dict:
+    return dict(
+        name=cand.choice.name(),
+        choice=cand.choice.to_dict(),
+        mAP=cand.accuracy,
+        predicted_ms=cand.latency,
+        reward=cand.reward,
+        **extra)
+
+
+def parent_choice(cfg, space: SearchSpace) -> SubnetChoice:
+    """The supernet's parent network (e.g. Lite0) as a choice of the space,
+    at the config's own image size: its block strings' kernels, expansions
+    and repeats, the config's BiFPN repeats and head depth."""
+    from ..models.backbones.efficientnet import network_def
+    from ..models.layers.block_string import parse_block_string
+    blocks = network_def(cfg.model.backbone.get('arch', 'b0')).blocks
+    stages = tuple(
+        (a.kernel_size, a.expand_ratio, a.repeats) for a in (parse_block_string(b) for b in blocks))
+    choice = SubnetChoice(stages, cfg.model.neck.get('num_stages', 0),
+                          cfg.model.bbox_head.get('stacked_convs', 0),
+                          int(cfg.get('image_size', max(space.image_size))))
+    try:
+        space.check(choice)
+    except UserError as err:
+        raise UserError(f'search_space must contain the parent network as configured '
+                        f'({choice.name()}), the point every result is compared with: '
+                        f'{err}') from None
+    return choice
+
+
+class SubnetScorer:
+    """COCO mAP of sub-networks with the supernet's weights: per input size a
+    val evaluator and calibration batches of training images (test
+    pipeline), BN statistics recalibrated before each score."""
+
+    def __init__(self, cfg, supernet, calib_batches: int) -> None:
+        self.cfg, self.supernet, self.calib_batches = cfg, supernet, calib_batches
+        self._evaluators: Dict[int, object] = {}
+        self._batches: Dict[int, list] = {}
+
+    def _for_size(self, size: int):
+        if size not in self._evaluators:
+            from mmengine.runner import Runner
+
+            from ..evaluation import DetectionEvaluator
+            sub = subnet_config(self.cfg,
+                                dataclasses.replace(self.supernet.choice, image_size=size))
+            self._evaluators[size] = DetectionEvaluator(sub)
+            loader_cfg = copy.deepcopy(sub.train_dataloader)
+            loader_cfg.dataset.pipeline = sub.val_dataloader.dataset.pipeline
+            loader_cfg.update(num_workers=0, persistent_workers=False)
+            loader_cfg.sampler = dict(type='DefaultSampler', shuffle=True, seed=0)
+            loader = Runner.build_dataloader(loader_cfg, seed=0)
+            self._batches[size] = list(itertools.islice(loader, self.calib_batches))
+        return self._evaluators[size], self._batches[size]
+
+    def __call__(self, choice: SubnetChoice) -> float:
+        from .bn_recalibration import recalibrate_bn
+        evaluator, batches = self._for_size(choice.image_size)
+        self.supernet.set_choice(choice)
+        recalibrate_bn(self.supernet, batches)
+        return evaluator(self.supernet)
+
+
+def _check_request(settings: SearchSettings, out_dir: str) -> None:
+    from ..measure import check_paths
+    check_paths([settings.path])
+    if (settings.latency_target is None) == (settings.target_ratio is None):
+        raise UserError('give one of --latency-target MS and --target-ratio R')
+    if osp.exists(out_dir):
+        raise UserError(f'--out-dir {out_dir}: exists; give a new folder (nothing is '
+                        f'overwritten)')
+
+
+def _check_target(table: LatencyTable, space: SearchSpace, target: float, path: str) -> None:
+    smallest = table.predict(space, space.smallest())
+    if smallest > target:
+        raise UserError(f'latency target {target:.2f} ms is below the smallest '
+                        f'sub-network\'s {smallest:.2f} ms on {path}')
+
+
+def _latency_table(cfg, space, settings, work_dir) -> LatencyTable:
+    if settings.latency_table:
+        with open(settings.latency_table) as f:
+            table = LatencyTable.from_dict(json.load(f))
+        if table.path != settings.path or set(table.reference) != set(space.image_size):
+            raise UserError(f'--latency-table {settings.latency_table}: measured on '
+                            f'{table.path} for sizes {sorted(table.reference)}, not '
+                            f'{settings.path} for {list(space.image_size)}')
+        return table
+    measure = choice_measure(cfg, settings.path, work_dir, settings.threads, settings.runs)
+    return build_latency_table(space, settings.path, measure)
+
+
+def search_architecture(config: str, checkpoint: str, out_dir: str,
+                        settings: SearchSettings) -> SearchResult:
+    """Search a trained supernet for the best sub-network within a latency
+    target on an inference path.
+
+    Args:
+        config: A supernet config (``model.type='EfficientDetSupernet'``).
+        checkpoint: The supernet's trained weights.
+        out_dir: A new folder for ``search.json``, ``pareto.png``,
+            ``latency_table.json``, ``subnet_config.py`` and ``subnet.pth``.
+        settings: Path, target (``latency_target`` ms, or ``target_ratio``
+            times the parent's latency measured in the same run) and search
+            sizes.
+
+    Raises:
+        UserError: an unknown path, no or two targets, an existing
+            ``out_dir``, a target below the smallest sub-network's latency,
+            a config that is not a supernet.
+    """
+    from ..utils.config_loader import load_config
+    from ..utils.trained import load_trained
+    space = search_space_of(load_config(config))
+    _check_request(settings, out_dir)
+    cfg, supernet = load_trained(config, checkpoint)
+    work = tempfile.gettempdir()  # deployed files while they are timed
+    table = _latency_table(cfg, space, settings, work)
+    if settings.latency_target is not None:
+        _check_target(table, space, settings.latency_target, settings.path)
+    os.makedirs(out_dir)
+    atomic_write(osp.join(out_dir, 'latency_table.json'), json.dumps(table.to_dict(), indent=1))
+    rng = random.Random(settings.seed)
+    parent = parent_choice(cfg, space)
+    checks = {f'check{i}': space.sample(rng) for i in range(settings.check_subnets)}
+    measure = choice_measure(cfg, settings.path, work, settings.threads, settings.runs)
+    measured = measure(dict(checks, parent=parent))
+    parent_ms = measured.pop('parent')
+    table_error = prediction_errors(table, space, {checks[k]: v for k, v in measured.items()})
+    target = settings.latency_target or settings.target_ratio * parent_ms
+    _check_target(table, space, target, settings.path)
+    scorer = SubnetScorer(cfg, supernet, settings.calib_batches)
+
+    def evaluate(choice: SubnetChoice) -> Candidate:
+        acc, lat = scorer(choice), table.predict(space, choice)
+        return Candidate(choice, acc, lat, mnas_reward(acc, lat, target))
+
+    history = regularized_evolution(
+        space,
+        evaluate,
+        rng,
+        settings.cycles,
+        settings.population,
+        settings.sample,
+        seeds=[parent, space.smallest()])
+    return _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error,
+                   settings, out_dir)
+
+
+def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error, settings,
+            out_dir) -> SearchResult:
+    """Measure the finalists directly, choose, write the files."""
+    front = pareto_front(history)
+    under = [c for c in front if c.latency <= target * 1.1]
+    finalists = (under[-settings.finalists:] if under else front[:settings.finalists])
+    measure = choice_measure(cfg, settings.path, tempfile.gettempdir(), settings.threads,
+                             settings.runs)
+    names = {f'final{i}': c for i, c in enumerate(finalists)}
+    ms = measure(dict({k: c.choice for k, c in names.items()}, parent=parent))
+    rows = [_row(space, c, measured_ms=ms[k]) for k, c in names.items()]
+    fits = [r for r in rows if r['measured_ms'] <= target] or sorted(
+        rows, key=lambda r: r['measured_ms'])[:1]
+    chosen = max(fits, key=lambda r: (r['mAP'], -r['measured_ms']))
+    parent_cand = next((c for c in history if c.choice == parent), None)
+    parent_row = _row(space, parent_cand, measured_ms=ms['parent'], measured_ms_search=parent_ms)
+    files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
+                           target, parent_row, out_dir)
+    result = SearchResult(settings.path, target, parent_row, table_error,
+                          [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
+                          chosen, files)
+    atomic_write(osp.join(out_dir, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
+    return result
+
+
+def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],
+                   front: Sequence[Candidate], target: float, parent_row: Dict,
+                   out_dir: str) -> Dict[str, str]:
+    """The chosen sub-network's config + checkpoint (BN recalibrated) and
+    the Pareto plot."""
+    from mmdet.registry import MODELS
+
+    from .pareto_plot import plot_pareto
+    from .subnet import extract_subnet
+    sub = subnet_config(cfg, choice)
+    ckpt = osp.join(out_dir, 'subnet.pth')
+    sub.load_from = ckpt
+    sub.work_dir = osp.join('work_dirs', osp.basename(osp.normpath(out_dir)) + '_finetune')
+    scorer = SubnetScorer(cfg, supernet, 4)
+    scorer(choice)  # BN statistics of the chosen one
+    plain = MODELS.build(sub.model)
+    state = extract_subnet(supernet, choice, plain)
+    buffer = io.BytesIO()
+    torch.save(dict(state_dict=state, meta=dict(search_choice=choice.to_dict())), buffer)
+    atomic_write(ckpt, buffer.getvalue())
+    config_file = osp.join(out_dir, 'subnet_config.py')
+    atomic_write(config_file, sub.pretty_text)
+    plot = osp.join(out_dir, 'pareto.png')
+    plot_pareto(history, front, target, parent_row, plot)
+    return dict(config=config_file, checkpoint=ckpt, plot=plot)

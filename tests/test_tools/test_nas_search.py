@@ -1,0 +1,86 @@
+"""tools/nas/search.py: a tiny supernet searched on the eager path end to
+end; refusals are one line before any work."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+
+from tests.conftest import REPO
+from tests.process import tool_error
+
+TOOL = osp.join(REPO, 'tools', 'nas', 'search.py')
+
+
+@pytest.fixture
+def supernet_ckpt(supernet_config, tmp_path):
+    cfg = Config.fromfile(supernet_config)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = str(tmp_path / 'supernet.pth')
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_ckpt, tmp_path):
+    from mmdet_efficientdet.nas import LatencyTable, single_changes
+    from mmdet_efficientdet.search_space import SearchSpace
+    space = SearchSpace.from_config(Config.fromfile(supernet_config).model.search_space)
+    # a hand table (measuring one is tested in test_nas/test_latency_table.py)
+    keys = [k for k in single_changes(space, 128) if k != 'reference']
+    table = tmp_path / 'table.json'
+    table.write_text(
+        json.dumps(LatencyTable('eager', {
+            128: 20.0
+        }, {
+            128: {
+                k: 1.0
+                for k in keys
+            }
+        }).to_dict()))
+    out = str(tmp_path / 'search')
+    run = subprocess.run([
+        sys.executable, TOOL, supernet_config, supernet_ckpt, '--out-dir', out, '--target-ratio',
+        '1.5', '--path', 'eager', '--cycles', '2', '--population', '3', '--check-subnets', '2',
+        '--runs', '1', '--calib-batches', '1', '--latency-table',
+        str(table)
+    ],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert 'chosen k3e1d1-' in run.stdout and 'latency table on eager' in run.stdout
+    result = json.load(open(osp.join(out, 'search.json')))
+    assert len(result['candidates']) == 5 and result['table_error']['count'] == 2
+    assert result['target_ms'] == pytest.approx(1.5 * result['parent']['measured_ms_search'])
+    assert all(
+        osp.isfile(osp.join(out, f))
+        for f in ('latency_table.json', 'pareto.png', 'subnet_config.py', 'subnet.pth'))
+    sub = Config.fromfile(osp.join(out, 'subnet_config.py'))
+    assert sub.model.type == 'EfficientDet' and sub.load_from == osp.join(out, 'subnet.pth')
+    plain = MODELS.build(sub.model)
+    state = torch.load(sub.load_from, map_location='cpu')['state_dict']
+    plain.load_state_dict(state, strict=True)  # the plain config takes every tensor
+    assert torch.load(sub.load_from, map_location='cpu')['meta']['search_choice'] == \
+        result['chosen']['choice']
+
+
+def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys):
+    table = tmp_path / 'table.json'
+    table.write_text(json.dumps(dict(path='ort-fp32', reference={'128': 50.0}, added={'128': {}})))
+    args = [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path / 'new')]
+    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'tpu'], capsys) == \
+        "error: --path 'tpu': choose from " + str(
+            list(__import__('mmdet_efficientdet.measure', fromlist=['PATHS']).PATHS))
+    assert tool_error(TOOL, [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path),
+                             '--latency-target', '5'], capsys) == \
+        f'error: --out-dir {tmp_path}: exists; give a new folder (nothing is overwritten)'
+    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+                                    '--latency-table', str(table)], capsys) == \
+        "error: latency target 5.00 ms is below the smallest sub-network's 50.00 ms on ort-fp32"
+    assert not osp.exists(tmp_path / 'new')  # nothing written
