@@ -154,7 +154,7 @@ search_space = dict(
     ],
     neck_repeats=[2, 3],
     head_depth=[2, 3],
-    image_size=[128])
+    image_size=[96, 128])
 model = dict(
     type='EfficientDetSupernet',
     search_space=search_space,

@@ -212,6 +212,52 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads
     return scores
 
 
+def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: Sequence[str],
+                  threads: int, keep_files: Optional[str], timing: Tuple[int, int, int],
+                  gmacs: float, step) -> Tuple[Dict, Dict, float]:
+    """Every path of ours (and the peer's eager) timed in one interleaved
+    run, and the outputs of each compared with ours eager.
+
+    Returns:
+        tuple: ``(rows by name, output differences, float32 noise floor)``.
+    """
+    from ..measure import path_runners
+    model, size = subject.model, subject.size
+    with tempfile.TemporaryDirectory() as tmp:
+        runners = path_runners(model, size, paths, keep_files or tmp, threads)
+        entries = {f'ours {p}': (runner, size, gmacs) for p, runner in runners.items()}
+        step('built and exported')
+        compared = {k: v[0] for k, v in entries.items() if k != 'ours eager'}
+        if peer_obj is not None:
+            entries[f'{peer_obj.name} eager'] = _peer_entry(subject, peer, peer_obj, gmacs)
+            if peer_obj.shares_weights:
+                compared[f'{peer_obj.name} eager'] = peer_obj.model
+        diffs, floor = _output_diffs(model, compared, torch.randn(1, 3, *size))
+        results = _time_paths(entries, *timing)
+        step('latency and throughput (interleaved)')
+    return results, diffs, floor
+
+
+def _peak_and_map(results: Dict, paths: Sequence[str], threads: int, peak: bool,
+                  map_files: Optional[Tuple[str, str]], calib_images: int, step):
+    """Add each deployed path's share of the attainable peak and, with
+    ``map_files``, every path's mAP to ``results``; returns the peak probe
+    (None without ``peak``)."""
+    from ..measure.peak import attainable_peak
+    deployed = [p for p in paths if p not in ('eager', 'fused')]
+    probe = attainable_peak(threads, targets=deployed) if peak else None
+    if probe is not None:
+        _add_peak_shares(results, probe)
+        step('attainable peak')
+    if map_files:
+        scores = evaluate_paths(*map_files, deployed, threads, calib_images)
+        for name, value in scores.items():
+            if name in results:
+                results[name]['mAP'] = value * 100
+        step('mAP of every path')
+    return probe
+
+
 def run_benchmark(subject: Subject,
                   threads: int = 2,
                   runs: int = 20,
@@ -230,14 +276,12 @@ def run_benchmark(subject: Subject,
                   progress: bool = True) -> BenchmarkResult:
     """Measure one model on this CPU.
 
-    Batch-1 latency (median, p90) of every inference path (eager, BN-folded,
-    the deployed files :func:`~mmdet_efficientdet.measure.path_runners`
-    builds, int8 calibrated on random images with every node in int8:
-    latency does not depend on the scales), throughput at ``batch``, one
-    training step at ``train_batch`` and the peak memory of training at
-    ``memory_batch`` (a fresh process per implementation), the achieved
-    GFLOP/s of each path against the CPU's attainable peak on the same
-    runtime. All paths are timed interleaved, so ratios come from one run.
+    Batch-1 latency (median, p90) of every inference path
+    (:func:`~mmdet_efficientdet.measure.path_runners`; int8 calibrated on
+    random images: latency does not depend on the scales), throughput at
+    ``batch``, a training step, training's peak memory (a fresh process per
+    implementation) and each path's share of the CPU's attainable peak. All
+    paths are timed interleaved, so ratios come from one run.
 
     Args:
         subject: The model (:func:`level_subject`, :func:`trained_subject`).
@@ -258,51 +302,27 @@ def run_benchmark(subject: Subject,
     Returns:
         BenchmarkResult: every number, measured once.
     """
-    from ..measure import PATHS, check_paths, measure_complexity, path_runners
-    from ..measure.peak import attainable_peak
-    for entry in extra_path:
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
+    from ..measure import PATHS, check_paths, measure_complexity
+    sys.path[:0] = [entry for entry in extra_path if entry not in sys.path]
     paths = list(paths or PATHS)
     check_paths(paths)
     torch.set_num_threads(threads)
-    model, size = subject.model, subject.size
-    gmacs = measure_complexity(model, *size).flops / 1e9
+    gmacs = measure_complexity(subject.model, *subject.size).flops / 1e9
     bar = _Progress(4 + bool(memory_batch) + bool(map_files) + peak) if progress else None
     step = bar.step if bar else (lambda label: None)
     peer_obj = _make_peer(subject, peer) if peer else None
-    with tempfile.TemporaryDirectory() as tmp:
-        runners = path_runners(model, size, paths, keep_files or tmp, threads)
-        entries = {f'ours {p}': (runner, size, gmacs) for p, runner in runners.items()}
-        step('built and exported')
-        compared = {k: v[0] for k, v in entries.items() if k != 'ours eager'}
-        if peer_obj is not None:
-            entries[f'{peer_obj.name} eager'] = _peer_entry(subject, peer, peer_obj, gmacs)
-            if peer_obj.shares_weights:
-                compared[f'{peer_obj.name} eager'] = peer_obj.model
-        diffs, floor = _output_diffs(model, compared, torch.randn(1, 3, *size))
-        results = _time_paths(entries, batch, runs, warmup)
-        step('latency and throughput (interleaved)')
+    results, diffs, floor = _latency_rows(subject, peer, peer_obj, paths, threads, keep_files,
+                                          (batch, runs, warmup), gmacs, step)
     for name, values in _train_rows(subject, peer_obj, peer, train_batch, train_runs, memory_batch,
                                     threads, extra_path).items():
         results[name].update(values)
     step('train step and memory')
-    deployed = [p for p in paths if p not in ('eager', 'fused')]
-    probe = attainable_peak(threads, targets=deployed) if peak else None
-    if probe is not None:
-        _add_peak_shares(results, probe)
-        step('attainable peak')
-    if map_files:
-        scores = evaluate_paths(*map_files, deployed, threads, calib_images)
-        for name, value in scores.items():
-            if name in results:
-                results[name]['mAP'] = value * 100
-        step('mAP of every path')
+    probe = _peak_and_map(results, paths, threads, peak, map_files, calib_images, step)
     step('done')
     return BenchmarkResult(
         subject=subject.name,
         checkpoint=subject.checkpoint,
-        image_size=list(size),
+        image_size=list(subject.size),
         threads=threads,
         torch_threads=torch.get_num_threads(),
         gmacs=gmacs,

@@ -9,10 +9,11 @@ from .evolution import Candidate
 
 
 def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target: float,
-                parent: Dict, out_file: str) -> None:
+                parents: Sequence[Dict], out_file: str) -> None:
     """mAP against predicted latency (ms): grey dots every scored
     sub-network, the front as a line, the target as a vertical line, the
-    parent network (e.g. Lite0) at its directly measured latency."""
+    parent network (e.g. Lite0) at each input size at its directly measured
+    latency."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -26,11 +27,12 @@ def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target
             c='C0',
             label='Pareto front')
     ax.axvline(target, ls='--', c='C3', label=f'target {target:.1f} ms')
-    ax.scatter([parent['measured_ms']], [parent['mAP']],
-               marker='*',
-               s=120,
-               c='C1',
-               label=f'parent ({parent["name"].split("|")[-1]} px)')
+    for i, parent in enumerate(parents):
+        ax.scatter([parent['measured_ms']], [parent['mAP']],
+                   marker='*',
+                   s=120,
+                   c=f'C{i + 1}',
+                   label=f'parent at {parent["choice"]["image_size"]} px (measured)')
     ax.set_xlabel('latency (ms, latency table)')
     ax.set_ylabel('COCO mAP (supernet weights)')
     ax.legend(fontsize=7)

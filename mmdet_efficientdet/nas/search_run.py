@@ -56,6 +56,7 @@ class SearchResult:
     path: str
     target_ms: float
     parent: Dict
+    parent_sizes: List[Dict]
     table_error: Dict
     candidates: List[Dict]
     front: List[Dict]
@@ -72,6 +73,8 @@ class SearchResult:
             f'sub-networks measured directly',
             f'parent {self.parent["name"]}: {self.parent["measured_ms"]:.2f} ms, '
             f'mAP {self.parent["mAP"]:.3f} (supernet weights)',
+            *(f'parent at {r["choice"]["image_size"]} px: {r["measured_ms"]:.2f} ms, mAP '
+              f'{r["mAP"]:.3f}' for r in self.parent_sizes),
             f'target {self.target_ms:.2f} ms; {len(self.candidates)} sub-networks scored, '
             f'{len(self.front)} on the Pareto front',
             f'chosen {c["name"]}: {c["measured_ms"]:.2f} ms, mAP {c["mAP"]:.3f} '
@@ -143,6 +146,15 @@ class SubnetScorer:
         self.supernet.set_choice(choice)
         recalibrate_bn(self.supernet, batches)
         return evaluator(self.supernet)
+
+
+def _parent_sizes(parent: SubnetChoice, space: SearchSpace) -> List[SubnetChoice]:
+    """The parent network at the space's other input sizes (the family's
+    points next to it: e.g. Lite0 at 256 px)."""
+    return [
+        dataclasses.replace(parent, image_size=s) for s in space.image_size
+        if s != parent.image_size
+    ]
 
 
 def _check_request(settings: SearchSettings, out_dir: str) -> None:
@@ -227,7 +239,7 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
         settings.cycles,
         settings.population,
         settings.sample,
-        seeds=[parent, space.smallest()])
+        seeds=[parent, space.smallest()] + _parent_sizes(parent, space))
     return _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error,
                    settings, out_dir)
 
@@ -241,16 +253,18 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
     measure = choice_measure(cfg, settings.path, tempfile.gettempdir(), settings.threads,
                              settings.runs)
     names = {f'final{i}': c for i, c in enumerate(finalists)}
-    ms = measure(dict({k: c.choice for k, c in names.items()}, parent=parent))
+    others = {f'parent{c.image_size}': c for c in _parent_sizes(parent, space)}
+    ms = measure(dict({k: c.choice for k, c in names.items()}, parent=parent, **others))
     rows = [_row(space, c, measured_ms=ms[k]) for k, c in names.items()]
     fits = [r for r in rows if r['measured_ms'] <= target] or sorted(
         rows, key=lambda r: r['measured_ms'])[:1]
     chosen = max(fits, key=lambda r: (r['mAP'], -r['measured_ms']))
-    parent_cand = next((c for c in history if c.choice == parent), None)
-    parent_row = _row(space, parent_cand, measured_ms=ms['parent'], measured_ms_search=parent_ms)
+    scored = {c.choice: c for c in history}
+    parent_row = _row(space, scored[parent], measured_ms=ms['parent'], measured_ms_search=parent_ms)
+    parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
-                           target, parent_row, out_dir)
-    result = SearchResult(settings.path, target, parent_row, table_error,
+                           target, [parent_row] + parent_sizes, out_dir)
+    result = SearchResult(settings.path, target, parent_row, parent_sizes, table_error,
                           [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
                           chosen, files)
     atomic_write(osp.join(out_dir, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
@@ -258,7 +272,7 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
 
 
 def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],
-                   front: Sequence[Candidate], target: float, parent_row: Dict,
+                   front: Sequence[Candidate], target: float, parents: List[Dict],
                    out_dir: str) -> Dict[str, str]:
     """The chosen sub-network's config + checkpoint (BN recalibrated) and
     the Pareto plot."""
@@ -280,5 +294,5 @@ def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candid
     config_file = osp.join(out_dir, 'subnet_config.py')
     atomic_write(config_file, sub.pretty_text)
     plot = osp.join(out_dir, 'pareto.png')
-    plot_pareto(history, front, target, parent_row, plot)
+    plot_pareto(history, front, target, parents, plot)
     return dict(config=config_file, checkpoint=ckpt, plot=plot)

@@ -202,6 +202,34 @@ def _plan_files(config: str, out_dir: str, inputs: List[str],
     return files
 
 
+def _describe(model, base, files: Tuple[str, str, str], round_to: int, chosen: Dict, changes: Dict,
+              winner_rates: Dict, size: int, extra: Dict) -> PruneResult:
+    """The :class:`PruneResult` of a pruned ``model`` of ``base``: its files
+    ``(config, checkpoint, report)``, what was pruned, widths and counts."""
+    from ..measure.complexity import measure_complexity
+    from .structured import pruned_widths
+    from .unstructured import effective_macs
+    counts = measure_complexity(model, size, size)
+    return PruneResult(
+        config=files[0],
+        checkpoint=files[1],
+        report=files[2],
+        round_to=round_to,
+        ratios=chosen,
+        changes={
+            k: tuple(v)
+            for k, v in changes.items()
+        },
+        widths=pruned_widths(model),
+        winner_rates=winner_rates,
+        image_size=size,
+        params=counts.params,
+        gmacs=counts.flops / 1e9,
+        base_gmacs=measure_complexity(base, size, size).flops / 1e9,
+        effective_gmacs=effective_macs(model, size, size) / 1e9,
+        **extra)
+
+
 def prune_to_budget(config: str,
                     checkpoint: str,
                     out_dir: str,
@@ -235,14 +263,12 @@ def prune_to_budget(config: str,
             malformed or foreign sensitivity table, an output that exists
             (without ``overwrite``) or is an input.
     """
-    from ..measure.complexity import measure_complexity
     from ..utils import load_trained
     from ..utils.cli import read_json
     from .channel_groups import build_group_graph
     from .schedule import choose_winner_rates
     from .sensitivity import check_table
     from .structured import apply_widths, prune_detector, pruned_widths
-    from .unstructured import effective_macs
     target = _check_targets(target_latency, target_flops, ratios, sensitivity,
                             activation_sensitivity)
     if finetune_epochs is not None:
@@ -275,24 +301,7 @@ def prune_to_budget(config: str,
     out_cfg.load_from = ckpt
     if finetune_epochs is not None:
         finetune_schedule(out_cfg, finetune_epochs)
-    counts = measure_complexity(model, size, size)
-    result = PruneResult(
-        config=cfg_path,
-        checkpoint=ckpt,
-        report=report_path,
-        round_to=round_to,
-        ratios=chosen,
-        changes={
-            k: tuple(v)
-            for k, v in changes.items()
-        },
-        widths=pruned_widths(model),
-        winner_rates=winner_rates,
-        image_size=size,
-        params=counts.params,
-        gmacs=counts.flops / 1e9,
-        base_gmacs=measure_complexity(base, size, size).flops / 1e9,
-        effective_gmacs=effective_macs(model, size, size) / 1e9,
-        **extra)
+    result = _describe(model, base, (cfg_path, ckpt, report_path), round_to, chosen, changes,
+                       winner_rates, size, extra)
     _write_pruned(result, model, out_cfg, checkpoint, inputs, out_dir, overwrite)
     return result

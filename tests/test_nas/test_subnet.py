@@ -39,9 +39,12 @@ def test_subnet_config_is_an_ordinary_config(supernet_config):
     assert (sub.model.neck.num_stages, sub.model.bbox_head.stacked_convs) == (2, 3)
     assert sub.model.data_preprocessor.pad_size_divisor == 128
     assert cfg.model.type == 'EfficientDetSupernet'  # the input is not changed
-    sub_96 = subnet_config(cfg, choice)  # sizes reach every pipeline
-    assert all(
-        t.get('scale', (128, 128)) == (128, 128) for t in sub_96.val_dataloader.dataset.pipeline)
+    sub_96 = subnet_config(cfg, SubnetChoice(choice.stages, 2, 3, 96))  # every pipeline
+    assert [t['scale'] for t in sub_96.val_dataloader.dataset.pipeline
+            if 'scale' in t] == [(96, 96)]
+    assert [t['size'] for t in sub_96.train_dataloader.dataset.pipeline
+            if 'size' in t] == [(96, 96)]
+    assert sub_96.model.data_preprocessor.pad_size_divisor == 32 and sub_96.image_size == 96
 
 
 def test_extracted_subnets_equal_the_supernet(supernet_config):

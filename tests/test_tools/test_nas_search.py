@@ -34,15 +34,9 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     # a hand table (measuring one is tested in test_nas/test_latency_table.py)
     keys = [k for k in single_changes(space, 128) if k != 'reference']
     table = tmp_path / 'table.json'
-    table.write_text(
-        json.dumps(LatencyTable('eager', {
-            128: 20.0
-        }, {
-            128: {
-                k: 1.0
-                for k in keys
-            }
-        }).to_dict()))
+    added = {k: 1.0 for k in keys}
+    hand = LatencyTable('eager', {96: 12.0, 128: 20.0}, {96: added, 128: added})
+    table.write_text(json.dumps(hand.to_dict()))
     out = str(tmp_path / 'search')
     run = subprocess.run([
         sys.executable, TOOL, supernet_config, supernet_ckpt, '--out-dir', out, '--target-ratio',
@@ -58,6 +52,7 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     result = json.load(open(osp.join(out, 'search.json')))
     assert len(result['candidates']) == 5 and result['table_error']['count'] == 2
     assert result['target_ms'] == pytest.approx(1.5 * result['parent']['measured_ms_search'])
+    assert [r['choice']['image_size'] for r in result['parent_sizes']] == [96]  # Lite0 at 96
     assert all(
         osp.isfile(osp.join(out, f))
         for f in ('latency_table.json', 'pareto.png', 'subnet_config.py', 'subnet.pth'))
@@ -72,7 +67,15 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
 
 def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys):
     table = tmp_path / 'table.json'
-    table.write_text(json.dumps(dict(path='ort-fp32', reference={'128': 50.0}, added={'128': {}})))
+    table.write_text(
+        json.dumps(
+            dict(path='ort-fp32', reference={
+                '96': 50.0,
+                '128': 60.0
+            }, added={
+                '96': {},
+                '128': {}
+            })))
     args = [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path / 'new')]
     assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'tpu'], capsys) == \
         "error: --path 'tpu': choose from " + str(

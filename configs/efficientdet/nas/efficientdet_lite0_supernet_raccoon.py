@@ -17,11 +17,11 @@ search_space = dict(
     # parent's kernel, expansion 6 and depth are each one of the choices
     stages=[
         dict(kernel=[3], expand=[1], depth=[1]),
-        dict(kernel=[3, 5], expand=[3, 4, 6], depth=[1, 2]),
-        dict(kernel=[3, 5], expand=[3, 4, 6], depth=[1, 2]),
-        dict(kernel=[3, 5], expand=[3, 4, 6], depth=[2, 3]),
-        dict(kernel=[3, 5], expand=[3, 4, 6], depth=[2, 3]),
-        dict(kernel=[3, 5], expand=[3, 4, 6], depth=[2, 3, 4]),
+        dict(kernel=[3, 5], expand=[4, 6], depth=[1, 2]),
+        dict(kernel=[3, 5], expand=[4, 6], depth=[1, 2]),
+        dict(kernel=[3, 5], expand=[4, 6], depth=[2, 3]),
+        dict(kernel=[3, 5], expand=[4, 6], depth=[2, 3]),
+        dict(kernel=[3, 5], expand=[4, 6], depth=[2, 3, 4]),
         dict(kernel=[3, 5], expand=[4, 6], depth=[1]),
     ],
     neck_repeats=[2, 3],  # Lite0: 3
@@ -32,3 +32,20 @@ model = dict(
     search_space=search_space,
     num_random=1,  # sandwich rule: largest + smallest + 1 random per step (2 cores)
     distill_weight=0.0)  # in-place distillation off (on: e.g. 1.0)
+
+# 20 epochs (the template's 40 is ~3x longer with three sub-networks a step
+# on 2 cores); the chosen sub-network's config inherits this schedule for
+# its fine-tune
+max_epochs = 20
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        T_max=max_epochs,
+        convert_to_iter_based=True),
+]
