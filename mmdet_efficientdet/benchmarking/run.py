@@ -17,6 +17,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
+from ..utils.image_size import ImageSize, ImageSizeLike, to_image_size
 from .peer import Peer, load_factory
 from .result import BenchmarkResult
 
@@ -54,7 +55,7 @@ class Subject:
     config: str
     checkpoint: Optional[str]
     model: torch.nn.Module
-    size: Tuple[int, int]
+    size: ImageSize
     level: Optional[str] = None
 
 
@@ -74,23 +75,23 @@ class PeerSpec:
     config: str
 
 
-def level_subject(config: str, level: str, image_size: int) -> Subject:
+def level_subject(config: str, level: str, image_size: ImageSizeLike) -> Subject:
     """A table level with random weights, COCO's 90 classes, square input."""
     from .coco_detector import build_coco_detector
-    return Subject(level, config, None, build_coco_detector(config), (image_size, image_size),
+    return Subject(level, config, None, build_coco_detector(config), to_image_size(image_size),
                    level)
 
 
 def trained_subject(config: str,
                     checkpoint: Optional[str],
-                    image_size: Optional[Tuple[int, int]] = None) -> Subject:
+                    image_size: Optional[ImageSizeLike] = None) -> Subject:
     """Any config with its checkpoint (every weight checked to fit), at the
     config's ``image_size`` unless ``image_size`` ``(H, W)`` is given."""
     import os.path as osp
 
     from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
-    size = tuple(image_size) if image_size else (cfg.image_size, cfg.image_size)
+    size = to_image_size(image_size or cfg.image_size)
     return Subject(osp.splitext(osp.basename(config))[0], config, checkpoint, model, size)
 
 
@@ -111,7 +112,7 @@ def _output_diffs(model: torch.nn.Module, runners: Dict[str, Callable],
     return diffs, floor
 
 
-def _time_paths(entries: Dict[str, Tuple[Callable, Tuple[int, int], float]], batch: int, runs: int,
+def _time_paths(entries: Dict[str, Tuple[Callable, ImageSize, float]], batch: int, runs: int,
                 warmup: int) -> Dict[str, Dict[str, float]]:
     """Batch-1 latency (median, p90) and throughput at ``batch`` of every
     runner, all in one interleaved run; achieved GFLOP/s from the
@@ -351,7 +352,7 @@ def _make_peer(subject: Subject, spec: PeerSpec) -> Peer:
 
 
 def _peer_entry(subject: Subject, spec: PeerSpec, peer: Peer,
-                gmacs: float) -> Tuple[Callable, Tuple[int, int], float]:
+                gmacs: float) -> Tuple[Callable, ImageSize, float]:
     """The peer's timing entry at its own input size; its multiply-adds are
     ours when it computes our function, else its level's (our ported
     config at its size: the same network)."""

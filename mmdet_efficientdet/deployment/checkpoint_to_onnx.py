@@ -4,12 +4,13 @@ from __future__ import annotations
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
 
 from ..errors import UserError
+from ..utils.image_size import ImageSize
 
 
 @dataclass
@@ -25,7 +26,7 @@ class ExportResult:
         tolerance (float): What ``max_abs_diff`` must not exceed.
     """
     path: str
-    image_size: Tuple[int, int]
+    image_size: ImageSize
     outputs: List[str]
     max_abs_diff: Optional[float] = None
     tolerance: float = 1e-4
@@ -46,7 +47,7 @@ class ExportResult:
         return '\n'.join(lines)
 
 
-def verify_export(model, path: str, size: Tuple[int, int], decode: bool) -> float:
+def verify_export(model, path: str, size: ImageSize, decode: bool) -> float:
     """Max abs difference of the ONNX file (onnxruntime) from PyTorch on a
     random batch of 2."""
     from ..models.raw_outputs import RawOutputs

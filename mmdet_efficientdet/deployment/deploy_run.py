@@ -4,14 +4,16 @@ detector, staged and moved into place complete (the files
 from __future__ import annotations
 import os
 import os.path as osp
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
+
+from ..utils.image_size import ImageSize
 
 
 def deploy_model(model,
                  out_dir: str,
-                 size: Tuple[int, int],
+                 size: ImageSize,
                  backends: Optional[Sequence[str]] = None,
                  batches: Sequence[np.ndarray] = (),
                  keep_float: Sequence[str] = ('auto', ),

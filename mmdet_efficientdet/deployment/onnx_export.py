@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ..models.raw_outputs import RawOutputs
+from ..utils.image_size import ImageSize
 
 
 class DecodedOutputs(RawOutputs):
@@ -25,7 +26,7 @@ class DecodedOutputs(RawOutputs):
         scores ``(N, num_anchors_total, C)`` sigmoid probabilities.
     """
 
-    def __init__(self, detector: nn.Module, image_size: Tuple[int, int]) -> None:
+    def __init__(self, detector: nn.Module, image_size: ImageSize) -> None:
         super().__init__(detector)
         head = detector.bbox_head
         self.num_classes = head.cls_out_channels
@@ -58,7 +59,7 @@ def output_names(num_levels: int, decode: bool) -> List[str]:
 
 def export_onnx(detector: nn.Module,
                 path: str,
-                image_size: Tuple[int, int],
+                image_size: ImageSize,
                 decode: bool = False,
                 opset: int = 17,
                 fold_pads: bool = True) -> List[str]:

@@ -18,6 +18,7 @@ import torch
 
 from ..deployment import deploy_targets
 from ..errors import UserError
+from ..utils.image_size import ImageSize, ImageSizeLike, to_image_size
 
 #: Inference paths a latency can be measured on: eager PyTorch, PyTorch with
 #: BN folded into the convs, and every registered deployment target
@@ -30,7 +31,7 @@ Runner = Callable[[torch.Tensor], Tuple[Sequence, Sequence]]
 
 
 def measure_latency(model: torch.nn.Module,
-                    size: int,
+                    size: ImageSizeLike,
                     path: str,
                     work_dir: str,
                     threads: int = 2,
@@ -47,7 +48,7 @@ def check_paths(paths: Sequence[str]) -> None:
             raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
 
 
-def random_calibration(size: Tuple[int, int], count: int = 4) -> List[np.ndarray]:
+def random_calibration(size: ImageSize, count: int = 4) -> List[np.ndarray]:
     """Seeded random ``(1, 3, H, W)`` int8 calibration inputs: a latency
     does not depend on the quantization scales."""
     gen = torch.Generator().manual_seed(0)
@@ -55,7 +56,7 @@ def random_calibration(size: Tuple[int, int], count: int = 4) -> List[np.ndarray
 
 
 def path_runners(model: torch.nn.Module,
-                 size: Tuple[int, int],
+                 size: ImageSize,
                  paths: Sequence[str],
                  folder: str,
                  threads: int = 2,
@@ -115,7 +116,7 @@ def _run_backend(backend, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
 
 
 def path_call(model: torch.nn.Module,
-              size: Tuple[int, int],
+              size: ImageSize,
               path: str,
               folder: str,
               threads: int = 2) -> Callable[[], object]:
@@ -126,7 +127,7 @@ def path_call(model: torch.nn.Module,
     return lambda: runner(x)
 
 
-def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
+def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, ImageSizeLike]],
                       path: str,
                       work_dir: str,
                       threads: int = 2,
@@ -135,7 +136,7 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
     timed in one interleaved run (background load slows all alike).
 
     Args:
-        models: name -> (detector, square input side).
+        models: name -> (detector, input size: a square side or ``(H, W)``).
         path: One of :data:`PATHS` (:func:`path_call`).
         work_dir: Where the temporary deployed files go.
         threads: Intra-op threads.
@@ -149,7 +150,7 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, int]],
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         calls = {
-            name: path_call(model.eval(), (size, size), path, osp.join(tmp, str(i)), threads)
+            name: path_call(model.eval(), to_image_size(size), path, osp.join(tmp, str(i)), threads)
             for i, (name, (model, size)) in enumerate(models.items())
         }
         with torch.no_grad():

@@ -30,13 +30,14 @@ SE squeeze widths and the class/box prediction outputs are not pruned.
 from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import torch
 from torch import nn
 
 from ..errors import UserError
 from ..models.raw_outputs import RawOutputs
+from ..utils.image_size import ImageSize
 
 
 class PruningError(UserError, ValueError):
@@ -90,7 +91,7 @@ def _fusion_weights(detector: nn.Module) -> List[nn.Parameter]:
     ]
 
 
-def build_group_graph(detector: nn.Module, image_size: Tuple[int, int] = (128, 128)) -> GroupGraph:
+def build_group_graph(detector: nn.Module, image_size: ImageSize = (128, 128)) -> GroupGraph:
     """Trace ``detector`` (an :class:`EfficientDet` with our backbone, BiFPN
     and separable head) and name its prunable channel groups.
 

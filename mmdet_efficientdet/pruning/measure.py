@@ -13,6 +13,8 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 from torch import nn
 
+from ..utils.image_size import ImageSizeLike, to_image_size
+
 
 class OrtLatency:
     """Batch-1 ONNX Runtime latency of detectors, measured against a base.
@@ -21,13 +23,17 @@ class OrtLatency:
         base (nn.Module): The unpruned detector; every measurement times it
             interleaved with the variant, so the saving is a same-run
             difference.
-        size (int): Square input size.
+        size (ImageSizeLike): Input size, a square side or ``(H, W)``.
         threads (int): ORT intra-op threads (this machine: 2).
         runs (int): Timed calls of each.
     """
 
-    def __init__(self, base: nn.Module, size: int, threads: int = 2, runs: int = 10) -> None:
-        self.size, self.threads, self.runs = size, threads, runs
+    def __init__(self,
+                 base: nn.Module,
+                 size: ImageSizeLike,
+                 threads: int = 2,
+                 runs: int = 10) -> None:
+        self.size, self.threads, self.runs = to_image_size(size), threads, runs
         self.tmp = tempfile.TemporaryDirectory()
         self.base = self.session(base, 'base')
 
@@ -35,8 +41,8 @@ class OrtLatency:
         """One ONNX Runtime call of ``detector``
         (:func:`~mmdet_efficientdet.measure.latency.path_call`)."""
         from ..measure import path_call
-        return path_call(detector, (self.size, self.size), 'ort-fp32',
-                         osp.join(self.tmp.name, name), self.threads)
+        return path_call(detector, self.size, 'ort-fp32', osp.join(self.tmp.name, name),
+                         self.threads)
 
     def __call__(self, detector: nn.Module) -> Tuple[float, float]:
         """``(variant ms, base ms)`` of one interleaved run.
@@ -58,7 +64,7 @@ class OrtLatency:
 
 
 def measure_variants(variants: Dict[str, nn.Module],
-                     size: int,
+                     size: ImageSizeLike,
                      threads: int = 2,
                      runs: int = 15,
                      macs: Optional[Callable[[nn.Module], int]] = None,
@@ -72,7 +78,7 @@ def measure_variants(variants: Dict[str, nn.Module],
 
     Args:
         variants (dict): name -> eval-mode detector.
-        size (int): Square input size.
+        size (ImageSizeLike): Input size, a square side or ``(H, W)``.
         threads (int): Torch and ORT threads.
         runs (int): Timed calls per path.
         macs: model -> multiply-adds (default: the dense count).
@@ -87,18 +93,19 @@ def measure_variants(variants: Dict[str, nn.Module],
     from ..measure.latency import WARMUP_CALLS
     from .unstructured import nonzero_params
     torch.set_num_threads(threads)
+    size = to_image_size(size)
     rows: Dict[str, dict] = {}
     fns = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, model) in enumerate(variants.items()):
             model.eval()
-            size_ = measure_complexity(model, size, size)
+            size_ = measure_complexity(model, *size)
             rows[name] = dict(
                 params=size_.params,
                 nonzero_params=nonzero_params(model),
                 gmacs=(macs(model) if macs else size_.flops) / 1e9)
             for path, key in (('eager', 'eager'), ('ort-fp32', 'ort')):
-                fns[(name, key)] = path_call(model, (size, size), path, osp.join(tmp, f'{i}-{key}'),
+                fns[(name, key)] = path_call(model, size, path, osp.join(tmp, f'{i}-{key}'),
                                              threads)
         with torch.no_grad():
             times = interleaved_times(fns, runs, WARMUP_CALLS)
@@ -115,7 +122,7 @@ def measure_variants(variants: Dict[str, nn.Module],
 
 
 def measure_effective(variants: Dict[str, nn.Module],
-                      size: int,
+                      size: ImageSizeLike,
                       threads: int = 2,
                       runs: int = 15,
                       evaluate: Optional[Callable[[nn.Module], float]] = None) -> Dict[str, dict]:
@@ -123,10 +130,11 @@ def measure_effective(variants: Dict[str, nn.Module],
     and weight masks counted as skipped work,
     :func:`~.unstructured.effective_macs`)."""
     from .unstructured import effective_macs
+    height, width = to_image_size(size)
     return measure_variants(
         variants,
         size,
         threads,
         runs,
-        macs=lambda m: effective_macs(m, size, size),
+        macs=lambda m: effective_macs(m, height, width),
         evaluate=evaluate)

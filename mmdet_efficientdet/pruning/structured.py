@@ -14,6 +14,7 @@ from typing import Dict, Optional, Tuple
 import torch
 from torch import nn
 
+from ..utils.image_size import ImageSize
 from .channel_groups import GroupGraph, PruningError, build_group_graph, expand_groups
 
 
@@ -52,7 +53,7 @@ def channel_importance(found: GroupGraph, name: str) -> torch.Tensor:
 def prune_detector(detector: nn.Module,
                    ratios: Dict[str, float],
                    round_to: int = 1,
-                   image_size: Tuple[int, int] = (128, 128),
+                   image_size: ImageSize = (128, 128),
                    found: Optional[GroupGraph] = None) -> Dict[str, Tuple[int, int]]:
     """Remove the least important channels of each named group, in place.
 

@@ -75,14 +75,10 @@ def add_image_size(parser, default_help: str = "the config's image_size") -> Non
 
 
 def image_size(values, default: int):
-    """``(H, W)`` from ``--image-size`` values (1 or 2 ints) or ``default``."""
-    if not values:
-        return (default, default)
-    if len(values) > 2:
-        from ..errors import UserError
-        raise UserError(f'--image-size takes N or H W, got {len(values)} '
-                        f'numbers')
-    return (values[0], values[-1])
+    """``(H, W)`` from ``--image-size`` values (1 or 2 ints) or ``default``
+    (:func:`~mmdet_efficientdet.utils.image_size.to_image_size`)."""
+    from .image_size import to_image_size
+    return to_image_size(values or default, '--image-size')
 
 
 def add_threads(parser) -> None:
@@ -123,14 +119,8 @@ def read_json(path: str, what: str, kind: type = list):
 def square_size(values):
     """A square ``--image-size`` (one number) or None; ``H W`` with H != W
     is a user error for tools that measure square inputs."""
-    if not values:
-        return None
-    height, width = image_size(values, 0)
-    if height != width:
-        from ..errors import UserError
-        raise UserError(f'--image-size {height} {width}: this tool measures '
-                        f'square inputs; give one number')
-    return height
+    from .image_size import square_side
+    return square_side(values, '--image-size') if values else None
 
 
 def cfg_options_action():
