@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from ..models.layers.weighted_fusion import WeightedFusion
 from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
 
 #: Where the optional runtime is pinned.
@@ -36,6 +37,34 @@ def _contiguous_copy(module: torch.nn.Module) -> torch.nn.Module:
     module = copy.deepcopy(module).eval()
     for param in module.parameters():
         param.data = param.data.contiguous()
+    return module
+
+
+class _Rank4Fusion(torch.nn.Module):
+    """Export-time stand-in of a :class:`WeightedFusion`: the same product
+    with each weight a ``(1, 1, 1, 1)`` tensor, laid out like the maps
+    (XNNPACK's layout pass rejects 0-d operands). Only the exported copy
+    gets it: Torch-Pruning traces the eager graph, where such a reshape
+    would couple every BiFPN channel."""
+
+    def __init__(self, fusion: WeightedFusion) -> None:
+        super().__init__()
+        self.fusion = fusion
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        if self.fusion.mode == 'sum':
+            return self.fusion(inputs)
+        weights = self.fusion.normalized_weights().to(inputs[0].dtype)
+        return WeightedFusion.fuse(inputs, weights.view(-1, 1, 1, 1, 1))
+
+
+def _rank4_fusions(module: torch.nn.Module) -> torch.nn.Module:
+    """Replace every :class:`WeightedFusion` of ``module`` (in place) by
+    :class:`_Rank4Fusion`; returns ``module``."""
+    for name, child in list(module.named_modules()):
+        if isinstance(child, WeightedFusion):
+            parent_name, _, attr = name.rpartition('.')
+            setattr(module.get_submodule(parent_name), attr, _Rank4Fusion(child))
     return module
 
 
@@ -118,7 +147,7 @@ class ExecuTorchBackend(DeployedBackend):
             raise UserError(f'et-{precision}: {cls.missing_reason()}')
         if model is None:
             raise ValueError('the ExecuTorch export needs the PyTorch model')
-        module = _contiguous_copy(model)
+        module = _rank4_fusions(_contiguous_copy(model))
         fold_bn_into_convs(module)
         example = (torch.zeros(_onnx_input_shape(onnx_fp32)), )
         path = osp.join(stage, cls.file_names(precision)[0])

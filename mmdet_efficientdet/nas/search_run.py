@@ -20,6 +20,7 @@ import os
 import os.path as osp
 import random
 import tempfile
+import time
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -63,6 +64,9 @@ class SearchResult:
     finalists: List[Dict]
     chosen: Dict
     files: Dict[str, str]
+    #: Wall seconds of each phase: ``latency_table`` (0 when reused),
+    #: ``direct_check``, ``evolution``, ``finalists`` (with the files).
+    seconds: Dict[str, float] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> str:
         """Readable lines for the tool to print."""
@@ -80,6 +84,9 @@ class SearchResult:
             f'chosen {c["name"]}: {c["measured_ms"]:.2f} ms, mAP {c["mAP"]:.3f} '
             f'(supernet weights, before fine-tuning)'
         ]
+        if self.seconds:
+            lines.append('wall time: ' + ', '.join(f'{k.replace("_", " ")} {v:.0f} s'
+                                                   for k, v in self.seconds.items()))
         return '\n'.join(lines + [f'{k}: {v}' for k, v in self.files.items()])
 
 
@@ -212,7 +219,15 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     _check_request(settings, out_dir)
     cfg, supernet = load_trained(config, checkpoint)
     work = tempfile.gettempdir()  # deployed files while they are timed
+    clock = [time.perf_counter()]
+    seconds: Dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        clock.append(time.perf_counter())
+        seconds[phase] = round(clock[-1] - clock[-2], 1)
+
     table = _latency_table(cfg, space, settings, work)
+    lap('latency_table')
     if settings.latency_target is not None:
         _check_target(table, space, settings.latency_target, settings.path)
     os.makedirs(out_dir)
@@ -226,6 +241,7 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     table_error = prediction_errors(table, space, {checks[k]: v for k, v in measured.items()})
     target = settings.latency_target or settings.target_ratio * parent_ms
     _check_target(table, space, target, settings.path)
+    lap('direct_check')
     scorer = SubnetScorer(cfg, supernet, settings.calib_batches)
 
     def evaluate(choice: SubnetChoice) -> Candidate:
@@ -240,8 +256,13 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
         settings.population,
         settings.sample,
         seeds=[parent, space.smallest()] + _parent_sizes(parent, space))
-    return _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error,
-                   settings, out_dir)
+    lap('evolution')
+    result = _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error,
+                     settings, out_dir)
+    lap('finalists')
+    result.seconds = seconds
+    atomic_write(osp.join(out_dir, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
+    return result
 
 
 def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error, settings,
@@ -264,11 +285,9 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
     parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
                            target, [parent_row] + parent_sizes, out_dir)
-    result = SearchResult(settings.path, target, parent_row, parent_sizes, table_error,
-                          [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
-                          chosen, files)
-    atomic_write(osp.join(out_dir, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
-    return result
+    return SearchResult(settings.path, target, parent_row, parent_sizes, table_error,
+                        [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
+                        chosen, files)
 
 
 def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],

@@ -53,6 +53,10 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     assert len(result['candidates']) == 5 and result['table_error']['count'] == 2
     assert result['target_ms'] == pytest.approx(1.5 * result['parent']['measured_ms_search'])
     assert [r['choice']['image_size'] for r in result['parent_sizes']] == [96]  # Lite0 at 96
+    # every phase's wall time, the reused table's ~0
+    assert list(result['seconds']) == ['latency_table', 'direct_check', 'evolution', 'finalists']
+    assert result['seconds']['latency_table'] < 1 and result['seconds']['evolution'] > 0
+    assert 'wall time: latency table ' in run.stdout
     assert all(
         osp.isfile(osp.join(out, f))
         for f in ('latency_table.json', 'pareto.png', 'subnet_config.py', 'subnet.pth'))

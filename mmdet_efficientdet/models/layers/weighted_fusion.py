@@ -57,15 +57,24 @@ class WeightedFusion(nn.Module):
             for x in inputs[1:]:
                 out = out + x
             return out
-        weights = self.normalized_weights().to(inputs[0].dtype)
-        if torch.compiler.is_compiling():
-            # torch.export (ExecuTorch): each weight as a (1, 1, 1, 1) tensor,
-            # the same product laid out like the maps (XNNPACK's layout pass
-            # rejects 0-d operands). Not in eager mode: Torch-Pruning traces
-            # the eager graph, where a reshape would couple every channel.
-            weights = weights.view(-1, 1, 1, 1, 1)
+        return self.fuse(inputs, self.normalized_weights().to(inputs[0].dtype))
+
+    @staticmethod
+    def fuse(inputs: Sequence[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:
+        """``sum_i weights[i] * inputs[i]``.
+
+        Args:
+            inputs: ``n`` maps of shape ``(N, C, H, W)``.
+            weights: ``(n,)`` (eager) or ``(n, 1, 1, 1, 1)`` (an exporter
+                that wants each factor laid out like the maps, e.g.
+                ExecuTorch's XNNPACK layout pass, which rejects 0-d
+                operands).
+
+        Returns:
+            The fused ``(N, C, H, W)`` map.
+        """
         out = inputs[0] * weights[0]
-        for i in range(1, self.num_inputs):
+        for i in range(1, len(inputs)):
             out = out + inputs[i] * weights[i]
         return out
 
