@@ -37,3 +37,26 @@ def test_without_executorch_its_targets_are_not_offered(monkeypatch):
     assert not any(t.startswith('et-') for t in deploy_targets())
     with pytest.raises(UserError, match='pip install -r requirements/edge.txt'):
         target_backend('et-fp32')
+
+
+def test_exported_copy_gets_rank4_fusion_weights_with_the_same_outputs():
+    from mmdet_efficientdet.deployment.executorch_backend import _Rank4Fusion, _rank4_fusions
+    from mmdet_efficientdet.models.layers.weighted_fusion import WeightedFusion
+    neck = torch.nn.ModuleDict(
+        dict(
+            fast=WeightedFusion(2),
+            soft=torch.nn.ModuleList([WeightedFusion(3, 'softmax')]),
+            plain=WeightedFusion(2, 'sum')))
+    with torch.no_grad():
+        neck['fast'].weight.copy_(torch.tensor([0.3, 2.0]))
+        neck['soft'][0].weight.copy_(torch.tensor([1.0, -1.0, 0.5]))
+    maps = [torch.randn(1, 4, 3, 3) for _ in range(3)]
+    want = [neck['fast'](maps[:2]), neck['soft'][0](maps), neck['plain'](maps[:2])]
+    swapped = _rank4_fusions(neck)
+    assert isinstance(swapped['fast'], _Rank4Fusion) and isinstance(swapped['soft'][0],
+                                                                    _Rank4Fusion)
+    got = [swapped['fast'](maps[:2]), swapped['soft'][0](maps), swapped['plain'](maps[:2])]
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=0, atol=1e-6)
+    # the stand-in keeps the parameters under the same module
+    assert swapped['fast'].fusion.weight.tolist() == pytest.approx([0.3, 2.0])
