@@ -10,10 +10,10 @@ from .evolution import Candidate
 
 def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target: float,
                 parents: Sequence[Dict], out_file: str) -> None:
-    """mAP against predicted latency (ms): grey dots every scored
-    sub-network, the front as a line, the target as a vertical line, the
-    parent network (e.g. Lite0) at each input size at its directly measured
-    latency."""
+    """mAP against the latency table's prediction (ms), one scale for every
+    point: grey dots every scored sub-network, the front as a line, the
+    search's target as a vertical line, the parent network (e.g. Lite0) at
+    each input size (direct measurements are in ``search.json``)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -28,11 +28,11 @@ def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target
             label='Pareto front')
     ax.axvline(target, ls='--', c='C3', label=f'target {target:.1f} ms')
     for i, parent in enumerate(parents):
-        ax.scatter([parent['measured_ms']], [parent['mAP']],
+        ax.scatter([parent['predicted_ms']], [parent['mAP']],
                    marker='*',
                    s=120,
                    c=f'C{i + 1}',
-                   label=f'parent at {parent["choice"]["image_size"]} px (measured)')
+                   label=f'parent at {parent["choice"]["image_size"]} px')
     ax.set_xlabel('latency (ms, latency table)')
     ax.set_ylabel('COCO mAP (supernet weights)')
     ax.legend(fontsize=7)

@@ -55,7 +55,12 @@ class SearchSettings:
 class SearchResult:
     """Everything the search measured (``search.json``)."""
     path: str
+    #: The limit the finalists are held to: ``--latency-target``, or R times
+    #: the parent measured in the finalists' run.
     target_ms: float
+    #: The limit the evolution used on the table's predictions (R times the
+    #: parent's prediction for a ratio target).
+    search_target_ms: float
     parent: Dict
     parent_sizes: List[Dict]
     table_error: Dict
@@ -79,7 +84,8 @@ class SearchResult:
             f'mAP {self.parent["mAP"]:.3f} (supernet weights)',
             *(f'parent at {r["choice"]["image_size"]} px: {r["measured_ms"]:.2f} ms, mAP '
               f'{r["mAP"]:.3f}' for r in self.parent_sizes),
-            f'target {self.target_ms:.2f} ms; {len(self.candidates)} sub-networks scored, '
+            f'target {self.target_ms:.2f} ms in the finalists\' run ({self.search_target_ms:.2f} '
+            f'ms on the table\'s predictions); {len(self.candidates)} sub-networks scored, '
             f'{len(self.front)} on the Pareto front',
             f'chosen {c["name"]}: {c["measured_ms"]:.2f} ms, mAP {c["mAP"]:.3f} '
             f'(supernet weights, before fine-tuning)'
@@ -239,7 +245,10 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     measured = measure(dict(checks, parent=parent))
     parent_ms = measured.pop('parent')
     table_error = prediction_errors(table, space, {checks[k]: v for k, v in measured.items()})
-    target = settings.latency_target or settings.target_ratio * parent_ms
+    # the search compares the table's predictions, so a ratio target is the
+    # parent's prediction times R (the same units); the finalists are then
+    # held to R times the parent measured in their own run (_finish)
+    target = settings.latency_target or settings.target_ratio * table.predict(space, parent)
     _check_target(table, space, target, settings.path)
     lap('direct_check')
     scorer = SubnetScorer(cfg, supernet, settings.calib_batches)
@@ -276,6 +285,7 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
     names = {f'final{i}': c for i, c in enumerate(finalists)}
     others = {f'parent{c.image_size}': c for c in _parent_sizes(parent, space)}
     ms = measure(dict({k: c.choice for k, c in names.items()}, parent=parent, **others))
+    search_target, target = target, settings.latency_target or settings.target_ratio * ms['parent']
     rows = [_row(space, c, measured_ms=ms[k]) for k, c in names.items()]
     fits = [r for r in rows if r['measured_ms'] <= target] or sorted(
         rows, key=lambda r: r['measured_ms'])[:1]
@@ -284,8 +294,8 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
     parent_row = _row(space, scored[parent], measured_ms=ms['parent'], measured_ms_search=parent_ms)
     parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
-                           target, [parent_row] + parent_sizes, out_dir)
-    return SearchResult(settings.path, target, parent_row, parent_sizes, table_error,
+                           search_target, [parent_row] + parent_sizes, out_dir)
+    return SearchResult(settings.path, target, search_target, parent_row, parent_sizes, table_error,
                         [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
                         chosen, files)
 

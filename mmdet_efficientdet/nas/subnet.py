@@ -47,6 +47,7 @@ def subnet_config(cfg, choice: SubnetChoice):
     blocks = space.subnet_blocks(network_def(model.backbone.get('arch', 'b0')).blocks, choice)
     for key in SUPERNET_KEYS:
         model.pop(key, None)
+    sub.pop('search_space', None)  # the config's own variable for model.search_space
     model.type = 'EfficientDet'
     model.backbone.update(type='EfficientNetBackbone', blocks=list(blocks), init_cfg=None)
     model.neck.num_stages = choice.neck_repeats

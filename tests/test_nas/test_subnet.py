@@ -33,6 +33,7 @@ def test_subnet_config_is_an_ordinary_config(supernet_config):
         2, 3, 128)
     sub = subnet_config(cfg, choice)
     assert sub.model.type == 'EfficientDet' and 'search_space' not in sub.model
+    assert 'search_space' not in sub and 'search_space' not in sub.pretty_text
     assert sub.model.backbone.type == 'EfficientNetBackbone'
     assert sub.model.backbone.blocks[2] == 'ir_r2_k5_s2_e3_c40'
     assert sub.model.backbone.blocks[6] == 'ir_r1_k3_s1_e4_c320'
