@@ -12,8 +12,15 @@ from .conftest import REPO
 PACKAGE = 'mmdet_efficientdet'
 #: The upper floors in order: each may import lower ones and everything not
 #: listed (models, datasets, engine, fileio, utils, ...), never a higher one.
-UPPER = {'deployment': 1, 'measure': 2, 'apis': 3, 'benchmarking': 3, 'budget': 3, 'nas': 3,
-         'pruning': 3}
+UPPER = {
+    'deployment': 1,
+    'measure': 2,
+    'apis': 3,
+    'benchmarking': 3,
+    'budget': 3,
+    'nas': 3,
+    'pruning': 3
+}
 
 
 def _modules() -> Dict[str, str]:

@@ -40,7 +40,7 @@ def test_without_executorch_its_targets_are_not_offered(monkeypatch):
 
 
 def test_exported_copy_gets_rank4_fusion_weights_with_the_same_outputs():
-    from mmdet_efficientdet.deployment.executorch_backend import _Rank4Fusion, _rank4_fusions
+    from mmdet_efficientdet.deployment.executorch_backend import _rank4_fusions, _Rank4Fusion
     from mmdet_efficientdet.models.layers.weighted_fusion import WeightedFusion
     neck = torch.nn.ModuleDict(
         dict(

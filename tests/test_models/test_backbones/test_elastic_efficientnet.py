@@ -14,6 +14,15 @@ LARGEST = [
 LITE0 = [(3, 1, 1), (3, 6, 2), (5, 6, 2), (3, 6, 3), (5, 6, 3), (5, 6, 4), (3, 6, 1)]
 
 
+def _eval_supernet_backbone():
+    """The largest-choice backbone in eval mode with random BN statistics,
+    and a ``(1, 3, 64, 64)`` input (seeded)."""
+    torch.manual_seed(0)
+    net = ElasticEfficientNetBackbone('lite0', blocks=LARGEST)
+    _randomise_bn(net)
+    return net.eval(), torch.randn(1, 3, 64, 64)
+
+
 def _randomise_bn(module):
     gen = torch.Generator().manual_seed(0)
     for m in module.modules():
@@ -45,11 +54,7 @@ def test_embedded_parent_computes_the_parent(same_padding):
 
 
 def test_smaller_choice_uses_first_channels_and_blocks():
-    torch.manual_seed(0)
-    net = ElasticEfficientNetBackbone('lite0', blocks=LARGEST)
-    _randomise_bn(net)
-    net.eval()
-    x = torch.randn(1, 3, 64, 64)
+    net, x = _eval_supernet_backbone()
     with torch.no_grad():
         full = net(x)
         net.set_choice([(3, 1, 1), (3, 3, 1), (3, 3, 1), (3, 3, 1), (3, 3, 1), (3, 3, 1),
@@ -60,11 +65,7 @@ def test_smaller_choice_uses_first_channels_and_blocks():
 
 
 def test_sorting_channels_keeps_the_function():
-    torch.manual_seed(0)
-    net = ElasticEfficientNetBackbone('lite0', blocks=LARGEST)
-    _randomise_bn(net)
-    net.eval()
-    x = torch.randn(1, 3, 64, 64)
+    net, x = _eval_supernet_backbone()
     with torch.no_grad():
         before = net(x)
         net.sort_channels()
