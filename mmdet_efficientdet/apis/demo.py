@@ -127,6 +127,7 @@ class Detector:
         import mmdet_efficientdet  # noqa: F401
         from ..utils.config_loader import load_config
         cfg = load_config(config)
+        drop_below_threshold(cfg, score_thr)
         if is_deployed_file(checkpoint):
             cfg.model = dict(
                 type='DeployedEfficientDet',
@@ -142,7 +143,7 @@ class Detector:
             from ..utils.trained import build_for_checkpoint
             build_for_checkpoint(cfg, checkpoint, 'inference')
             self.inferencer = DetInferencer(
-                model=config, weights=checkpoint, device=device, show_progress=False)
+                model=cfg, weights=checkpoint, device=device, show_progress=False)
         self.classes = self.inferencer.model.dataset_meta.get('classes', ())
         self.score_thr = score_thr
         self.detect_seconds, self.detected_images = 0.0, 0
@@ -178,6 +179,19 @@ class Detector:
 
     def _name(self, label: int) -> str:
         return self.classes[label] if label < len(self.classes) else str(label)
+
+
+def drop_below_threshold(cfg, score_thr: float) -> None:
+    """Raise the head's ``test_cfg.score_thr`` to the drawing threshold.
+
+    The evaluation setting (``score_thr=0.001``, ``nms_pre=5000``) sends
+    thousands of candidates per image through NMS, most of them below what
+    the demo draws; dropping those first leaves every box at or above
+    ``score_thr`` unchanged (a lower-scoring box never suppresses a higher
+    one in greedy NMS) and makes the post-processing cheap enough for video.
+    """
+    test_cfg = cfg.model.get('test_cfg') or {}
+    cfg.model.test_cfg = dict(test_cfg, score_thr=max(test_cfg.get('score_thr', 0.0), score_thr))
 
 
 def is_deployed_file(path: str) -> bool:

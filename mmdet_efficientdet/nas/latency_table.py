@@ -13,7 +13,7 @@ checked against direct measurement of random sub-networks
 from __future__ import annotations
 import dataclasses
 import statistics
-from typing import Callable, Dict, List, Mapping
+from typing import Callable, Dict, List, Mapping, Optional
 
 from mmdet.registry import MODELS
 
@@ -111,16 +111,36 @@ def build_latency_table(space: SearchSpace, path: str, measure: Measure) -> Late
     return LatencyTable(path, reference, added)
 
 
-def prediction_errors(table: LatencyTable, space: SearchSpace,
-                      measured: Mapping[SubnetChoice, float]) -> Dict[str, float]:
+def prediction_errors(table: LatencyTable,
+                      space: SearchSpace,
+                      measured: Mapping[SubnetChoice, float],
+                      references: Optional[Mapping[int, float]] = None) -> Dict:
     """Relative error of the table's predictions against direct measurements.
+
+    On a shared virtual CPU the same network can time 30 % apart in two runs
+    of one process, so an error against a measurement taken in another run
+    mixes the table's own error with the machine's drift between the runs.
+    With ``references`` (the reference sub-network of each input size,
+    timed in the same run as ``measured``) the errors are also given after
+    scaling every prediction by that run's drift,
+    ``references[size] / table.reference[size]``.
 
     Returns:
         dict: ``median`` and ``max`` of ``|predicted - measured| / measured``
-        and the number of sub-networks ``count``.
+        and the number of sub-networks ``count``; with ``references`` also
+        ``median_same_run``, ``max_same_run`` (drift-scaled predictions) and
+        ``drift`` (input size -> scale).
     """
     errors = [abs(table.predict(space, c) - ms) / ms for c, ms in measured.items()]
-    return dict(median=statistics.median(errors), max=max(errors), count=len(errors))
+    out = dict(median=statistics.median(errors), max=max(errors), count=len(errors))
+    if references:
+        drift = {size: references[size] / table.reference[size] for size in references}
+        scaled = [
+            abs(table.predict(space, c) * drift[c.image_size] - ms) / ms
+            for c, ms in measured.items()
+        ]
+        out.update(median_same_run=statistics.median(scaled), max_same_run=max(scaled), drift=drift)
+    return out
 
 
 def choice_measure(cfg, path: str, work_dir: str, threads: int = 2, runs: int = 10) -> Measure:

@@ -75,11 +75,12 @@ class SearchResult:
 
     def summary(self) -> str:
         """Readable lines for the tool to print."""
-        c = self.chosen
+        c, err = self.chosen, self.table_error
         lines = [
-            f'latency table on {self.path}: median error {self.table_error["median"]:.1%} '
-            f'(max {self.table_error["max"]:.1%}) over {self.table_error["count"]} '
-            f'sub-networks measured directly',
+            f'latency table on {self.path}: median error {err["median"]:.1%} '
+            f'(max {err["max"]:.1%}) over {err["count"]} '
+            f'sub-networks measured directly; scaled by the reference measured in the same run '
+            f'{err["median_same_run"]:.1%} (max {err["max_same_run"]:.1%})',
             f'parent {self.parent["name"]}: {self.parent["measured_ms"]:.2f} ms, '
             f'mAP {self.parent["mAP"]:.3f} (supernet weights)',
             *(f'parent at {r["choice"]["image_size"]} px: {r["measured_ms"]:.2f} ms, mAP '
@@ -242,9 +243,19 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     parent = parent_choice(cfg, space)
     checks = {f'check{i}': space.sample(rng) for i in range(settings.check_subnets)}
     measure = choice_measure(cfg, settings.path, work, settings.threads, settings.runs)
-    measured = measure(dict(checks, parent=parent))
+    references = {
+        f'reference{s}': dataclasses.replace(space.smallest(), image_size=s)
+        for s in space.image_size
+    }
+    measured = measure(dict(checks, parent=parent, **references))
     parent_ms = measured.pop('parent')
-    table_error = prediction_errors(table, space, {checks[k]: v for k, v in measured.items()})
+    table_error = prediction_errors(table, space, {
+        c: measured[k]
+        for k, c in checks.items()
+    }, {
+        c.image_size: measured[k]
+        for k, c in references.items()
+    })
     # the search compares the table's predictions, so a ratio target is the
     # parent's prediction times R (the same units); the finalists are then
     # held to R times the parent measured in their own run (_finish)

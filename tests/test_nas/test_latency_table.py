@@ -79,3 +79,17 @@ def test_prediction_errors():
     big, small = SPACE.largest(), SPACE.smallest()
     errors = prediction_errors(table, SPACE, {big: _hand_ms(big) * 1.25, small: _hand_ms(small)})
     assert errors == dict(median=pytest.approx(0.1), max=pytest.approx(0.2), count=2)
+
+
+def test_prediction_errors_scaled_by_the_runs_drift():
+    """A run where the machine is 30 % slower everywhere: the raw error is
+    the drift, the same-run error (scaled by the reference timed beside the
+    sub-networks) is the table's own, here 0."""
+    table = build_latency_table(SPACE, 'hand', lambda cs: {n: _hand_ms(c) for n, c in cs.items()})
+    rng = random.Random(1)
+    measured = {c: 1.3 * _hand_ms(c) for c in (SPACE.sample(rng) for _ in range(5))}
+    references = {size: 1.3 * ms for size, ms in table.reference.items()}
+    errors = prediction_errors(table, SPACE, measured, references)
+    assert errors['median'] == pytest.approx(0.3 / 1.3)
+    assert errors['median_same_run'] == pytest.approx(0) and errors['max_same_run'] < 1e-9
+    assert errors['drift'] == {128: pytest.approx(1.3), 256: pytest.approx(1.3)}

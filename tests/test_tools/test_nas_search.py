@@ -51,6 +51,9 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     assert 'chosen k3e1d1-' in run.stdout and 'latency table on eager' in run.stdout
     result = json.load(open(osp.join(out, 'search.json')))
     assert len(result['candidates']) == 5 and result['table_error']['count'] == 2
+    # the check run also timed the reference of every size: the drift-scaled error
+    assert set(result['table_error']['drift']) == {'96', '128'}
+    assert 'scaled by the reference measured in the same run' in run.stdout
     # the finalists are held to R x the parent measured in their own run,
     # the evolution to R x the parent's prediction
     assert result['target_ms'] == pytest.approx(1.5 * result['parent']['measured_ms'])
