@@ -183,8 +183,12 @@ def _train_rows(subject: Subject, peer: Optional[Peer], spec: Optional[PeerSpec]
     return rows
 
 
-def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads: int,
-                   calib_images: int) -> Dict[str, float]:
+def evaluate_paths(config: str,
+                   checkpoint: str,
+                   targets: Sequence[str],
+                   threads: int,
+                   calib_images: int,
+                   log: Callable[[str], None] = print) -> Dict[str, float]:
     """bbox mAP of every path rebuilt from a trained checkpoint.
 
     Eager, BN-folded, and the files :func:`deploy_model` builds at the
@@ -192,20 +196,27 @@ def evaluate_paths(config: str, checkpoint: str, targets: Sequence[str], threads
     ORT float nodes chosen by measurement), each scored by the one
     :class:`~mmdet_efficientdet.evaluation.DetectionEvaluator` (the files
     through :func:`~mmdet_efficientdet.deployment.evaluate_deployed`, as
-    ``test_deployed.py`` scores them).
+    ``test_deployed.py`` scores them). A target whose runtime cannot run the
+    config's size (ExecuTorch below a 2x2 coarsest map) is left out, with
+    its reason logged.
     """
     from ..deployment import (calibration_batches, deploy_model, evaluate_deployed,
-                              fold_bn_into_convs)
+                              fold_bn_into_convs, size_problems)
     from ..evaluation import DetectionEvaluator
     from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
+    size = (cfg.image_size, ) * 2
+    problems = size_problems(model, size, targets)
+    for target, problem in problems.items():
+        log(f'{target}: no mAP at the config\'s {size[0]}x{size[1]}: {problem}')
+    targets = [t for t in targets if t not in problems]
     evaluate = DetectionEvaluator(cfg)
     scores = {'ours eager': evaluate(model)}
     batches = calibration_batches(cfg, calib_images) if any(t.endswith('int8')
                                                             for t in targets) else []
     with tempfile.TemporaryDirectory() as work_dir:
         files = deploy_model(
-            model, work_dir, (cfg.image_size, ) * 2, targets, batches, log=lambda line: None)
+            model, work_dir, size, targets, batches, log=lambda line: None) if targets else {}
         scores['ours fused'] = evaluate(fold_bn_into_convs(model))
         for target, file in files.items():
             scores[f'ours {target}'] = evaluate_deployed(cfg, file, threads,

@@ -7,7 +7,7 @@ from .backends import (DeployedBackend, DeployedModelError, backend_classes, def
 from .bn_folding import fold_bn_into_convs
 from .calibration import calibration_batches
 from .checkpoint_to_onnx import ExportResult, export_onnx_from_checkpoint
-from .deploy_run import deploy_model
+from .deploy_run import deploy_model, size_problems
 from .deployed_detector import DeployedEfficientDet
 from .evaluate import evaluate_deployed
 from .onnx_export import DecodedOutputs, export_onnx
@@ -22,5 +22,5 @@ __all__ = [
     'DeployedBackend', 'DeployedModelError', 'OnnxRuntimeBackend', 'OpenVINOBackend',
     'ExecuTorchBackend', 'load_backend', 'DeployedEfficientDet', 'calibration_batches',
     'evaluate_deployed', 'backend_classes', 'default_targets', 'deploy_targets', 'register_backend',
-    'target_backend', 'deploy_model', 'ExportResult', 'export_onnx_from_checkpoint'
+    'target_backend', 'deploy_model', 'size_problems', 'ExportResult', 'export_onnx_from_checkpoint'
 ]

@@ -145,6 +145,12 @@ class DeployedBackend:
         return ''
 
     @classmethod
+    def size_problem(cls, map_sizes: Sequence[Tuple[int, int]]) -> Optional[str]:
+        """Why this runtime cannot run a model whose output maps have
+        ``map_sizes`` (``(h, w)`` per level, finest first), or None."""
+        return None
+
+    @classmethod
     def file_names(cls, precision: str) -> List[str]:
         """The files a target writes: ``model_<precision><suffix>`` first."""
         return [f'model_{precision}{ext}' for ext in (cls.suffix, *cls.companions)]

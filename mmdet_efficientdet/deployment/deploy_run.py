@@ -11,6 +11,19 @@ import numpy as np
 from ..utils.image_size import ImageSize
 
 
+def size_problems(model, size: ImageSize, targets: Sequence[str]) -> Dict[str, str]:
+    """Targets whose runtime cannot run ``model`` at input ``size``, with
+    the reason (:meth:`~.backends.DeployedBackend.size_problem`)."""
+    import torch
+
+    from .backends import target_backend
+    with torch.no_grad():
+        cls_scores, _ = model._forward(torch.zeros(1, 3, *size))
+    maps = [tuple(m.shape[-2:]) for m in cls_scores]
+    problems = {t: target_backend(t)[0].size_problem(maps) for t in targets}
+    return {t: p for t, p in problems.items() if p}
+
+
 def deploy_model(model,
                  out_dir: str,
                  size: ImageSize,
@@ -64,6 +77,10 @@ def deploy_model(model,
     if any(target.endswith('-int8') for target in requested) and not batches:
         raise UserError('int8 targets need calibration batches')
     chosen = {t: target_backend(t) for t in requested}
+    problems = size_problems(model, size, requested)
+    if problems:
+        target, problem = next(iter(problems.items()))
+        raise UserError(f'{target} at {size[0]}x{size[1]}: {problem}')
     names = {t: cls.file_names(precision) for t, (cls, precision) in chosen.items()}
     wanted = [n for t in requested for n in names[t]]
     plan_outputs([osp.join(out_dir, n) for n in wanted + ['manifest.json']], inputs, overwrite)

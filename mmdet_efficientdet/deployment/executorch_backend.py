@@ -127,6 +127,15 @@ class ExecuTorchBackend(DeployedBackend):
                              for i in range(levels)] + [f'box_{i}' for i in range(levels)]
 
     @classmethod
+    def size_problem(cls, map_sizes: Sequence[Tuple[int, int]]) -> Optional[str]:
+        """XNNPACK mis-lays a 1-pixel map: the coarsest must be at least 2x2."""
+        height, width = map_sizes[-1]
+        if min(height, width) >= 2:
+            return None
+        return (f'XNNPACK needs the coarsest output map at least 2x2, here {height}x{width}: '
+                f'export at twice the size or more (--image-size)')
+
+    @classmethod
     def export(cls,
                precision: str,
                onnx_fp32: str,

@@ -60,3 +60,29 @@ def test_exported_copy_gets_rank4_fusion_weights_with_the_same_outputs():
         torch.testing.assert_close(g, w, rtol=0, atol=1e-6)
     # the stand-in keeps the parameters under the same module
     assert swapped['fast'].fusion.weight.tolist() == pytest.approx([0.3, 2.0])
+
+
+@requires_executorch
+def test_a_size_xnnpack_cannot_run_is_refused_before_export(trained, tmp_path):
+    """At 128 px the tiny D0's P7 is 1x1, which XNNPACK cannot lay out: one
+    line before anything is written (it used to write a file that failed
+    when run), and the benchmark's mAP pass leaves that target out."""
+    from mmdet_efficientdet.benchmarking.run import evaluate_paths
+    from mmdet_efficientdet.deployment import size_problems
+    _, model = load_trained(*trained)
+    assert size_problems(model, (256, 256), ['ort-fp32', 'et-fp32']) == {}
+    assert list(size_problems(model, (128, 128), ['ort-fp32', 'et-fp32'])) == ['et-fp32']
+    with pytest.raises(
+            UserError,
+            match='et-fp32 at 128x128: XNNPACK needs the coarsest output '
+            'map at least 2x2, here 1x1'):
+        deploy_model(model, str(tmp_path / 'out'), (128, 128), ['et-fp32'], log=lambda line: None)
+    assert not (tmp_path / 'out').exists()
+    lines = []
+    scores = evaluate_paths(*trained, ['et-fp32'], 1, 1, log=lines.append)
+    assert set(scores) == {'ours eager', 'ours fused'}
+    assert lines == [
+        "et-fp32: no mAP at the config's 128x128: XNNPACK needs the coarsest output "
+        'map at least 2x2, here 1x1: export at twice the size or more '
+        '(--image-size)'
+    ]
