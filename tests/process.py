@@ -73,19 +73,29 @@ class ToolProcess:
         self.reader.join()
 
 
+def _tool_module(tool: str):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f'_tool_{abs(hash(tool))}', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tool_error(tool: str, argv: List[str], capsys) -> str:
     """Run a ``tools/*.py`` ``main(argv)`` in this process as its command
     line does (:func:`~mmdet_efficientdet.utils.run_cli`), expect a user
     error and return its one line (for refusals that happen before any
-    work: no interpreter start per case)."""
-    import importlib.util
-
+    work: no interpreter start per case). An argument the parser itself
+    refuses (exit code 2, usage first) is returned the same way."""
     from mmdet_efficientdet.utils import run_cli
-    spec = importlib.util.spec_from_file_location(f'_tool_{abs(hash(tool))}', tool)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _tool_module(tool)
     capsys.readouterr()
-    code = run_cli(lambda: module.main(argv))
+    try:
+        code, usage = run_cli(lambda: module.main(argv)), False
+    except SystemExit as exit_:  # argparse: exit code 2, usage, 'PROG: error: ...'
+        code, usage = exit_.code, True
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 1 and err and err[-1].startswith('error: '), err[-5:]
+    assert err and code == (2 if usage else 1), (code, err[-5:])
+    assert (': error: ' in err[-1]) if usage else err[-1].startswith('error: '), err[-5:]
+    assert not any(line.startswith('Traceback') for line in err), err[-5:]
     return err[-1]

@@ -16,6 +16,9 @@ and skipped. Outputs never go into an input folder, and an earlier run's
 outputs are kept unless ``--overwrite``; ``DIR/manifest.json`` lists what this
 run wrote. The run ends with the images (frames) detected per second:
 pre-processing, network and post-processing, not decoding or drawing.
+Candidates scoring below ``--score-thr`` are dropped before NMS (the boxes
+drawn are the same; NMS over the evaluation threshold's thousands of
+candidates would dominate a video's frame time).
 """
 from __future__ import annotations
 import argparse

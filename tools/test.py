@@ -19,20 +19,20 @@ from mmdet_efficientdet.utils.config_loader import load_config
 from mmdet_efficientdet.utils.trained import build_for_checkpoint
 
 
-def main() -> None:
+def main(argv=None) -> None:
     """Check the config and ``--cfg-options`` (one-line errors naming the
     key), then run mmdet's script with the same arguments."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action())
-    args, _ = parser.parse_known_args()
+    args, _ = parser.parse_known_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     check_data_paths(cfg)
     build_for_checkpoint(cfg, args.checkpoint, 'testing')
     # CPU multi-process runs as tools/train.py (unless the config names its runner)
-    run_mmdet_tool('test.py',
-                   None if 'runner_type' in cfg else ['runner_type=CpuDistributedRunner'])
+    runner = None if 'runner_type' in cfg else ['runner_type=CpuDistributedRunner']
+    run_mmdet_tool('test.py', runner, argv)
 
 
 if __name__ == '__main__':

@@ -26,7 +26,7 @@ from mmdet_efficientdet.utils.cli import cfg_options_action
 from mmdet_efficientdet.utils.config_loader import load_config
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a detector')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -56,14 +56,14 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
     setup_cache_size_limit_of_dynamo()
     cfg = load_config(args.config, args.cfg_options)
     check_data_paths(cfg)

@@ -21,8 +21,11 @@ def mmdet_tool_path(relative: str) -> str:
     return path
 
 
-def run_mmdet_tool(relative: str, cfg_options: Optional[Sequence[str]] = None) -> None:
-    """Run an mmdet tool as ``__main__`` (it reads ``sys.argv``).
+def run_mmdet_tool(relative: str,
+                   cfg_options: Optional[Sequence[str]] = None,
+                   args: Optional[Sequence[str]] = None) -> None:
+    """Run an mmdet tool as ``__main__`` (it reads ``sys.argv``) with
+    ``args`` (default: this process's command-line arguments).
 
     The caller imports :mod:`mmdet_efficientdet` first, so every module of the
     plugin is registered and checkpoints load safely; arguments and behaviour
@@ -32,8 +35,9 @@ def run_mmdet_tool(relative: str, cfg_options: Optional[Sequence[str]] = None) -
     machine without GPUs runs as ``tools/train.py`` does (gloo, CPU DDP).
     """
     argv = list(sys.argv)
+    sys.argv = argv[:1] + list(argv[1:] if args is None else args)
     if cfg_options:
-        sys.argv = argv + ['--cfg-options'] + list(cfg_options)
+        sys.argv += ['--cfg-options'] + list(cfg_options)
     try:
         runpy.run_path(mmdet_tool_path(relative), run_name='__main__')
     finally:

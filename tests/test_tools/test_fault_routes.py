@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from mmdet_efficientdet.utils import run_cli
 from ..conftest import REPO
+from ..process import tool_error
 
 
 @pytest.fixture(scope='module')
@@ -37,6 +38,12 @@ def _tool(args, cwd):
     return lines[-1]
 
 
+def _in_process(tool, args, capsys):
+    """``tools/<tool>`` refusing ``args`` before it builds anything: run in
+    this process (no interpreter start), one ``error:`` line returned."""
+    return tool_error(osp.join(REPO, 'tools', tool), [str(a) for a in args], capsys)
+
+
 SHAPE_ERROR = ('checkpoint does not fit this model: 309 tensor(s) differ in '
                'shape outside the class-prediction layer')
 FIRST_KEY = ('neck.extra_levels.0.0.conv.weight: checkpoint (88, 320, 1, 1), '
@@ -46,41 +53,44 @@ FIRST_KEY = ('neck.extra_levels.0.0.conv.weight: checkpoint (88, 320, 1, 1), '
 @pytest.mark.parametrize('route', ['test', 'demo', 'load_from', 'resume'])
 def test_checkpoint_of_another_architecture_is_an_error_everywhere(route, wider_checkpoint,
                                                                    make_tiny_config, shapes_root,
-                                                                   tmp_path):
+                                                                   tmp_path, capsys):
     config = make_tiny_config()
     work = ['--work-dir', str(tmp_path / 'work')]
     args = {
-        'test': ['tools/test.py', config, wider_checkpoint] + work,
+        'test': ['test.py', config, wider_checkpoint] + work,
         'demo': [
-            'tools/demo.py',
+            'demo.py',
             osp.join(shapes_root, 'val', '000001.png'), config, wider_checkpoint, '--out-dir',
             str(tmp_path / 'vis')
         ],
-        'load_from':
-        ['tools/train.py', config, '--cfg-options', f'load_from={wider_checkpoint}'] + work,
-        'resume': ['tools/train.py', config, '--resume', wider_checkpoint] + work,
+        'load_from': ['train.py', config, '--cfg-options', f'load_from={wider_checkpoint}'] + work,
+        'resume': ['train.py', config, '--resume', wider_checkpoint] + work,
     }[route]
-    line = _tool(args, REPO)
+    if route in ('test', 'demo'):  # refused before anything is built
+        line = _in_process(args[0], args[1:], capsys)
+    else:  # the refusal comes from the Runner: a process of its own
+        line = _tool([f'tools/{args[0]}'] + args[1:], REPO)
     assert SHAPE_ERROR in line and FIRST_KEY in line
 
 
 @pytest.mark.parametrize('route', ['test', 'demo'])
 def test_checkpoint_of_another_class_count_is_refused_for_testing(route, trained, shapes_root,
-                                                                  make_tiny_config, tmp_path):
+                                                                  make_tiny_config, tmp_path,
+                                                                  capsys):
     """A checkpoint trained on 3 classes under a 1-class config: testing and
     inference refuse it (a random class layer would give a believable mAP)."""
     _, checkpoint = trained
     config = make_tiny_config(classes=('circle', ))
     args = {
-        'test': ['tools/test.py', config, checkpoint, '--work-dir',
+        'test': ['test.py', config, checkpoint, '--work-dir',
                  str(tmp_path / 'work')],
         'demo': [
-            'tools/demo.py',
+            'demo.py',
             osp.join(shapes_root, 'val', '000001.png'), config, checkpoint, '--out-dir',
             str(tmp_path / 'vis')
         ],
     }[route]
-    line = _tool(args, REPO)
+    line = _in_process(args[0], args[1:], capsys)
     assert 'was trained for 3 classes' in line
     assert 'model.bbox_head.num_classes=1' in line and checkpoint in line
     assert not (tmp_path / 'work').exists() and not (tmp_path / 'vis').exists()
@@ -101,14 +111,15 @@ def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(t
         build_for_checkpoint(cfg, partial)
 
 
-def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path, wider_checkpoint):
+def test_malformed_annotation_file_is_one_line(make_tiny_config, tmp_path, wider_checkpoint,
+                                               capsys):
     bad = tmp_path / 'bad.json'
     bad.write_text('{"images": [')
     config = make_tiny_config(
         extra=(f"val_dataloader['dataset']['ann_file'] = {str(bad)!r}\n"
                f"val_dataloader['dataset']['data_root'] = ''\n"))
-    line = _tool(['tools/test.py', config, wider_checkpoint, '--work-dir',
-                  str(tmp_path / 'work')], REPO)
+    line = _in_process('test.py', [config, wider_checkpoint, '--work-dir', tmp_path / 'work'],
+                       capsys)
     assert str(bad) in line and 'not valid COCO json' in line
 
 
@@ -160,13 +171,12 @@ def test_converters_report_bad_files_in_one_line(tool, extra, damage, tmp_path, 
     ('train_dataloader.batchsize=4', "did you mean 'batch_size'?"),
     ('train_dataloader.batch_size=0', 'must be a positive integer'),
 ])
-def test_config_option_mistakes_are_one_line(make_tiny_config, tmp_path, tool, option, message):
+def test_config_option_mistakes_are_one_line(make_tiny_config, tool, option, message, capsys):
     """A typo'd --cfg-options key or an impossible value is named before
     anything is built; a new leaf key (soft-NMS's sigma) is still allowed."""
     config = make_tiny_config()
-    args = [f'{REPO}/tools/{tool}', config
-            ] + (['missing.pth'] if tool == 'test.py' else []) + ['--cfg-options', option]
-    line = _tool(args, str(tmp_path))
+    args = [config] + (['missing.pth'] if tool == 'test.py' else []) + ['--cfg-options', option]
+    line = _in_process(tool, args, capsys)
     assert message in line and option.split('=')[0] in line
 
 
@@ -197,30 +207,22 @@ def test_converters_never_replace_a_file(tool, extra, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('tool', ['train.py', 'analysis_tools/dataset_fit.py'])
-def test_config_option_without_value_is_one_line(make_tiny_config, tmp_path, tool):
-    out = subprocess.run(
-        [
-            sys.executable, f'{REPO}/tools/{tool}',
-            make_tiny_config(), '--cfg-options', 'train_dataloader.batch_size'
-        ] + (['--out-dir', str(tmp_path / 'fit')] if 'fit' in tool else []),
-        capture_output=True,
-        text=True,
-        cwd=str(tmp_path),
-        timeout=300)
-    assert out.returncode == 2 and 'Traceback' not in out.stderr
-    assert out.stderr.strip().splitlines()[-1].endswith(
+def test_config_option_without_value_is_one_line(make_tiny_config, tmp_path, tool, capsys):
+    argv = [make_tiny_config(), '--cfg-options', 'train_dataloader.batch_size'
+            ] + (['--out-dir', tmp_path / 'fit'] if 'fit' in tool else [])
+    assert _in_process(tool, argv, capsys).endswith(
         "error: --cfg-options 'train_dataloader.batch_size': expected key=value "
         "(e.g. train_dataloader.batch_size=4)")
 
 
-def test_dataset_fit_on_an_empty_dataset_is_one_line(make_tiny_config, shapes_root, tmp_path):
+def test_dataset_fit_on_an_empty_dataset_is_one_line(make_tiny_config, shapes_root, tmp_path,
+                                                     capsys):
     import json
     empty = tmp_path / 'empty.json'
     coco = json.load(open(osp.join(shapes_root, 'annotations', 'instances_train.json')))
     empty.write_text(json.dumps(dict(coco, images=[], annotations=[])))
     config = make_tiny_config(extra=f"train_dataloader['dataset']['ann_file'] = {str(empty)!r}\n")
-    line = _tool(
-        [f'{REPO}/tools/analysis_tools/dataset_fit.py', config, '--out-dir',
-         str(tmp_path / 'fit')], str(tmp_path))
+    line = _in_process('analysis_tools/dataset_fit.py', [config, '--out-dir', tmp_path / 'fit'],
+                       capsys)
     assert f'{empty}: no image left to use: the json lists 0 image(s)' in line
     assert not (tmp_path / 'fit').exists()
