@@ -21,7 +21,7 @@ import os.path as osp
 import random
 import tempfile
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -201,6 +201,27 @@ def _latency_table(cfg, space, settings, work_dir) -> LatencyTable:
     return build_latency_table(space, settings.path, measure)
 
 
+def _direct_check(cfg, space: SearchSpace, table: LatencyTable, settings: SearchSettings,
+                  parent: SubnetChoice, rng: random.Random, work: str) -> Tuple[float, Dict]:
+    """Random sub-networks, the parent and each size's reference timed in
+    one run: ``(parent ms, the table's errors)`` (:func:`prediction_errors`)."""
+    checks = {f'check{i}': space.sample(rng) for i in range(settings.check_subnets)}
+    references = {
+        f'reference{s}': dataclasses.replace(space.smallest(), image_size=s)
+        for s in space.image_size
+    }
+    measure = choice_measure(cfg, settings.path, work, settings.threads, settings.runs)
+    measured = measure(dict(checks, parent=parent, **references))
+    errors = prediction_errors(table, space, {
+        c: measured[k]
+        for k, c in checks.items()
+    }, {
+        c.image_size: measured[k]
+        for k, c in references.items()
+    })
+    return measured['parent'], errors
+
+
 def search_architecture(config: str, checkpoint: str, out_dir: str,
                         settings: SearchSettings) -> SearchResult:
     """Search a trained supernet for the best sub-network within a latency
@@ -241,21 +262,7 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     atomic_write(osp.join(out_dir, 'latency_table.json'), json.dumps(table.to_dict(), indent=1))
     rng = random.Random(settings.seed)
     parent = parent_choice(cfg, space)
-    checks = {f'check{i}': space.sample(rng) for i in range(settings.check_subnets)}
-    measure = choice_measure(cfg, settings.path, work, settings.threads, settings.runs)
-    references = {
-        f'reference{s}': dataclasses.replace(space.smallest(), image_size=s)
-        for s in space.image_size
-    }
-    measured = measure(dict(checks, parent=parent, **references))
-    parent_ms = measured.pop('parent')
-    table_error = prediction_errors(table, space, {
-        c: measured[k]
-        for k, c in checks.items()
-    }, {
-        c.image_size: measured[k]
-        for k, c in references.items()
-    })
+    parent_ms, table_error = _direct_check(cfg, space, table, settings, parent, rng, work)
     # the search compares the table's predictions, so a ratio target is the
     # parent's prediction times R (the same units); the finalists are then
     # held to R times the parent measured in their own run (_finish)
