@@ -1,4 +1,4 @@
-"""ExecuTorch with XNNPACK (the edge runtime): fp32 ``.pte`` files.
+"""ExecuTorch with XNNPACK (the edge runtime): fp32 and int8 ``.pte`` files.
 
 Optional: it needs ``executorch`` (``requirements/edge.txt``; ``make test``
 installs it). Without it the ``et-*`` targets are not offered and asking for
@@ -40,22 +40,42 @@ def _contiguous_copy(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
+def _quantized(module: torch.nn.Module, example: Tuple[torch.Tensor, ...],
+               batches: Sequence[np.ndarray]) -> torch.nn.Module:
+    """PT2E int8 of ``module`` with the XNNPACK quantizer (symmetric int8,
+    per-channel weights, per-tensor activations), calibrated image by image
+    on ``batches`` (the program takes batch 1)."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer, get_symmetric_quantization_config)
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    config = get_symmetric_quantization_config(is_per_channel=True)
+    quantizer = XNNPACKQuantizer().set_global(config)
+    prepared = prepare_pt2e(torch.export.export(module, example).module(), quantizer)
+    for batch in batches:
+        for image in np.split(np.ascontiguousarray(batch, np.float32), len(batch)):
+            prepared(torch.from_numpy(image))
+    return convert_pt2e(prepared)
+
+
 class _Rank4Fusion(torch.nn.Module):
     """Export-time stand-in of a :class:`WeightedFusion`: the same product
-    with each weight a ``(1, 1, 1, 1)`` tensor, laid out like the maps
-    (XNNPACK's layout pass rejects 0-d operands). Only the exported copy
-    gets it: Torch-Pruning traces the eager graph, where such a reshape
-    would couple every BiFPN channel."""
+    with the normalised weights as constant ``(1, 1, 1, 1)`` factors, laid
+    out like the maps (XNNPACK's layout pass rejects 0-d operands; constant
+    factors keep the weight normalisation out of the program). Only the
+    exported copy gets it: Torch-Pruning traces the eager graph, where such
+    a reshape would couple every BiFPN channel."""
 
     def __init__(self, fusion: WeightedFusion) -> None:
         super().__init__()
         self.fusion = fusion
+        with torch.no_grad():
+            factors = fusion.normalized_weights().detach().reshape(-1, 1, 1, 1, 1)
+        self.register_buffer('factors', factors.clone(), persistent=False)
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         if self.fusion.mode == 'sum':
             return self.fusion(inputs)
-        weights = self.fusion.normalized_weights().to(inputs[0].dtype)
-        return WeightedFusion.fuse(inputs, weights.view(-1, 1, 1, 1, 1))
+        return WeightedFusion.fuse(inputs, self.factors.to(inputs[0].dtype))
 
 
 def _rank4_fusions(module: torch.nn.Module) -> torch.nn.Module:
@@ -73,14 +93,14 @@ class ExecuTorchBackend(DeployedBackend):
     """An ExecuTorch program lowered to XNNPACK, run by the ExecuTorch
     runtime (what ships to phones and boards).
 
-    fp32 only: ``torch.export`` of the network, BN folded, every supported
-    op delegated to XNNPACK (the nearest-neighbour upsamplings of the BiFPN
-    run in ExecuTorch's portable kernels). int8 is not offered: PT2E
-    quantization with the XNNPACK quantizer lowers, but the XNNPACK runtime
-    of ExecuTorch 1.5.1 refuses one quantized convolution of every
-    EfficientDet graph tried (``xnn_status_invalid_parameter``; a trained
-    tiny D0 and Lite0; docs/deployment.md). The program takes batch 1: a larger batch
-    runs image by image.
+    ``torch.export`` of the network, BN folded, the head's level-shared convs
+    copied per level (:mod:`.unshared_head`: XNNPACK int8 cannot share one
+    conv between inputs of different scales), every supported op delegated
+    to XNNPACK (the nearest-neighbour upsamplings of the BiFPN run in
+    ExecuTorch's portable kernels). int8: PT2E quantization with the XNNPACK
+    quantizer (symmetric int8, per-channel weights), calibrated on the
+    calibration images; ``keep_float`` (ONNX node names) does not apply. The
+    program takes batch 1: a larger batch runs image by image.
 
     Args:
         path (str): The ``.pte`` file.
@@ -92,7 +112,7 @@ class ExecuTorchBackend(DeployedBackend):
 
     name = 'et'
     suffix = '.pte'
-    precisions = ('fp32', )
+    precisions = ('fp32', 'int8')
     needs_model = True
     by_default = False  # an edge file on request: deploy.py --backends et-fp32
 
@@ -152,17 +172,23 @@ class ExecuTorchBackend(DeployedBackend):
         import os.path as osp
 
         from .bn_folding import fold_bn_into_convs
+        from .unshared_head import unshare_head
         if not cls.available():
             raise UserError(f'et-{precision}: {cls.missing_reason()}')
         if model is None:
             raise ValueError('the ExecuTorch export needs the PyTorch model')
         module = _rank4_fusions(_contiguous_copy(model))
+        if hasattr(getattr(module, 'detector', None), 'bbox_head'):
+            unshare_head(module.detector)
         fold_bn_into_convs(module)
         example = (torch.zeros(_onnx_input_shape(onnx_fp32)), )
         path = osp.join(stage, cls.file_names(precision)[0])
         start = time.perf_counter()
         with torch.no_grad():
+            if precision == 'int8':
+                module = _quantized(module, example, batches)
             _to_pte(torch.export.export(module, example), path)
+        _check_runs(path, example[0], f'et-{precision}')
         log(f'et-{precision}: lowered to XNNPACK in {time.perf_counter() - start:.0f} s')
         return path
 
@@ -187,6 +213,19 @@ class ExecuTorchBackend(DeployedBackend):
         }, {
             'program [xnnpack]': 1
         }
+
+
+def _check_runs(path: str, image: torch.Tensor, target: str) -> None:
+    """Load the lowered program and run ``image`` once: a program the
+    runtime cannot run is refused here (one line), before anything is
+    written, not when a user's benchmark or demo reaches it."""
+    from executorch.runtime import Runtime
+    try:
+        Runtime.get().load_program(path).load_method('forward').execute([image])
+    except Exception as err:  # noqa: BLE001 - the runtime raises its own types
+        raise UserError(f'{target}: the ExecuTorch runtime cannot run the program XNNPACK '
+                        f'lowered ({backend_reason(err)}); deploy et-fp32 or an ONNX Runtime '
+                        f'/ OpenVINO target instead') from None
 
 
 def _onnx_input_shape(path: str) -> Tuple[int, ...]:

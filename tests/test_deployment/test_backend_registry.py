@@ -15,7 +15,7 @@ from mmdet_efficientdet.utils import load_trained
 
 def test_targets_come_from_the_registered_classes():
     always = ('ort-fp32', 'ort-int8', 'ov-fp32', 'ov-int8')
-    edge = ('et-fp32', ) if ExecuTorchBackend.available() else ()
+    edge = ('et-fp32', 'et-int8') if ExecuTorchBackend.available() else ()
     assert deploy_targets() == always + edge  # the optional runtime last, when installed
     assert PATHS == ('eager', 'fused') + deploy_targets()
     cls, precision = target_backend('ov-int8')
