@@ -99,3 +99,26 @@ def tool_error(tool: str, argv: List[str], capsys) -> str:
     assert (': error: ' in err[-1]) if usage else err[-1].startswith('error: '), err[-5:]
     assert not any(line.startswith('Traceback') for line in err), err[-5:]
     return err[-1]
+
+
+def tool_output(tool: str, argv: List[str]) -> str:
+    """Run a ``tools/*.py`` ``main(argv)`` in this process as its command
+    line does (:func:`~mmdet_efficientdet.utils.run_cli`), expect success
+    and return what it printed (stdout, then stderr). For runs whose process itself is
+    not under test: no interpreter start (~7 s of imports) each."""
+    import contextlib
+    import io
+
+    import torch
+
+    from mmdet_efficientdet.utils import run_cli
+    module = _tool_module(tool)
+    out, err = io.StringIO(), io.StringIO()
+    threads = torch.get_num_threads()  # a tool's --threads must not outlive it
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run_cli(lambda: module.main(argv))
+    finally:
+        torch.set_num_threads(threads)
+    assert code == 0, (code, out.getvalue()[-2000:] + err.getvalue()[-3000:])
+    return out.getvalue() + err.getvalue()

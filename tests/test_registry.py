@@ -7,6 +7,7 @@ import sys
 from mmdet.registry import MODELS
 
 from .conftest import D0_CONFIG, REPO
+from .process import tool_output
 
 
 def test_modules_are_registered_in_mmdet():
@@ -48,14 +49,11 @@ def _run(args, cwd):
 def test_train_then_test_with_the_repo_tools(make_tiny_config, tmp_path):
     config = make_tiny_config(max_epochs=1)
     work = str(tmp_path / 'work')
-    out = _run([osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work], cwd=str(tmp_path))
-    assert out.returncode == 0, out.stderr[-3000:]
+    # each tool's main(argv), in this process (no interpreter start each)
+    tool_output(osp.join(REPO, 'tools', 'train.py'), [config, '--work-dir', work])
     ckpt = osp.join(work, 'epoch_1.pth')
     assert osp.isfile(ckpt)
-    out = _run([osp.join(REPO, 'tools', 'test.py'), config, ckpt, '--work-dir', work],
-               cwd=str(tmp_path))
-    assert out.returncode == 0, out.stderr[-3000:]
-    logs = out.stdout + out.stderr
+    logs = tool_output(osp.join(REPO, 'tools', 'test.py'), [config, ckpt, '--work-dir', work])
     assert 'Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all' in logs
     assert 'coco/bbox_mAP' in logs
 

@@ -1,8 +1,6 @@
 """Deployed models (ONNX Runtime / OpenVINO, fp32 / int8) evaluated through the
 config's own pipeline, post-processing and COCO metric; bad inputs named."""
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,7 +11,7 @@ from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.deployment import DeployedModelError, load_backend
 from ..conftest import REPO
-from ..process import tool_error
+from ..process import tool_error, tool_output
 
 FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml', 'model_int8.xml')
 
@@ -22,17 +20,11 @@ FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml', 'model_int8.xml
 def deployed(trained, tmp_path_factory):
     config, ckpt = trained
     work = tmp_path_factory.mktemp('deploy')
-    out = subprocess.run([
-        sys.executable, f'{REPO}/tools/deployment/deploy.py', config, ckpt, '--out-dir',
-        str(work / 'out'), '--calib-images', '4'
-    ],
-                         capture_output=True,
-                         text=True,
-                         cwd=REPO,
-                         timeout=900)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    assert 'kept in float:' in out.stdout  # the measured float-node search
-    return config, ckpt, str(work / 'out'), out.stdout
+    stdout = tool_output(f'{REPO}/tools/deployment/deploy.py',
+                         [config, ckpt, '--out-dir',
+                          str(work / 'out'), '--calib-images', '4'])
+    assert 'kept in float:' in stdout  # the measured float-node search
+    return config, ckpt, str(work / 'out'), stdout
 
 
 def _pytorch(config, ckpt):
@@ -65,10 +57,7 @@ def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):
     config, ckpt, out_dir, _ = deployed
 
     def metrics(args):
-        out = subprocess.run(
-            [sys.executable] + args, capture_output=True, text=True, cwd=REPO, timeout=600)
-        assert out.returncode == 0, out.stderr[-3000:]
-        line = [x for x in out.stdout.splitlines() if 'bbox_mAP_copypaste' in x]
+        line = [x for x in tool_output(args[0], args[1:]).splitlines() if 'bbox_mAP_copypaste' in x]
         return [float(v) for v in line[-1].split(':')[-1].split()]
 
     ours = metrics([f'{REPO}/tools/test.py', config, ckpt, '--work-dir', str(tmp_path / 'pt')])
@@ -118,16 +107,6 @@ def test_deploy_never_overwrites_without_asking(deployed, capsys):
     config, ckpt, out_dir, _ = deployed
     before = {n: open(osp.join(out_dir, n), 'rb').read() for n in FILES}
 
-    def deploy(*args):
-        return subprocess.run([
-            sys.executable, f'{REPO}/tools/deployment/deploy.py', config, ckpt, '--out-dir',
-            out_dir, *args
-        ],
-                              capture_output=True,
-                              text=True,
-                              cwd=REPO,
-                              timeout=600)
-
     # refusals, in this process (no interpreter start each)
     tool = f'{REPO}/tools/deployment/deploy.py'
     again = tool_error(tool, [config, ckpt, '--out-dir', out_dir, '--backends', 'ort-fp32'], capsys)
@@ -139,8 +118,7 @@ def test_deploy_never_overwrites_without_asking(deployed, capsys):
         (['--image-size', '100', '128'], 'must be divisible by 128')
     ]:
         assert message in tool_error(tool, [config, ckpt, '--out-dir', out_dir, *args], capsys)
-    ok = deploy('--backends', 'ort-fp32', '--overwrite')
-    assert ok.returncode == 0, ok.stderr[-2000:]
+    tool_output(tool, [config, ckpt, '--out-dir', out_dir, '--backends', 'ort-fp32', '--overwrite'])
     manifest = json.load(open(osp.join(out_dir, 'manifest.json')))
     assert manifest['files'] == ['model_fp32.onnx']
     for name in FILES[1:]:  # the other backends' files are untouched

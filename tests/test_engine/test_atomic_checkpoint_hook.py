@@ -63,7 +63,7 @@ def _kill_and_resume(make_tiny_config, tmp_path, hook: str, rounds: int):
 
 
 def test_kills_during_saves_leave_loadable_last_and_best(make_tiny_config, tmp_path):
-    _kill_and_resume(make_tiny_config, tmp_path, "AtomicCheckpointHook", rounds=4)
+    _kill_and_resume(make_tiny_config, tmp_path, "AtomicCheckpointHook", rounds=3)
     # the last round's temporary file (if any) is cleaned by the next start
     work = str(tmp_path / 'work')
     run = ToolProcess([TRAIN, str(tmp_path / 'tiny.py'), '--work-dir', work, '--resume'],

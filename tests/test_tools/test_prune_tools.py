@@ -4,8 +4,6 @@ from __future__ import annotations
 import copy
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -15,16 +13,14 @@ from mmengine.runner import load_checkpoint
 
 from mmdet_efficientdet.pruning import prune_detector
 from ..conftest import REPO
-from ..process import tool_error
+from ..process import tool_error, tool_output
 
 RATIOS = ['s*.mid=0.5', 's4.out=0.5', 'bifpn=0.5', 'head=0.5']
 
 
-def _run(args, cwd=REPO, timeout=600):
-    out = subprocess.run(
-        [sys.executable] + args, capture_output=True, text=True, cwd=cwd, timeout=timeout)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    return out.stdout
+def _run(args):
+    """A tool's successful run, in this process; returns its stdout."""
+    return tool_output(args[0], list(args[1:]))
 
 
 @pytest.fixture

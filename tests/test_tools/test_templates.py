@@ -6,8 +6,6 @@ import os
 import os.path as osp
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -15,6 +13,7 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from ..conftest import D0_CONFIG, REPO
+from ..process import tool_output
 
 TEMPLATES = {
     'lite0': 'efficientdet_lite0_finetune_custom-coco.py',
@@ -46,24 +45,25 @@ def _fill(template: str, values: dict) -> str:
     return template
 
 
-def _run(args, cwd):
-    out = subprocess.run(
-        [sys.executable] + args, capture_output=True, text=True, cwd=str(cwd), timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    return out.stdout + out.stderr
+def _run(args):
+    """A successful tool run, in this process (in the user's folder: the
+    test changes into it); its output."""
+    return tool_output(args[0], list(args[1:]))
 
 
 @pytest.mark.parametrize('name, absolute', [('lite0', False), ('d0', True)])
-def test_template_filled_as_its_comments_say_trains(raccoon_root, tmp_path, name, absolute):
+def test_template_filled_as_its_comments_say_trains(raccoon_root, tmp_path, name, absolute,
+                                                    monkeypatch):
     root = tmp_path / 'repo'
     _user_folder(raccoon_root, root)
+    monkeypatch.chdir(root)  # the user runs the tools from their checkout
     where = (lambda p: str(root / p)) if absolute else (lambda p: p)
     _run([
         osp.join(REPO, 'tools', 'dataset_converters', 'labelled_to_coco.py'), '--images',
         where('data/my_photos'), '--xml',
         where('data/my_labels'), '--out',
         where('data/my_dataset'), '--val-fraction', '0.4'
-    ], root)
+    ])
     values = dict(
         data_root=where('data/my_dataset') + '/',
         image_dir=where('data/my_photos') + '/',
@@ -79,7 +79,7 @@ def test_template_filled_as_its_comments_say_trains(raccoon_root, tmp_path, name
     log = _run([
         osp.join(REPO, 'tools', 'train.py'), 'configs/efficientdet/custom/my_config.py',
         '--work-dir', 'work', '--cfg-options'
-    ] + ONE_ITERATION, root)
+    ] + ONE_ITERATION)
     assert 'dropped' not in log and 'Error' not in log
     assert osp.isfile(root / 'work' / 'epoch_1.pth')
     if name == 'd0':  # only the class layer started afresh
