@@ -61,16 +61,15 @@ class OnnxRuntimeBackend(DeployedBackend):
         from ..utils.cpu_isa import ort_int8_scheme
         from .ort_quantize import quantize_onnx_int8, select_float_nodes
         keep = list(keep_float)
-        if keep == ['auto']:
-            search = select_float_nodes(onnx_fp32, stage, batches)
+        out = osp.join(stage, cls.file_names('int8')[0])
+        if keep == ['auto']:  # the search leaves its measured file at out
+            search = select_float_nodes(onnx_fp32, stage, batches, out_path=out)
             log(search.table())
             keep = search.chosen
-        elif keep == ['none']:
-            keep = []
         else:
+            keep = [] if keep == ['none'] else keep
             _check_node_names(onnx_fp32, keep)
-        out = quantize_onnx_int8(onnx_fp32, osp.join(stage,
-                                                     cls.file_names('int8')[0]), batches, keep)
+            quantize_onnx_int8(onnx_fp32, out, batches, keep)
         log(f'ort-int8 float nodes: {", ".join(keep) or "none"}')
         log(f'ort-int8 weights: {ort_int8_scheme().reason}')
         return out

@@ -133,31 +133,44 @@ def select_float_nodes(fp32_path: str,
                        work_dir: str,
                        batches: Sequence[np.ndarray],
                        candidates: Optional[Iterable[str]] = None,
-                       min_gain: float = 0.1) -> FloatNodeSearch:
+                       min_gain: float = 0.1,
+                       out_path: Optional[str] = None) -> FloatNodeSearch:
     """Measure which candidate nodes to keep in float.
 
     Quantizes once with everything in int8, then once per candidate with that
     node in float; keeps every node whose float version lowers the raw-output
     error (:func:`output_error`) by at least ``min_gain`` of the all-int8
-    error, then measures the final combination.
+    error, then measures the final combination (a combination already
+    quantized is not quantized again: ORT's quantizer takes seconds to
+    minutes per model).
+
+    Args:
+        out_path (str, optional): Where the int8 model of the chosen
+            combination is left (the measured file itself).
     """
     reference = _outputs(fp32_path, batches)
-    trial_path = osp.join(work_dir, 'trial_int8.onnx')
+    trials = {}  # frozenset of float nodes -> its quantized file
 
     def error(keep: Sequence[str]) -> float:
-        quantize_onnx_int8(fp32_path, trial_path, batches, keep)
-        return output_error(reference, _outputs(trial_path, batches))
+        path = osp.join(work_dir, f'trial{len(trials)}_int8.onnx')
+        trials[frozenset(keep)] = quantize_onnx_int8(fp32_path, path, batches, keep)
+        return output_error(reference, _outputs(path, batches))
 
     try:
         search = FloatNodeSearch(all_int8=error(()))
+        errors = {frozenset(): search.all_int8}
         for node in (candidate_float_nodes(fp32_path) if candidates is None else candidates):
             err = error([node])
+            errors[frozenset([node])] = err
             search.trials.append((node, err))
             if err <= (1 - min_gain) * search.all_int8:
                 search.chosen.append(node)
-        search.final = error(search.chosen) if search.chosen else \
-            search.all_int8
+        chosen = frozenset(search.chosen)
+        search.final = errors[chosen] if chosen in errors else error(search.chosen)
+        if out_path is not None:
+            os.replace(trials.pop(chosen), out_path)
     finally:
-        if osp.exists(trial_path):
-            os.remove(trial_path)
+        for path in trials.values():
+            if osp.exists(path):
+                os.remove(path)
     return search

@@ -3,14 +3,13 @@ finds a better setting when there is one, and advice when none helps."""
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 from mmengine.config import Config
 
 from mmdet_efficientdet.datasets.anchor_fit import data_aspects, fit_anchors
 from ..conftest import REPO
+from ..process import tool_error, tool_output
 
 
 def test_shapes_with_oversized_anchors_get_a_better_scale(make_tiny_config):
@@ -63,7 +62,7 @@ def test_data_aspects_follow_the_boxes():
     assert pairs == [(0.5, 2.0), (1.0, 1.0), (2.0, 0.5)]
 
 
-def test_tool_on_real_photos(raccoon_root, tmp_path):
+def test_tool_on_real_photos(raccoon_root, tmp_path, monkeypatch, capsys):
     """The raccoon fine-tuning config as committed, run from a folder laid out
     as its comments say (data/raccoon, data/raccoon_coco from the converter):
     big boxes, every box covered."""
@@ -79,27 +78,11 @@ def test_tool_on_real_photos(raccoon_root, tmp_path):
         val_list=osp.join(data, 'test_labels.csv'))
     config = osp.join(REPO, 'configs', 'efficientdet', 'custom',
                       'efficientdet_lite0_finetune_raccoon.py')
-    out = subprocess.run([
-        sys.executable,
-        osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'), config, '--out-dir',
-        str(tmp_path / 'fit')
-    ],
-                         capture_output=True,
-                         text=True,
-                         cwd=str(tmp_path),
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert '173 boxes in 160 images at input 320' in out.stdout
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py')
+    monkeypatch.chdir(tmp_path)  # the config's data paths are relative
+    out = tool_output(tool, [config, '--out-dir', str(tmp_path / 'fit')])
+    assert '173 boxes in 160 images at input 320' in out
     report = json.load(open(tmp_path / 'fit' / 'fit.json'))
     assert report['current']['coverage'] == 1.0
     assert osp.getsize(tmp_path / 'fit' / 'fit.png') > 10000
-    again = subprocess.run([
-        sys.executable,
-        osp.join(REPO, 'tools', 'analysis_tools', 'dataset_fit.py'), config, '--out-dir',
-        str(tmp_path / 'fit')
-    ],
-                           capture_output=True,
-                           text=True,
-                           cwd=str(tmp_path),
-                           timeout=300)
-    assert again.returncode == 1 and '--overwrite' in again.stderr
+    assert '--overwrite' in tool_error(tool, [config, '--out-dir', str(tmp_path / 'fit')], capsys)
