@@ -112,12 +112,24 @@ def build_group_graph(detector: nn.Module, image_size: ImageSize = (128, 128)) -
                          'EfficientNetBackbone, BiFPN and EfficientDetSepBNHead')
     was_training = detector.training
     detector.eval()
-    graph = tp.DependencyGraph().build_dependency(
-        RawOutputs(detector),
-        example_inputs=torch.zeros(1, 3, *image_size),
-        ignored_params=_fusion_weights(detector),
-        verbose=False)
-    detector.train(was_training)
+    # Torch-Pruning follows autograd: frozen layers (frozen_stages, e.g. the
+    # fine-tuning templates' stem) must require grad while it traces (and
+    # the backbone re-freezes them on every train()/eval() call it makes)
+    frozen = [p for p in detector.parameters() if not p.requires_grad]
+    frozen_stages, backbone.frozen_stages = backbone.frozen_stages, -1
+    for param in frozen:
+        param.requires_grad_(True)
+    try:
+        graph = tp.DependencyGraph().build_dependency(
+            RawOutputs(detector),
+            example_inputs=torch.zeros(1, 3, *image_size),
+            ignored_params=_fusion_weights(detector),
+            verbose=False)
+    finally:
+        for param in frozen:
+            param.requires_grad_(False)
+        backbone.frozen_stages = frozen_stages
+        detector.train(was_training)
     found = GroupGraph(detector, graph)
 
     def add(name, kind, roots):

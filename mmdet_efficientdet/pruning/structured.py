@@ -92,6 +92,7 @@ def prune_detector(detector: nn.Module,
                 sorted(int(i) for i in drop)).prune()
         changes[name] = (group.channels, keep)
         group.channels = keep
+    detector.train(detector.training)  # pruned frozen layers are frozen again
     return changes
 
 

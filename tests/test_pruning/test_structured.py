@@ -211,3 +211,23 @@ def test_backbone_channels_are_validated_by_key():
         EfficientNetBackbone('b0', channels=bad)
     with pytest.raises(ValueError, match='channels must be a dict with keys'):
         EfficientNetBackbone('b0', channels=dict(stem=32))
+
+
+def test_frozen_stages_are_traced_and_stay_frozen(d0):
+    """The fine-tuning templates freeze the stem and first stage
+    (frozen_stages=1): their channels are still groups, and pruning them
+    leaves those layers frozen."""
+    cfg, _ = d0
+    frozen_cfg = copy.deepcopy(cfg.model)
+    frozen_cfg.backbone.frozen_stages = 1
+    torch.manual_seed(0)
+    model = MODELS.build(frozen_cfg).eval()
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    assert any(n.startswith('backbone.stem') for n in frozen)
+    groups = build_group_graph(model).groups
+    assert groups['stem'].channels == 32 and groups['s0.out'].channels == 16
+    x = torch.randn(1, 3, 128, 128)
+    prune_detector(model, {'stem': 0.5}, 8)
+    assert {n for n, p in model.named_parameters() if not p.requires_grad} == frozen
+    assert model.backbone.stem.conv.weight.shape[0] == 16
+    assert [tuple(o.shape) for o in _outputs(model, x)][0][0] == 1
