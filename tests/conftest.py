@@ -17,6 +17,16 @@ D0_CONFIG = osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py')
 register_all_modules()
 torch.set_num_threads(2)
 
+
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    """Each test starts with the suite's 2 torch threads (a library call
+    under test may set its own ``threads``; tools run in-process must not
+    inherit it)."""
+    torch.set_num_threads(2)
+    yield
+
+
 #: Tests that run rwightman's effdet/timm need the dev-only ``.refenv``.
 requires_refenv = pytest.mark.skipif(
     not osp.isdir(osp.join(REPO, '.refenv', 'effdet')),

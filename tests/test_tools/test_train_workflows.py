@@ -22,6 +22,15 @@ def _train(args, cwd=None):
     return tool_output(TRAIN, args)
 
 
+def _train_process(args, cwd):
+    """A successful ``tools/train.py`` process (where the result is compared
+    with a killed process's to 1e-6: same interpreter settings); its output."""
+    out = subprocess.run(
+        [sys.executable, TRAIN] + args, capture_output=True, text=True, cwd=cwd, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    return out.stdout + out.stderr
+
+
 def _state(path):
     return load_checkpoint_safely(path)['state_dict']
 
@@ -38,12 +47,12 @@ def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_
     last = open(osp.join(killed, 'last_checkpoint')).read().strip()
     resumed_from = load_checkpoint_safely(last)['meta']['iter']
 
-    logs = _train([config, '--work-dir', killed, '--resume'], str(tmp_path))
+    logs = _train_process([config, '--work-dir', killed, '--resume'], str(tmp_path))
     assert f'resumed epoch: {resumed_from // 4}, iter: {resumed_from}' in logs
     final = load_checkpoint_safely(osp.join(killed, 'epoch_3.pth'))
     assert final['meta']['iter'] == 12
 
-    _train([config, '--work-dir', str(tmp_path / 'straight')], str(tmp_path))
+    _train_process([config, '--work-dir', str(tmp_path / 'straight')], str(tmp_path))
     reference = _state(str(tmp_path / 'straight' / 'epoch_3.pth'))
     for key, value in reference.items():
         torch.testing.assert_close(final['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
