@@ -149,19 +149,20 @@ def select_float_nodes(fp32_path: str,
             combination is left (the measured file itself).
     """
     reference = _outputs(fp32_path, batches)
-    trials = {}  # frozenset of float nodes -> its quantized file
+    trials, errors = {}, {}  # frozenset of float nodes -> its file, its error
 
     def error(keep: Sequence[str]) -> float:
-        path = osp.join(work_dir, f'trial{len(trials)}_int8.onnx')
-        trials[frozenset(keep)] = quantize_onnx_int8(fp32_path, path, batches, keep)
-        return output_error(reference, _outputs(path, batches))
+        key = frozenset(keep)
+        trials[key] = quantize_onnx_int8(fp32_path,
+                                         osp.join(work_dir, f'trial{len(trials)}_int8.onnx'),
+                                         batches, keep)
+        errors[key] = output_error(reference, _outputs(trials[key], batches))
+        return errors[key]
 
     try:
         search = FloatNodeSearch(all_int8=error(()))
-        errors = {frozenset(): search.all_int8}
         for node in (candidate_float_nodes(fp32_path) if candidates is None else candidates):
             err = error([node])
-            errors[frozenset([node])] = err
             search.trials.append((node, err))
             if err <= (1 - min_gain) * search.all_int8:
                 search.chosen.append(node)
