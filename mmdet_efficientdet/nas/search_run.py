@@ -29,7 +29,8 @@ from ..errors import UserError
 from ..fileio import atomic_write
 from ..search_space import SearchSpace, SubnetChoice
 from .evolution import Candidate, mnas_reward, pareto_front, regularized_evolution
-from .latency_table import LatencyTable, build_latency_table, choice_measure, prediction_errors
+from .latency_table import (LatencyTable, block_keys, build_latency_table, choice_measure,
+                            prediction_errors)
 from .subnet import search_space_of, subnet_config
 
 
@@ -49,6 +50,8 @@ class SearchSettings:
     runs: int = 10
     seed: int = 0
     latency_table: Optional[str] = None
+    #: Sub-networks the table times per input size (None: twice its unknowns).
+    table_subnets: Optional[int] = None
 
 
 @dataclasses.dataclass
@@ -191,21 +194,43 @@ def _check_target(table: LatencyTable, space: SearchSpace, target: float, path: 
 def _latency_table(cfg, space, settings, work_dir) -> LatencyTable:
     if settings.latency_table:
         with open(settings.latency_table) as f:
-            table = LatencyTable.from_dict(json.load(f))
+            data = json.load(f)
+        try:
+            table = LatencyTable.from_dict(data)
+        except UserError as e:
+            raise UserError(f'--latency-table {settings.latency_table}: {e}') from None
         if table.path != settings.path or set(table.reference) != set(space.image_size):
             raise UserError(f'--latency-table {settings.latency_table}: measured on '
                             f'{table.path} for sizes {sorted(table.reference)}, not '
                             f'{settings.path} for {list(space.image_size)}')
+        if any(set(costs) != set(block_keys(space)) for costs in table.costs.values()):
+            raise UserError(f'--latency-table {settings.latency_table}: its blocks are not '
+                            f'those of this search space; measure it again')
         return table
     measure = choice_measure(cfg, settings.path, work_dir, settings.threads, settings.runs)
-    return build_latency_table(space, settings.path, measure)
+    return build_latency_table(space, settings.path, measure, settings.table_subnets, settings.seed)
+
+
+def _held_out(space: SearchSpace, table: LatencyTable, rng: random.Random,
+              count: int) -> Dict[str, SubnetChoice]:
+    """``count`` random sub-networks the table was not fitted to (fewer
+    when the space has no more)."""
+    fitted, checks = set(table.fitted_on()), {}
+    for _ in range(50 * count):
+        choice = space.sample(rng)
+        if choice not in fitted and choice not in checks.values():
+            checks[f'check{len(checks)}'] = choice
+            if len(checks) == count:
+                break
+    return checks
 
 
 def _direct_check(cfg, space: SearchSpace, table: LatencyTable, settings: SearchSettings,
                   parent: SubnetChoice, rng: random.Random, work: str) -> Tuple[float, Dict]:
-    """Random sub-networks, the parent and each size's reference timed in
-    one run: ``(parent ms, the table's errors)`` (:func:`prediction_errors`)."""
-    checks = {f'check{i}': space.sample(rng) for i in range(settings.check_subnets)}
+    """Random sub-networks the table was not fitted to, the parent and
+    each size's reference timed in one run: ``(parent ms, the table's
+    errors)`` (:func:`prediction_errors`)."""
+    checks = _held_out(space, table, rng, settings.check_subnets)
     references = {
         f'reference{s}': dataclasses.replace(space.smallest(), image_size=s)
         for s in space.image_size

@@ -1,15 +1,17 @@
-"""The latency table: measured once per size, predicts by adding entries."""
+"""The latency table: per-block costs fitted to sub-networks timed in one run."""
 import random
 
 import pytest
 
-from mmdet_efficientdet.nas import (LatencyTable, build_latency_table, choice_keys,
-                                    prediction_errors, single_changes)
+from mmdet_efficientdet.errors import UserError
+from mmdet_efficientdet.nas import (LatencyTable, block_counts, block_keys, build_latency_table,
+                                    fit_subnets, prediction_errors)
 from mmdet_efficientdet.search_space import SearchSpace
 
 SPACE = SearchSpace.from_config(
     dict(
         stages=[
+            dict(kernel=[3], expand=[1], depth=[1]),  # no choice: in the base
             dict(kernel=[3, 5], expand=[3, 6], depth=[1, 2]),
             dict(kernel=[3], expand=[4, 6], depth=[2, 3])
         ],
@@ -17,46 +19,54 @@ SPACE = SearchSpace.from_config(
         head_depth=[2, 3],
         image_size=[128, 256]))
 
-#: A hand table: ms of every stage option, neck and head value, per size.
+#: A hand cost per block (ms) at 128 px; 256 px costs 4 times as much.
 HAND = {
-    128: {
-        'stage0:k3e3d1': 1.0,
-        'stage0:k5e3d1': 1.5,
-        'stage0:k3e6d1': 2.0,
-        'stage0:k5e6d1': 3.0,
-        'stage0:k3e3d2': 2.0,
-        'stage0:k5e3d2': 3.0,
-        'stage0:k3e6d2': 4.0,
-        'stage0:k5e6d2': 6.0,
-        'stage1:k3e4d2': 2.0,
-        'stage1:k3e6d2': 3.0,
-        'stage1:k3e4d3': 3.0,
-        'stage1:k3e6d3': 4.5,
-        'neck:1': 1.0,
-        'neck:2': 2.0,
-        'neck:3': 3.0,
-        'head:2': 2.0,
-        'head:3': 3.0
-    }
+    'stage1:k3e3': 1.0,
+    'stage1:k3e6': 2.0,
+    'stage1:k5e3': 1.5,
+    'stage1:k5e6': 3.0,
+    'stage2:k3e4': 1.0,
+    'stage2:k3e6': 1.5,
+    'neck': 1.0,
+    'head': 0.75
 }
-HAND[256] = {key: 4 * ms for key, ms in HAND[128].items()}
 BASE = {128: 0.5, 256: 2.0}  # stem, runtime overhead
 
 
 def _hand_ms(choice):
-    return BASE[choice.image_size] + sum(HAND[choice.image_size][k]
-                                         for k in choice_keys(SPACE, choice))
+    scale = 1 if choice.image_size == 128 else 4
+    return BASE[choice.image_size] + scale * sum(HAND[k] * n
+                                                 for k, n in block_counts(SPACE, choice).items())
 
 
-def test_single_changes_cover_every_entry_once():
-    changes = single_changes(SPACE, 256)
-    assert len(changes) == 1 + 7 + 3 + 2 + 1
-    assert changes['reference'] == SPACE.smallest().__class__(((3, 3.0, 1), (3, 4.0, 2)), 1, 2, 256)
-    assert changes['neck:3'].neck_repeats == 3 and changes['neck:3'].stages == \
-        changes['reference'].stages
+def test_block_keys_and_counts():
+    assert block_keys(SPACE) == list(HAND)
+    choice = SPACE.largest()
+    assert block_counts(SPACE, choice) == {
+        'stage1:k3e3': 0,
+        'stage1:k3e6': 0,
+        'stage1:k5e3': 0,
+        'stage1:k5e6': 2,
+        'stage2:k3e4': 0,
+        'stage2:k3e6': 3,
+        'neck': 3,
+        'head': 3
+    }
 
 
-def test_table_of_an_additive_cost_predicts_it_exactly():
+def test_fit_subnets_cover_every_block():
+    rng = random.Random(0)
+    chosen = fit_subnets(SPACE, 256, 3, rng)  # too few to cover by chance
+    assert chosen[0] == SPACE.smallest().__class__(((3, 1.0, 1), (3, 3.0, 1), (3, 4.0, 2)), 1, 2,
+                                                   256)
+    assert chosen[1].stages == SPACE.largest().stages
+    assert {c.image_size for c in chosen} == {256}
+    for key in block_keys(SPACE):
+        assert any(block_counts(SPACE, c)[key] for c in chosen), key
+    assert len(set(chosen)) == len(chosen)
+
+
+def test_table_of_a_per_block_cost_predicts_it_exactly():
     calls = []
 
     def measure(choices):
@@ -64,14 +74,44 @@ def test_table_of_an_additive_cost_predicts_it_exactly():
         return {name: _hand_ms(choice) for name, choice in choices.items()}
 
     table = build_latency_table(SPACE, 'hand', measure)
-    assert calls == [14, 14]  # one interleaved run per size
-    assert table.reference == {128: 0.5 + 1 + 2 + 1 + 2, 256: 2.0 + 4 * 6}
-    assert table.added[128]['stage0:k5e6d2'] == pytest.approx(5.0)
-    rng = random.Random(0)
+    assert calls == [18, 18]  # one interleaved run per size, twice the 9 unknowns
+    # the smallest: stage1 k3e3 d1 (1), stage2 k3e4 d2 (2), neck 1 (1), head 2 (1.5)
+    assert table.reference == {128: 0.5 + 5.5, 256: 2.0 + 4 * 5.5}
+    assert table.base[128] == pytest.approx(0.5)
+    assert table.costs[256]['stage1:k5e6'] == pytest.approx(12.0)
+    rng = random.Random(1)
     for _ in range(20):
         choice = SPACE.sample(rng)
         assert table.predict(SPACE, choice) == pytest.approx(_hand_ms(choice))
     assert LatencyTable.from_dict(table.to_dict()) == table
+    assert len(table.fitted_on()) == 36
+
+
+def test_costs_are_least_squares_where_single_changes_mislead():
+    """A cost with a floor (small networks all take 10 ms, as on a CPU
+    runtime): the fit over sub-networks of every size predicts the large
+    ones within 15 % where one-change-from-the-smallest would see no cost."""
+
+    def floor_ms(choice):
+        return max(10.0, _hand_ms(choice))
+
+    table = build_latency_table(
+        SPACE, 'hand', lambda cs: {
+            n: floor_ms(c)
+            for n, c in cs.items()
+        }, count=40)
+    big = SPACE.largest()
+    assert table.predict(SPACE, big) == pytest.approx(floor_ms(big), rel=0.15)
+    rng = random.Random(2)
+    errors = prediction_errors(table, SPACE,
+                               {c: floor_ms(c)
+                                for c in (SPACE.sample(rng) for _ in range(30))})
+    assert errors['median'] < 0.1
+
+
+def test_an_older_table_is_refused_in_one_line():
+    with pytest.raises(UserError, match='an older table: measure it again'):
+        LatencyTable.from_dict(dict(path='ov-int8', reference={'320': 1.0}, added={'320': {}}))
 
 
 def test_prediction_errors():

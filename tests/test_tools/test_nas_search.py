@@ -26,14 +26,22 @@ def supernet_ckpt(supernet_config, tmp_path):
 
 
 def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_ckpt, tmp_path):
-    from mmdet_efficientdet.nas import LatencyTable, single_changes
+    from mmdet_efficientdet.nas import LatencyTable, block_keys
     from mmdet_efficientdet.search_space import SearchSpace
     space = SearchSpace.from_config(Config.fromfile(supernet_config).model.search_space)
     # a hand table (measuring one is tested in test_nas/test_latency_table.py)
-    keys = [k for k in single_changes(space, 128) if k != 'reference']
     table = tmp_path / 'table.json'
-    added = {k: 1.0 for k in keys}
-    hand = LatencyTable('eager', {96: 12.0, 128: 20.0}, {96: added, 128: added})
+    costs = {k: 1.0 for k in block_keys(space)}
+    hand = LatencyTable('eager', {
+        96: 12.0,
+        128: 20.0
+    }, {
+        96: 8.0,
+        128: 15.0
+    }, {
+        96: costs,
+        128: costs
+    })
     table.write_text(json.dumps(hand.to_dict()))
     out = str(tmp_path / 'search')
     stdout = tool_output(TOOL, [
@@ -70,16 +78,27 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
 
 
 def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys):
+    from mmdet_efficientdet.nas import LatencyTable, block_keys
+    from mmdet_efficientdet.search_space import SearchSpace
+    space = SearchSpace.from_config(Config.fromfile(supernet_config).model.search_space)
+    costs = {k: 0.0 for k in block_keys(space)}
     table = tmp_path / 'table.json'
     table.write_text(
         json.dumps(
-            dict(path='ort-fp32', reference={
-                '96': 50.0,
-                '128': 60.0
-            }, added={
-                '96': {},
-                '128': {}
-            })))
+            LatencyTable('ort-fp32', {
+                96: 50.0,
+                128: 60.0
+            }, {
+                96: 50.0,
+                128: 60.0
+            }, {
+                96: costs,
+                128: costs
+            }).to_dict()))
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps(dict(json.loads(table.read_text()), costs={'96': {}, '128': {}})))
+    older = tmp_path / 'older.json'
+    older.write_text(json.dumps(dict(path='ort-fp32', reference={'96': 1.0}, added={'96': {}})))
     args = [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path / 'new')]
     assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'tpu'], capsys) == \
         "error: --path 'tpu': choose from " + str(
@@ -90,4 +109,12 @@ def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys)
     assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
                                     '--latency-table', str(table)], capsys) == \
         "error: latency target 5.00 ms is below the smallest sub-network's 50.00 ms on ort-fp32"
+    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+                                    '--latency-table', str(other)], capsys) == \
+        f'error: --latency-table {other}: its blocks are not those of this search space; ' \
+        f'measure it again'
+    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+                                    '--latency-table', str(older)], capsys) == \
+        f"error: --latency-table {older}: latency table: expected the keys path, reference, " \
+        f"base, costs; got ['added', 'path', 'reference'] (an older table: measure it again)"
     assert not osp.exists(tmp_path / 'new')  # nothing written

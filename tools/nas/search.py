@@ -8,10 +8,11 @@ latency target on an inference path; write it as a plain config + checkpoint.
 
 CONFIG is a supernet config (``model.type='EfficientDetSupernet'``, e.g.
 ``configs/efficientdet/nas/efficientdet_lite0_supernet_raccoon.py``) trained
-with ``tools/train.py``. The latency of each sub-network comes from a table
-measured once on ``--path`` (written as ``DIR/latency_table.json``; pass it
-back with ``--latency-table`` to skip measuring) and checked against direct
-measurement of ``--check-subnets`` random sub-networks; ``--target-ratio R``
+with ``tools/train.py``. The latency of each sub-network comes from a
+per-block table fitted once to ``--table-subnets`` sub-networks measured on
+``--path`` (written as ``DIR/latency_table.json``; pass it back with
+``--latency-table`` to skip measuring) and checked against direct
+measurement of ``--check-subnets`` other random sub-networks; ``--target-ratio R``
 sets the target to R times the parent network's (e.g. Lite0's) latency
 measured in the same run. Accuracy is COCO mAP on the config's val split
 with the supernet's weights after BN recalibration. Regularised evolution
@@ -49,6 +50,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--runs', type=positive_int, default=10, help='timed calls per model')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--latency-table', default=None, help='a latency_table.json to reuse')
+    parser.add_argument(
+        '--table-subnets',
+        type=positive_int,
+        default=None,
+        help='sub-networks the latency table times per input size (default: twice its unknowns)')
     add_threads(parser)
     return parser.parse_args(argv)
 
@@ -67,7 +73,8 @@ def main(argv=None) -> int:
         threads=args.threads,
         runs=args.runs,
         seed=args.seed,
-        latency_table=args.latency_table)
+        latency_table=args.latency_table,
+        table_subnets=args.table_subnets)
     print(search_architecture(args.config, args.checkpoint, args.out_dir, settings).summary())
     return 0
 
