@@ -98,3 +98,6 @@ custom_hooks = []
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=3, max_keep_ckpts=2))
 log_processor = dict(window_size=10)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
+# A fixed seed: a rerun on the same CPU gives the same numbers (unseeded,
+# the best mAP of a run varied from 0.62 to 0.80)
+randomness = dict(seed=0)
