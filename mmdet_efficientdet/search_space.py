@@ -17,9 +17,10 @@ the parent's block strings with those kernels, expansions and repeats
 ``EfficientNetBackbone``. The supernet holds the largest value of each.
 """
 from __future__ import annotations
+import dataclasses
 import random
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import UserError
 from .models.layers.block_string import format_block_string, parse_block_string
@@ -168,6 +169,34 @@ class SearchSpace:
     def sample(self, rng: random.Random) -> SubnetChoice:
         """A uniformly random sub-network."""
         return self._pick(rng.choice)
+
+    def sample_distinct(self,
+                        rng: random.Random,
+                        count: int,
+                        exclude: Iterable[SubnetChoice] = (),
+                        image_size: Optional[int] = None) -> List[SubnetChoice]:
+        """Up to ``count`` different random sub-networks, none in
+        ``exclude`` (fewer when the space has no more: at most ``50 * count``
+        draws).
+
+        Args:
+            rng: The random source.
+            count: How many to draw.
+            exclude: Sub-networks not to return.
+            image_size: Set every drawn one to this input size (the space's
+                sizes otherwise).
+        """
+        seen, drawn = set(exclude), []
+        for _ in range(50 * count):
+            if len(drawn) >= count:
+                break
+            choice = self.sample(rng)
+            if image_size is not None:
+                choice = dataclasses.replace(choice, image_size=image_size)
+            if choice not in seen:
+                seen.add(choice)
+                drawn.append(choice)
+        return drawn
 
     def mutate(self, choice: SubnetChoice, rng: random.Random, prob: float) -> SubnetChoice:
         """``choice`` with each stage / neck / head / size choice resampled

@@ -48,6 +48,22 @@ def test_mutation_changes_something_and_stays_inside():
         space.check(child)
 
 
+def test_sample_distinct_excludes_and_stops_when_the_space_runs_out():
+    space = SearchSpace.from_config(SPACE)  # 384 sub-networks
+    exclude = [space.smallest(), space.largest()]
+    drawn = space.sample_distinct(random.Random(0), 20, exclude, image_size=256)
+    assert len(drawn) == 20 == len(set(drawn))
+    assert not set(drawn) & set(exclude)
+    assert {c.image_size for c in drawn} == {256}
+    tiny = SearchSpace([dict(kernel=[3], expand=[4, 6], depth=[1])], [2], [3], [256])
+    assert sorted(
+        tiny.sample_distinct(random.Random(0), 5), key=lambda c: c.stages) == [
+            SubnetChoice(((3, 4.0, 1), ), 2, 3, 256),
+            SubnetChoice(((3, 6.0, 1), ), 2, 3, 256)
+        ]
+    assert tiny.sample_distinct(random.Random(0), 5, [tiny.smallest(), tiny.largest()]) == []
+
+
 def test_json_round_trip_and_name():
     choice = SearchSpace.from_config(SPACE).largest()
     assert SubnetChoice.from_dict(choice.to_dict()) == choice

@@ -70,21 +70,16 @@ def fit_subnets(space: SearchSpace, image_size: int, count: int,
     space), and for any block none of them has one more random sub-network
     with it, so every cost is determined."""
 
-    def at_size(choice):
-        return dataclasses.replace(choice, image_size=image_size)
-
-    chosen = list(dict.fromkeys([at_size(space.smallest()), at_size(space.largest())]))
-    for _ in range(50 * count):
-        if len(chosen) >= count:
-            break
-        choice = at_size(space.sample(rng))
-        if choice not in chosen:
-            chosen.append(choice)
+    chosen = list(
+        dict.fromkeys(
+            dataclasses.replace(c, image_size=image_size)
+            for c in (space.smallest(), space.largest())))
+    chosen += space.sample_distinct(rng, count - len(chosen), chosen, image_size)
     for i in range(len(space.stages)):
         seen = {(k, e) for c in chosen for k, e, _ in [c.stages[i]]}
         for option in space.stage_options(i):
             if option[:2] not in seen:
-                base = at_size(space.sample(rng))
+                base = dataclasses.replace(space.sample(rng), image_size=image_size)
                 chosen.append(
                     dataclasses.replace(
                         base, stages=base.stages[:i] + (option, ) + base.stages[i + 1:]))

@@ -215,14 +215,8 @@ def _held_out(space: SearchSpace, table: LatencyTable, rng: random.Random,
               count: int) -> Dict[str, SubnetChoice]:
     """``count`` random sub-networks the table was not fitted to (fewer
     when the space has no more)."""
-    fitted, checks = set(table.fitted_on()), {}
-    for _ in range(50 * count):
-        choice = space.sample(rng)
-        if choice not in fitted and choice not in checks.values():
-            checks[f'check{len(checks)}'] = choice
-            if len(checks) == count:
-                break
-    return checks
+    drawn = space.sample_distinct(rng, count, table.fitted_on())
+    return {f'check{i}': choice for i, choice in enumerate(drawn)}
 
 
 def _direct_check(cfg, space: SearchSpace, table: LatencyTable, settings: SearchSettings,
