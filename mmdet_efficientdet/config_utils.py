@@ -191,6 +191,38 @@ def set_config_image_size(cfg, image_size: int) -> None:
             cfg[key] = holder[key]
 
 
+def set_config_epochs(cfg, epochs: int) -> None:
+    """Make a loaded epoch-based config train ``epochs`` epochs with its own
+    schedule's shape, in place: ``train_cfg.max_epochs`` (and a top-level
+    ``max_epochs``); every epoch-based ``param_scheduler`` entry whose
+    ``end`` / ``T_max`` was the old last epoch now has ``epochs``, any other
+    past ``epochs`` is cut there (iteration-based ones, e.g. a warm-up of N
+    iterations, are kept); ``val_interval`` at most ``epochs``.
+
+    Example:
+        >>> from mmengine.config import Config
+        >>> cfg = Config(dict(train_cfg=dict(max_epochs=20, val_interval=2),
+        ...     param_scheduler=[dict(type='CosineAnnealingLR', end=20, T_max=20)]))
+        >>> set_config_epochs(cfg, 80)
+        >>> cfg.train_cfg.max_epochs, cfg.param_scheduler[0]['end']
+        (80, 80)
+    """
+    if not cfg.get('train_cfg'):
+        cfg.train_cfg = dict()
+    old = cfg.train_cfg.get('max_epochs')
+    cfg.max_epochs = cfg.train_cfg.max_epochs = epochs
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, Mapping):
+        schedulers = [schedulers]
+    for scheduler in schedulers:
+        if scheduler.get('by_epoch', True):
+            for key in ('end', 'T_max'):
+                if key in scheduler and (scheduler[key] == old or scheduler[key] > epochs):
+                    scheduler[key] = epochs
+    cfg.param_scheduler = schedulers
+    cfg.train_cfg.val_interval = min(cfg.train_cfg.get('val_interval', 1), epochs)
+
+
 def _bgr_pad_value(rgb_mean) -> tuple:
     """A normalisation mean (RGB, 0-255) as a BGR pixel (the order images
     are loaded in): padding with it is 0 after normalisation."""

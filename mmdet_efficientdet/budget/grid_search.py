@@ -176,21 +176,14 @@ def candidate_cfg(cfg, level: dict):
 def _short_schedule(cfg, epochs: int, seed: int, work_dir: str, tag: str):
     """``cfg`` set to train ``epochs`` epochs from seed ``seed`` into
     ``work_dir``, validating only after training."""
+    from ..config_utils import set_config_epochs
     train_cfg = cfg.get('train_cfg') or {}
     if 'max_iters' in train_cfg or 'IterBased' in str(train_cfg.get('type')):
         raise UserError('train_cfg: the coefficient search trains by epochs; '
                         'give an epoch-based config (max_epochs)')
+    set_config_epochs(cfg, epochs)
     cfg.train_cfg = dict(
         type='EpochBasedTrainLoop', max_epochs=epochs, val_interval=epochs, val_begin=epochs + 1)
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
-    for sched in schedulers:
-        if sched.get('by_epoch', True):
-            for key in ('end', 'T_max'):
-                if key in sched and sched[key] > epochs:
-                    sched[key] = epochs
-    cfg.param_scheduler = schedulers
     cfg.default_hooks = cfg.get('default_hooks', {})
     cfg.default_hooks['checkpoint'] = dict(
         type='CheckpointHook', interval=epochs, max_keep_ckpts=1, save_best=None)

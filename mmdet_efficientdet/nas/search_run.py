@@ -52,6 +52,9 @@ class SearchSettings:
     latency_table: Optional[str] = None
     #: Sub-networks the table times per input size (None: twice its unknowns).
     table_subnets: Optional[int] = None
+    #: Epochs of the fine-tune ``subnet_config.py`` is written for (the Lite0
+    #: template's 40; small networks gained from 80, docs/architecture_search.md).
+    finetune_epochs: int = 40
 
 
 @dataclasses.dataclass
@@ -331,22 +334,26 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, tab
     parent_row = _row(space, scored[parent], measured_ms=ms['parent'], measured_ms_search=parent_ms)
     parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
-                           search_target, [parent_row] + parent_sizes, out_dir)
+                           search_target, [parent_row] + parent_sizes, out_dir,
+                           settings.finetune_epochs)
     return SearchResult(settings.path, target, search_target, parent_row, parent_sizes, table_error,
                         [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
                         chosen, files)
 
 
 def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],
-                   front: Sequence[Candidate], target: float, parents: List[Dict],
-                   out_dir: str) -> Dict[str, str]:
-    """The chosen sub-network's config + checkpoint (BN recalibrated) and
-    the Pareto plot."""
+                   front: Sequence[Candidate], target: float, parents: List[Dict], out_dir: str,
+                   finetune_epochs: int) -> Dict[str, str]:
+    """The chosen sub-network's config (its schedule set to
+    ``finetune_epochs``) + checkpoint (BN recalibrated) and the Pareto
+    plot."""
     from mmdet.registry import MODELS
 
+    from ..config_utils import set_config_epochs
     from .pareto_plot import plot_pareto
     from .subnet import extract_subnet
     sub = subnet_config(cfg, choice)
+    set_config_epochs(sub, finetune_epochs)
     ckpt = osp.join(out_dir, 'subnet.pth')
     sub.load_from = ckpt
     sub.work_dir = osp.join('work_dirs', osp.basename(osp.normpath(out_dir)) + '_finetune')

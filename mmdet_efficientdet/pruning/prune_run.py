@@ -9,24 +9,11 @@ import os.path as osp
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from ..config_utils import set_config_epochs
 from .arguments import check_epochs, check_ratio, parse_ratios, resolve_round_to
 from .channel_groups import PruningError
 
 Log = Callable[[str], None]
-
-
-def finetune_schedule(cfg, epochs: int) -> None:
-    """Shorten the config's schedule to ``epochs`` (epoch-based schedulers
-    end there)."""
-    check_epochs(epochs)
-    old = cfg.train_cfg.max_epochs
-    cfg.max_epochs = cfg.train_cfg.max_epochs = epochs
-    for scheduler in cfg.param_scheduler:
-        if scheduler.get('by_epoch', True):
-            for key in ('end', 'T_max'):
-                if scheduler.get(key) == old:
-                    scheduler[key] = epochs
-    cfg.train_cfg.val_interval = min(cfg.train_cfg.get('val_interval', 1), epochs)
 
 
 @dataclass
@@ -300,7 +287,7 @@ def prune_to_budget(config: str,
         model.backbone.set_activation_masks(winner_rates)
     out_cfg.load_from = ckpt
     if finetune_epochs is not None:
-        finetune_schedule(out_cfg, finetune_epochs)
+        set_config_epochs(out_cfg, finetune_epochs)
     result = _describe(model, base, (cfg_path, ckpt, report_path), round_to, chosen, changes,
                        winner_rates, size, extra)
     _write_pruned(result, model, out_cfg, checkpoint, inputs, out_dir, overwrite)

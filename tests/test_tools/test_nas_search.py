@@ -48,7 +48,7 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
         supernet_config, supernet_ckpt, '--out-dir', out, '--target-ratio', '1.5', '--path',
         'eager', '--cycles', '2', '--population', '3', '--check-subnets', '2', '--runs', '1',
         '--calib-batches', '1', '--latency-table',
-        str(table)
+        str(table), '--finetune-epochs', '7'
     ])
     assert 'chosen k3e1d1-' in stdout and 'latency table on eager' in stdout
     result = json.load(open(osp.join(out, 'search.json')))
@@ -70,6 +70,8 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
         for f in ('latency_table.json', 'pareto.png', 'subnet_config.py', 'subnet.pth'))
     sub = Config.fromfile(osp.join(out, 'subnet_config.py'))
     assert sub.model.type == 'EfficientDet' and sub.load_from == osp.join(out, 'subnet.pth')
+    # written for the fine-tune asked for (the schedule's shape: test_config_utils.py)
+    assert sub.train_cfg.max_epochs == sub.max_epochs == 7
     plain = MODELS.build(sub.model)
     state = torch.load(sub.load_from, map_location='cpu')['state_dict']
     plain.load_state_dict(state, strict=True)  # the plain config takes every tensor

@@ -20,7 +20,7 @@ under the MnasNet reward (hard constraint) scores ``population + cycles``
 sub-networks; the Pareto front's finalists are measured directly in one
 interleaved run with the parent, and the most accurate within the target is
 written: ``DIR/subnet_config.py`` (``load_from`` = ``DIR/subnet.pth``: ready
-for ``tools/train.py`` to fine-tune), ``DIR/subnet.pth``,
+for ``tools/train.py`` to fine-tune for ``--finetune-epochs``), ``DIR/subnet.pth``,
 ``DIR/search.json`` (every number), ``DIR/pareto.png``.
 """
 from __future__ import annotations
@@ -55,6 +55,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=positive_int,
         default=None,
         help='sub-networks the latency table times per input size (default: twice its unknowns)')
+    parser.add_argument(
+        '--finetune-epochs',
+        type=positive_int,
+        default=40,
+        help="epochs subnet_config.py trains (default 40, the Lite0 template's; the "
+        "supernet's own schedule is shorter)")
     add_threads(parser)
     return parser.parse_args(argv)
 
@@ -74,7 +80,8 @@ def main(argv=None) -> int:
         runs=args.runs,
         seed=args.seed,
         latency_table=args.latency_table,
-        table_subnets=args.table_subnets)
+        table_subnets=args.table_subnets,
+        finetune_epochs=args.finetune_epochs)
     print(search_architecture(args.config, args.checkpoint, args.out_dir, settings).summary())
     return 0
 
