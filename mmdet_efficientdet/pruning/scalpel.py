@@ -2,10 +2,16 @@
 saving measured on this CPU follow from the widths?"""
 from __future__ import annotations
 import copy
-from typing import Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+
+from torch import nn
 
 from ..benchmarking.compare_models import CompareResult
 from .arguments import check_ratio, resolve_round_to
+
+#: Steps per unit of the unaligned ratio's search grid: finer than one
+#: channel of any group, so the grid holds every width plan.
+RATIO_STEPS = 10**6
 
 
 def scalpel_check(config: str,
@@ -23,8 +29,8 @@ def scalpel_check(config: str,
 
     Variants: the dense model; a magnitude mask; ``groups`` pruned at
     ``ratio`` with widths rounded to ``round_to``; the same groups pruned
-    unaligned at the ratio that gives the aligned model's parameter count
-    (bisection). Measured like :func:`compare_models` (mAP without
+    unaligned at the smallest ratio that gives at most the aligned model's
+    parameter count (:func:`unaligned_ratio`). Measured like :func:`compare_models` (mAP without
     fine-tuning); each structured row carries its ``ratio``.
     """
     import torch
@@ -48,19 +54,52 @@ def scalpel_check(config: str,
 
     aligned = structured(ratio, lanes)
     want = count_params(aligned)
-    low, high = 0.0, 0.95
-    for _ in range(30):  # unaligned ratio with the aligned param count
-        mid = (low + high) / 2
-        if count_params(structured(mid, 1)) > want:
-            low = mid
-        else:
-            high = mid
+    unaligned = unaligned_ratio(dense, groups, want, lambda r: count_params(structured(r, 1)))
     masked = copy.deepcopy(dense)
     magnitude_prune_(masked, count_params(dense) - want)
     names = ('dense', 'mask (unstructured)', f'structured, {lanes}-aligned',
              'structured, unaligned')
-    variants = dict(zip(names, (dense, masked, aligned, structured(high, 1))))
+    variants = dict(zip(names, (dense, masked, aligned, structured(unaligned, 1))))
     rows = measure_effective(variants, size, threads, runs,
                              DetectionEvaluator(cfg) if with_map else None)
-    rows[names[2]]['ratio'], rows[names[3]]['ratio'] = ratio, high
+    rows[names[2]]['ratio'], rows[names[3]]['ratio'] = ratio, unaligned
     return CompareResult(size, threads, rows)
+
+
+def unaligned_ratio(dense: nn.Module,
+                    groups: Sequence[str],
+                    want: int,
+                    params_at: Callable[[float], int],
+                    highest: float = 0.95) -> float:
+    """The smallest ratio in ``[0, highest]`` (a multiple of
+    ``1 / RATIO_STEPS``) at which pruning ``groups`` of ``dense`` unaligned
+    leaves at most ``want`` parameters.
+
+    The count falls with the ratio and depends only on the kept widths, so
+    the search bisects the grid (:func:`~mmdet_efficientdet.measure.search.bisect_boundary`)
+    and calls ``params_at`` (a pruning, seconds) once per width plan.
+
+    Args:
+        dense: The unpruned detector (not modified).
+        groups: Group names or patterns pruned.
+        want: Parameter count to reach.
+        params_at: Parameter count after pruning ``groups`` by a ratio.
+        highest: Largest ratio tried (assumed to reach ``want``).
+    """
+    from ..measure.search import bisect_boundary
+    from .channel_groups import build_group_graph, expand_groups
+    from .structured import kept_channels
+    found = build_group_graph(copy.deepcopy(dense))
+    widths = [found.groups[name].channels for name in expand_groups(groups, list(found.groups))]
+    counts: Dict[Tuple[int, ...], int] = {}
+
+    def reached(step: int) -> bool:
+        ratio = step / RATIO_STEPS
+        plan = tuple(kept_channels(channels, ratio) for channels in widths)
+        if plan not in counts:
+            counts[plan] = params_at(ratio)
+        return counts[plan] <= want
+
+    if reached(0):
+        return 0.0
+    return bisect_boundary(reached, 0, int(highest * RATIO_STEPS)) / RATIO_STEPS

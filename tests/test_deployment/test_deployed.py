@@ -20,10 +20,13 @@ FILES = ('model_fp32.onnx', 'model_int8.onnx', 'model_fp32.xml', 'model_int8.xml
 def deployed(trained, tmp_path_factory):
     config, ckpt = trained
     work = tmp_path_factory.mktemp('deploy')
-    stdout = tool_output(f'{REPO}/tools/deployment/deploy.py',
-                         [config, ckpt, '--out-dir',
-                          str(work / 'out'), '--calib-images', '4'])
-    assert 'kept in float:' in stdout  # the measured float-node search
+    stdout = tool_output(f'{REPO}/tools/deployment/deploy.py', [
+        config, ckpt, '--out-dir',
+        str(work / 'out'), '--calib-images', '4', '--keep-float', 'none'
+    ])
+    # every node int8: one ORT quantization (the default measured search
+    # quantizes once per candidate node: tests/test_deployment/test_ort_quantize.py)
+    assert 'ort-int8 float nodes: none' in stdout
     return config, ckpt, str(work / 'out'), stdout
 
 
@@ -51,6 +54,15 @@ def test_every_backend_runs_the_raw_outputs(deployed, name):
         assert max(errors) < 5e-3
     else:
         assert max(errors) < 0.5  # int8: close, not equal
+
+
+def test_the_float_node_search_tries_the_stem_and_the_last_prediction_convs(deployed):
+    from mmdet_efficientdet.deployment.ort_quantize import candidate_float_nodes
+    _, _, out_dir, _ = deployed
+    assert candidate_float_nodes(osp.join(out_dir, 'model_fp32.onnx')) == [
+        '/backbone/stem/conv/Conv', '/cls_pred/pointwise_conv/conv_4/Conv',
+        '/reg_pred/pointwise_conv/conv_4/Conv'
+    ]
 
 
 def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):

@@ -23,18 +23,24 @@ class _Net(torch.nn.Module):
         return self.cls_pred(x), self.reg_pred(x)
 
 
-def test_search_leaves_the_measured_file_and_no_trials(tmp_path, monkeypatch):
-    fp32 = str(tmp_path / 'net.onnx')
+def _export(folder) -> str:
+    fp32 = str(folder / 'net.onnx')
     torch.onnx.export(
         _Net().eval(), (torch.zeros(1, 3, 16, 16), ),
         fp32,
         output_names=['cls_0', 'box_0'],
         dynamo=False)
+    return fp32
+
+
+BATCHES = [np.random.RandomState(i).rand(1, 3, 16, 16).astype(np.float32) * 100 for i in range(3)]
+
+
+def test_search_leaves_the_measured_file_and_no_trials(tmp_path, monkeypatch):
+    fp32 = _export(tmp_path)
     import onnx
     convs = [n.name for n in onnx.load(fp32).graph.node if n.op_type == 'Conv']
-    batches = [
-        np.random.RandomState(i).rand(1, 3, 16, 16).astype(np.float32) * 100 for i in range(3)
-    ]
+    batches = BATCHES
     import mmdet_efficientdet.deployment.ort_quantize as module
     calls = []
     real = module.quantize_onnx_int8
@@ -59,3 +65,20 @@ def test_search_leaves_the_measured_file_and_no_trials(tmp_path, monkeypatch):
     search = select_float_nodes(fp32, str(tmp_path), batches, convs, min_gain=-1.0, out_path=out)
     assert search.chosen == convs and calls[-1] == convs and len(calls) == len(convs) + 2
     assert os.path.isfile(out)
+
+
+def test_the_ort_target_searches_by_default_and_leaves_only_its_file(tmp_path):
+    """``keep_float=['auto']`` (deploy.py's default): the searched
+    candidates are the stem and the two prediction convs, the table and the
+    chosen nodes are logged, the search's measured file is the target's."""
+    from mmdet_efficientdet.deployment.onnxruntime_backend import OnnxRuntimeBackend
+    fp32 = _export(tmp_path)
+    lines = []
+    out = OnnxRuntimeBackend.export('int8', fp32, str(tmp_path), BATCHES, ['auto'], lines.append)
+    assert out == str(tmp_path / 'model_int8.onnx')
+    table = lines[0].splitlines()
+    assert table[0].startswith('output error, all int8: ')
+    tried = [line.split()[0] for line in table[1:4]]
+    assert tried == ['/stem/Conv', '/cls_pred/Conv', '/reg_pred/Conv']
+    assert table[-1].startswith('kept in float: ') and lines[1].startswith('ort-int8 float nodes: ')
+    assert sorted(os.listdir(tmp_path)) == ['model_int8.onnx', 'net.onnx']
