@@ -85,6 +85,9 @@ def unaligned_ratio(dense: nn.Module,
         want: Parameter count to reach.
         params_at: Parameter count after pruning ``groups`` by a ratio.
         highest: Largest ratio tried (assumed to reach ``want``).
+
+    Returns:
+        float: The ratio; 0.0 when ``dense`` already has at most ``want``.
     """
     from ..measure.search import bisect_boundary
     from .channel_groups import build_group_graph, expand_groups
