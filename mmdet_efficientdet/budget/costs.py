@@ -23,7 +23,8 @@ class CostMeter:
     """The cost of candidates under one metric, each measured once.
 
     ``gflops`` and ``params`` are counted on the built model (multiply-adds
-    at the candidate's input, mmengine's ``FlopAnalyzer``); ``latency`` is the
+    at the candidate's input,
+    :func:`~mmdet_efficientdet.measure.complexity.count_macs`); ``latency`` is the
     median batch-1 wall time of ``path`` (eager PyTorch, or the file
     :func:`~mmdet_efficientdet.deployment.deploy_model` builds, int8
     calibrated on random images: latency does not depend on the scales);

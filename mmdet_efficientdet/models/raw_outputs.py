@@ -1,8 +1,8 @@
 """The detector's network as a plain module: image -> raw head outputs.
 
 The one wrapper around ``EfficientDet._forward`` used wherever a tool needs
-the network without box decoding or NMS: ONNX export, FLOP counting and
-Torch-Pruning's dependency tracing.
+the network without box decoding or NMS: ONNX export and Torch-Pruning's
+dependency tracing.
 """
 from __future__ import annotations
 from typing import Tuple

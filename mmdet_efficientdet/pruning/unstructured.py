@@ -51,11 +51,9 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
     rate (the fraction of its input activations that are non-zero)."""
 
-    from ..measure.complexity import flop_analyzer
-    analyzer = flop_analyzer(detector, height, width)
-    with torch.no_grad():
-        by_module = analyzer.by_module()
-    total = analyzer.total()
+    from ..measure.complexity import count_macs
+    macs = count_macs(detector, height, width)
+    by_module, total = macs.by_module, macs.total
     rates = {
         f'{name}.linear_conv.conv': block.winner_mask.rate
         for name, block in detector.named_modules()
@@ -63,7 +61,7 @@ def effective_macs(detector: nn.Module, height: int, width: int) -> int:
     }
     for name, module in detector.named_modules():
         if isinstance(module, nn.Conv2d):
-            count = by_module.get(f'detector.{name}', 0)
+            count = by_module.get(name, 0)
             density = float((module.weight != 0).float().mean())
             total -= count * (1 - density * rates.get(name, 1.0))
     return int(total)
