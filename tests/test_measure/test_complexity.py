@@ -71,8 +71,9 @@ def test_every_op_and_module_counts_as_mmengines():
     got = count_macs(model, 16, 16)
     assert got.total == reference.total() == 43201
     assert got.by_module == {k: v for k, v in reference.by_module().items() if v}
-    # a container never called itself still sums its children
-    assert got.by_module['blocks'] == got.by_module['blocks.0.0'] == 8 * 8 * 8 * 8  # 1x1, 8 -> 8, 8x8 map
+    # a container never called itself still sums its children (a 1x1
+    # conv, 8 -> 8 channels, on an 8x8 map)
+    assert got.by_module['blocks'] == got.by_module['blocks.0.0'] == 8 * 8 * 8 * 8
 
 
 def test_a_detector_and_its_modules_count_as_mmengines():
