@@ -58,11 +58,10 @@ def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_
         torch.testing.assert_close(final['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
 
 
-def test_finetune_on_other_classes_reinitialises_only_class_layer(make_tiny_config, tmp_path):
+def test_finetune_on_other_classes_reinitialises_only_class_layer(make_tiny_config, trained,
+                                                                  tmp_path):
     from mmdet_efficientdet.datasets import make_shapes_dataset
-    source = make_tiny_config(max_epochs=1, name='source.py')
-    _train([source, '--work-dir', str(tmp_path / 'source')], str(tmp_path))
-    ckpt = str(tmp_path / 'source' / 'epoch_1.pth')
+    _, ckpt = trained  # the tiny D0 trained on 3 classes
 
     other_root = str(tmp_path / 'two_classes')
     make_shapes_dataset(
@@ -134,14 +133,12 @@ def test_two_process_training_keeps_ranks_identical(make_tiny_config, tmp_path):
         assert torch.equal(rank1['state_dict'][key], value), key
 
 
-def test_two_process_evaluation_with_dist_test(make_tiny_config, tmp_path):
-    config = make_tiny_config(max_epochs=1)
-    _train([config, '--work-dir', str(tmp_path / 'w')], str(tmp_path))
+def test_two_process_evaluation_with_dist_test(trained, tmp_path):
+    config, ckpt = trained
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1')
     out = subprocess.run([
         'bash',
-        osp.join(REPO, 'tools', 'dist_test.sh'), config,
-        str(tmp_path / 'w' / 'epoch_1.pth'), '2', '--work-dir',
+        osp.join(REPO, 'tools', 'dist_test.sh'), config, ckpt, '2', '--work-dir',
         str(tmp_path / 'eval')
     ],
                          capture_output=True,
