@@ -58,10 +58,8 @@ def test_resume_continues_from_saved_iteration_with_identical_weights(make_tiny_
                if first[k].is_floating_point())
 
 
-def test_load_from_loads_weights_into_a_fresh_model(make_tiny_config, tmp_path):
-    config = make_tiny_config(max_epochs=1)
-    _train(config, str(tmp_path / 'a'))
-    ckpt = str(tmp_path / 'a' / 'epoch_1.pth')
+def test_load_from_loads_weights_into_a_fresh_model(trained, tmp_path):
+    config, ckpt = trained  # the tiny D0 after one epoch
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path / 'b')
     runner = Runner.from_cfg(cfg)
