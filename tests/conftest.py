@@ -133,8 +133,9 @@ def make_tiny_config(tmp_path, shapes_root) -> Callable[..., str]:
 @pytest.fixture(scope='session')
 def trained(tmp_path_factory, shapes_root):
     """A tiny D0 trained one epoch on the shapes data: (config, checkpoint)."""
-    from mmengine.config import Config
     from mmengine.runner import Runner
+
+    from mmdet_efficientdet.utils.config_loader import load_config
     work = tmp_path_factory.mktemp('trained')
     config = work / 'tiny.py'
     config.write_text(
@@ -143,7 +144,7 @@ def trained(tmp_path_factory, shapes_root):
             data_root=shapes_root + '/',
             classes=('circle', 'square', 'triangle'),
             max_epochs=1))
-    cfg = Config.fromfile(str(config))
+    cfg = load_config(str(config))
     cfg.work_dir = str(work)
     Runner.from_cfg(cfg).train()
     return str(config), str(work / 'epoch_1.pth')

@@ -5,11 +5,11 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 
 from mmdet_efficientdet.checkpoint import (UnsafeCheckpointError, load_checkpoint_safely,
                                            safe_checkpoint_globals)
+from mmdet_efficientdet.utils.config_loader import load_config
 
 
 class ForeignObject:
@@ -20,7 +20,7 @@ class ForeignObject:
 
 
 def _train(config: str, work_dir: str, resume_from: str | None = None) -> Runner:
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = work_dir
     if resume_from:
         cfg.resume = True
@@ -60,7 +60,7 @@ def test_resume_continues_from_saved_iteration_with_identical_weights(make_tiny_
 
 def test_load_from_loads_weights_into_a_fresh_model(trained, tmp_path):
     config, ckpt = trained  # the tiny D0 after one epoch
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = str(tmp_path / 'b')
     runner = Runner.from_cfg(cfg)
     load_checkpoint(runner.model, ckpt)

@@ -5,7 +5,9 @@ from typing import Optional
 
 
 def load_config(path: str, options: Optional[dict] = None):
-    """``Config.fromfile(path)`` with ``--cfg-options`` merged in.
+    """``Config.fromfile(path)`` with ``--cfg-options`` merged in, as a
+    :class:`~.config_text.FormattedOnceConfig` (a Runner built from it
+    formats the config's text once, not at every checkpoint).
 
     Raises:
         UserError: the file is missing or is not a loadable config.
@@ -13,10 +15,11 @@ def load_config(path: str, options: Optional[dict] = None):
     from mmengine.config import Config
 
     from ..errors import UserError
+    from .config_text import FormattedOnceConfig
     if not osp.isfile(path):
         raise UserError(f'config {path!r} not found')
     try:
-        cfg = Config.fromfile(path)
+        cfg = FormattedOnceConfig.of(Config.fromfile(path))
     except Exception as err:  # noqa: BLE001  (syntax, import, base errors)
         raise UserError(f'config {path!r} cannot be loaded: '
                         f'{type(err).__name__}: {err}') from None

@@ -1,11 +1,11 @@
 """Progressive learning: image size and regularisation grow stage by stage."""
 import pytest
 from mmcv.cnn.bricks import DropPath
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmdet_efficientdet.engine import ProgressiveLearningHook, interpolate
+from mmdet_efficientdet.utils.config_loader import load_config
 
 PROGRESSIVE = """
 model = dict(
@@ -60,7 +60,7 @@ class _Recorder(Hook):
 def test_sizes_and_magnitudes_per_stage(make_tiny_config, tmp_path, workers, persistent):
     config = make_tiny_config(
         max_epochs=3, extra=PROGRESSIVE.format(workers=workers, persistent=persistent))
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = str(tmp_path)
     runner = Runner.from_cfg(cfg)
     recorder = _Recorder()
@@ -131,7 +131,7 @@ def test_transform_missing_from_pipeline_is_named(make_tiny_config, tmp_path):
 custom_hooks = [dict(type='ProgressiveLearningHook', num_stages=2,
                      pipeline_params={'MixUp.ratio_range': ((1, 1), (0.5, 1.5))})]
 """)
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = str(tmp_path)
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match="no MixUp in the training pipeline"):

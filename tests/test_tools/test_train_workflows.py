@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmdet_efficientdet.checkpoint import load_checkpoint_safely
+from mmdet_efficientdet.utils.config_loader import load_config
 from ..conftest import REPO
 from ..process import ToolProcess, free_port, tool_output
 
@@ -36,24 +36,24 @@ def _state(path):
 
 
 def test_resume_after_kill_continues_from_last_checkpoint(make_tiny_config, tmp_path):
-    config = make_tiny_config(max_epochs=3)
+    config = make_tiny_config(max_epochs=2)
     killed = str(tmp_path / 'killed')
     run = ToolProcess([TRAIN, config, '--work-dir', killed], str(tmp_path))
     # the first iteration of epoch 2 is logged after epoch_1.pth is written
     run.wait_for(r'Epoch\(train\)\s*\[2\]\[\s*1/4\]')
     run.kill_after()
     saved = sorted(glob.glob(osp.join(killed, 'epoch_*.pth')))
-    assert saved and not osp.exists(osp.join(killed, 'epoch_3.pth'))
+    assert saved and not osp.exists(osp.join(killed, 'epoch_2.pth'))
     last = open(osp.join(killed, 'last_checkpoint')).read().strip()
     resumed_from = load_checkpoint_safely(last)['meta']['iter']
 
     logs = _train_process([config, '--work-dir', killed, '--resume'], str(tmp_path))
     assert f'resumed epoch: {resumed_from // 4}, iter: {resumed_from}' in logs
-    final = load_checkpoint_safely(osp.join(killed, 'epoch_3.pth'))
-    assert final['meta']['iter'] == 12
+    final = load_checkpoint_safely(osp.join(killed, 'epoch_2.pth'))
+    assert final['meta']['iter'] == 8
 
     _train_process([config, '--work-dir', str(tmp_path / 'straight')], str(tmp_path))
-    reference = _state(str(tmp_path / 'straight' / 'epoch_3.pth'))
+    reference = _state(str(tmp_path / 'straight' / 'epoch_2.pth'))
     for key, value in reference.items():
         torch.testing.assert_close(final['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
 
@@ -90,7 +90,7 @@ def test_finetune_on_other_classes_reinitialises_only_class_layer(make_tiny_conf
     ]
     assert 'missing keys' not in logs and 'unexpected key' not in logs
 
-    cfg = Config.fromfile(target)
+    cfg = load_config(target)
     cfg.work_dir = str(tmp_path / 'inspect')
     cfg.custom_hooks = []  # EMAHook needs before_run before it can load
     runner = Runner.from_cfg(cfg)
@@ -201,7 +201,7 @@ def test_any_batch_composition_and_background_images_train(make_tiny_config, tmp
     config = make_tiny_config(
         data_root=root,
         extra="train_dataloader['dataset']['filter_cfg'] = dict(filter_empty_gt=False)\n")
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     cfg.work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(cfg)
     assert len(runner.train_dataloader.dataset) == 7

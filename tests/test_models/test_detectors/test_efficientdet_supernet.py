@@ -4,6 +4,8 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
+from mmdet_efficientdet.utils.config_loader import load_config
+
 
 def test_supernet_is_filled_from_the_space(supernet_config):
     cfg = Config.fromfile(supernet_config)
@@ -35,7 +37,7 @@ def test_sandwich_step_sums_every_subnetwork(supernet_config):
 
 def test_supernet_trains_with_tools_train(supernet_config, tmp_path):
     from mmengine.runner import Runner
-    cfg = Config.fromfile(supernet_config)
+    cfg = load_config(supernet_config)
     cfg.work_dir = str(tmp_path / 'work')
     Runner.from_cfg(cfg).train()
     state = torch.load(tmp_path / 'work' / 'epoch_1.pth', map_location='cpu')['state_dict']
