@@ -5,9 +5,9 @@ fused multiply-add counts 1, as the paper; convolutions, matrix products,
 normalisations, nearest/bilinear resizes and adaptive average pools counted,
 element-wise ops not), but are read from one eager forward pass under a
 :class:`~torch.overrides.TorchFunctionMode` instead of a TorchScript trace:
-the same numbers in about a tenth of the time (the trace of a D0 costs more
-than ten of its forward passes), which is what budget, pruning and NAS
-searches pay per candidate.
+the same numbers in a fraction of the time (D0: 1.3 s -> 0.1 s at 128 px,
+1.6 s -> 0.4 s at 512 px), which budget, pruning and NAS searches pay per
+candidate.
 """
 from __future__ import annotations
 import math
