@@ -16,6 +16,10 @@ REFENV := .refenv
 REF_STAMP := $(REFENV)/.installed
 EDGE_STAMP := $(VENV)/.edge-installed
 PYTEST_ARGS ?=
+# pytest-xdist workers of make test, one per core of the 2 the suite is sized
+# for (tests/conftest.py gives each 1 torch thread); a test module stays in
+# one worker, so its module fixtures are built once. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
 
 .PHONY: setup refenv edge demo test lint format clean
 
@@ -51,7 +55,7 @@ demo: setup
 	$(PY) tools/run_demo.py
 
 test: setup refenv edge
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # OpenMMLab's lint with setup.cfg's settings: flake8, isort and yapf (CI runs
 # it before the tests; `make format` applies isort and yapf)

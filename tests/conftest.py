@@ -1,5 +1,6 @@
 """Shared fixtures: registries, a generated dataset, tiny trainable configs."""
 from __future__ import annotations
+import os
 import os.path as osp
 import textwrap
 from typing import Callable
@@ -15,15 +16,24 @@ CONFIG_DIR = osp.join(REPO, 'configs', 'efficientdet')
 D0_CONFIG = osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py')
 
 register_all_modules()
-torch.set_num_threads(2)
+
+#: Cores the suite is sized for (CI has 2).
+SUITE_CORES = 2
+#: torch threads of each test process: ``make test`` runs the suite in
+#: pytest-xdist workers, which share the cores (2 workers: 1 thread each; a
+#: serial run: 2).
+SUITE_THREADS = max(1, SUITE_CORES // int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')))
+torch.set_num_threads(SUITE_THREADS)
+# the tools processes tests start take the same count (torch reads it)
+os.environ['OMP_NUM_THREADS'] = str(SUITE_THREADS)
 
 
 @pytest.fixture(autouse=True)
 def _torch_threads():
-    """Each test starts with the suite's 2 torch threads (a library call
-    under test may set its own ``threads``; tools run in-process must not
-    inherit it)."""
-    torch.set_num_threads(2)
+    """Each test starts with the suite's :data:`SUITE_THREADS` torch
+    threads (a library call under test may set its own ``threads``; tools
+    run in-process must not inherit it)."""
+    torch.set_num_threads(SUITE_THREADS)
     yield
 
 
