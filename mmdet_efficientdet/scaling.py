@@ -324,30 +324,6 @@ def efficientdet_drop_path_rate(backbone: str) -> float:
     return 0.0 if backbone in ('b0', 'lite0') else 0.2
 
 
-def compound_image_size(phi: int) -> int:
-    """Input resolution by the paper's rule ``R = 512 + 128 * phi`` (Eq. 3)."""
-    return 512 + 128 * phi
-
-
-def compound_bifpn_width(phi: int) -> float:
-    """Unrounded BiFPN width by the paper's rule ``W = 64 * 1.35 ** phi`` (Eq. 1).
-
-    The paper rounds these by hand (86.4 -> 88, 116.6 -> 112, ...); the rounded
-    values are the ``bifpn_channels`` of :data:`EFFICIENTDET_SCALES`.
-    """
-    return 64 * 1.35**phi
-
-
-def compound_bifpn_depth(phi: int) -> int:
-    """BiFPN depth by the paper's rule ``D_bifpn = 3 + phi`` (Eq. 1)."""
-    return 3 + phi
-
-
-def compound_head_depth(phi: int) -> int:
-    """Head depth by the paper's rule ``D_class = 3 + floor(phi / 3)`` (Eq. 2)."""
-    return 3 + phi // 3
-
-
 def round_channels(channels: float,
                    multiplier: float,
                    divisor: int = 8,
@@ -376,13 +352,62 @@ def round_repeats(repeats: int, multiplier: float) -> int:
     return int(math.ceil(multiplier * repeats))
 
 
-def compound_level(phi: float, backbone: Optional[str] = None) -> EfficientDetScale:
-    """An EfficientDet level at any ``phi >= 0`` by the paper's rules.
+@dataclass(frozen=True)
+class CompoundNumbers:
+    """What compound scaling gives a level at ``phi``
+    (:func:`compound_numbers`).
 
-    ``W_bifpn = 64 * 1.35 ** phi`` rounded as automl rounds channels
-    (multiple of 8, never below 90%), ``D_bifpn = 3 + phi`` and
-    ``D_class = 3 + floor(phi / 3)`` (repeats rounded up), ``R = 512 + 128 *
-    phi`` rounded to the nearest multiple of 128; the backbone is
+    Attributes:
+        image_size (int): Square input side.
+        bifpn_channels (int): ``W_bifpn``.
+        bifpn_repeats (int): ``D_bifpn``.
+        head_repeats (int): ``D_class``.
+    """
+    image_size: int
+    bifpn_channels: int
+    bifpn_repeats: int
+    head_repeats: int
+
+
+def compound_numbers(phi: float,
+                     image_size: int = 512,
+                     bifpn_channels: int = 64,
+                     bifpn_repeats: int = 3,
+                     head_repeats: int = 3,
+                     width_factor: float = 1.35,
+                     size_factor: Optional[float] = None,
+                     size_divisor: int = 128) -> CompoundNumbers:
+    """The compound-scaling rule: a level's widths, depths and resolution at
+    ``phi`` from a base (by default D0's: the paper's Eq. 1-3). The one home
+    of the rule; :func:`compound_level` and the budget search's
+    ``scaled_level`` call it.
+
+    ``W_bifpn = round_channels(W0, width_factor ** phi)`` (a multiple of 8,
+    never below 90%), ``D_bifpn = D0 + phi`` and ``D_class = H0 + floor(phi /
+    3)`` (repeats rounded up), and the input ``R0 + 128 * phi`` (the paper's
+    Eq. 3) or, with ``size_factor`` (EfficientNet's gamma), ``R0 *
+    size_factor ** phi``, rounded to the nearest multiple of
+    ``size_divisor`` (at least one).
+
+    Example:
+        >>> compound_numbers(1)
+        CompoundNumbers(image_size=640, bifpn_channels=88, bifpn_repeats=4, head_repeats=3)
+        >>> compound_numbers(5).image_size, compound_numbers(5).bifpn_repeats
+        (1152, 8)
+        >>> compound_numbers(1, size_factor=1.15).image_size
+        640
+    """
+    size = image_size + 128 * phi if size_factor is None else image_size * size_factor**phi
+    return CompoundNumbers(
+        image_size=size_divisor * max(1, int(math.floor(size / size_divisor + 0.5))),
+        bifpn_channels=round_channels(bifpn_channels, width_factor**phi),
+        bifpn_repeats=int(math.ceil(bifpn_repeats + phi - 1e-9)),
+        head_repeats=head_repeats + int(math.floor(phi / 3 + 1e-9)))
+
+
+def compound_level(phi: float, backbone: Optional[str] = None) -> EfficientDetScale:
+    """An EfficientDet level at any ``phi >= 0`` by the paper's rules
+    (:func:`compound_numbers` from D0's numbers); the backbone is
     ``B<floor(phi)>`` (ImageNet weights exist for it) unless given; fusion
     ``'fast'``, P3-P7, anchor scale 4.
 

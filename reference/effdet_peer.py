@@ -15,8 +15,8 @@ def effdet_peer(ours, level: str, image_size: int):
     (initialised as the parity check does: O(1) activations); with ``ours``
     (our model of that level) the same weights are loaded into it through
     our converter."""
-    from mmdet_efficientdet.benchmarking import Peer
     from mmdet_efficientdet.converters import convert_effdet
+    from mmdet_efficientdet.measure import Peer
     from reference.effdet_ref import create_reference_model, randomize_
     ref = create_reference_model(f'tf_efficientdet_{level}', image_size=image_size)
     randomize_(ref, 1)
@@ -31,7 +31,7 @@ def _train_step(ref, batch: int, size: int):
     (boxes as yxyx, classes 1-based)."""
     import effdet
 
-    from mmdet_efficientdet.benchmarking import random_detection_batch
+    from mmdet_efficientdet.measure import random_detection_batch
     x, boxes, labels = random_detection_batch(batch, size)
     bench = effdet.DetBenchTrain(ref, create_labeler=True).train()
     opt = torch.optim.SGD(bench.parameters(), lr=1e-4, momentum=0.9)

@@ -2,27 +2,26 @@
 import pytest
 
 from mmdet_efficientdet.scaling import (EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
-                                        EFFICIENTNET_SCALES, compound_bifpn_depth,
-                                        compound_bifpn_width, compound_head_depth,
-                                        compound_image_size, get_efficientdet_scale, round_channels,
-                                        round_repeats)
+                                        EFFICIENTNET_SCALES, compound_level, compound_numbers,
+                                        get_efficientdet_scale, round_channels, round_repeats)
 
 
 @pytest.mark.parametrize('level', ['d0', 'd1', 'd2', 'd3', 'd4'])
 def test_d0_to_d4_follow_the_compound_rule(level):
     s = EFFICIENTDET_SCALES[level]
-    assert s.image_size == compound_image_size(s.phi)
-    assert s.bifpn_repeats == compound_bifpn_depth(s.phi)
-    assert s.head_repeats == compound_head_depth(s.phi)
+    rule = compound_numbers(s.phi)
+    assert s.image_size == rule.image_size == 512 + 128 * s.phi
+    assert s.bifpn_repeats == rule.bifpn_repeats == 3 + s.phi
+    assert s.head_repeats == rule.head_repeats == 3 + s.phi // 3
     # the paper rounds 64 * 1.35**phi by hand (212.6 -> 224) to a multiple of 8
     assert s.bifpn_channels % 8 == 0
-    assert abs(s.bifpn_channels / compound_bifpn_width(s.phi) - 1) < 0.06
+    assert abs(s.bifpn_channels / (64 * 1.35**s.phi) - 1) < 0.06
 
 
 def test_official_table_departures_win():
     d5, d6, d7, d7x = (EFFICIENTDET_SCALES[k] for k in ('d5', 'd6', 'd7', 'd7x'))
-    assert (d5.image_size, compound_image_size(5)) == (1280, 1152)
-    assert (d5.bifpn_repeats, compound_bifpn_depth(5)) == (7, 8)
+    assert (d5.image_size, compound_numbers(5).image_size) == (1280, 1152)
+    assert (d5.bifpn_repeats, compound_numbers(5).bifpn_repeats) == (7, 8)
     assert (d6.bifpn_repeats, d6.fusion) == (8, 'sum')
     assert (d7.image_size, d7.backbone, d7.anchor_scale) == (1536, 'b6', 5.0)
     assert (d7x.backbone, d7x.max_level, d7x.strides[-1]) == ('b7', 8, 256)
@@ -68,15 +67,12 @@ def test_v2_b_widths_round_without_the_90_percent_limit():
 
 
 def test_compound_level_at_integer_phi_is_the_formula():
-    from mmdet_efficientdet.scaling import (compound_bifpn_depth, compound_bifpn_width,
-                                            compound_head_depth, compound_image_size,
-                                            compound_level, round_channels)
     for phi in range(8):
         s = compound_level(phi)
-        assert s.image_size == compound_image_size(phi)
-        assert s.bifpn_channels == round_channels(compound_bifpn_width(phi), 1.0)
-        assert s.bifpn_repeats == compound_bifpn_depth(phi)
-        assert s.head_repeats == compound_head_depth(phi)
+        assert s.image_size == 512 + 128 * phi
+        assert s.bifpn_channels == round_channels(64 * 1.35**phi, 1.0)
+        assert s.bifpn_repeats == 3 + phi
+        assert s.head_repeats == 3 + phi // 3
         assert s.backbone == f'b{phi}'
 
 
@@ -138,3 +134,15 @@ def test_levels_as_config_data_and_their_errors():
     ]:
         with pytest.raises(ValueError, match=match):
             get_efficientdet_scale(bad)
+
+
+def test_compound_level_and_a_scaled_base_share_the_rule():
+    rule = compound_numbers(2.5)
+    level = compound_level(2.5)
+    assert (level.image_size, level.bifpn_channels, level.bifpn_repeats,
+            level.head_repeats) == (rule.image_size, rule.bifpn_channels, rule.bifpn_repeats,
+                                    rule.head_repeats) == (896, 136, 6, 3)
+    scaled = compound_numbers(
+        1, image_size=320, bifpn_channels=64, width_factor=1.35, size_factor=1.15, size_divisor=32)
+    assert scaled == compound_numbers(1, 320, 64, 3, 3, size_factor=1.15, size_divisor=32)
+    assert (scaled.image_size, scaled.bifpn_channels) == (384, 88)

@@ -13,10 +13,10 @@ import sys
 
 import mmdet_efficientdet  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmdet_efficientdet.datasets import check_data_paths
+from mmdet_efficientdet.models.trained import build_for_checkpoint
 from mmdet_efficientdet.utils import run_cli, run_mmdet_tool
 from mmdet_efficientdet.utils.cli import cfg_options_action
 from mmdet_efficientdet.utils.config_loader import load_config
-from mmdet_efficientdet.utils.trained import build_for_checkpoint
 
 
 def main(argv=None) -> None:

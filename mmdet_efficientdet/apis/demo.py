@@ -14,10 +14,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import cv2
+import mmcv
 import numpy as np
+from mmdet.apis import DetInferencer
+from mmdet.datasets import CocoDataset
 
+from ..deployment import backend_classes
 from ..errors import UserError
 from ..fileio import atomic_write, commit_file, plan_outputs, temp_path, write_manifest
+from ..models.trained import build_for_checkpoint
+from ..utils.config_loader import load_config
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
@@ -122,10 +129,7 @@ class Detector:
                 raise UserError(f'{path!r} not found')
         if not 0 <= score_thr <= 1:
             raise UserError(f'--score-thr {score_thr} must be in [0, 1]')
-        from mmdet.apis import DetInferencer
 
-        import mmdet_efficientdet  # noqa: F401
-        from ..utils.config_loader import load_config
         cfg = load_config(config)
         drop_below_threshold(cfg, score_thr)
         if is_deployed_file(checkpoint):
@@ -140,7 +144,6 @@ class Detector:
             self.inferencer.model.dataset_meta = meta
             self.inferencer.visualizer.dataset_meta = meta
         else:
-            from ..utils.trained import build_for_checkpoint
             build_for_checkpoint(cfg, checkpoint, 'inference')
             self.inferencer = DetInferencer(
                 model=cfg, weights=checkpoint, device=device, show_progress=False)
@@ -196,13 +199,11 @@ def drop_below_threshold(cfg, score_thr: float) -> None:
 
 def is_deployed_file(path: str) -> bool:
     """Whether ``path`` is a deployed model (a registered backend's suffix)."""
-    from ..deployment import backend_classes
     return osp.splitext(path)[1].lower() in {cls.suffix for cls in backend_classes()}
 
 
 def _config_classes(cfg) -> Sequence[str]:
     """The class names of the config's test set (COCO's when it names none)."""
-    from mmdet.datasets import CocoDataset
     dataset = cfg.test_dataloader.dataset
     meta = dataset.get('metainfo') or dataset.get('dataset', {}).get('metainfo') or {}
     return meta.get('classes') or CocoDataset.METAINFO['classes']
@@ -211,7 +212,6 @@ def _config_classes(cfg) -> Sequence[str]:
 def draw_detections(image_rgb: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
     """A copy of ``image_rgb`` with each box and ``label score`` drawn
     (OpenCV: cheap enough for every video frame)."""
-    import cv2
     out = np.ascontiguousarray(image_rgb).copy()
     thickness = max(1, round(max(out.shape[:2]) / 400))
     for det in detections:
@@ -229,7 +229,6 @@ _COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30
 
 
 def _encode_png(image_rgb: np.ndarray) -> bytes:
-    import cv2
     ok, data = cv2.imencode('.png', cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise RuntimeError('PNG encoding failed')
@@ -244,7 +243,6 @@ def run_on_images(detector: Detector,
                   log: Callable[[str], None] = print) -> DemoResult:
     """Detect in an image or a folder of images, ``batch_size`` at a time;
     write ``out_dir/<name>.png`` per image (:func:`output_names`)."""
-    import mmcv
     if batch_size < 1:
         raise UserError(f'--batch-size {batch_size} must be >= 1')
     images = list_images(source)
@@ -301,7 +299,6 @@ def run_on_video(detector: Detector,
     a camera that reports none). Progress is logged every
     ``progress_every`` frames; a camera runs until ``max_frames`` or Ctrl-C.
     """
-    import cv2
     if max_frames is not None and max_frames < 1:
         raise UserError(f'--max-frames {max_frames} must be >= 1')
     camera = source.isdigit()

@@ -8,6 +8,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
+import cv2
+import numpy as np
+from mmengine.runner import Runner
+
+from ..datasets import make_shapes_dataset
+from ..fileio import atomic_write
+from ..utils.config_loader import load_config
+from .demo import run_demo
+
 #: The generated data set: 1200 train / 100 val images of 128 px.
 SHAPES_DATA = dict(
     num_train=1200, num_val=100, image_size=128, max_objects=3, min_size=20, max_size=56, seed=0)
@@ -67,10 +76,7 @@ def best_checkpoint(work_dir: str) -> str:
 
 def save_grid(pngs: List[str], out: str, scale: int = 2) -> None:
     """Tile images 3 per row, upscaled for readability, into ``out``."""
-    import cv2
-    import numpy as np
 
-    from ..fileio import atomic_write
     tiles = [
         cv2.resize(cv2.imread(p), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         for p in pngs
@@ -111,11 +117,7 @@ def run_shapes_demo(config: str,
         cfg_options: ``--cfg-options`` for training and testing.
         log: Progress lines.
     """
-    from mmengine.runner import Runner
 
-    from ..datasets import make_shapes_dataset
-    from ..utils.config_loader import load_config
-    from .demo import run_demo
     start = time.time()
     result = ShapesDemoResult(data_root, min_map=min_map)
     make_shapes_dataset(data_root, **SHAPES_DATA)

@@ -2,29 +2,13 @@
 compare_models.py``): params, GMACs, eager and ONNX Runtime latency in one
 interleaved run, mAP."""
 from __future__ import annotations
-from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
 from ..errors import UserError
-
-
-@dataclass
-class CompareResult:
-    """What :func:`compare_models` measured.
-
-    Attributes:
-        image_size (int): Square input.
-        threads (int): Threads of every path.
-        rows (dict): name -> :func:`~mmdet_efficientdet.pruning.measure.measure_variants` row.
-    """
-    image_size: int
-    threads: int
-    rows: Dict[str, dict]
-
-    def table(self) -> str:
-        from ..pruning.report import format_rows
-        return (f'{self.image_size}x{self.image_size}, {self.threads} '
-                f'threads, batch 1; ratios to {next(iter(self.rows))}\n' + format_rows(self.rows))
+from ..evaluation import DetectionEvaluator
+from ..fileio import plan_outputs, write_json
+from ..measure.pruned_variants import CompareResult, measure_effective
+from ..models.trained import load_trained
 
 
 def parse_models(items: Sequence[str]) -> Dict[str, Tuple[str, str]]:
@@ -52,10 +36,6 @@ def compare_models(models: Sequence[str],
     """Params, GMACs (effective, with activation masks), eager and ONNX
     Runtime latency in one interleaved run, and each model's mAP on its own
     config's val set; optionally written to ``json_out``."""
-    from ..evaluation import DetectionEvaluator
-    from ..fileio import plan_outputs, write_json
-    from ..pruning.measure import measure_effective
-    from ..utils import load_trained
     parsed = parse_models(models)
     inputs = [p for pair in parsed.values() for p in pair]
     if json_out:

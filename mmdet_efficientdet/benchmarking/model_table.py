@@ -5,6 +5,14 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+
+from ..measure.complexity import measure_complexity
+from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+                       get_efficientdet_scale)
+from ..utils.config_loader import level_config, load_config
+
 #: Allowed relative difference from the published params / FLOPs.
 PARAMS_TOLERANCE, FLOPS_TOLERANCE = 0.02, 0.05
 
@@ -87,11 +95,7 @@ HEADER = (f'{"model":5} {"input":>5} {"bb":>5} {"W":>4} {"D":>2} {"Dc":>3} '
 
 def measure_level(config_dir: str, level: str, num_classes: int = 90) -> ModelRow:
     """Build ``level``'s config with ``num_classes`` and count it."""
-    from mmdet.registry import MODELS
 
-    from ..measure.complexity import measure_complexity
-    from ..scaling import get_efficientdet_scale
-    from ..utils.config_loader import level_config, load_config
     ref = get_efficientdet_scale(level)
     cfg = load_config(level_config(config_dir, level))
     cfg.model.bbox_head.num_classes = num_classes
@@ -114,9 +118,7 @@ def model_table(config_dir: str,
                 log=None) -> List[ModelRow]:
     """Every level of the scaling tables (or ``levels``), counted; ``log``
     gets each row as it is done."""
-    from mmdet.utils import register_all_modules
 
-    from ..scaling import EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES
     register_all_modules()
     levels = levels or (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) +
                         list(EFFICIENTDET_LITE_SCALES))

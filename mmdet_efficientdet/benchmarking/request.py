@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from ..errors import UserError
-from .run import PeerSpec, Subject
+from ..measure import check_paths
+from ..scaling import get_efficientdet_scale
+from ..utils.cli import image_size as parse_size
+from .run import PeerSpec, Subject, level_subject, trained_subject
 
 #: The benchmark's peer: rwightman's effdet (test tooling, ``make refenv``).
 EFFDET_FACTORY = 'reference.effdet_peer:effdet_peer'
@@ -72,10 +75,6 @@ def benchmark_request(repo: str,
     Raises:
         UserError: a missing or contradictory argument, an unknown level.
     """
-    from ..measure import check_paths
-    from ..scaling import get_efficientdet_scale
-    from ..utils.cli import image_size as parse_size
-    from .run import level_subject, trained_subject
     if checkpoint and not config:
         raise UserError('--checkpoint goes with --config')
     if config and (map_config or map_checkpoint):

@@ -9,6 +9,7 @@ in one interleaved run and put against the CPU's attainable peak
 """
 from __future__ import annotations
 import copy
+import os.path as osp
 import statistics
 import sys
 import tempfile
@@ -17,8 +18,18 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
+from ..deployment import (calibration_batches, deploy_model, evaluate_deployed, fold_bn_into_convs,
+                          size_problems)
+from ..evaluation import DetectionEvaluator
+from ..measure import PATHS, check_paths, measure_complexity, path_runners
+from ..measure.coco_detector import build_coco_detector
+from ..measure.memory import peak_train_memory
+from ..measure.peak import attainable_peak, peak_share
+from ..measure.peer import Peer, load_factory
+from ..measure.train_step import train_step_fn
+from ..models.trained import load_trained
 from ..utils.image_size import ImageSize, ImageSizeLike, to_image_size
-from .peer import Peer, load_factory
+from ..utils.timing import interleaved_times, p90
 from .result import BenchmarkResult
 
 
@@ -77,7 +88,6 @@ class PeerSpec:
 
 def level_subject(config: str, level: str, image_size: ImageSizeLike) -> Subject:
     """A table level with random weights, COCO's 90 classes, square input."""
-    from .coco_detector import build_coco_detector
     return Subject(level, config, None, build_coco_detector(config), to_image_size(image_size),
                    level)
 
@@ -87,9 +97,7 @@ def trained_subject(config: str,
                     image_size: Optional[ImageSizeLike] = None) -> Subject:
     """Any config with its checkpoint (every weight checked to fit), at the
     config's ``image_size`` unless ``image_size`` ``(H, W)`` is given."""
-    import os.path as osp
 
-    from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
     size = to_image_size(image_size or cfg.image_size)
     return Subject(osp.splitext(osp.basename(config))[0], config, checkpoint, model, size)
@@ -121,7 +129,6 @@ def _time_paths(entries: Dict[str, Tuple[Callable, ImageSize, float]], batch: in
     Args:
         entries: row name -> (raw forward, its ``(H, W)`` input, GMACs).
     """
-    from ..measure.timing import interleaved_times, p90
     inputs = {
         name: (torch.randn(1, 3, *size), torch.randn(batch, 3, *size))
         for name, (_, size, _) in entries.items()
@@ -153,9 +160,6 @@ def _train_rows(subject: Subject, peer: Optional[Peer], spec: Optional[PeerSpec]
                 extra_path: Sequence[str]) -> Dict[str, Dict[str, float]]:
     """Train-step ms (interleaved with the peer's) and, with
     ``memory_batch``, the peak training memory of each in its own process."""
-    from ..measure.timing import interleaved_times
-    from .memory import peak_train_memory
-    from .train_step import train_step_fn
     model = copy.deepcopy(subject.model)
     fns = {'ours': train_step_fn(model, train_batch, subject.size[0])}
     if peer is not None:
@@ -200,10 +204,6 @@ def evaluate_paths(config: str,
     config's size (ExecuTorch below a 2x2 coarsest map) is left out, with
     its reason logged.
     """
-    from ..deployment import (calibration_batches, deploy_model, evaluate_deployed,
-                              fold_bn_into_convs, size_problems)
-    from ..evaluation import DetectionEvaluator
-    from ..utils import load_trained
     cfg, model = load_trained(config, checkpoint)
     size = (cfg.image_size, ) * 2
     problems = size_problems(model, size, targets)
@@ -233,7 +233,6 @@ def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: S
     Returns:
         tuple: ``(rows by name, output differences, float32 noise floor)``.
     """
-    from ..measure import path_runners
     model, size = subject.model, subject.size
     with tempfile.TemporaryDirectory() as tmp:
         runners = path_runners(model, size, paths, keep_files or tmp, threads)
@@ -255,7 +254,6 @@ def _peak_and_map(results: Dict, paths: Sequence[str], threads: int, peak: bool,
     """Add each deployed path's share of the attainable peak and, with
     ``map_files``, every path's mAP to ``results``; returns the peak probe
     (None without ``peak``)."""
-    from ..measure.peak import attainable_peak
     deployed = [p for p in paths if p not in ('eager', 'fused')]
     probe = attainable_peak(threads, targets=deployed) if peak else None
     if probe is not None:
@@ -314,7 +312,6 @@ def run_benchmark(subject: Subject,
     Returns:
         BenchmarkResult: every number, measured once.
     """
-    from ..measure import PATHS, check_paths, measure_complexity
     sys.path[:0] = [entry for entry in extra_path if entry not in sys.path]
     paths = list(paths or PATHS)
     check_paths(paths)
@@ -367,8 +364,6 @@ def _peer_entry(subject: Subject, spec: PeerSpec, peer: Peer,
     """The peer's timing entry at its own input size; its multiply-adds are
     ours when it computes our function, else its level's (our ported
     config at its size: the same network)."""
-    from ..measure import measure_complexity
-    from .coco_detector import build_coco_detector
     size = (spec.image_size, ) * 2
     if not peer.shares_weights:
         gmacs = measure_complexity(build_coco_detector(spec.config), *size).flops / 1e9
@@ -378,7 +373,6 @@ def _peer_entry(subject: Subject, spec: PeerSpec, peer: Peer,
 def _add_peak_shares(results: Dict[str, Dict[str, float]], probe) -> None:
     """Each of our paths' achieved GFLOP/s as a percentage of the
     attainable peak of its own runtime and precision."""
-    from ..measure.peak import peak_share
     for name, row in results.items():
         if name.startswith('ours '):
             share = peak_share(row['gflops'], name[len('ours '):], probe)

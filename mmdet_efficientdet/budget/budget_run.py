@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import UserError
+from ..fileio import plan_outputs, write_outputs
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
 from .costs import CostMeter
+from .report import budget_files
 from .search import FamilySearch, largest_under_budget
 
 
@@ -141,8 +143,6 @@ def scale_to_budget(budget: float,
             of an earlier run (without ``overwrite``), or a budget that
             nothing meets (the smallest candidates' costs are given).
     """
-    from ..fileio import plan_outputs, write_outputs
-    from .report import budget_files
     if not budget > 0:
         raise UserError(f'--budget {budget:g} must be > 0')
     if not osp.isfile(base_config):

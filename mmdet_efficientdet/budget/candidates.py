@@ -1,5 +1,6 @@
 """The model family a budget chooses from, in order of size, as config data."""
 from __future__ import annotations
+import os.path as osp
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Union
 
@@ -108,7 +109,6 @@ def candidate_config(candidate: Candidate, base_config: str) -> str:
     fractional ``phi`` names the level as data in a thin child of the D0
     config, as ``configs/efficientdet/scaled/`` does.
     """
-    import os.path as osp
     header = f'# {candidate.name}: written by tools/analysis_tools/scale_to_budget.py\n'
     if isinstance(candidate.level, str):
         base = level_config(osp.dirname(base_config), candidate.level)

@@ -12,12 +12,11 @@ level, as data a config can hold (``level = dict(backbone=dict(width=...,
 depth=...), ...)``).
 """
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence
 
 from ..errors import UserError
-from ..scaling import EfficientDetScale, efficientnet_scale, round_channels
+from ..scaling import EfficientDetScale, compound_numbers, efficientnet_scale
 
 #: EfficientNet's coefficients (paper Sec. 3.3).
 PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA = 1.2, 1.1, 1.15
@@ -115,10 +114,10 @@ def scaled_level(base: EfficientDetScale,
 
     Backbone width ``base width * beta**phi`` and depth ``base depth *
     alpha**phi`` (rounded when the network is planned: channels to multiples
-    of 8 never below 90%, repeats up), input ``base_size * gamma**phi``
-    rounded to the nearest multiple of ``size_divisor``, BiFPN width
-    ``round_channels(W0, bifpn_factor**phi)``, BiFPN depth ``D0 + phi`` and
-    head depth ``H0 + floor(phi / 3)`` (repeats rounded up). Fusion, levels,
+    of 8 never below 90%, repeats up); input, BiFPN width and depth and head
+    depth by the compound rule from the base's numbers
+    (:func:`~mmdet_efficientdet.scaling.compound_numbers` with
+    ``size_factor=gamma`` and ``width_factor=bifpn_factor``). Fusion, levels,
     anchors, activation and normalisation stay the base's.
 
     Args:
@@ -142,18 +141,25 @@ def scaled_level(base: EfficientDetScale,
     if phi < 0:
         raise UserError(f'phi={phi:g} must be >= 0')
     backbone = efficientnet_scale(base.backbone)
-    size = size_divisor * max(1, int(
-        math.floor(base_size * coeffs.gamma**phi / size_divisor + 0.5)))
+    rule = compound_numbers(
+        phi,
+        image_size=base_size,
+        bifpn_channels=base.bifpn_channels,
+        bifpn_repeats=base.bifpn_repeats,
+        head_repeats=base.head_repeats,
+        width_factor=coeffs.bifpn_factor,
+        size_factor=coeffs.gamma,
+        size_divisor=size_divisor)
     level = dict(
         backbone=dict(
             width=round(backbone.width * coeffs.beta**phi, 4),
             depth=round(backbone.depth * coeffs.alpha**phi, 4),
             blocks=backbone.blocks,
             round_limit=backbone.round_limit),
-        bifpn_channels=round_channels(base.bifpn_channels, coeffs.bifpn_factor**phi),
-        bifpn_repeats=int(math.ceil(base.bifpn_repeats + phi - 1e-9)),
-        head_repeats=base.head_repeats + int(math.floor(phi / 3 + 1e-9)),
-        image_size=size,
+        bifpn_channels=rule.bifpn_channels,
+        bifpn_repeats=rule.bifpn_repeats,
+        head_repeats=rule.head_repeats,
+        image_size=rule.image_size,
         phi=float(phi),
         fusion=base.fusion,
         min_level=base.min_level,

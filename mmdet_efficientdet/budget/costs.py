@@ -5,8 +5,11 @@ import os.path as osp
 from typing import Dict, Optional
 
 import torch
+from mmengine.logging import MMLogger
 
 from ..errors import UserError
+from ..measure import build_coco_detector, peak_train_memory
+from ..measure.complexity import count_params, measure_complexity
 from ..measure.latency import PATHS, measure_latency
 from .candidates import Candidate, candidate_config
 
@@ -76,9 +79,7 @@ class CostMeter:
 
     def build(self, candidate: Candidate):
         """The candidate's model: 90 classes, random weights, eval mode."""
-        from mmengine.logging import MMLogger
 
-        from ..benchmarking import build_coco_detector
         logger = MMLogger.get_current_instance()
         level = logger.level
         logger.setLevel('WARNING')  # init_weights' per-parameter report
@@ -94,7 +95,6 @@ class CostMeter:
 
     def count_gmacs(self, candidate: Candidate) -> float:
         """Multiply-adds (G) at the candidate's input (counted once)."""
-        from ..measure.complexity import measure_complexity
         if candidate.name not in self.gmacs:
             size = candidate.image_size
             self.gmacs[candidate.name] = measure_complexity(self.build(candidate), size,
@@ -107,10 +107,8 @@ class CostMeter:
         if self.metric == 'gflops':
             return self.count_gmacs(candidate)
         if self.metric == 'params':
-            from ..measure.complexity import count_params
             return count_params(self.build(candidate)) / 1e6
         if self.metric == 'memory':
-            from ..benchmarking import peak_train_memory
             return peak_train_memory(self.config_file(candidate), size, self.batch, self.threads)
         return self._latency(candidate)
 

@@ -14,9 +14,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
+from mmdet.registry import MODELS
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
+from ..config_utils import set_config_epochs, set_config_image_size, with_scaled_model
 from ..errors import UserError
+from ..fileio import plan_outputs, write_outputs
+from ..measure.complexity import count_params, measure_complexity
 from ..measure.latency import PATHS, measure_latencies
+from ..scaling import get_efficientdet_scale
+from ..utils.config_loader import load_config
 from .coefficients import Coefficients, coefficient_grid, scaled_level
 
 #: Columns of the table (one row per coefficient set).
@@ -159,7 +167,6 @@ def candidate_cfg(cfg, level: dict):
     no row holds) with no stage frozen, and ``load_from`` is dropped, so
     every candidate starts from the same initialisation (same seed).
     """
-    from ..config_utils import set_config_image_size, with_scaled_model
     out = copy.deepcopy(cfg)
     out.level = level
     out.image_size = level['image_size']
@@ -176,7 +183,6 @@ def candidate_cfg(cfg, level: dict):
 def _short_schedule(cfg, epochs: int, seed: int, work_dir: str, tag: str):
     """``cfg`` set to train ``epochs`` epochs from seed ``seed`` into
     ``work_dir``, validating only after training."""
-    from ..config_utils import set_config_epochs
     train_cfg = cfg.get('train_cfg') or {}
     if 'max_iters' in train_cfg or 'IterBased' in str(train_cfg.get('type')):
         raise UserError('train_cfg: the coefficient search trains by epochs; '
@@ -202,8 +208,6 @@ def train_and_evaluate(cfg) -> Tuple[Dict[str, float], torch.nn.Module]:
         tuple: The validation metrics (``coco/bbox_mAP`` ...) and the trained
         model.
     """
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg))
     runner.train()
     metrics = runner.val()
@@ -211,12 +215,10 @@ def train_and_evaluate(cfg) -> Tuple[Dict[str, float], torch.nn.Module]:
 
 
 def _counted(model, size: int):
-    from ..measure.complexity import count_params, measure_complexity
     return (measure_complexity(model.eval(), size, size).flops / 1e9, count_params(model) / 1e6)
 
 
 def _build(cfg):
-    from mmdet.registry import MODELS
     model = MODELS.build(copy.deepcopy(cfg.model))
     model.init_weights()
     return model.eval()
@@ -333,9 +335,6 @@ def search_coefficients(config: str,
             schedule, an unknown path, or outputs of an earlier run (without
             ``overwrite``).
     """
-    from ..fileio import plan_outputs, write_outputs
-    from ..scaling import get_efficientdet_scale
-    from ..utils.config_loader import load_config
     grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target, tolerance)
     cfg = load_config(config, cfg_options)
     _check_arguments(config, cfg, path, epochs)

@@ -5,6 +5,8 @@ import io
 import json
 from typing import Dict, List
 
+from ..utils.plotting import pyplot
+
 #: Columns of the table.
 COLUMNS = ('family', 'name', 'phi', 'image_size', 'cost', 'within_budget', 'coco_ap_val',
            'coco_ap_val_int8', 'chosen')
@@ -49,9 +51,7 @@ def budget_files(result, prefix: str) -> Dict[str, bytes]:
 
 
 def _plot(result, rows: List[dict]) -> bytes:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 5.5))
     for family in dict.fromkeys(r['family'] for r in rows):
         pts = [r for r in rows if r['family'] == family]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
+from ..utils.boundary_search import first_crossing
 from .candidates import Candidate
 
 
@@ -32,11 +33,10 @@ def largest_under_budget(candidates: List[Candidate], cost: Callable[[Candidate]
     shrink), so the boundary is found with O(log n) measurements, starting
     from the small end (the cheap models): candidates 0, 1, 3, 7, ... until
     one is over, then bisection between the last two
-    (:func:`~mmdet_efficientdet.measure.search.first_crossing`). Only
+    (:func:`~mmdet_efficientdet.utils.boundary_search.first_crossing`). Only
     measured costs decide; the chosen candidate's own measurement is within
     the budget.
     """
-    from ..measure.search import first_crossing
     result = FamilySearch(candidates[0].family, None)
 
     def over(index: int) -> bool:

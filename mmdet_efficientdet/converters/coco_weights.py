@@ -14,7 +14,14 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+
 from ..errors import UserError
+from ..fileio import download_file, plan_outputs
+from ..utils.config_loader import load_config
+from .common import load_untrusted_state_dict, save_converted
+from .effdet import convert_effdet
 
 #: effdet's release folder of the COCO checkpoints.
 EFFDET_RELEASE = 'https://github.com/rwightman/efficientdet-pytorch/releases/download/v0.1/'
@@ -77,7 +84,6 @@ def effdet_coco_source(level: str,
         UserError: an unknown level, a missing ``src``, or no network (one
             line naming the file to place).
     """
-    from ..fileio import download_file
     if level not in EFFDET_COCO_FILES:
         raise UserError(f'no published COCO checkpoint for {level!r}; choose from '
                         f'{", ".join(EFFDET_COCO_FILES)}')
@@ -116,13 +122,7 @@ def convert_coco_weights(level: str,
         UserError: as :func:`effdet_coco_source`, an existing ``out``, or a
             source that does not fit the level.
     """
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
 
-    from ..fileio import plan_outputs
-    from ..utils.config_loader import load_config
-    from .common import load_untrusted_state_dict, save_converted
-    from .effdet import convert_effdet
     if level not in EFFDET_COCO_FILES:  # before anything is fetched
         effdet_coco_source(level, cache_dir, src)
     plan_outputs([out], [src] if src else [], overwrite)

@@ -1,5 +1,6 @@
 """Shared pieces of the weight converters: safe loading, checks, report."""
 from __future__ import annotations
+import io
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping
@@ -9,6 +10,7 @@ from torch import Tensor
 
 from ..checkpoint import load_checkpoint_safely
 from ..errors import UserError
+from ..fileio import plan_outputs, write_outputs
 
 StateDict = Dict[str, Tensor]
 
@@ -126,9 +128,7 @@ def save_converted(state: StateDict, dst: str, src: str, overwrite: bool = False
         overwrite: Replace an existing ``dst``.
         **meta: Further string metadata (config, arch).
     """
-    import io
 
-    from ..fileio import plan_outputs, write_outputs
     plan_outputs([dst], [src], overwrite)
     buffer = io.BytesIO()
     torch.save(dict(state_dict=state, meta=dict(converted_from=osp.basename(src), **meta)), buffer)

@@ -18,6 +18,7 @@ level's reach: the input size or ``min_level`` is the real problem).
 """
 from __future__ import annotations
 import copy
+import io
 import math
 import random
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,14 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmdet.registry import DATASETS, TASK_UTILS
+from mmdet.structures.bbox import bbox_overlaps
+from mmdet.utils import register_all_modules
+
+from ..errors import UserError
+from ..fileio import atomic_write
+from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
+from ..utils.plotting import pyplot
 
 #: Candidate ``octave_base_scale`` values of the search.
 SCALE_GRID = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0)
@@ -140,7 +149,6 @@ def _scaled_boxes(dataset, image_size: int, max_images: int, seed: int) -> List[
 
 
 def _generator(anchor_cfg: dict, scale: float, aspects: Sequence[Tuple[float, float]]):
-    from mmdet.registry import TASK_UTILS
     cfg = copy.deepcopy(dict(anchor_cfg))
     cfg.pop('_delete_', None)
     cfg['octave_base_scale'] = scale
@@ -154,7 +162,6 @@ def _generator(anchor_cfg: dict, scale: float, aspects: Sequence[Tuple[float, fl
 def _evaluate(per_image: List[np.ndarray], anchors: torch.Tensor, level_of: torch.Tensor,
               thr: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per box: best IoU, best anchor's level index, anchors >= thr."""
-    from mmdet.structures.bbox import bbox_overlaps
     best, levels, positives = [], [], []
     for boxes in per_image:
         if not len(boxes):
@@ -204,10 +211,7 @@ def _dataset_boxes(cfg, split: str, max_images: int, seed: int) -> Tuple[int, Li
     Raises:
         UserError: ``max_images`` < 1, or a test pipeline without Resize.
     """
-    from mmdet.registry import DATASETS
-    from mmdet.utils import register_all_modules
 
-    from ..errors import UserError
     register_all_modules()
     if max_images < 1:
         raise UserError(f'--max-images {max_images} must be >= 1')
@@ -226,7 +230,6 @@ def _dataset_boxes(cfg, split: str, max_images: int, seed: int) -> Tuple[int, Li
 def _config_aspects(anchor_cfg: dict) -> List[Tuple[float, float]]:
     """The anchor generator's aspect ratios as ``(w, h)`` factors."""
     if anchor_cfg.get('type') == 'TFAnchorGenerator':
-        from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
         return [tuple(a) for a in anchor_cfg.get('aspect_ratios', TF_ASPECT_RATIOS)]
     # mmdet's ratios are h / w
     return [(1 / math.sqrt(r), math.sqrt(r)) for r in anchor_cfg.get('ratios', (0.5, 1.0, 2.0))]
@@ -269,7 +272,6 @@ def fit_anchors(cfg,
     Returns:
         FitReport
     """
-    from ..errors import UserError
     image_size, per_image = _dataset_boxes(cfg, split, max_images, seed)
     boxes = np.concatenate(per_image) if per_image else np.zeros((0, 4))
     if not len(boxes):
@@ -320,11 +322,8 @@ def fit_anchors(cfg,
 def plot_fit(report: FitReport, path: str) -> str:
     """PNG: box side and aspect histograms, with the anchor sides of the
     current and the best setting per level."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
-    from ..fileio import atomic_write
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax1.hist(report.sides, bins=40, color='tab:blue')
     ax1.set_xscale('log')
@@ -339,7 +338,6 @@ def plot_fit(report: FitReport, path: str) -> str:
     ax2.set_xlabel('log2(w / h)')
     ax2.set_title('aspect')
     fig.tight_layout()
-    import io
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=100)
     plt.close(fig)

@@ -12,6 +12,7 @@ import os.path as osp
 from typing import Iterator, List, Tuple
 
 from ..errors import UserError
+from .checked_coco import AnnotationFileError
 
 #: The dataloaders a run reads, by config key.
 DATALOADER_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -82,7 +83,6 @@ def _json_image_names(ann_file: str) -> List[str]:
     Raises:
         AnnotationFileError: the file is not valid COCO json.
     """
-    from .checked_coco import AnnotationFileError
     if osp.getsize(ann_file) > MAX_CHECKED_JSON_BYTES:
         return []
     try:

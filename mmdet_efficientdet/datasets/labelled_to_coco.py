@@ -28,6 +28,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+import cv2
+import numpy as np
+
 from ..errors import UserError
 from ..fileio import atomic_write, plan_outputs, write_manifest
 
@@ -185,8 +188,6 @@ def decoded_size(path: str) -> Tuple[int, int]:
     Raises:
         UserError: the file is missing or cannot be decoded.
     """
-    import cv2
-    import numpy as np
     if not osp.isfile(path):
         raise UserError(f'{path}: image not found')
     data = np.fromfile(path, dtype=np.uint8)

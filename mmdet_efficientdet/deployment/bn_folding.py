@@ -5,6 +5,7 @@ shared-conv + per-level-BN pattern alone."""
 from __future__ import annotations
 
 import torch
+from mmcv.cnn import ConvModule
 from torch import nn
 
 
@@ -28,7 +29,6 @@ def fold_bn_into_convs(module: nn.Module) -> nn.Module:
     :mod:`.unshared_head` makes per-level copies where a runtime needs them).
     Returns the module (modified in place), for inference only.
     """
-    from mmcv.cnn import ConvModule
     for child in module.modules():
         if isinstance(child, ConvModule) and child.with_norm and isinstance(
                 child.norm, nn.BatchNorm2d) and isinstance(child.conv, nn.Conv2d):

@@ -5,6 +5,9 @@ import copy
 from typing import List
 
 import numpy as np
+from mmdet.registry import DATASETS, MODELS
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import print_log
 
 
 def calibration_batches(cfg, num_images: int, split: str = 'train') -> List[np.ndarray]:
@@ -20,8 +23,6 @@ def calibration_batches(cfg, num_images: int, split: str = 'train') -> List[np.n
     Returns:
         list[np.ndarray]: One float32 batch of one image each.
     """
-    from mmdet.registry import DATASETS, MODELS
-    from mmengine.dataset import pseudo_collate
     if num_images < 1:
         raise ValueError(f'num_images={num_images} must be >= 1')
     dataset_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
@@ -30,7 +31,6 @@ def calibration_batches(cfg, num_images: int, split: str = 'train') -> List[np.n
     dataset = DATASETS.build(dataset_cfg)
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     if num_images > len(dataset):
-        from mmengine.logging import print_log
         print_log(
             f'calibration: {num_images} images asked, the {split} set '
             f'has {len(dataset)}: using {len(dataset)}',

@@ -10,7 +10,13 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from ..fileio import commit_file, plan_outputs, temp_path
+from ..models.raw_outputs import RawOutputs
+from ..models.trained import load_trained
+from ..utils.cli import image_size as parse_size
 from ..utils.image_size import ImageSize
+from .backends import load_backend
+from .onnx_export import DecodedOutputs, export_onnx
 
 
 @dataclass
@@ -50,9 +56,6 @@ class ExportResult:
 def verify_export(model, path: str, size: ImageSize, decode: bool) -> float:
     """Max abs difference of the ONNX file (onnxruntime) from PyTorch on a
     random batch of 2."""
-    from ..models.raw_outputs import RawOutputs
-    from .backends import load_backend
-    from .onnx_export import DecodedOutputs
     session = load_backend(path, raw=not decode)
     x = torch.randn(2, 3, *size)
     module = DecodedOutputs(model, size) if decode else RawOutputs(model)
@@ -91,10 +94,6 @@ def export_onnx_from_checkpoint(config: str,
         UserError: an output that exists or is an input, or an input size not
             divisible by the model's coarsest stride.
     """
-    from ..fileio import commit_file, plan_outputs, temp_path
-    from ..utils import load_trained
-    from ..utils.cli import image_size as parse_size
-    from .onnx_export import export_onnx
     inputs = [config] + ([checkpoint] if checkpoint else [])
     plan_outputs([out], inputs, overwrite)
     cfg, model = load_trained(config, checkpoint or None)

@@ -4,19 +4,24 @@ detector, staged and moved into place complete (the files
 from __future__ import annotations
 import os
 import os.path as osp
+import shutil
 from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
+import torch
 
+from ..errors import UserError
+from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
+from ..models.raw_outputs import RawOutputs
 from ..utils.image_size import ImageSize
+from .backends import default_targets, deploy_targets, target_backend
+from .onnx_export import export_onnx
 
 
 def size_problems(model, size: ImageSize, targets: Sequence[str]) -> Dict[str, str]:
     """Targets whose runtime cannot run ``model`` at input ``size``, with
     the reason (:meth:`~.backends.DeployedBackend.size_problem`)."""
-    import torch
 
-    from .backends import target_backend
     with torch.no_grad():
         cls_scores, _ = model._forward(torch.zeros(1, 3, *size))
     maps = [tuple(m.shape[-2:]) for m in cls_scores]
@@ -64,13 +69,7 @@ def deploy_model(model,
     Returns:
         dict: target name -> file written.
     """
-    import shutil
 
-    from ..errors import UserError
-    from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
-    from ..models.raw_outputs import RawOutputs
-    from .backends import default_targets, deploy_targets, target_backend
-    from .onnx_export import export_onnx
     requested = [t for t in deploy_targets() if t in set(backends or default_targets())]
     for target in backends or ():
         target_backend(target)  # an unknown name is one line listing the targets

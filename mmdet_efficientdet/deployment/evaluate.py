@@ -2,6 +2,9 @@
 from __future__ import annotations
 from typing import Dict, Optional
 
+from ..evaluation import DetectionEvaluator
+from .deployed_detector import DeployedEfficientDet
+
 
 def evaluate_deployed(cfg,
                       path: str,
@@ -24,7 +27,5 @@ def evaluate_deployed(cfg,
     Returns:
         dict: metric name -> value (``coco/bbox_mAP`` ...).
     """
-    from ..evaluation import DetectionEvaluator
-    from .deployed_detector import DeployedEfficientDet
     model = DeployedEfficientDet(cfg.model, path, threads)
     return (evaluator or DetectionEvaluator(cfg)).metrics(model)

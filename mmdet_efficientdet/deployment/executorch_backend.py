@@ -5,16 +5,21 @@ installs it). Without it the ``et-*`` targets are not offered and asking for
 one is one line naming the requirements file.
 """
 from __future__ import annotations
+import copy
 import importlib.util
+import os.path as osp
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+import onnx
 import torch
 
 from ..errors import UserError
 from ..models.layers.weighted_fusion import WeightedFusion
 from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
+from .bn_folding import fold_bn_into_convs
+from .unshared_head import unshare_head
 
 #: Where the optional runtime is pinned.
 REQUIREMENTS = 'requirements/edge.txt'
@@ -22,6 +27,7 @@ REQUIREMENTS = 'requirements/edge.txt'
 
 def _to_pte(program, path: str) -> str:
     """Lower an exported program to XNNPACK and write the ``.pte`` file."""
+    # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
     lowered = to_edge_transform_and_lower(program, partitioner=[XnnpackPartitioner()])
@@ -33,7 +39,6 @@ def _to_pte(program, path: str) -> str:
 def _contiguous_copy(module: torch.nn.Module) -> torch.nn.Module:
     """A copy of ``module`` whose weights are contiguous (XNNPACK's layout
     pass expects NCHW weights; some initialisers leave transposed views)."""
-    import copy
     module = copy.deepcopy(module).eval()
     for param in module.parameters():
         param.data = param.data.contiguous()
@@ -45,6 +50,7 @@ def _quantized(module: torch.nn.Module, example: Tuple[torch.Tensor, ...],
     """PT2E int8 of ``module`` with the XNNPACK quantizer (symmetric int8,
     per-channel weights, per-tensor activations), calibrated image by image
     on ``batches`` (the program takes batch 1)."""
+    # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer, get_symmetric_quantization_config)
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
@@ -130,6 +136,7 @@ class ExecuTorchBackend(DeployedBackend):
                  profile: Optional[str] = None) -> None:
         if not self.available():
             raise UserError(f'{path}: {self.missing_reason()}')
+        # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
         from executorch.runtime import Runtime
         try:
             program = Runtime.get().load_program(path)
@@ -169,10 +176,7 @@ class ExecuTorchBackend(DeployedBackend):
         ``onnx_fp32`` (``batches`` and ``keep_float`` are for int8 targets).
         XNNPACK needs the coarsest map to be at least 2x2 (e.g. 256 px with
         P7)."""
-        import os.path as osp
 
-        from .bn_folding import fold_bn_into_convs
-        from .unshared_head import unshare_head
         if not cls.available():
             raise UserError(f'et-{precision}: {cls.missing_reason()}')
         if model is None:
@@ -219,6 +223,7 @@ def _check_runs(path: str, image: torch.Tensor, target: str) -> None:
     """Load the lowered program and run ``image`` once: a program the
     runtime cannot run is refused here (one line), before anything is
     written, not when a user's benchmark or demo reaches it."""
+    # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
     from executorch.runtime import Runtime
     try:
         Runtime.get().load_program(path).load_method('forward').execute([image])
@@ -231,6 +236,5 @@ def _check_runs(path: str, image: torch.Tensor, target: str) -> None:
 def _onnx_input_shape(path: str) -> Tuple[int, ...]:
     """The input shape of an exported ONNX graph, batch 1 (``(1, 3, H, W)``
     for a detector)."""
-    import onnx
     dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
     return (1, ) + tuple(int(d.dim_value) for d in dims[1:])

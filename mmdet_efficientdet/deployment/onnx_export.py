@@ -5,11 +5,13 @@ import os.path as osp
 import warnings
 from typing import List, Tuple
 
+import onnx
 import torch
 from torch import Tensor, nn
 
 from ..models.raw_outputs import RawOutputs
 from ..utils.image_size import ImageSize
+from .onnx_passes import fold_same_pads
 
 
 class DecodedOutputs(RawOutputs):
@@ -104,14 +106,7 @@ def export_onnx(detector: nn.Module,
                           for name in ['input'] + names})
     detector.train(was_training)
     if fold_pads:
-        try:
-            import onnx
-        except ImportError:
-            warnings.warn('onnx is not installed: SAME pads are left as Pad '
-                          'nodes (install onnx to fold them into the convs)')
-        else:
-            from .onnx_passes import fold_same_pads
-            model = onnx.load(path)
-            if fold_same_pads(model):
-                onnx.save(model, path)
+        model = onnx.load(path)
+        if fold_same_pads(model):
+            onnx.save(model, path)
     return names

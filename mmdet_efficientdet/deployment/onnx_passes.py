@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import numpy as np
+import onnx
+import onnx.utils
+from onnx import numpy_helper
+from onnx.reference import ReferenceEvaluator
 
 
 def _constant_value(extractor: Any, initializers: dict, name: str) -> Optional[Any]:
     """Value of tensor ``name`` if it depends on no graph input, else None."""
-    from onnx import numpy_helper
-    from onnx.reference import ReferenceEvaluator
     if name in initializers:
         return numpy_helper.to_array(initializers[name])
     try:
@@ -45,8 +47,6 @@ def fold_same_pads(model: Any) -> int:
     Returns:
         int: Number of ``Pad`` nodes folded.
     """
-    import onnx
-    import onnx.utils
     graph = model.graph
     inferred = onnx.shape_inference.infer_shapes(model)
     extractor = onnx.utils.Extractor(inferred)

@@ -6,9 +6,12 @@ import os.path as osp
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+import onnx
 
 from ..errors import UserError
+from ..utils.cpu_isa import ort_int8_scheme
 from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
+from .ort_quantize import quantize_onnx_int8, select_float_nodes
 
 
 @register_backend
@@ -34,6 +37,7 @@ class OnnxRuntimeBackend(DeployedBackend):
                  path: str,
                  threads: Optional[int] = None,
                  profile: Optional[str] = None) -> None:
+        # ONNX Runtime loads only when its backend runs (heavy runtime)
         import onnxruntime as ort
         options = ort.SessionOptions()
         if threads:
@@ -58,8 +62,6 @@ class OnnxRuntimeBackend(DeployedBackend):
         """fp32: the exported graph itself; int8: QDQ-quantized from it."""
         if precision == 'fp32':
             return onnx_fp32
-        from ..utils.cpu_isa import ort_int8_scheme
-        from .ort_quantize import quantize_onnx_int8, select_float_nodes
         keep = list(keep_float)
         out = osp.join(stage, cls.file_names('int8')[0])
         if keep == ['auto']:  # the search leaves its measured file at out
@@ -107,7 +109,6 @@ class OnnxRuntimeBackend(DeployedBackend):
 
 def _check_node_names(onnx_path: str, keep: Sequence[str]) -> None:
     """``--keep-float`` names must be nodes of the graph."""
-    import onnx
     nodes = {n.name for n in onnx.load(onnx_path).graph.node}
     missing = [k for k in keep if k not in nodes]
     if missing:

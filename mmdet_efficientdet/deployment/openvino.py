@@ -6,9 +6,12 @@ from typing import Sequence
 
 import numpy as np
 
+from ..utils.cpu_isa import ort_int8_scheme
+
 
 def export_openvino(onnx_path: str, xml_path: str) -> str:
     """ONNX (fp32, dynamic batch, folded SAME pads) -> OpenVINO IR, fp32."""
+    # OpenVINO / NNCF take seconds to import: loaded only for their backend
     import openvino as ov
     model = ov.convert_model(onnx_path)
     os.makedirs(osp.dirname(osp.abspath(xml_path)), exist_ok=True)
@@ -24,11 +27,11 @@ def quantize_openvino_int8(xml_path: str, out_path: str, batches: Sequence[np.nd
     fix (7-bit weights) is then applied to every layer, not only the first
     (its default).
     """
+    # OpenVINO / NNCF take seconds to import: loaded only for their backend
     import nncf
     import openvino as ov
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
 
-    from ..utils.cpu_isa import ort_int8_scheme
     fix = OverflowFix.ENABLE if ort_int8_scheme().reduce_range else \
         OverflowFix.FIRST_LAYER
     model = ov.Core().read_model(xml_path)

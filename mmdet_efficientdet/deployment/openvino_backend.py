@@ -7,6 +7,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
+from .openvino import export_openvino, quantize_openvino_int8
 
 
 @register_backend
@@ -35,6 +36,7 @@ class OpenVINOBackend(DeployedBackend):
                  path: str,
                  threads: Optional[int] = None,
                  profile: Optional[str] = None) -> None:
+        # OpenVINO / NNCF take seconds to import: loaded only for their backend
         import openvino as ov
         core = ov.Core()
         config = {'INFERENCE_PRECISION_HINT': 'f32'}
@@ -59,7 +61,6 @@ class OpenVINOBackend(DeployedBackend):
                keep_float: Sequence[str], log: Callable[[str], None]) -> str:
         """fp32: the IR of the ONNX graph; int8: NNCF-quantized from that
         IR (converted first when the fp32 target was not asked for)."""
-        from .openvino import export_openvino, quantize_openvino_int8
         fp32 = osp.join(stage, cls.file_names('fp32')[0])
         if not osp.isfile(fp32):
             export_openvino(onnx_fp32, fp32)

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+import onnx
+
+from ..utils.cpu_isa import ort_int8_scheme
+from .backends import load_backend
 
 
 class _Reader:
@@ -51,13 +55,12 @@ def quantize_onnx_int8(fp32_path: str,
     Returns:
         str: ``out_path``.
     """
+    # ONNX Runtime loads only when its backend runs (heavy runtime)
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from ..utils.cpu_isa import ort_int8_scheme
     if reduce_range is None:
         reduce_range = ort_int8_scheme().reduce_range
-    import onnx
     input_name = onnx.load(fp32_path).graph.input[0].name
     prepared = out_path + '.pre.onnx'
     quant_pre_process(fp32_path, prepared, skip_symbolic_shape=True)
@@ -80,7 +83,6 @@ def quantize_onnx_int8(fp32_path: str,
 
 
 def _outputs(path: str, batches: Sequence[np.ndarray]) -> List[np.ndarray]:
-    from .backends import load_backend
     backend = load_backend(path)
     return [np.concatenate([o.reshape(o.shape[0], -1) for o in backend.run(b)], 1) for b in batches]
 
@@ -119,7 +121,6 @@ def candidate_float_nodes(path: str) -> List[str]:
     """The nodes worth keeping in float: the first conv (raw pixels, wide
     range) and the last conv of each prediction branch (logits and box
     deltas read directly by the post-processing)."""
-    import onnx
     convs = [n.name for n in onnx.load(path).graph.node if n.op_type == 'Conv']
     picks = [convs[0]] if convs else []
     for branch in ('cls_pred', 'reg_pred'):

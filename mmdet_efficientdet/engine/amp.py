@@ -1,9 +1,20 @@
 """What ``--amp`` means on the machine a run is on."""
 from __future__ import annotations
+import copy
+import statistics
 import time
 from typing import FrozenSet, Optional
 
+import torch
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+from mmengine.device import get_device
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner
+
 from ..errors import UserError
+from ..utils.config_loader import load_config
+from ..utils.cpu_isa import cpu_flags, cpu_model
 
 #: CPU flags whose presence makes bf16 autocast fast (native bf16 dot products).
 BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
@@ -12,7 +23,6 @@ BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
 def has_accelerator() -> bool:
     """Whether mmengine's ``AmpOptimWrapper`` can run here (CUDA, NPU, MLU,
     MUSA): mmengine's own device test."""
-    from mmengine.device import get_device
     return get_device() != 'cpu'
 
 
@@ -26,7 +36,6 @@ def amp_optim_wrapper_type(accelerator: Optional[bool] = None,
     Raises:
         UserError: neither: one line saying what ``--amp`` needs.
     """
-    from ..utils.cpu_isa import cpu_flags, cpu_model
     if has_accelerator() if accelerator is None else accelerator:
         return 'AmpOptimWrapper'
     flags = cpu_flags() if flags is None else flags
@@ -67,16 +76,7 @@ def compare_amp_steps(config: str, steps: int = 20, rounds: int = 2, threads: in
     Raises:
         UserError: ``--amp`` cannot run on this machine.
     """
-    import copy
-    import statistics
 
-    import torch
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import Runner
-
-    from ..utils.config_loader import load_config
     amp_type = amp_optim_wrapper_type()
     register_all_modules()
     torch.set_num_threads(threads)

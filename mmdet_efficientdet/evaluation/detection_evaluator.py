@@ -13,6 +13,8 @@ import tempfile
 from typing import Dict, Optional
 
 import torch
+from mmengine.evaluator import Evaluator
+from mmengine.runner import Runner
 from torch import nn
 
 
@@ -50,8 +52,6 @@ class DetectionEvaluator:
     """
 
     def __init__(self, cfg, num_images: Optional[int] = None) -> None:
-        from mmengine.evaluator import Evaluator
-        from mmengine.runner import Runner
         loader_cfg = copy.deepcopy(cfg.val_dataloader)
         evaluator_cfg = copy.deepcopy(cfg.val_evaluator)
         self._tmp = None

@@ -1,17 +1,32 @@
 """The measuring layer every upper floor calls: latency of models on an
-inference path (:mod:`.latency`, on :mod:`.timing`'s interleaved runs),
-complexity (:mod:`.complexity`: parameters, multiply-adds), the boundary of
-a monotone measured cost (:mod:`.search`) and the CPU's attainable peak
-(:mod:`.peak`)."""
-from .complexity import Complexity, MacCount, count_macs, count_params, measure_complexity
+inference path (:mod:`.latency`, on :mod:`~mmdet_efficientdet.utils.timing`'s
+interleaved runs), complexity (:mod:`.complexity`: parameters, multiply-adds,
+the effective count of a masked model), the pruned-variant table
+(:mod:`.pruned_variants`), peak training memory (:mod:`.memory`) of one train
+step (:mod:`.train_step`), a config's 90-class COCO detector
+(:mod:`.coco_detector`), a peer implementation (:mod:`.peer`) and the CPU's
+attainable peak (:mod:`.peak`). The boundary search over a measured cost and
+the interleaved timing loop are on the ground floor
+(:mod:`~mmdet_efficientdet.utils.boundary_search`,
+:mod:`~mmdet_efficientdet.utils.timing`) and re-exported here."""
+from ..utils.boundary_search import bisect_boundary, first_crossing, gallop
+from ..utils.timing import interleaved_times, median_ms, p90
+from .coco_detector import build_coco_detector
+from .complexity import (Complexity, MacCount, count_macs, count_params, effective_macs,
+                         measure_complexity, nonzero_params)
 from .latency import (PATHS, check_paths, measure_latencies, measure_latency, path_call,
                       path_runners, random_calibration)
-from .search import bisect_boundary, first_crossing, gallop
-from .timing import interleaved_times, median_ms, p90
+from .memory import peak_train_memory
+from .peer import Peer, load_factory
+from .pruned_variants import (CompareResult, OrtLatency, format_rows, measure_effective,
+                              measure_variants)
+from .train_step import random_detection_batch, train_step_fn
 
 __all__ = [
-    'Complexity', 'MacCount', 'PATHS', 'bisect_boundary', 'check_paths', 'count_macs',
-    'count_params', 'first_crossing', 'gallop', 'interleaved_times', 'measure_complexity',
-    'measure_latencies', 'measure_latency', 'median_ms', 'path_call', 'path_runners', 'p90',
-    'random_calibration'
+    'Complexity', 'CompareResult', 'MacCount', 'OrtLatency', 'PATHS', 'Peer', 'bisect_boundary',
+    'build_coco_detector', 'check_paths', 'count_macs', 'count_params', 'effective_macs',
+    'first_crossing', 'format_rows', 'gallop', 'interleaved_times', 'load_factory',
+    'measure_complexity', 'measure_effective', 'measure_latencies', 'measure_latency',
+    'measure_variants', 'median_ms', 'nonzero_params', 'path_call', 'path_runners', 'p90',
+    'peak_train_memory', 'random_calibration', 'random_detection_batch', 'train_step_fn'
 ]

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -107,7 +108,6 @@ def _per_output(scale: float) -> Callable[[tuple, dict, Tensor], float]:
 def _einsum(args: tuple, kwargs: dict, out: Tensor) -> float:
     """Two batched products by formula, any other equation by numpy's
     optimal contraction path (its flops halved: multiply-adds)."""
-    import numpy as np
     equation = args[0].replace(' ', '')
     operands = args[1] if len(args) == 2 and isinstance(args[1], (list, tuple)) else args[1:]
     shapes = [tuple(t.shape) for t in operands]
@@ -255,3 +255,28 @@ def measure_complexity(detector: nn.Module, height: int, width: int) -> Complexi
     """
     macs = count_macs(detector, height, width)
     return Complexity(count_params(detector), int(macs.total), (height, width))
+
+
+def nonzero_params(detector: nn.Module) -> int:
+    """Parameters that are not exactly zero."""
+    return int(sum(int((p != 0).sum()) for p in detector.parameters()))
+
+
+def effective_macs(detector: nn.Module, height: int, width: int) -> int:
+    """Multiply-adds a perfect sparse kernel would execute: each conv's count
+    scaled by its kernel's density (weight masks) and, for the projection
+    conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
+    rate (the fraction of its input activations that are non-zero)."""
+    macs = count_macs(detector, height, width)
+    by_module, total = macs.by_module, macs.total
+    rates = {
+        f'{name}.linear_conv.conv': block.winner_mask.rate
+        for name, block in detector.named_modules()
+        if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')
+    }
+    for name, module in detector.named_modules():
+        if isinstance(module, nn.Conv2d):
+            count = by_module.get(name, 0)
+            density = float((module.weight != 0).float().mean())
+            total -= count * (1 - density * rates.get(name, 1.0))
+    return int(total)

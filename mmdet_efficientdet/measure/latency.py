@@ -11,14 +11,17 @@ machine.
 from __future__ import annotations
 import copy
 import functools
+import os.path as osp
+import tempfile
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
-from ..deployment import deploy_targets
+from ..deployment import deploy_model, deploy_targets, fold_bn_into_convs, load_backend
 from ..errors import UserError
 from ..utils.image_size import ImageSize, ImageSizeLike, to_image_size
+from ..utils.timing import median_ms
 
 #: Inference paths a latency can be measured on: eager PyTorch, PyTorch with
 #: BN folded into the convs, and every registered deployment target
@@ -83,7 +86,6 @@ def path_runners(model: torch.nn.Module,
     Raises:
         UserError: an unknown path.
     """
-    from ..deployment import deploy_model, fold_bn_into_convs, load_backend
     check_paths(paths)
     runners: Dict[str, Runner] = {}
     for path in paths:
@@ -142,10 +144,7 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, ImageSizeLike]],
         threads: Intra-op threads.
         runs: Timed calls of each (after :data:`WARMUP_CALLS` warm-up calls).
     """
-    import os.path as osp
-    import tempfile
 
-    from .timing import median_ms
     check_paths([path])
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:

@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional
 
 import numpy as np
+import onnx
 import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from ..deployment import deploy_targets, load_backend, target_backend
 
 #: The probe's matrix product: ``(1, 1, M, K) @ (K, N)``.
 GEMM_M, GEMM_K, GEMM_N = 1024, 1024, 1024
@@ -61,8 +65,6 @@ def _gemm_onnx(path: str) -> np.ndarray:
     """Write the probe: ``y = x @ W`` with ``x (1, 1, M, K)`` (a 4-D input, as
     the backends expect an image batch) and a constant ``W (K, N)``; returns
     ``W``."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
     weight = np.random.default_rng(0).standard_normal((GEMM_K, GEMM_N)).astype(np.float32)
     graph = helper.make_graph(
         [helper.make_node('MatMul', ['x', 'w'], ['y'])],
@@ -118,7 +120,6 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
     Returns:
         Peak
     """
-    from ..deployment import deploy_targets, load_backend, target_backend
     flops = 2.0 * GEMM_M * GEMM_K * GEMM_N
     torch.set_num_threads(threads)
     a, b = torch.randn(GEMM_M, GEMM_K), torch.randn(GEMM_K, GEMM_N)

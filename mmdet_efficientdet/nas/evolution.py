@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence
 
-from ..search_space import SearchSpace, SubnetChoice
+from ..models.search_space import SearchSpace, SubnetChoice
 
 
 def mnas_reward(accuracy: float,
@@ -86,7 +86,7 @@ def pareto_front(candidates: Sequence[Candidate]) -> List[Candidate]:
     than (strictly better in one), by latency.
 
     Example:
-        >>> from mmdet_efficientdet.search_space import SubnetChoice
+        >>> from mmdet_efficientdet.models.search_space import SubnetChoice
         >>> c = lambda a, l: Candidate(SubnetChoice((), 1, 1, a), a, l, a)
         >>> [x.latency for x in pareto_front([c(1, 5.0), c(2, 4.0), c(3, 9.0)])]
         [4.0, 9.0]

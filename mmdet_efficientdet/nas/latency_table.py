@@ -27,7 +27,8 @@ import numpy as np
 from mmdet.registry import MODELS
 
 from ..errors import UserError
-from ..search_space import SearchSpace, SubnetChoice
+from ..measure import measure_latencies
+from ..models.search_space import SearchSpace, SubnetChoice
 from .subnet import subnet_config
 
 #: ``{name: choice}`` -> ``{name: ms}``, all timed in one interleaved run.
@@ -230,7 +231,6 @@ def choice_measure(cfg, path: str, work_dir: str, threads: int = 2, runs: int = 
     """A :data:`Measure` timing the plain models of a supernet config's
     sub-networks (random weights: latency does not depend on them) with
     :func:`~mmdet_efficientdet.measure.measure_latencies`."""
-    from ..measure import measure_latencies
 
     def measure(choices: Mapping[str, SubnetChoice]) -> Dict[str, float]:
         models = {}

@@ -5,6 +5,7 @@ import io
 from typing import Dict, Sequence
 
 from ..fileio import atomic_write
+from ..utils.plotting import pyplot
 from .evolution import Candidate
 
 
@@ -14,9 +15,7 @@ def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target
     point: grey dots every scored sub-network, the front as a line, the
     search's target as a vertical line, the parent network (e.g. Lite0) at
     each input size (direct measurements are in ``search.json``)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.scatter([c.latency for c in history], [c.accuracy for c in history],
                s=10,

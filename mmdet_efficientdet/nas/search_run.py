@@ -24,14 +24,25 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+from mmdet.registry import MODELS
+from mmengine.runner import Runner
 
+from ..config_utils import set_config_epochs
 from ..errors import UserError
+from ..evaluation import DetectionEvaluator
 from ..fileio import atomic_write
-from ..search_space import SearchSpace, SubnetChoice
+from ..measure import check_paths
+from ..models.backbones.efficientnet import network_def
+from ..models.layers.block_string import parse_block_string
+from ..models.search_space import SearchSpace, SubnetChoice
+from ..models.trained import load_trained
+from ..utils.config_loader import load_config
+from .bn_recalibration import recalibrate_bn
 from .evolution import Candidate, mnas_reward, pareto_front, regularized_evolution
 from .latency_table import (LatencyTable, block_keys, build_latency_table, choice_measure,
                             prediction_errors)
-from .subnet import search_space_of, subnet_config
+from .pareto_plot import plot_pareto
+from .subnet import extract_subnet, search_space_of, subnet_config
 
 
 @dataclasses.dataclass
@@ -117,8 +128,6 @@ def parent_choice(cfg, space: SearchSpace) -> SubnetChoice:
     """The supernet's parent network (e.g. Lite0) as a choice of the space,
     at the config's own image size: its block strings' kernels, expansions
     and repeats, the config's BiFPN repeats and head depth."""
-    from ..models.backbones.efficientnet import network_def
-    from ..models.layers.block_string import parse_block_string
     blocks = network_def(cfg.model.backbone.get('arch', 'b0')).blocks
     stages = tuple(
         (a.kernel_size, a.expand_ratio, a.repeats) for a in (parse_block_string(b) for b in blocks))
@@ -146,9 +155,7 @@ class SubnetScorer:
 
     def _for_size(self, size: int):
         if size not in self._evaluators:
-            from mmengine.runner import Runner
 
-            from ..evaluation import DetectionEvaluator
             sub = subnet_config(self.cfg,
                                 dataclasses.replace(self.supernet.choice, image_size=size))
             self._evaluators[size] = DetectionEvaluator(sub)
@@ -161,7 +168,6 @@ class SubnetScorer:
         return self._evaluators[size], self._batches[size]
 
     def __call__(self, choice: SubnetChoice) -> float:
-        from .bn_recalibration import recalibrate_bn
         evaluator, batches = self._for_size(choice.image_size)
         self.supernet.set_choice(choice)
         recalibrate_bn(self.supernet, batches)
@@ -178,7 +184,6 @@ def _parent_sizes(parent: SubnetChoice, space: SearchSpace) -> List[SubnetChoice
 
 
 def _check_request(settings: SearchSettings, out_dir: str) -> None:
-    from ..measure import check_paths
     check_paths([settings.path])
     if (settings.latency_target is None) == (settings.target_ratio is None):
         raise UserError('give one of --latency-target MS and --target-ratio R')
@@ -263,8 +268,6 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
             ``out_dir``, a target below the smallest sub-network's latency,
             a config that is not a supernet.
     """
-    from ..utils.config_loader import load_config
-    from ..utils.trained import load_trained
     space = search_space_of(load_config(config))
     _check_request(settings, out_dir)
     cfg, supernet = load_trained(config, checkpoint)
@@ -347,11 +350,7 @@ def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candid
     """The chosen sub-network's config (its schedule set to
     ``finetune_epochs``) + checkpoint (BN recalibrated) and the Pareto
     plot."""
-    from mmdet.registry import MODELS
 
-    from ..config_utils import set_config_epochs
-    from .pareto_plot import plot_pareto
-    from .subnet import extract_subnet
     sub = subnet_config(cfg, choice)
     set_config_epochs(sub, finetune_epochs)
     ckpt = osp.join(out_dir, 'subnet.pth')

@@ -7,9 +7,10 @@ from typing import Dict
 from torch import nn
 
 from ..config_utils import set_config_image_size
+from ..errors import UserError
 from ..models.backbones.efficientnet import network_def
 from ..models.backbones.elastic_efficientnet import crop_tensor
-from ..search_space import SearchSpace, SubnetChoice
+from ..models.search_space import SearchSpace, SubnetChoice
 
 #: Supernet-only ``model`` keys a plain config drops.
 SUPERNET_KEYS = ('search_space', 'num_random', 'distill_weight', 'seed')
@@ -17,7 +18,6 @@ SUPERNET_KEYS = ('search_space', 'num_random', 'distill_weight', 'seed')
 
 def search_space_of(cfg) -> SearchSpace:
     """The search space of a supernet config (``model.search_space``)."""
-    from ..errors import UserError
     if cfg.model.get('type') != 'EfficientDetSupernet' or 'search_space' not in cfg.model:
         raise UserError(f'model.type={cfg.model.get("type")!r}: expected a supernet config '
                         f'(model.type=\'EfficientDetSupernet\' with model.search_space)')

@@ -3,12 +3,12 @@ fine-tune epochs)."""
 from __future__ import annotations
 from typing import Dict, Optional, Sequence, Union
 
+from ..utils.cpu_isa import simd_width
 from .channel_groups import PruningError
 
 
 def resolve_round_to(round_to: Union[str, int]) -> int:
     """``'auto'`` -> this CPU's fp32 SIMD lanes; an int >= 1 as given."""
-    from ..utils.cpu_isa import simd_width
     if round_to == 'auto':
         return simd_width()
     if isinstance(round_to, bool) or not isinstance(round_to, int) or \

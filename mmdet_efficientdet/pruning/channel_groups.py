@@ -36,6 +36,8 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..models.backbones.efficientnet import EfficientNetBackbone
+from ..models.layers.weighted_fusion import WeightedFusion
 from ..models.raw_outputs import RawOutputs
 from ..utils.image_size import ImageSize
 
@@ -76,6 +78,7 @@ class GroupGraph:
 
     def pruning_groups(self, group: ChannelGroup, idxs: List[int]):
         """The DepGraph groups that remove ``idxs`` from ``group``."""
+        # torch_pruning loads only when a model is pruned (optional heavy runtime)
         import torch_pruning as tp
         return [
             self.graph.get_pruning_group(self.module(root), tp.prune_conv_out_channels, idxs)
@@ -84,7 +87,6 @@ class GroupGraph:
 
 
 def _fusion_weights(detector: nn.Module) -> List[nn.Parameter]:
-    from ..models.layers.weighted_fusion import WeightedFusion
     return [
         p for m in detector.modules() if isinstance(m, WeightedFusion)
         for p in m.parameters(recurse=False)
@@ -102,9 +104,9 @@ def build_group_graph(detector: nn.Module, image_size: ImageSize = (128, 128)) -
     Raises:
         ValueError: the model is not built from the modules named above.
     """
+    # torch_pruning loads only when a model is pruned (optional heavy runtime)
     import torch_pruning as tp
 
-    from ..models.backbones.efficientnet import EfficientNetBackbone
     backbone = getattr(detector, 'backbone', None)
     if not isinstance(backbone, EfficientNetBackbone) or not hasattr(detector.bbox_head,
                                                                      'cls_convs'):

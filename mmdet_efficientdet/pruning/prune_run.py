@@ -9,9 +9,19 @@ import os.path as osp
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+import torch
+
 from ..config_utils import set_config_epochs
+from ..fileio import plan_outputs, write_outputs
+from ..measure.complexity import effective_macs, measure_complexity
+from ..measure.pruned_variants import OrtLatency
+from ..models.trained import load_trained
+from ..utils.cli import read_json
 from .arguments import check_epochs, check_ratio, parse_ratios, resolve_round_to
-from .channel_groups import PruningError
+from .channel_groups import PruningError, build_group_graph
+from .schedule import choose_winner_rates, greedy_steps, search_budget
+from .sensitivity import check_table
+from .structured import apply_widths, prune_detector, pruned_widths
 
 Log = Callable[[str], None]
 
@@ -117,10 +127,6 @@ def _search_ratios(base, table: dict, metric: str, target: float, size: int, thr
         ``(ratios, result fields)``: the chosen group ratios and the
         :class:`PruneResult` fields of that one measurement.
     """
-    from ..measure.complexity import measure_complexity
-    from .measure import OrtLatency
-    from .schedule import greedy_steps, search_budget
-    from .structured import prune_detector
     base_macs = measure_complexity(base, size, size).flops
     timer = OrtLatency(base, size, threads, runs=15) if metric == 'latency' else None
     measured: Dict[int, Tuple[float, float]] = {}
@@ -145,9 +151,7 @@ def _write_pruned(result: PruneResult, model, out_cfg, source_checkpoint: str, i
                   out_dir: str, overwrite: bool) -> None:
     """Write the pruned checkpoint, config and report (manifest last) and
     record them in ``result.files``."""
-    import torch
 
-    from ..fileio import write_outputs
     buffer = io.BytesIO()
     torch.save(
         dict(
@@ -177,7 +181,6 @@ def _plan_files(config: str, out_dir: str, inputs: List[str],
     """Absolute paths of the pruned config, checkpoint and report, checked
     (inputs exist, outputs free or ``overwrite``) before anything is built.
     """
-    from ..fileio import plan_outputs
     for path in inputs:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
@@ -193,9 +196,6 @@ def _describe(model, base, files: Tuple[str, str, str], round_to: int, chosen: D
               winner_rates: Dict, size: int, extra: Dict) -> PruneResult:
     """The :class:`PruneResult` of a pruned ``model`` of ``base``: its files
     ``(config, checkpoint, report)``, what was pruned, widths and counts."""
-    from ..measure.complexity import measure_complexity
-    from .structured import pruned_widths
-    from .unstructured import effective_macs
     counts = measure_complexity(model, size, size)
     return PruneResult(
         config=files[0],
@@ -250,12 +250,6 @@ def prune_to_budget(config: str,
             malformed or foreign sensitivity table, an output that exists
             (without ``overwrite``) or is an input.
     """
-    from ..utils import load_trained
-    from ..utils.cli import read_json
-    from .channel_groups import build_group_graph
-    from .schedule import choose_winner_rates
-    from .sensitivity import check_table
-    from .structured import apply_widths, prune_detector, pruned_widths
     target = _check_targets(target_latency, target_flops, ratios, sensitivity,
                             activation_sensitivity)
     if finetune_epochs is not None:

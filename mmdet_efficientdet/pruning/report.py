@@ -1,11 +1,11 @@
-"""Reporting pruning results: the sensitivity table as JSON, CSV and a PNG,
-and a fixed-width table of measured variants."""
+"""Reporting pruning results: the sensitivity table as JSON, CSV and a PNG."""
 from __future__ import annotations
 import csv
 import io
 import json
 from typing import Dict, List
 
+from ..utils.plotting import pyplot
 from .sensitivity import COLUMNS
 
 
@@ -25,9 +25,7 @@ def table_files(rows: List[dict], prefix: str) -> Dict[str, bytes]:
 
 
 def _plot(rows: List[dict]) -> bytes:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(14, 6))
     by_group: Dict[str, List[dict]] = {}
     for row in rows[1:]:
@@ -49,16 +47,3 @@ def _plot(rows: List[dict]) -> bytes:
     fig.savefig(buffer, format='png', dpi=100)
     plt.close(fig)
     return buffer.getvalue()
-
-
-def format_rows(rows: Dict[str, dict]) -> str:
-    """A fixed-width table of :func:`measure_variants` rows."""
-    header = (f'{"variant":<30}{"params":>11}{"nonzero":>11}{"GMACs":>8}'
-              f'{"eager ms":>10}{"x":>6}{"ORT ms":>9}{"x":>6}{"mAP":>7}')
-    lines = [header, '-' * len(header)]
-    for name, row in rows.items():
-        lines.append(f'{name:<30}{row["params"]:>11,}{row["nonzero_params"]:>11,}'
-                     f'{row["gmacs"]:>8.3f}{row["eager_ms"]:>10.1f}'
-                     f'{row["eager_x"]:>6.2f}{row["ort_ms"]:>9.1f}{row["ort_x"]:>6.2f}' +
-                     (f'{row["mAP"]:>7.1f}' if 'mAP' in row else f'{"-":>7}'))
-    return '\n'.join(lines)

@@ -4,10 +4,18 @@ from __future__ import annotations
 import copy
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
+import torch
 from torch import nn
 
-from ..benchmarking.compare_models import CompareResult
+from ..evaluation import DetectionEvaluator
+from ..measure.complexity import count_params
+from ..measure.pruned_variants import CompareResult, measure_effective
+from ..models.trained import load_trained
+from ..utils.boundary_search import bisect_boundary
 from .arguments import check_ratio, resolve_round_to
+from .channel_groups import build_group_graph, expand_groups
+from .structured import kept_channels, prune_detector
+from .unstructured import magnitude_prune_
 
 #: Steps per unit of the unaligned ratio's search grid: finer than one
 #: channel of any group, so the grid holds every width plan.
@@ -33,14 +41,7 @@ def scalpel_check(config: str,
     parameter count (:func:`unaligned_ratio`). Measured like :func:`compare_models` (mAP without
     fine-tuning); each structured row carries its ``ratio``.
     """
-    import torch
 
-    from ..evaluation import DetectionEvaluator
-    from ..measure.complexity import count_params
-    from ..utils import load_trained
-    from .measure import measure_effective
-    from .structured import prune_detector
-    from .unstructured import magnitude_prune_
     check_ratio('ratio', ratio)
     lanes = resolve_round_to(round_to)
     torch.set_num_threads(threads)
@@ -76,7 +77,7 @@ def unaligned_ratio(dense: nn.Module,
     leaves at most ``want`` parameters.
 
     The count falls with the ratio and depends only on the kept widths, so
-    the search bisects the grid (:func:`~mmdet_efficientdet.measure.search.bisect_boundary`)
+    the search bisects the grid (:func:`~mmdet_efficientdet.utils.boundary_search.bisect_boundary`)
     and calls ``params_at`` (a pruning, seconds) once per width plan.
 
     Args:
@@ -89,9 +90,6 @@ def unaligned_ratio(dense: nn.Module,
     Returns:
         float: The ratio; 0.0 when ``dense`` already has at most ``want``.
     """
-    from ..measure.search import bisect_boundary
-    from .channel_groups import build_group_graph, expand_groups
-    from .structured import kept_channels
     found = build_group_graph(copy.deepcopy(dense))
     widths = [found.groups[name].channels for name in expand_groups(groups, list(found.groups))]
     counts: Dict[Tuple[int, ...], int] = {}

@@ -4,6 +4,7 @@ winner rates for activation masks."""
 from __future__ import annotations
 from typing import Callable, Dict, List, Optional, Tuple
 
+from ..utils.boundary_search import bisect_boundary
 from .channel_groups import PruningError
 
 
@@ -119,7 +120,6 @@ def search_budget(sequence: List[Dict[str, float]],
         raise PruningError(f'pruning every tabulated step gives a measured ratio of '
                            f'{cache[len(sequence)]:.3f}, above the target {target}: add '
                            f'larger ratios or more groups to the sensitivity run')
-    from ..measure.search import bisect_boundary
 
     # no step (the unpruned model, ratio 1) is above the target, all steps within it
     high = bisect_boundary(lambda n: at(n) <= target, 0, len(sequence))

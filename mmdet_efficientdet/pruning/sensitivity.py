@@ -12,9 +12,9 @@ from typing import Callable, List, Optional, Sequence
 
 from torch import nn
 
-from ..measure.complexity import count_params, measure_complexity
+from ..measure.complexity import count_params, effective_macs, measure_complexity
+from ..measure.pruned_variants import OrtLatency
 from .channel_groups import PruningError, build_group_graph, expand_groups
-from .measure import OrtLatency
 from .structured import prune_detector
 
 #: Columns of the sensitivity table, in order.
@@ -113,7 +113,6 @@ def activation_sensitivity_table(detector: nn.Module,
     zero). Rows as :func:`sensitivity_table` (``kind='activation'``, group
     ``s{i}.b{j}``, ``kept`` = the winner rate); no latency: dense kernels
     do not skip zeros."""
-    from .unstructured import effective_macs
     names = [
         f's{i}.b{j}' for i, stage in enumerate(detector.backbone.stages)
         for j, block in enumerate(stage) if hasattr(block, 'depthwise_conv')

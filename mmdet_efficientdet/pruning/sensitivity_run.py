@@ -5,8 +5,16 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Union
 
+import torch
+
+from ..evaluation import DetectionEvaluator
+from ..fileio import plan_outputs, write_outputs
+from ..measure.pruned_variants import OrtLatency
+from ..models.trained import load_trained
 from .arguments import resolve_round_to
 from .channel_groups import PruningError
+from .report import table_files
+from .sensitivity import activation_sensitivity_table, sensitivity_table
 
 Log = Callable[[str], None]
 
@@ -59,14 +67,7 @@ def run_sensitivity(config: str,
         overwrite: Replace an earlier table with the same prefix.
         log: Progress lines.
     """
-    import torch
 
-    from ..evaluation import DetectionEvaluator
-    from ..fileio import plan_outputs, write_outputs
-    from ..utils import load_trained
-    from .measure import OrtLatency
-    from .report import table_files
-    from .sensitivity import activation_sensitivity_table, sensitivity_table
     bad = [r for r in ratios if not 0 < r < 1]
     if bad:
         raise PruningError(f'--ratios {bad}: each must be in (0, 1)')

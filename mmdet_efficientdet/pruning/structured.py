@@ -43,6 +43,7 @@ def channel_importance(found: GroupGraph, name: str) -> torch.Tensor:
         (``head`` has six independent convs; each keeps its own best
         channels, all to the same width).
     """
+    # torch_pruning loads only when a model is pruned (optional heavy runtime)
     import torch_pruning as tp
     group = found.groups[name]
     importance = tp.importance.GroupMagnitudeImportance(p=2)
@@ -73,6 +74,7 @@ def prune_detector(detector: nn.Module,
     Raises:
         PruningError: an unknown group or a ratio outside ``[0, 1)``.
     """
+    # torch_pruning loads only when a model is pruned (optional heavy runtime)
     import torch_pruning as tp
     found = found or build_group_graph(detector, image_size)
     plan = {}

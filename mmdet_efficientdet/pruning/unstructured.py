@@ -38,30 +38,3 @@ def magnitude_prune_(detector: nn.Module, num_zeros: int) -> int:
         for w in weights:
             w.masked_fill_(w.abs() <= threshold, 0.0)
     return int(sum(int((w == 0).sum()) for w in weights))
-
-
-def nonzero_params(detector: nn.Module) -> int:
-    """Parameters that are not exactly zero."""
-    return int(sum(int((p != 0).sum()) for p in detector.parameters()))
-
-
-def effective_macs(detector: nn.Module, height: int, width: int) -> int:
-    """Multiply-adds a perfect sparse kernel would execute: each conv's count
-    scaled by its kernel's density (weight masks) and, for the projection
-    conv of an MBConv block with a :class:`WinnerMask`, by the mask's winner
-    rate (the fraction of its input activations that are non-zero)."""
-
-    from ..measure.complexity import count_macs
-    macs = count_macs(detector, height, width)
-    by_module, total = macs.by_module, macs.total
-    rates = {
-        f'{name}.linear_conv.conv': block.winner_mask.rate
-        for name, block in detector.named_modules()
-        if hasattr(block, 'winner_mask') and hasattr(block, 'linear_conv')
-    }
-    for name, module in detector.named_modules():
-        if isinstance(module, nn.Conv2d):
-            count = by_module.get(name, 0)
-            density = float((module.weight != 0).float().mean())
-            total -= count * (1 - density * rates.get(name, 1.0))
-    return int(total)

@@ -1,9 +1,5 @@
 from .cli import run_cli, user_errors
 from .dist import prepare_cpu_distributed
 from .mmdet_tools import mmdet_tool_path, run_mmdet_tool
-from .trained import load_trained
 
-__all__ = [
-    'load_trained', 'mmdet_tool_path', 'prepare_cpu_distributed', 'run_cli', 'run_mmdet_tool',
-    'user_errors'
-]
+__all__ = ['mmdet_tool_path', 'prepare_cpu_distributed', 'run_cli', 'run_mmdet_tool', 'user_errors']

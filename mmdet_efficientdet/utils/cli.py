@@ -1,7 +1,15 @@
 """Command-line entry points: a user's mistake is one line, not a traceback."""
 from __future__ import annotations
+import argparse
+import json
 import sys
 from typing import Callable, Optional, Tuple, Type
+
+from mmengine.config import DictAction
+
+from ..errors import UserError
+from .image_size import square_side, to_image_size
+from .quiet import quiet_known_noise
 
 
 def user_errors() -> Tuple[Type[BaseException], ...]:
@@ -13,7 +21,6 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     is one type plus ``FileNotFoundError``; any other exception is a bug and
     keeps its traceback.
     """
-    from ..errors import UserError
     return (UserError, FileNotFoundError)
 
 
@@ -29,7 +36,6 @@ def run_cli(main: Callable[[], Optional[int]]) -> int:
         >>> run_cli(main)  # prints: error: config 'x.py' not found
         1
     """
-    from .quiet import quiet_known_noise
     try:
         with quiet_known_noise():
             return main() or 0
@@ -41,7 +47,6 @@ def run_cli(main: Callable[[], Optional[int]]) -> int:
 
 def positive_int(text: str) -> int:
     """argparse type: an int >= 1 (argparse prints the one-line error)."""
-    import argparse
     try:
         value = int(text)
     except ValueError:
@@ -77,7 +82,6 @@ def add_image_size(parser, default_help: str = "the config's image_size") -> Non
 def image_size(values, default: int):
     """``(H, W)`` from ``--image-size`` values (1 or 2 ints) or ``default``
     (:func:`~mmdet_efficientdet.utils.image_size.to_image_size`)."""
-    from .image_size import to_image_size
     return to_image_size(values or default, '--image-size')
 
 
@@ -100,9 +104,7 @@ def add_overwrite(parser) -> None:
 def read_json(path: str, what: str, kind: type = list):
     """Load a JSON input of a tool; a user error names the file when it is
     missing, malformed or not a ``kind`` (e.g. a list of table rows)."""
-    import json
 
-    from ..errors import UserError
     try:
         with open(path) as f:
             data = json.load(f)
@@ -119,7 +121,6 @@ def read_json(path: str, what: str, kind: type = list):
 def square_size(values):
     """A square ``--image-size`` (one number) or None; ``H W`` with H != W
     is a user error for tools that measure square inputs."""
-    from .image_size import square_side
     return square_side(values, '--image-size') if values else None
 
 
@@ -127,7 +128,6 @@ def cfg_options_action():
     """argparse action of ``--cfg-options``: mmengine's ``DictAction``, with
     an item that is not ``key=value`` an argparse error naming it (mmengine
     raises ``ValueError: not enough values to unpack``)."""
-    from mmengine.config import DictAction
 
     class CfgOptionsAction(DictAction):
 

@@ -1,7 +1,14 @@
 """Load a config for a tool, as a one-line error when it cannot be."""
 from __future__ import annotations
+import difflib
+import glob
 import os.path as osp
 from typing import Optional
+
+from mmengine.config import Config
+
+from ..errors import UserError
+from .config_text import FormattedOnceConfig
 
 
 def load_config(path: str, options: Optional[dict] = None):
@@ -12,10 +19,7 @@ def load_config(path: str, options: Optional[dict] = None):
     Raises:
         UserError: the file is missing or is not a loadable config.
     """
-    from mmengine.config import Config
 
-    from ..errors import UserError
-    from .config_text import FormattedOnceConfig
     if not osp.isfile(path):
         raise UserError(f'config {path!r} not found')
     try:
@@ -41,7 +45,6 @@ def check_options(cfg, options: dict) -> None:
     Raises:
         UserError: naming the option and what exists at that level.
     """
-    from ..errors import UserError
     for key, value in options.items():
         node, parts = cfg, key.split('.')
         for depth, part in enumerate(parts[:-1]):
@@ -72,7 +75,6 @@ POSITIVE_KEYS = ('batch_size', 'max_epochs', 'max_iters', 'val_interval', 'inter
 
 
 def _close_match(name: str, keys) -> str:
-    import difflib
     found = difflib.get_close_matches(name, [str(k) for k in keys], n=1, cutoff=0.8)
     return found[0] if found else ''
 
@@ -84,9 +86,7 @@ def level_config(config_dir: str, level: str) -> str:
     Raises:
         UserError: no such config, or more than one.
     """
-    import glob
 
-    from ..errors import UserError
     found = sorted(glob.glob(osp.join(config_dir, f'efficientdet_{level}_8xb16-*e_coco.py')))
     if len(found) != 1:
         raise UserError(f'no config of level {level!r} in {config_dir}')

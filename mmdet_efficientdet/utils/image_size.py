@@ -10,6 +10,8 @@ from __future__ import annotations
 from numbers import Integral
 from typing import Sequence, Tuple, Union
 
+from ..errors import UserError
+
 #: A network input size: ``(height, width)`` in pixels.
 ImageSize = Tuple[int, int]
 #: What :func:`to_image_size` accepts: a square side or ``(H, W)``.
@@ -40,7 +42,6 @@ def to_image_size(value: ImageSizeLike, what: str = 'image size') -> ImageSize:
         numbers = None
     if not numbers or len(numbers) > 2 or not all(
             isinstance(n, Integral) and not isinstance(n, bool) and n > 0 for n in numbers):
-        from ..errors import UserError
         raise UserError(f'{what} {value!r}: give N (square) or (H, W), positive integers')
     return int(numbers[0]), int(numbers[-1])
 
@@ -50,7 +51,6 @@ def square_side(value: ImageSizeLike, what: str = 'image size') -> int:
     :class:`UserError` for the code that measures square inputs only."""
     height, width = to_image_size(value, what)
     if height != width:
-        from ..errors import UserError
         raise UserError(f'{what} {height} {width}: only square inputs are measured here; '
                         f'give one number')
     return height

@@ -14,11 +14,14 @@ the package sees every message as the libraries print it. (The
 DeprecationWarning Python does not show.)
 """
 from __future__ import annotations
+import builtins
 import re
 import sys
 import warnings
 from contextlib import contextmanager
 from typing import Iterator, Pattern, Sequence, TextIO
+
+import torch.jit
 
 #: Log lines of mmengine that carry nothing a user can act on.
 KNOWN_LOG_NOISE: Sequence[Pattern] = (
@@ -67,9 +70,7 @@ class FilteredStream:
 def _warning_category(name: str) -> type:
     """A warning class by name: torch's ``TracerWarning`` or a builtin."""
     if name == 'TracerWarning':
-        import torch.jit
         return torch.jit.TracerWarning
-    import builtins
     return getattr(builtins, name)
 
 

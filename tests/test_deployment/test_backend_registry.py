@@ -10,7 +10,7 @@ from mmdet_efficientdet.deployment import (ExecuTorchBackend, OnnxRuntimeBackend
                                            register_backend, target_backend)
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.measure import PATHS
-from mmdet_efficientdet.utils import load_trained
+from mmdet_efficientdet.models.trained import load_trained
 
 
 def test_targets_come_from_the_registered_classes():

@@ -7,7 +7,7 @@ import torch
 from mmdet_efficientdet.deployment import (ExecuTorchBackend, deploy_model, deploy_targets,
                                            load_backend, target_backend)
 from mmdet_efficientdet.errors import UserError
-from mmdet_efficientdet.utils import load_trained
+from mmdet_efficientdet.models.trained import load_trained
 
 requires_executorch = pytest.mark.skipif(
     not ExecuTorchBackend.available(), reason='ExecuTorch missing: make edge')

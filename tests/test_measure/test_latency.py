@@ -5,7 +5,7 @@ import torch
 
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.measure import PATHS, measure_latencies, path_runners
-from mmdet_efficientdet.utils import load_trained
+from mmdet_efficientdet.models.trained import load_trained
 
 
 def test_fused_and_ort_fp32_runners_equal_the_eager_model(trained, tmp_path):

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
+from mmdet_efficientdet.models.search_space import SearchSpace, SubnetChoice
 from mmdet_efficientdet.nas import Candidate, mnas_reward, pareto_front, regularized_evolution
-from mmdet_efficientdet.search_space import SearchSpace, SubnetChoice
 
 SPACE = SearchSpace.from_config(
     dict(

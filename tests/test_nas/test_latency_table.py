@@ -4,9 +4,9 @@ import random
 import pytest
 
 from mmdet_efficientdet.errors import UserError
+from mmdet_efficientdet.models.search_space import SearchSpace
 from mmdet_efficientdet.nas import (LatencyTable, block_counts, block_keys, build_latency_table,
                                     fit_subnets, prediction_errors)
-from mmdet_efficientdet.search_space import SearchSpace
 
 SPACE = SearchSpace.from_config(
     dict(

@@ -7,8 +7,8 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from mmdet_efficientdet.errors import UserError
+from mmdet_efficientdet.models.search_space import SubnetChoice
 from mmdet_efficientdet.nas import extract_subnet, recalibrate_bn, search_space_of, subnet_config
-from mmdet_efficientdet.search_space import SubnetChoice
 
 
 def _supernet(config):

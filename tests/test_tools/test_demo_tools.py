@@ -103,7 +103,7 @@ def test_demo_runs_a_deployed_file_on_a_video_and_prints_fps(trained, raccoon_ro
     import json
 
     from mmdet_efficientdet.deployment import deploy_model
-    from mmdet_efficientdet.utils import load_trained
+    from mmdet_efficientdet.models.trained import load_trained
     config, ckpt = trained
     _, model = load_trained(config, ckpt)
     onnx = deploy_model(

@@ -98,8 +98,8 @@ def test_checkpoint_of_another_class_count_is_refused_for_testing(route, trained
 
 def test_checkpoint_fit_check_accepts_its_own_config_and_names_missing_tensors(trained, tmp_path):
     from mmdet_efficientdet.models.detectors.efficientdet import CheckpointShapeError
+    from mmdet_efficientdet.models.trained import build_for_checkpoint
     from mmdet_efficientdet.utils.config_loader import load_config
-    from mmdet_efficientdet.utils.trained import build_for_checkpoint
     config, checkpoint = trained
     cfg = load_config(config)
     build_for_checkpoint(cfg, checkpoint)  # fits: no error

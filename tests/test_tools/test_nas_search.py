@@ -26,8 +26,8 @@ def supernet_ckpt(supernet_config, tmp_path):
 
 
 def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_ckpt, tmp_path):
+    from mmdet_efficientdet.models.search_space import SearchSpace
     from mmdet_efficientdet.nas import LatencyTable, block_keys
-    from mmdet_efficientdet.search_space import SearchSpace
     space = SearchSpace.from_config(Config.fromfile(supernet_config).model.search_space)
     # a hand table (measuring one is tested in test_nas/test_latency_table.py)
     table = tmp_path / 'table.json'
@@ -80,8 +80,8 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
 
 
 def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys):
+    from mmdet_efficientdet.models.search_space import SearchSpace
     from mmdet_efficientdet.nas import LatencyTable, block_keys
-    from mmdet_efficientdet.search_space import SearchSpace
     space = SearchSpace.from_config(Config.fromfile(supernet_config).model.search_space)
     costs = {k: 0.0 for k in block_keys(space)}
     table = tmp_path / 'table.json'

@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     import mmdet_efficientdet  # noqa: F401
     from mmdet_efficientdet.deployment import calibration_batches, deploy_model
     from mmdet_efficientdet.errors import UserError
-    from mmdet_efficientdet.utils import load_trained
+    from mmdet_efficientdet.models.trained import load_trained
     from mmdet_efficientdet.utils.cli import image_size
     cfg, model = load_trained(args.config, args.checkpoint)
     size = image_size(args.image_size, cfg.image_size)

@@ -15,6 +15,7 @@ file may hold timm's or already-converted weights. Without network the error
 names the file to place and the ``--cfg-options`` key that points at it.
 """
 from __future__ import annotations
+import importlib.util
 import io
 import os
 import os.path as osp
@@ -25,8 +26,10 @@ import torch
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from ...converters import (convert_lukemelas_efficientnet, convert_timm_efficientnet,
+                           is_lukemelas_state_dict, load_untrusted_state_dict)
 from ...errors import UserError
-from ...fileio import atomic_write
+from ...fileio import DownloadError, atomic_write, download_file, temp_path
 
 #: Where timm's checkpoints of :data:`EfficientNetScale.imagenet` live.
 TIMM_HUB_URL = 'https://huggingface.co/timm/{name}/resolve/main/pytorch_model.bin'
@@ -76,7 +79,6 @@ def package_file(uri: str) -> str:
             the file (the message names the package to install and the
             config key).
     """
-    import importlib.util
     module, _, rel = uri[len('package://'):].partition('/')
     spec = importlib.util.find_spec(module) if module else None
     if spec is None or not spec.submodule_search_locations:
@@ -119,7 +121,6 @@ def _download(url: str, dst: str, timeout: float = 60.0) -> str:
     Raises:
         PretrainedWeightsUnavailable: naming the file to place and the key.
     """
-    from ...fileio import DownloadError, download_file, temp_path
     try:
         return download_file(url, temp_path(dst + '.download'), '', timeout)
     except DownloadError as err:
@@ -153,8 +154,6 @@ def load_imagenet_weights(backbone: nn.Module,
         PretrainedWeightsUnavailable: not cached and cannot be downloaded.
         CheckpointMismatchError: the weights are of another architecture.
     """
-    from ...converters import (convert_lukemelas_efficientnet, convert_timm_efficientnet,
-                               is_lukemelas_state_dict, load_untrusted_state_dict)
     target = backbone.state_dict()
     if urllib.parse.urlparse(checkpoint).scheme in ('http', 'https'):
         path = cached_path(checkpoint, cache_dir or DEFAULT_CACHE_DIR)

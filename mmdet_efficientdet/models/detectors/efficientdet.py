@@ -67,7 +67,7 @@ class EfficientDet(SingleStageDetector):
         Only the class-prediction layer (``bbox_head.class_dependent_prefixes``)
         may differ: mmengine then skips it and logs the mismatch, so a
         fine-tune on other classes starts that layer afresh. Testing and
-        inference refuse that too (:func:`~mmdet_efficientdet.utils.trained.
+        inference refuse that too (:func:`~mmdet_efficientdet.models.trained.
         check_checkpoint_fits`).
 
         Raises:

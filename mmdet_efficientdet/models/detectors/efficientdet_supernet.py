@@ -10,9 +10,9 @@ from mmdet.models.utils import unpack_gt_instances
 from mmdet.registry import MODELS
 from mmengine.optim import OptimWrapper
 
-from ...search_space import SearchSpace, SubnetChoice
 from ..backbones.efficientnet import network_def
 from ..layers.active_prefix import ActivePrefixList
+from ..search_space import SearchSpace, SubnetChoice
 from .efficientdet import EfficientDet
 
 
@@ -36,7 +36,7 @@ class EfficientDetSupernet(EfficientDet):
     first), so validation during training scores the largest.
 
     Args:
-        search_space (dict): :class:`~mmdet_efficientdet.search_space.SearchSpace`
+        search_space (dict): :class:`~mmdet_efficientdet.models.search_space.SearchSpace`
             as data.
         num_random (int): Random sub-networks per iteration. Defaults to 2.
         distill_weight (float): Weight of the in-place distillation loss

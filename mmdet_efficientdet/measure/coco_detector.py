@@ -1,6 +1,9 @@
 """A config's detector as the papers count it, for measuring cost."""
 from __future__ import annotations
 
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
 from torch import nn
 
 
@@ -14,9 +17,6 @@ def build_coco_detector(config: str) -> nn.Module:
     Returns:
         nn.Module: The detector.
     """
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    from mmengine.config import Config
     register_all_modules()
     cfg = Config.fromfile(config)
     cfg.model.bbox_head.num_classes = 90

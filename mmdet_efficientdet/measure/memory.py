@@ -1,6 +1,6 @@
 """Peak memory of training steps, each implementation in its own process.
 
-``python -m mmdet_efficientdet.benchmarking.memory CONFIG SIZE BATCH THREADS
+``python -m mmdet_efficientdet.measure.memory CONFIG SIZE BATCH THREADS
 COCO [FACTORY LEVEL]`` builds the model of CONFIG (COCO's 90 classes when
 COCO is 1, else the config's own), or with a factory only the peer of LEVEL,
 runs two training steps and prints the max RSS as JSON;
@@ -13,6 +13,13 @@ import resource
 import subprocess
 import sys
 from typing import Sequence
+
+import torch
+
+from ..models.trained import load_trained
+from .coco_detector import build_coco_detector
+from .peer import load_factory
+from .train_step import train_step_fn
 
 
 def peak_train_memory(config: str,
@@ -38,20 +45,15 @@ def peak_train_memory(config: str,
 
 
 def _worker(argv: Sequence[str]) -> None:
-    import torch
 
-    from .peer import load_factory
-    from .train_step import train_step_fn
     config = argv[0]
     size, batch, threads, coco = map(int, argv[1:5])
     torch.set_num_threads(threads)
     if len(argv) > 5:
         step = load_factory(argv[5])(None, argv[6], size).train_step(batch, size)
     elif coco:
-        from .coco_detector import build_coco_detector
         step = train_step_fn(build_coco_detector(config), batch, size)
     else:
-        from ..utils import load_trained
         step = train_step_fn(load_trained(config, None)[1], batch, size)
     for _ in range(2):
         step()

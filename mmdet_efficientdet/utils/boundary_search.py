@@ -12,8 +12,8 @@ from typing import Callable, Optional, Tuple
 
 
 def gallop(crossed: Callable[[int], bool], start: int, stop: int) -> Tuple[int, Optional[int]]:
-    """Walk ``start + 1, start + 2, start + 4, ...`` (capped at ``stop``)
-    until ``crossed`` holds; ``crossed`` must be monotone (False, ..., True)
+    """Walk ``start + 1, start + 3, start + 7, ...`` (steps of 1, 2, 4, ...,
+    capped at ``stop``) until ``crossed`` holds; ``crossed`` must be monotone (False, ..., True)
     and False at ``start``.
 
     Returns:
@@ -22,7 +22,7 @@ def gallop(crossed: Callable[[int], bool], start: int, stop: int) -> Tuple[int, 
 
     Example:
         >>> gallop(lambda i: i >= 5, 0, 9)
-        (4, 8)
+        (3, 7)
     """
     low, step = start, 1
     while True:

@@ -1,19 +1,25 @@
-"""Measuring pruned variants on this CPU: ONNX Runtime latency against the
-unpruned model (paired, interleaved) and side-by-side rows of several models.
+"""The pruned-variant table: ONNX Runtime latency of detectors against the
+unpruned model (paired, interleaved), side-by-side rows of several models
+and the fixed-width table that prints them.
 
 Scalpel (ISCA 2017) says a pruning saving must be *measured* on the
 processor; every number here is, in one interleaved run.
 """
 from __future__ import annotations
 import os.path as osp
+import shutil
 import statistics
 import tempfile
+from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple
 
 import torch
 from torch import nn
 
 from ..utils.image_size import ImageSizeLike, to_image_size
+from ..utils.timing import interleaved_times
+from .complexity import effective_macs, measure_complexity, nonzero_params
+from .latency import WARMUP_CALLS, path_call
 
 
 class OrtLatency:
@@ -40,7 +46,6 @@ class OrtLatency:
     def session(self, detector: nn.Module, name: str) -> Callable[[], object]:
         """One ONNX Runtime call of ``detector``
         (:func:`~mmdet_efficientdet.measure.latency.path_call`)."""
-        from ..measure import path_call
         return path_call(detector, self.size, 'ort-fp32', osp.join(self.tmp.name, name),
                          self.threads)
 
@@ -50,11 +55,6 @@ class OrtLatency:
         The base is the variant's median plus the median of the paired
         differences (each base call is timed next to a variant call), which
         cancels load that slows both alike better than two medians."""
-
-        import shutil
-
-        from ..measure.latency import WARMUP_CALLS
-        from ..measure.timing import interleaved_times
         shutil.rmtree(osp.join(self.tmp.name, 'variant'), ignore_errors=True)
         variant = self.session(detector, 'variant')
         times = interleaved_times({'base': self.base, 'variant': variant}, self.runs, WARMUP_CALLS)
@@ -73,7 +73,7 @@ def measure_variants(variants: Dict[str, nn.Module],
 
     All ``2 x len(variants)`` latency paths are timed interleaved
     (:func:`~mmdet_efficientdet.measure.latency.path_call` on
-    :func:`~mmdet_efficientdet.measure.timing.interleaved_times`), so the ratios
+    :func:`~mmdet_efficientdet.utils.timing.interleaved_times`), so the ratios
     between variants come from one run on this machine.
 
     Args:
@@ -89,9 +89,6 @@ def measure_variants(variants: Dict[str, nn.Module],
         ``eager_ms``, ``ort_ms`` (medians), ``eager_x``, ``ort_x`` (ratio to
         the first variant), ``mAP`` (x100, when ``evaluate``).
     """
-    from ..measure import interleaved_times, measure_complexity, path_call
-    from ..measure.latency import WARMUP_CALLS
-    from .unstructured import nonzero_params
     torch.set_num_threads(threads)
     size = to_image_size(size)
     rows: Dict[str, dict] = {}
@@ -128,8 +125,7 @@ def measure_effective(variants: Dict[str, nn.Module],
                       evaluate: Optional[Callable[[nn.Module], float]] = None) -> Dict[str, dict]:
     """:func:`measure_variants` with the *effective* multiply-adds (activation
     and weight masks counted as skipped work,
-    :func:`~.unstructured.effective_macs`)."""
-    from .unstructured import effective_macs
+    :func:`~.complexity.effective_macs`)."""
     height, width = to_image_size(size)
     return measure_variants(
         variants,
@@ -138,3 +134,34 @@ def measure_effective(variants: Dict[str, nn.Module],
         runs,
         macs=lambda m: effective_macs(m, height, width),
         evaluate=evaluate)
+
+
+def format_rows(rows: Dict[str, dict]) -> str:
+    """A fixed-width table of :func:`measure_variants` rows."""
+    header = (f'{"variant":<30}{"params":>11}{"nonzero":>11}{"GMACs":>8}'
+              f'{"eager ms":>10}{"x":>6}{"ORT ms":>9}{"x":>6}{"mAP":>7}')
+    lines = [header, '-' * len(header)]
+    for name, row in rows.items():
+        lines.append(f'{name:<30}{row["params"]:>11,}{row["nonzero_params"]:>11,}'
+                     f'{row["gmacs"]:>8.3f}{row["eager_ms"]:>10.1f}'
+                     f'{row["eager_x"]:>6.2f}{row["ort_ms"]:>9.1f}{row["ort_x"]:>6.2f}' +
+                     (f'{row["mAP"]:>7.1f}' if 'mAP' in row else f'{"-":>7}'))
+    return '\n'.join(lines)
+
+
+@dataclass
+class CompareResult:
+    """Rows of :func:`measure_variants` for several models.
+
+    Attributes:
+        image_size (int): Square input.
+        threads (int): Threads of every path.
+        rows (dict): name -> :func:`measure_variants` row.
+    """
+    image_size: int
+    threads: int
+    rows: Dict[str, dict]
+
+    def table(self) -> str:
+        return (f'{self.image_size}x{self.image_size}, {self.threads} '
+                f'threads, batch 1; ratios to {next(iter(self.rows))}\n' + format_rows(self.rows))

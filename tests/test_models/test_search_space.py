@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from mmdet_efficientdet.search_space import SearchSpace, SearchSpaceError, SubnetChoice
+from mmdet_efficientdet.models.search_space import SearchSpace, SearchSpaceError, SubnetChoice
 
 SPACE = dict(
     stages=[

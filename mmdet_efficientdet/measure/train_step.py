@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Callable, List, Tuple
 
 import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 #: Boxes per image of the random batch.
@@ -24,8 +26,6 @@ def random_detection_batch(batch: int,
 
 
 def _samples(boxes: Tensor, labels: Tensor, size: int) -> List:
-    from mmdet.structures import DetDataSample
-    from mmengine.structures import InstanceData
     samples = []
     for i in range(boxes.shape[0]):
         sample = DetDataSample(

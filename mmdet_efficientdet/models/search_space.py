@@ -22,8 +22,8 @@ import random
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import UserError
-from .models.layers.block_string import format_block_string, parse_block_string
+from ..errors import UserError
+from .layers.block_string import format_block_string, parse_block_string
 
 #: One stage's choice: ``(kernel, expansion, depth)``.
 StageChoice = Tuple[int, float, int]

@@ -1,6 +1,6 @@
 """Peak training memory is measured in a fresh process for a config's own
 model (the benchmark's trained subject, the budget tool's memory metric)."""
-from mmdet_efficientdet.benchmarking import peak_train_memory
+from mmdet_efficientdet.measure import peak_train_memory
 
 
 def test_peak_memory_of_a_configs_own_model(trained):

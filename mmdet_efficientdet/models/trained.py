@@ -3,7 +3,13 @@ from __future__ import annotations
 import os.path as osp
 from typing import Dict, Optional, Tuple
 
-from ..models.detectors.efficientdet import CheckpointShapeError
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from .detectors.efficientdet import CheckpointShapeError
 
 #: Missing tensors a :class:`CheckpointShapeError` names.
 MAX_NAMED = 3
@@ -13,7 +19,6 @@ def checkpoint_state_dict(checkpoint: str) -> Dict[str, object]:
     """The model tensors of a checkpoint file (``state_dict`` of an mmengine
     checkpoint, or a bare state dict), ``module.`` prefixes removed; loaded
     with the package's safe loader."""
-    from mmengine.runner.checkpoint import CheckpointLoader
     loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else {}
     return {(k[7:] if k.startswith('module.') else k): v for k, v in state.items()}
@@ -64,8 +69,6 @@ def check_checkpoint_fits(model, checkpoint: str, what: str = 'testing') -> None
 def build_for_checkpoint(cfg, checkpoint: Optional[str], what: str = 'testing'):
     """The detector of ``cfg`` (no ImageNet download), with ``checkpoint``
     checked against it (:func:`check_checkpoint_fits`) when given."""
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
     register_all_modules()
     model_cfg = cfg.model.copy()
     model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
@@ -93,8 +96,6 @@ def load_trained(config: str, checkpoint: Optional[str]) -> Tuple[object, object
     Returns:
         tuple: ``(Config, EfficientDet)``.
     """
-    from mmengine.config import Config
-    from mmengine.runner import load_checkpoint
     for path in (config, checkpoint):
         if path is not None and not osp.isfile(path):
             raise FileNotFoundError(f'{path!r} not found')
