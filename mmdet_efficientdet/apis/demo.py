@@ -20,7 +20,7 @@ import numpy as np
 from mmdet.apis import DetInferencer
 from mmdet.datasets import CocoDataset
 
-from ..deployment import backend_classes
+from ..deployment import runtime_classes
 from ..errors import UserError
 from ..fileio import atomic_write, commit_file, plan_outputs, temp_path, write_manifest
 from ..models.trained import build_for_checkpoint
@@ -199,7 +199,7 @@ def drop_below_threshold(cfg, score_thr: float) -> None:
 
 def is_deployed_file(path: str) -> bool:
     """Whether ``path`` is a deployed model (a registered backend's suffix)."""
-    return osp.splitext(path)[1].lower() in {cls.suffix for cls in backend_classes()}
+    return osp.splitext(path)[1].lower() in {cls.suffix for cls in runtime_classes()}
 
 
 def _config_classes(cfg) -> Sequence[str]:

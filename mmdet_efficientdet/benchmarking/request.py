@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from ..errors import UserError
-from ..measure import check_paths
+from ..measure import check_inference_paths
 from ..scaling import get_efficientdet_scale
 from ..utils.cli import image_size as parse_size
 from .run import PeerSpec, Subject, level_subject, trained_subject
@@ -85,7 +85,7 @@ def benchmark_request(repo: str,
         raise UserError('--map needs --config and --checkpoint')
     if compare_effdet == '' and config:
         raise UserError('--compare-effdet needs a LEVEL with --config (e.g. --compare-effdet d0)')
-    check_paths(paths or ())
+    check_inference_paths(paths or ())
     inputs = [p for p in (config, checkpoint, map_config, map_checkpoint) if p]
     for path in inputs:
         if not osp.isfile(path):

@@ -3,7 +3,7 @@
 The model is a table level (random weights; a peer of the same level gets
 the same weights) or any config + checkpoint (trained, pruned, searched, any
 input size; a peer runs its own level next to it). Paths are built by the
-measuring layer (:func:`~mmdet_efficientdet.measure.path_runners`), timed
+measuring layer (:func:`~mmdet_efficientdet.measure.inference_runners`), timed
 in one interleaved run and put against the CPU's attainable peak
 (:func:`~mmdet_efficientdet.measure.peak.attainable_peak`).
 """
@@ -19,9 +19,9 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import torch
 
 from ..deployment import (calibration_batches, deploy_model, evaluate_deployed, fold_bn_into_convs,
-                          size_problems)
+                          get_inference_path, size_problems)
 from ..evaluation import DetectionEvaluator
-from ..measure import PATHS, check_paths, measure_complexity, path_runners
+from ..measure import INFERENCE_PATHS, check_inference_paths, inference_runners, measure_complexity
 from ..measure.coco_detector import build_coco_detector
 from ..measure.memory import peak_train_memory
 from ..measure.peak import attainable_peak, peak_share
@@ -212,8 +212,8 @@ def evaluate_paths(config: str,
     targets = [t for t in targets if t not in problems]
     evaluate = DetectionEvaluator(cfg)
     scores = {'ours eager': evaluate(model)}
-    batches = calibration_batches(cfg, calib_images) if any(t.endswith('int8')
-                                                            for t in targets) else []
+    batches = calibration_batches(cfg, calib_images) if any(
+        get_inference_path(t).needs_calibration for t in targets) else []
     with tempfile.TemporaryDirectory() as work_dir:
         files = deploy_model(
             model, work_dir, size, targets, batches, log=lambda line: None) if targets else {}
@@ -235,7 +235,7 @@ def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: S
     """
     model, size = subject.model, subject.size
     with tempfile.TemporaryDirectory() as tmp:
-        runners = path_runners(model, size, paths, keep_files or tmp, threads)
+        runners = inference_runners(model, size, paths, keep_files or tmp, threads)
         entries = {f'ours {p}': (runner, size, gmacs) for p, runner in runners.items()}
         step('built and exported')
         compared = {k: v[0] for k, v in entries.items() if k != 'ours eager'}
@@ -254,7 +254,7 @@ def _peak_and_map(results: Dict, paths: Sequence[str], threads: int, peak: bool,
     """Add each deployed path's share of the attainable peak and, with
     ``map_files``, every path's mAP to ``results``; returns the peak probe
     (None without ``peak``)."""
-    deployed = [p for p in paths if p not in ('eager', 'fused')]
+    deployed = [p for p in paths if get_inference_path(p).deployed]
     probe = attainable_peak(threads, targets=deployed) if peak else None
     if probe is not None:
         _add_peak_shares(results, probe)
@@ -287,7 +287,7 @@ def run_benchmark(subject: Subject,
     """Measure one model on this CPU.
 
     Batch-1 latency (median, p90) of every inference path
-    (:func:`~mmdet_efficientdet.measure.path_runners`; int8 calibrated on
+    (:func:`~mmdet_efficientdet.measure.inference_runners`; int8 calibrated on
     random images: latency does not depend on the scales), throughput at
     ``batch``, a training step, training's peak memory (a fresh process per
     implementation) and each path's share of the CPU's attainable peak. All
@@ -297,7 +297,7 @@ def run_benchmark(subject: Subject,
         subject: The model (:func:`level_subject`, :func:`trained_subject`).
         memory_batch: Batch of the peak-memory runs (None: skip them).
         paths: Inference paths (default: every one of
-            :data:`~mmdet_efficientdet.measure.PATHS`).
+            :data:`~mmdet_efficientdet.measure.INFERENCE_PATHS`).
         map_files: ``(config, checkpoint)`` whose every path is rebuilt and
             scored on the config's val set.
         keep_files: Keep the latency run's deployed files here (for
@@ -313,8 +313,8 @@ def run_benchmark(subject: Subject,
         BenchmarkResult: every number, measured once.
     """
     sys.path[:0] = [entry for entry in extra_path if entry not in sys.path]
-    paths = list(paths or PATHS)
-    check_paths(paths)
+    paths = list(paths or INFERENCE_PATHS)
+    check_inference_paths(paths)
     torch.set_num_threads(threads)
     gmacs = measure_complexity(subject.model, *subject.size).flops / 1e9
     bar = _Progress(4 + bool(memory_batch) + bool(map_files) + peak) if progress else None

@@ -5,6 +5,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..deployment import get_inference_path
 from ..errors import UserError
 from ..fileio import plan_outputs, write_outputs
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
@@ -18,7 +19,8 @@ class BudgetResult:
     """What :func:`scale_to_budget` measured and chose.
 
     Attributes:
-        metric, unit, path (str): The budget's metric (``path``: for latency).
+        metric, unit, inference_path (str): The budget's metric (``inference_path``: for
+            latency).
         budget (float): The budget.
         batch (int): Training batch of a memory budget.
         families (list[FamilySearch]): Each family's search.
@@ -34,7 +36,7 @@ class BudgetResult:
     """
     metric: str
     unit: str
-    path: Optional[str]
+    inference_path: Optional[str]
     budget: float
     batch: int
     families: List[FamilySearch]
@@ -49,7 +51,7 @@ class BudgetResult:
         return dict(
             metric=self.metric,
             unit=self.unit,
-            path=self.path,
+            inference_path=self.inference_path,
             budget=self.budget,
             batch=self.batch,
             chosen=self.chosen.name if self.chosen else None,
@@ -68,7 +70,7 @@ class BudgetResult:
             })
 
     def summary(self) -> str:
-        what = self.metric + (f' on {self.path}' if self.path else
+        what = self.metric + (f' on {self.inference_path}' if self.inference_path else
                               '') + (f' at batch {self.batch}' if self.metric == 'memory' else '')
         lines = [f'budget: {what} <= {self.budget:g} {self.unit}']
         for s in self.families:
@@ -88,9 +90,9 @@ class BudgetResult:
         return '\n'.join(lines)
 
 
-def is_int8_path(path: Optional[str]) -> bool:
+def is_int8_path(inference_path: Optional[str]) -> bool:
     """Whether an inference path runs an int8 model (``ort-int8``, ``ov-int8``)."""
-    return bool(path) and path.endswith('int8')
+    return bool(inference_path) and get_inference_path(inference_path).precision == 'int8'
 
 
 def choose_winner(winners: List[Candidate],
@@ -120,7 +122,7 @@ def scale_to_budget(budget: float,
                     metric: str,
                     base_config: str,
                     out_dir: str,
-                    path: Optional[str] = None,
+                    inference_path: Optional[str] = None,
                     families: Sequence[str] = FAMILIES,
                     phi_step: float = 0.25,
                     max_phi: float = 7.0,
@@ -139,7 +141,7 @@ def scale_to_budget(budget: float,
     train) and ``out_dir/manifest.json``.
 
     Raises:
-        UserError: a budget <= 0, an unknown metric/path/family, an output
+        UserError: a budget <= 0, an unknown metric/inference path/family, an output
             of an earlier run (without ``overwrite``), or a budget that
             nothing meets (the smallest candidates' costs are given).
     """
@@ -153,15 +155,16 @@ def scale_to_budget(budget: float,
              for ext in ('.json', '.csv', '.png')] + [osp.join(out_dir, 'manifest.json')]
     plan_outputs(fixed, [base_config], overwrite)  # before measuring
     with tempfile.TemporaryDirectory(prefix='budget-') as work_dir:
-        meter = CostMeter(metric, osp.abspath(base_config), work_dir, path, batch, threads, runs)
+        meter = CostMeter(metric, osp.abspath(base_config), work_dir, inference_path, batch,
+                          threads, runs)
         searches = []
         for family in dict.fromkeys(c.family for c in candidates):
             members = [c for c in candidates if c.family == family]
             log(f'{family}: {len(members)} candidates, {members[0].name} ... '
                 f'{members[-1].name}')
             searches.append(largest_under_budget(members, meter, budget))
-        result = BudgetResult(metric, meter.unit, path if metric == 'latency' else None, budget,
-                              batch, searches, candidates)
+        result = BudgetResult(metric, meter.unit, inference_path if metric == 'latency' else None,
+                              budget, batch, searches, candidates)
         winners = [s.chosen for s in searches if s.chosen is not None]
         if not winners:
             smallest = ', '.join(f'{s.family}: {n} {v:.3g} {meter.unit}' for s in searches
@@ -170,7 +173,7 @@ def scale_to_budget(budget: float,
                             f'{meter.unit}; the smallest cost {smallest}')
         result.chosen_gmacs = {w.name: meter.count_gmacs(w) for w in winners}
         result.chosen, result.chosen_by = choose_winner(winners, result.chosen_gmacs,
-                                                        is_int8_path(path))
+                                                        is_int8_path(inference_path))
         result.chosen_cost = meter.costs[result.chosen.name]
     config_path = osp.join(out_dir, f'{result.chosen.name}.py')
     files = budget_files(result, prefix)
@@ -182,5 +185,5 @@ def scale_to_budget(budget: float,
         tool='scale_to_budget',
         budget=budget,
         metric=metric,
-        path=path)
+        inference_path=inference_path)
     return result

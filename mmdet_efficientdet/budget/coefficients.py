@@ -64,11 +64,11 @@ def coefficient_grid(alphas: Sequence[float],
                      betas: Sequence[float],
                      gammas: Sequence[float],
                      bifpn_factors: Sequence[float] = (PAPER_BIFPN_FACTOR, ),
-                     target: float = 2.0,
+                     flops_factor: float = 2.0,
                      tolerance: float = 0.15,
                      include_paper: bool = True) -> List[Coefficients]:
     """Every (alpha, beta, gamma[, bifpn factor]) with ``alpha * beta**2 *
-    gamma**2`` within ``tolerance`` of ``target``, each >= 1.
+    gamma**2`` within ``tolerance`` of ``flops_factor``, each >= 1.
 
     The paper's coefficients are added (once) when ``include_paper``, so a
     search always says how they compare.
@@ -80,24 +80,24 @@ def coefficient_grid(alphas: Sequence[float],
          'a1.4_b1_g1.15', 'a1.4_b1.2_g1']
 
     Raises:
-        UserError: a coefficient < 1, a target <= 1, or no point of the given
-            values near the target (the paper's point is not counted).
+        UserError: a coefficient < 1, a FLOPs factor <= 1, or no point of the
+            given values near it (the paper's point is not counted).
     """
     values = [*alphas, *betas, *gammas, *bifpn_factors]
     if not values or min(values) < 1:
         raise UserError(f'coefficients must be >= 1 (scaling up), got '
                         f'{sorted(values)[:1]}')
-    if not target > 1 or tolerance < 0:
-        raise UserError(f'--target {target:g} must be > 1 and --tolerance '
+    if not flops_factor > 1 or tolerance < 0:
+        raise UserError(f'--flops-factor {flops_factor:g} must be > 1 and --tolerance '
                         f'{tolerance:g} >= 0')
     grid = [
         Coefficients(a, b, g, w) for a in sorted(set(alphas)) for b in sorted(set(betas))
         for g in sorted(set(gammas)) for w in sorted(set(bifpn_factors))
-        if abs(a * b * b * g * g - target) <= tolerance + 1e-9
+        if abs(a * b * b * g * g - flops_factor) <= tolerance + 1e-9
     ]
     if not grid:
         raise UserError(f'no (alpha, beta, gamma) on the grid has alpha * beta^2 * gamma^2 '
-                        f'within {tolerance:g} of {target:g}')
+                        f'within {tolerance:g} of {flops_factor:g}')
     paper = Coefficients(PAPER_ALPHA, PAPER_BETA, PAPER_GAMMA)
     if include_paper and paper not in grid:
         grid.append(paper)

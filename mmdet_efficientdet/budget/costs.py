@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger
 from ..errors import UserError
 from ..measure import build_coco_detector, peak_train_memory
 from ..measure.complexity import count_params, measure_complexity
-from ..measure.latency import PATHS, measure_latency
+from ..measure.latency import INFERENCE_PATHS, measure_latency
 from .candidates import Candidate, candidate_config
 
 #: Budget metrics and their units.
@@ -40,7 +40,8 @@ class CostMeter:
         base_config: Absolute path of the complete D0 config the candidates'
             configs inherit from.
         work_dir: Where candidate configs (and deployed files) go.
-        path: For ``latency``: one of :data:`~mmdet_efficientdet.measure.latency.PATHS`.
+        inference_path: For ``latency``: one of
+            :data:`~mmdet_efficientdet.measure.latency.INFERENCE_PATHS`.
         batch: For ``memory``: training batch size.
         threads, runs: Threads, and timed calls per latency measurement.
     """
@@ -49,17 +50,17 @@ class CostMeter:
                  metric: str,
                  base_config: str,
                  work_dir: str,
-                 path: Optional[str] = None,
+                 inference_path: Optional[str] = None,
                  batch: int = 2,
                  threads: int = 2,
                  runs: int = 10) -> None:
         if metric not in METRICS:
             raise UserError(f'--metric {metric!r}: choose from '
                             f'{list(METRICS)}')
-        if metric == 'latency' and path not in PATHS:
-            raise UserError(f'--path {path!r}: a latency budget needs one of '
-                            f'{list(PATHS)}')
-        self.metric, self.path, self.batch = metric, path, batch
+        if metric == 'latency' and inference_path not in INFERENCE_PATHS:
+            raise UserError(f'--target {inference_path!r}: a latency budget needs one of '
+                            f'{list(INFERENCE_PATHS)}')
+        self.metric, self.inference_path, self.batch = metric, inference_path, batch
         self.threads, self.runs = threads, runs
         self.base_config, self.work_dir = base_config, work_dir
         self.costs: Dict[str, float] = {}
@@ -114,5 +115,5 @@ class CostMeter:
 
     def _latency(self, candidate: Candidate) -> float:
         return measure_latency(
-            self.build(candidate), candidate.image_size, self.path, self.work_dir, self.threads,
-            self.runs)
+            self.build(candidate), candidate.image_size, self.inference_path, self.work_dir,
+            self.threads, self.runs)

@@ -22,7 +22,7 @@ from ..config_utils import set_config_epochs, set_config_image_size, with_scaled
 from ..errors import UserError
 from ..fileio import plan_outputs, write_outputs
 from ..measure.complexity import count_params, measure_complexity
-from ..measure.latency import PATHS, measure_latencies
+from ..measure.latency import INFERENCE_PATHS, measure_latencies
 from ..scaling import get_efficientdet_scale
 from ..utils.config_loader import load_config
 from .coefficients import Coefficients, coefficient_grid, scaled_level
@@ -88,7 +88,7 @@ class GridResult:
         config (str): The user's config.
         base_level (str | dict): Its ``level``; base_size its input side.
         epochs (int): Training epochs of each candidate.
-        path (str): Inference path of the latency column.
+        inference_path (str): Inference path of the latency column.
         rows (list[GridRow]): One per coefficient set, in grid order.
         best (GridRow): Highest bbox mAP (ties: fewer GMACs).
         scaled (list[ScaledModel]): The best coefficients at larger phi.
@@ -98,7 +98,7 @@ class GridResult:
     base_level: object
     base_size: int
     epochs: int
-    path: str
+    inference_path: str
     rows: List[GridRow] = field(default_factory=list)
     best: Optional[GridRow] = None
     scaled: List[ScaledModel] = field(default_factory=list)
@@ -114,7 +114,7 @@ class GridResult:
             base_level=self.base_level,
             base_size=self.base_size,
             epochs=self.epochs,
-            latency_path=self.path,
+            inference_path=self.inference_path,
             rows=[r.to_dict() for r in self.rows],
             best=self.best.coeffs.name if self.best else None,
             best_coefficients=asdict(self.best.coeffs) if self.best else None,
@@ -131,7 +131,7 @@ class GridResult:
     def summary(self) -> str:
         lines = [
             f'{"coefficients":<22}{"a*b^2*g^2":>10}{"size":>6}'
-            f'{"GMACs":>8}{"params M":>10}{"ms " + self.path:>14}'
+            f'{"GMACs":>8}{"params M":>10}{"ms " + self.inference_path:>14}'
             f'{"mAP":>8}{"AP50":>8}'
         ]
         for r in self.rows:
@@ -267,10 +267,10 @@ def _result_files(result: 'GridResult', cfg, base, base_size: int, phis: Sequenc
     return files
 
 
-def _check_arguments(config: str, cfg, path: str, epochs: int) -> None:
-    """The path, the epochs and the config's ``level``, before anything."""
-    if path not in PATHS:
-        raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
+def _check_arguments(config: str, cfg, inference_path: str, epochs: int) -> None:
+    """The inference path, the epochs and the config's ``level``, before anything."""
+    if inference_path not in INFERENCE_PATHS:
+        raise UserError(f'--target {inference_path!r}: choose from {list(INFERENCE_PATHS)}')
     if epochs < 1:
         raise UserError(f'--epochs {epochs} must be >= 1')
     if 'level' not in cfg:
@@ -305,11 +305,11 @@ def search_coefficients(config: str,
                         betas: Sequence[float],
                         gammas: Sequence[float],
                         bifpn_factors: Sequence[float] = (1.35, ),
-                        target: float = 2.0,
+                        flops_factor: float = 2.0,
                         tolerance: float = 0.15,
                         phis: Sequence[float] = (2, 3),
                         size_divisor: int = 32,
-                        path: str = 'eager',
+                        inference_path: str = 'eager',
                         threads: int = 2,
                         runs: int = 10,
                         seed: int = 0,
@@ -323,7 +323,7 @@ def search_coefficients(config: str,
     (:func:`scaled_level` at its ``image_size``), train it ``epochs``
     epochs from the same seed, evaluate on the validation set, count its
     multiply-adds and parameters; after the last one, measure every
-    candidate's latency on ``path`` in one interleaved run. The
+    candidate's latency on ``inference_path`` in one interleaved run. The
     best coefficients (highest bbox mAP; ties: fewer GMACs) give the models at
     each of ``phis`` (counted, not trained). Writes ``out_dir/grid.json``,
     ``grid.csv``, ``phi1_best.py`` and ``phi<k>_best.py`` (complete configs
@@ -332,16 +332,16 @@ def search_coefficients(config: str,
 
     Raises:
         UserError: a bad grid, a config without ``level``, an iteration-based
-            schedule, an unknown path, or outputs of an earlier run (without
+            schedule, an unknown inference path, or outputs of an earlier run (without
             ``overwrite``).
     """
-    grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, target, tolerance)
+    grid = coefficient_grid(alphas, betas, gammas, bifpn_factors, flops_factor, tolerance)
     cfg = load_config(config, cfg_options)
-    _check_arguments(config, cfg, path, epochs)
+    _check_arguments(config, cfg, inference_path, epochs)
     base = get_efficientdet_scale(cfg.level)
     base_size = int(cfg.get('image_size', base.image_size))
     _check_later_stages(base, base_size, grid, phis, size_divisor, threads, runs)
-    result = GridResult(osp.abspath(config), cfg.level, base_size, epochs, path)
+    result = GridResult(osp.abspath(config), cfg.level, base_size, epochs, inference_path)
     names = ['phi1_best.py'] + [f'phi{p:g}_best.py' for p in phis]
     outputs = [osp.join(out_dir, n) for n in ('grid.json', 'grid.csv', *names, 'manifest.json')]
     plan_outputs(outputs, [config], overwrite)  # before hours of training
@@ -356,9 +356,9 @@ def search_coefficients(config: str,
         level = scaled_level(base, base_size, coeffs, 1, size_divisor)
         row, trained[coeffs.name] = _train_point(cfg, coeffs, level, epochs, seed, out_dir, log)
         result.rows.append(row)
-    log(f'latency on {path}, all candidates in one interleaved run')
+    log(f'latency on {inference_path}, all candidates in one interleaved run')
     with tempfile.TemporaryDirectory(prefix='grid-') as tmp:
-        latencies = measure_latencies(trained, path, tmp, threads, runs)
+        latencies = measure_latencies(trained, inference_path, tmp, threads, runs)
     for row in result.rows:
         row.latency_ms = latencies[row.coeffs.name]
     result.best = max(
@@ -371,5 +371,5 @@ def search_coefficients(config: str,
         tool='search_coefficients',
         config=osp.abspath(config),
         epochs=epochs,
-        path=path)
+        inference_path=inference_path)
     return result

@@ -74,7 +74,8 @@ def _plot(result, rows: List[dict]) -> bytes:
                 label=f'chosen: {result.chosen.name}')
     ax.set(
         xlabel='compound coefficient phi (D7x, Lite3x: +0.5)',
-        ylabel=f'{result.metric} ({result.unit})' + (f', {result.path}' if result.path else ''),
+        ylabel=f'{result.metric} ({result.unit})' +
+        (f', {result.inference_path}' if result.inference_path else ''),
         title='Scale to a budget: measured cost of the candidates')
     ax.set_yscale('log')
     ax.legend(fontsize=8)

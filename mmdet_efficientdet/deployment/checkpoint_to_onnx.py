@@ -15,8 +15,8 @@ from ..models.raw_outputs import RawOutputs
 from ..models.trained import load_trained
 from ..utils.cli import image_size as parse_size
 from ..utils.image_size import ImageSize
-from .backends import load_backend
 from .onnx_export import DecodedOutputs, export_onnx
+from .runtimes import open_deployed
 
 
 @dataclass
@@ -56,7 +56,7 @@ class ExportResult:
 def verify_export(model, path: str, size: ImageSize, decode: bool) -> float:
     """Max abs difference of the ONNX file (onnxruntime) from PyTorch on a
     random batch of 2."""
-    session = load_backend(path, raw=not decode)
+    session = open_deployed(path, raw=not decode)
     x = torch.randn(2, 3, *size)
     module = DecodedOutputs(model, size) if decode else RawOutputs(model)
     with torch.no_grad():

@@ -14,18 +14,19 @@ from ..errors import UserError
 from ..fileio import commit_file, plan_outputs, temp_path, write_manifest
 from ..models.raw_outputs import RawOutputs
 from ..utils.image_size import ImageSize
-from .backends import default_targets, deploy_targets, target_backend
+from .inference_paths import get_inference_path
 from .onnx_export import export_onnx
+from .runtimes import default_targets, deploy_targets, target_runtime
 
 
 def size_problems(model, size: ImageSize, targets: Sequence[str]) -> Dict[str, str]:
     """Targets whose runtime cannot run ``model`` at input ``size``, with
-    the reason (:meth:`~.backends.DeployedBackend.size_problem`)."""
+    the reason (:meth:`~.backends.Runtime.size_problem`)."""
 
     with torch.no_grad():
         cls_scores, _ = model._forward(torch.zeros(1, 3, *size))
     maps = [tuple(m.shape[-2:]) for m in cls_scores]
-    problems = {t: target_backend(t)[0].size_problem(maps) for t in targets}
+    problems = {t: target_runtime(t)[0].size_problem(maps) for t in targets}
     return {t: p for t, p in problems.items() if p}
 
 
@@ -41,7 +42,7 @@ def deploy_model(model,
     """Write the deployment files of an eval-mode detector.
 
     The detector is exported once to an fp32 ONNX graph; each requested
-    target's registered backend (:func:`~.backends.target_backend`) makes its
+    target's registered backend (:func:`~.backends.target_runtime`) makes its
     file from it. Everything is built in a staging folder inside ``out_dir``
     and moved into place only when every file is complete (a killed run
     leaves the earlier files as they were); files of an earlier run are
@@ -72,10 +73,10 @@ def deploy_model(model,
 
     requested = [t for t in deploy_targets() if t in set(backends or default_targets())]
     for target in backends or ():
-        target_backend(target)  # an unknown name is one line listing the targets
-    if any(target.endswith('-int8') for target in requested) and not batches:
+        target_runtime(target)  # an unknown name is one line listing the targets
+    if any(get_inference_path(t).needs_calibration for t in requested) and not batches:
         raise UserError('int8 targets need calibration batches')
-    chosen = {t: target_backend(t) for t in requested}
+    chosen = {t: target_runtime(t) for t in requested}
     problems = size_problems(model, size, requested)
     if problems:
         target, problem = next(iter(problems.items()))

@@ -8,7 +8,7 @@ from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 
-from .backends import DeployedModelError, load_backend
+from .runtimes import DeployedModelError, open_deployed
 
 
 @MODELS.register_module()
@@ -39,7 +39,7 @@ class DeployedEfficientDet(BaseDetector):
         head = copy.deepcopy(detector['bbox_head'])
         head.update(train_cfg=detector.get('train_cfg'), test_cfg=detector.get('test_cfg'))
         self.bbox_head = MODELS.build(head)
-        self.backend = load_backend(deployed, threads)
+        self.backend = open_deployed(deployed, threads)
         self._check_outputs()
 
     def _check_outputs(self) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 
 from ..utils.cpu_isa import ort_int8_scheme
-from .backends import load_backend
+from .runtimes import open_deployed
 
 
 class _Reader:
@@ -83,7 +83,7 @@ def quantize_onnx_int8(fp32_path: str,
 
 
 def _outputs(path: str, batches: Sequence[np.ndarray]) -> List[np.ndarray]:
-    backend = load_backend(path)
+    backend = open_deployed(path)
     return [np.concatenate([o.reshape(o.shape[0], -1) for o in backend.run(b)], 1) for b in batches]
 
 

@@ -7,7 +7,7 @@ from typing import Dict
 
 import numpy as np
 
-from .backends import load_backend
+from .runtimes import open_deployed
 
 
 @dataclass
@@ -52,10 +52,10 @@ def _input(backend) -> np.ndarray:
 
 def profile_deployed(path: str, runs: int = 20, threads: int = 2, warmup: int = 3) -> OpProfile:
     """Profile batch-1 inference of a deployed file with its backend's own
-    profiler (:meth:`~.backends.DeployedBackend.op_times`: ONNX Runtime's
+    profiler (:meth:`~.backends.Runtime.op_times`: ONNX Runtime's
     kernel time per node type, OpenVINO's performance counters per op type
     and kernel, e.g. ``Convolution [jit_avx2_I8]``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        backend = load_backend(path, threads, profile=osp.join(tmp, 'trace'), raw=False)
+        backend = open_deployed(path, threads, profile=osp.join(tmp, 'trace'), raw=False)
         ms, nodes = backend.op_times(_input(backend), runs, warmup)
     return OpProfile(path, runs, threads, ms, nodes)

@@ -9,13 +9,14 @@ attainable peak (:mod:`.peak`). The boundary search over a measured cost and
 the interleaved timing loop are on the ground floor
 (:mod:`~mmdet_efficientdet.utils.boundary_search`,
 :mod:`~mmdet_efficientdet.utils.timing`) and re-exported here."""
+from ..deployment import check_inference_paths
 from ..utils.boundary_search import bisect_boundary, first_crossing, gallop
 from ..utils.timing import interleaved_times, median_ms, p90
 from .coco_detector import build_coco_detector
 from .complexity import (Complexity, MacCount, count_macs, count_params, effective_macs,
                          measure_complexity, nonzero_params)
-from .latency import (PATHS, check_paths, measure_latencies, measure_latency, path_call,
-                      path_runners, random_calibration)
+from .latency import (INFERENCE_PATHS, inference_call, inference_runners, measure_latencies,
+                      measure_latency, random_calibration)
 from .memory import peak_train_memory
 from .peer import Peer, load_factory
 from .pruned_variants import (CompareResult, OrtLatency, format_rows, measure_effective,
@@ -23,10 +24,11 @@ from .pruned_variants import (CompareResult, OrtLatency, format_rows, measure_ef
 from .train_step import random_detection_batch, train_step_fn
 
 __all__ = [
-    'Complexity', 'CompareResult', 'MacCount', 'OrtLatency', 'PATHS', 'Peer', 'bisect_boundary',
-    'build_coco_detector', 'check_paths', 'count_macs', 'count_params', 'effective_macs',
-    'first_crossing', 'format_rows', 'gallop', 'interleaved_times', 'load_factory',
-    'measure_complexity', 'measure_effective', 'measure_latencies', 'measure_latency',
-    'measure_variants', 'median_ms', 'nonzero_params', 'path_call', 'path_runners', 'p90',
-    'peak_train_memory', 'random_calibration', 'random_detection_batch', 'train_step_fn'
+    'Complexity', 'CompareResult', 'MacCount', 'OrtLatency', 'INFERENCE_PATHS', 'Peer',
+    'bisect_boundary', 'build_coco_detector', 'check_inference_paths', 'count_macs', 'count_params',
+    'effective_macs', 'first_crossing', 'format_rows', 'gallop', 'interleaved_times',
+    'load_factory', 'measure_complexity', 'measure_effective', 'measure_latencies',
+    'measure_latency', 'measure_variants', 'median_ms', 'nonzero_params', 'inference_call',
+    'inference_runners', 'p90', 'peak_train_memory', 'random_calibration', 'random_detection_batch',
+    'train_step_fn'
 ]

@@ -18,15 +18,16 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..deployment import deploy_model, deploy_targets, fold_bn_into_convs, load_backend
-from ..errors import UserError
+from ..deployment import (check_inference_paths, deploy_model, fold_bn_into_convs,
+                          get_inference_path, inference_paths, open_deployed)
 from ..utils.image_size import ImageSize, ImageSizeLike, to_image_size
 from ..utils.timing import median_ms
 
-#: Inference paths a latency can be measured on: eager PyTorch, PyTorch with
-#: BN folded into the convs, and every registered deployment target
-#: (``ort-fp32`` ... ``ov-int8``).
-PATHS = ('eager', 'fused', *deploy_targets())
+#: Names of the inference paths a latency can be measured on: eager PyTorch,
+#: PyTorch with BN folded into the convs, and every registered deployment
+#: target (``ort-fp32`` ... ``ov-int8``;
+#: :func:`~mmdet_efficientdet.deployment.inference_paths`).
+INFERENCE_PATHS = tuple(inference_paths())
 #: Untimed calls of each model before timing.
 WARMUP_CALLS = 2
 #: A raw forward: ``(N, 3, H, W)`` images -> ``(class maps, box maps)``.
@@ -44,13 +45,6 @@ def measure_latency(model: torch.nn.Module,
     return measure_latencies({'model': (model, size)}, path, work_dir, threads, runs)['model']
 
 
-def check_paths(paths: Sequence[str]) -> None:
-    """Raise :class:`UserError` naming the first unknown path."""
-    for path in paths:
-        if path not in PATHS:
-            raise UserError(f'--path {path!r}: choose from {list(PATHS)}')
-
-
 def random_calibration(size: ImageSize, count: int = 4) -> List[np.ndarray]:
     """Seeded random ``(1, 3, H, W)`` int8 calibration inputs: a latency
     does not depend on the quantization scales."""
@@ -58,18 +52,18 @@ def random_calibration(size: ImageSize, count: int = 4) -> List[np.ndarray]:
     return [torch.randn(1, 3, *size, generator=gen).numpy() for _ in range(count)]
 
 
-def path_runners(model: torch.nn.Module,
-                 size: ImageSize,
-                 paths: Sequence[str],
-                 folder: str,
-                 threads: int = 2,
-                 calibration: Optional[Sequence[np.ndarray]] = None) -> Dict[str, Runner]:
+def inference_runners(model: torch.nn.Module,
+                      size: ImageSize,
+                      paths: Sequence[str],
+                      folder: str,
+                      threads: int = 2,
+                      calibration: Optional[Sequence[np.ndarray]] = None) -> Dict[str, Runner]:
     """The raw forward of ``model`` on each inference path.
 
     Args:
         model: An eval-mode detector (left unchanged).
         size: ``(H, W)`` input of the deployed files.
-        paths: Any of :data:`PATHS`: ``eager`` (``model._forward``),
+        paths: Any of :data:`INFERENCE_PATHS`: ``eager`` (``model._forward``),
             ``fused`` (a BN-folded copy), or targets whose files
             :func:`~mmdet_efficientdet.deployment.deploy_model` builds in
             ``folder`` in one export (every int8 node quantized) and the
@@ -86,13 +80,13 @@ def path_runners(model: torch.nn.Module,
     Raises:
         UserError: an unknown path.
     """
-    check_paths(paths)
+    check_inference_paths(paths)
     runners: Dict[str, Runner] = {}
     for path in paths:
-        if path == 'eager':
-            runners[path] = model._forward
-        elif path == 'fused':
-            runners[path] = fold_bn_into_convs(copy.deepcopy(model))._forward
+        spec = get_inference_path(path)
+        if not spec.deployed:
+            runners[path] = (fold_bn_into_convs(copy.deepcopy(model))
+                             if spec.fold_bn else model)._forward
     targets = [p for p in paths if p not in runners]
     if targets:
         calibration = calibration or random_calibration(size)
@@ -105,26 +99,26 @@ def path_runners(model: torch.nn.Module,
             keep_float=['none'],
             log=lambda line: None)
         for target in targets:
-            backend = load_backend(files[target], threads)
-            runners[target] = functools.partial(_run_backend, backend)
+            backend = open_deployed(files[target], threads)
+            runners[target] = functools.partial(_run_deployed, backend)
     return {path: runners[path] for path in paths}
 
 
-def _run_backend(backend, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
+def _run_deployed(backend, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
     """A backend's outputs ``cls_0.., box_0..`` as ``(class maps, box maps)``."""
     outputs = backend.run(images.numpy())
     levels = len(outputs) // 2
     return outputs[:levels], outputs[levels:]
 
 
-def path_call(model: torch.nn.Module,
-              size: ImageSize,
-              path: str,
-              folder: str,
-              threads: int = 2) -> Callable[[], object]:
+def inference_call(model: torch.nn.Module,
+                   size: ImageSize,
+                   path: str,
+                   folder: str,
+                   threads: int = 2) -> Callable[[], object]:
     """One batch-1 call of ``model`` on an inference path, on a fixed random
-    input, ready to time (:func:`path_runners` of one path)."""
-    runner = path_runners(model, size, [path], folder, threads)[path]
+    input, ready to time (:func:`inference_runners` of one path)."""
+    runner = inference_runners(model, size, [path], folder, threads)[path]
     x = torch.randn(1, 3, *size)
     return lambda: runner(x)
 
@@ -139,17 +133,18 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, ImageSizeLike]],
 
     Args:
         models: name -> (detector, input size: a square side or ``(H, W)``).
-        path: One of :data:`PATHS` (:func:`path_call`).
+        path: One of :data:`INFERENCE_PATHS` (:func:`inference_call`).
         work_dir: Where the temporary deployed files go.
         threads: Intra-op threads.
         runs: Timed calls of each (after :data:`WARMUP_CALLS` warm-up calls).
     """
 
-    check_paths([path])
+    check_inference_paths([path])
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         calls = {
-            name: path_call(model.eval(), to_image_size(size), path, osp.join(tmp, str(i)), threads)
+            name:
+            inference_call(model.eval(), to_image_size(size), path, osp.join(tmp, str(i)), threads)
             for i, (name, (model, size)) in enumerate(models.items())
         }
         with torch.no_grad():

@@ -19,7 +19,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from ..deployment import deploy_targets, load_backend, target_backend
+from ..deployment import deploy_targets, get_inference_path, open_deployed, target_runtime
 
 #: The probe's matrix product: ``(1, 1, M, K) @ (K, N)``.
 GEMM_M, GEMM_K, GEMM_N = 1024, 1024, 1024
@@ -47,7 +47,7 @@ class Peak:
     def for_path(self, path: str) -> Optional[float]:
         """The peak a path is measured against: its own target's, ``fused``
         against ``eager``; None if not probed."""
-        return self.gflops.get('eager' if path == 'fused' else path)
+        return self.gflops.get(path if get_inference_path(path).deployed else 'eager')
 
 
 def peak_share(achieved_gflops: float, path: str, peak: Peak) -> Optional[float]:
@@ -131,10 +131,10 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
         source = osp.join(stage, 'model_fp32.onnx')
         weight = _gemm_onnx(source)
         for target in deploy_targets() if targets is None else targets:
-            cls, precision = target_backend(target)
+            cls, precision = target_runtime(target)
             extra = dict(model=_Gemm(weight)) if cls.needs_model else {}
             file = cls.export(precision, source, stage, [x], ['none'], lambda line: None, **extra)
-            backend = load_backend(file, threads, raw=False)
+            backend = open_deployed(file, threads, raw=False)
             peak.gflops[target] = flops / _best_seconds(lambda: backend.run(x), runs) / 1e9
     peak.copy_gb_s = copy_bandwidth(runs)
     return peak

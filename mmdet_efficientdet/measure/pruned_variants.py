@@ -19,7 +19,7 @@ from torch import nn
 from ..utils.image_size import ImageSizeLike, to_image_size
 from ..utils.timing import interleaved_times
 from .complexity import effective_macs, measure_complexity, nonzero_params
-from .latency import WARMUP_CALLS, path_call
+from .latency import WARMUP_CALLS, inference_call
 
 
 class OrtLatency:
@@ -45,9 +45,9 @@ class OrtLatency:
 
     def session(self, detector: nn.Module, name: str) -> Callable[[], object]:
         """One ONNX Runtime call of ``detector``
-        (:func:`~mmdet_efficientdet.measure.latency.path_call`)."""
-        return path_call(detector, self.size, 'ort-fp32', osp.join(self.tmp.name, name),
-                         self.threads)
+        (:func:`~mmdet_efficientdet.measure.latency.inference_call`)."""
+        return inference_call(detector, self.size, 'ort-fp32', osp.join(self.tmp.name, name),
+                              self.threads)
 
     def __call__(self, detector: nn.Module) -> Tuple[float, float]:
         """``(variant ms, base ms)`` of one interleaved run.
@@ -72,7 +72,7 @@ def measure_variants(variants: Dict[str, nn.Module],
     """Params, GMACs, eager and ONNX Runtime batch-1 latency, and mAP.
 
     All ``2 x len(variants)`` latency paths are timed interleaved
-    (:func:`~mmdet_efficientdet.measure.latency.path_call` on
+    (:func:`~mmdet_efficientdet.measure.latency.inference_call` on
     :func:`~mmdet_efficientdet.utils.timing.interleaved_times`), so the ratios
     between variants come from one run on this machine.
 
@@ -102,8 +102,8 @@ def measure_variants(variants: Dict[str, nn.Module],
                 nonzero_params=nonzero_params(model),
                 gmacs=(macs(model) if macs else size_.flops) / 1e9)
             for path, key in (('eager', 'eager'), ('ort-fp32', 'ort')):
-                fns[(name, key)] = path_call(model, size, path, osp.join(tmp, f'{i}-{key}'),
-                                             threads)
+                fns[(name, key)] = inference_call(model, size, path, osp.join(tmp, f'{i}-{key}'),
+                                                  threads)
         with torch.no_grad():
             times = interleaved_times(fns, runs, WARMUP_CALLS)
     for (name, path), values in times.items():

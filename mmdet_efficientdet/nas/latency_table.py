@@ -94,7 +94,7 @@ class LatencyTable:
     sub-networks measured in one run.
 
     Attributes:
-        path: The inference path it was measured on (``ov-int8``, ...).
+        inference_path: The inference path it was measured on (``ov-int8``, ...).
         reference: Input size -> ms of the smallest sub-network in the
             table's run (a second run times it again to see the machine's
             drift, :func:`prediction_errors`).
@@ -106,7 +106,7 @@ class LatencyTable:
         measured: Input size -> the fitted sub-networks as
             ``[(choice dict, ms), ...]``.
     """
-    path: str
+    inference_path: str
     reference: Dict[int, float]
     base: Dict[int, float]
     costs: Dict[int, Dict[str, float]]
@@ -129,7 +129,7 @@ class LatencyTable:
             return {str(k): v for k, v in values.items()}
 
         return dict(
-            path=self.path,
+            inference_path=self.inference_path,
             reference=by_size(self.reference),
             base=by_size(self.base),
             costs=by_size(self.costs),
@@ -143,15 +143,19 @@ class LatencyTable:
             UserError: a table of another form (the earlier single-change
                 table has no ``costs``).
         """
-        if not {'path', 'reference', 'base', 'costs'} <= set(data):
-            raise UserError(f'latency table: expected the keys path, reference, base, costs; '
-                            f'got {sorted(data)} (an older table: measure it again)')
+        data = dict(data)
+        if 'path' in data and 'inference_path' not in data:  # written before the key's rename
+            data['inference_path'] = data.pop('path')
+        if not {'inference_path', 'reference', 'base', 'costs'} <= set(data):
+            raise UserError(f'latency table: expected the keys inference_path, reference, base, '
+                            f'costs; got {sorted(data)} (an older table: measure it again)')
 
         def by_size(values, kind=lambda v: v):
             return {int(k): kind(v) for k, v in values.items()}
 
-        return cls(data['path'], by_size(data['reference'], float), by_size(data['base'], float),
-                   by_size(data['costs']), by_size(data.get('measured', {})))
+        return cls(data['inference_path'], by_size(data['reference'], float),
+                   by_size(data['base'], float), by_size(data['costs']),
+                   by_size(data.get('measured', {})))
 
 
 def fit_costs(space: SearchSpace, measured: Mapping[SubnetChoice, float]):
@@ -167,7 +171,7 @@ def fit_costs(space: SearchSpace, measured: Mapping[SubnetChoice, float]):
 
 
 def build_latency_table(space: SearchSpace,
-                        path: str,
+                        inference_path: str,
                         measure: Measure,
                         count: Optional[int] = None,
                         seed: int = 0) -> LatencyTable:
@@ -176,7 +180,7 @@ def build_latency_table(space: SearchSpace,
 
     Args:
         space: The search space.
-        path: Name of the path ``measure`` times on (recorded).
+        inference_path: Name of the inference path ``measure`` times on (recorded).
         measure: Times named sub-networks (:func:`choice_measure`).
         count: Sub-networks per size (default: twice the unknowns, base
             and block costs).
@@ -192,7 +196,7 @@ def build_latency_table(space: SearchSpace,
         reference[size] = timed[choices[0]]
         base[size], costs[size] = fit_costs(space, timed)
         measured[size] = [(c.to_dict(), t) for c, t in timed.items()]
-    return LatencyTable(path, reference, base, costs, measured)
+    return LatencyTable(inference_path, reference, base, costs, measured)
 
 
 def prediction_errors(table: LatencyTable,
@@ -227,7 +231,11 @@ def prediction_errors(table: LatencyTable,
     return out
 
 
-def choice_measure(cfg, path: str, work_dir: str, threads: int = 2, runs: int = 10) -> Measure:
+def choice_measure(cfg,
+                   inference_path: str,
+                   work_dir: str,
+                   threads: int = 2,
+                   runs: int = 10) -> Measure:
     """A :data:`Measure` timing the plain models of a supernet config's
     sub-networks (random weights: latency does not depend on them) with
     :func:`~mmdet_efficientdet.measure.measure_latencies`."""
@@ -237,6 +245,6 @@ def choice_measure(cfg, path: str, work_dir: str, threads: int = 2, runs: int = 
         for name, choice in choices.items():
             model = MODELS.build(subnet_config(cfg, choice).model)
             models[name] = (model.eval(), choice.image_size)
-        return measure_latencies(models, path, work_dir, threads, runs)
+        return measure_latencies(models, inference_path, work_dir, threads, runs)
 
     return measure

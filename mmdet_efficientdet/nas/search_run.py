@@ -31,7 +31,7 @@ from ..config_utils import set_config_epochs
 from ..errors import UserError
 from ..evaluation import DetectionEvaluator
 from ..fileio import atomic_write
-from ..measure import check_paths
+from ..measure import check_inference_paths
 from ..models.backbones.efficientnet import network_def
 from ..models.layers.block_string import parse_block_string
 from ..models.search_space import SearchSpace, SubnetChoice
@@ -48,9 +48,9 @@ from .subnet import extract_subnet, search_space_of, subnet_config
 @dataclasses.dataclass
 class SearchSettings:
     """How the search runs (the tool's options)."""
-    path: str = 'ov-int8'
-    latency_target: Optional[float] = None
-    target_ratio: Optional[float] = None
+    inference_path: str = 'ov-int8'
+    latency_ms: Optional[float] = None
+    latency_ratio: Optional[float] = None
     cycles: int = 48
     population: int = 16
     sample: int = 4
@@ -71,13 +71,13 @@ class SearchSettings:
 @dataclasses.dataclass
 class SearchResult:
     """Everything the search measured (``search.json``)."""
-    path: str
-    #: The limit the finalists are held to: ``--latency-target``, or R times
+    inference_path: str
+    #: The limit the finalists are held to: ``--latency-ms``, or R times
     #: the parent measured in the finalists' run.
-    target_ms: float
+    limit_ms: float
     #: The limit the evolution used on the table's predictions (R times the
     #: parent's prediction for a ratio target).
-    search_target_ms: float
+    search_limit_ms: float
     parent: Dict
     parent_sizes: List[Dict]
     table_error: Dict
@@ -94,7 +94,7 @@ class SearchResult:
         """Readable lines for the tool to print."""
         c, err = self.chosen, self.table_error
         lines = [
-            f'latency table on {self.path}: median error {err["median"]:.1%} '
+            f'latency table on {self.inference_path}: median error {err["median"]:.1%} '
             f'(max {err["max"]:.1%}) over {err["count"]} '
             f'sub-networks measured directly; scaled by the reference measured in the same run '
             f'{err["median_same_run"]:.1%} (max {err["max_same_run"]:.1%})',
@@ -102,7 +102,7 @@ class SearchResult:
             f'mAP {self.parent["mAP"]:.3f} (supernet weights)',
             *(f'parent at {r["choice"]["image_size"]} px: {r["measured_ms"]:.2f} ms, mAP '
               f'{r["mAP"]:.3f}' for r in self.parent_sizes),
-            f'target {self.target_ms:.2f} ms in the finalists\' run ({self.search_target_ms:.2f} '
+            f'limit {self.limit_ms:.2f} ms in the finalists\' run ({self.search_limit_ms:.2f} '
             f'ms on the table\'s predictions); {len(self.candidates)} sub-networks scored, '
             f'{len(self.front)} on the Pareto front',
             f'chosen {c["name"]}: {c["measured_ms"]:.2f} ms, mAP {c["mAP"]:.3f} '
@@ -184,19 +184,20 @@ def _parent_sizes(parent: SubnetChoice, space: SearchSpace) -> List[SubnetChoice
 
 
 def _check_request(settings: SearchSettings, out_dir: str) -> None:
-    check_paths([settings.path])
-    if (settings.latency_target is None) == (settings.target_ratio is None):
-        raise UserError('give one of --latency-target MS and --target-ratio R')
+    check_inference_paths([settings.inference_path])
+    if (settings.latency_ms is None) == (settings.latency_ratio is None):
+        raise UserError('give one of --latency-ms MS and --latency-ratio R')
     if osp.exists(out_dir):
         raise UserError(f'--out-dir {out_dir}: exists; give a new folder (nothing is '
                         f'overwritten)')
 
 
-def _check_target(table: LatencyTable, space: SearchSpace, target: float, path: str) -> None:
+def _check_limit(table: LatencyTable, space: SearchSpace, limit_ms: float,
+                 inference_path: str) -> None:
     smallest = table.predict(space, space.smallest())
-    if smallest > target:
-        raise UserError(f'latency target {target:.2f} ms is below the smallest '
-                        f'sub-network\'s {smallest:.2f} ms on {path}')
+    if smallest > limit_ms:
+        raise UserError(f'latency target {limit_ms:.2f} ms is below the smallest '
+                        f'sub-network\'s {smallest:.2f} ms on {inference_path}')
 
 
 def _latency_table(cfg, space, settings, work_dir) -> LatencyTable:
@@ -207,16 +208,19 @@ def _latency_table(cfg, space, settings, work_dir) -> LatencyTable:
             table = LatencyTable.from_dict(data)
         except UserError as e:
             raise UserError(f'--latency-table {settings.latency_table}: {e}') from None
-        if table.path != settings.path or set(table.reference) != set(space.image_size):
+        if table.inference_path != settings.inference_path or set(table.reference) != set(
+                space.image_size):
             raise UserError(f'--latency-table {settings.latency_table}: measured on '
-                            f'{table.path} for sizes {sorted(table.reference)}, not '
-                            f'{settings.path} for {list(space.image_size)}')
+                            f'{table.inference_path} for sizes {sorted(table.reference)}, not '
+                            f'{settings.inference_path} for {list(space.image_size)}')
         if any(set(costs) != set(block_keys(space)) for costs in table.costs.values()):
             raise UserError(f'--latency-table {settings.latency_table}: its blocks are not '
                             f'those of this search space; measure it again')
         return table
-    measure = choice_measure(cfg, settings.path, work_dir, settings.threads, settings.runs)
-    return build_latency_table(space, settings.path, measure, settings.table_subnets, settings.seed)
+    measure = choice_measure(cfg, settings.inference_path, work_dir, settings.threads,
+                             settings.runs)
+    return build_latency_table(space, settings.inference_path, measure, settings.table_subnets,
+                               settings.seed)
 
 
 def _held_out(space: SearchSpace, table: LatencyTable, rng: random.Random,
@@ -237,7 +241,7 @@ def _direct_check(cfg, space: SearchSpace, table: LatencyTable, settings: Search
         f'reference{s}': dataclasses.replace(space.smallest(), image_size=s)
         for s in space.image_size
     }
-    measure = choice_measure(cfg, settings.path, work, settings.threads, settings.runs)
+    measure = choice_measure(cfg, settings.inference_path, work, settings.threads, settings.runs)
     measured = measure(dict(checks, parent=parent, **references))
     errors = prediction_errors(table, space, {
         c: measured[k]
@@ -259,12 +263,12 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
         checkpoint: The supernet's trained weights.
         out_dir: A new folder for ``search.json``, ``pareto.png``,
             ``latency_table.json``, ``subnet_config.py`` and ``subnet.pth``.
-        settings: Path, target (``latency_target`` ms, or ``target_ratio``
+        settings: Inference path, limit (``latency_ms``, or ``latency_ratio``
             times the parent's latency measured in the same run) and search
             sizes.
 
     Raises:
-        UserError: an unknown path, no or two targets, an existing
+        UserError: an unknown path, no or two limits, an existing
             ``out_dir``, a target below the smallest sub-network's latency,
             a config that is not a supernet.
     """
@@ -281,8 +285,8 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
 
     table = _latency_table(cfg, space, settings, work)
     lap('latency_table')
-    if settings.latency_target is not None:
-        _check_target(table, space, settings.latency_target, settings.path)
+    if settings.latency_ms is not None:
+        _check_limit(table, space, settings.latency_ms, settings.inference_path)
     os.makedirs(out_dir)
     atomic_write(osp.join(out_dir, 'latency_table.json'), json.dumps(table.to_dict(), indent=1))
     rng = random.Random(settings.seed)
@@ -291,14 +295,14 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     # the search compares the table's predictions, so a ratio target is the
     # parent's prediction times R (the same units); the finalists are then
     # held to R times the parent measured in their own run (_finish)
-    target = settings.latency_target or settings.target_ratio * table.predict(space, parent)
-    _check_target(table, space, target, settings.path)
+    limit_ms = settings.latency_ms or settings.latency_ratio * table.predict(space, parent)
+    _check_limit(table, space, limit_ms, settings.inference_path)
     lap('direct_check')
     scorer = SubnetScorer(cfg, supernet, settings.calib_batches)
 
     def evaluate(choice: SubnetChoice) -> Candidate:
         acc, lat = scorer(choice), table.predict(space, choice)
-        return Candidate(choice, acc, lat, mnas_reward(acc, lat, target))
+        return Candidate(choice, acc, lat, mnas_reward(acc, lat, limit_ms))
 
     history = regularized_evolution(
         space,
@@ -309,7 +313,7 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
         settings.sample,
         seeds=[parent, space.smallest()] + _parent_sizes(parent, space))
     lap('evolution')
-    result = _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error,
+    result = _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, table_error,
                      settings, out_dir)
     lap('finalists')
     result.seconds = seconds
@@ -317,35 +321,35 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     return result
 
 
-def _finish(cfg, supernet, space, table, history, parent, parent_ms, target, table_error, settings,
-            out_dir) -> SearchResult:
+def _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, table_error,
+            settings, out_dir) -> SearchResult:
     """Measure the finalists directly, choose, write the files."""
     front = pareto_front(history)
-    under = [c for c in front if c.latency <= target * 1.1]
+    under = [c for c in front if c.latency <= limit_ms * 1.1]
     finalists = (under[-settings.finalists:] if under else front[:settings.finalists])
-    measure = choice_measure(cfg, settings.path, tempfile.gettempdir(), settings.threads,
+    measure = choice_measure(cfg, settings.inference_path, tempfile.gettempdir(), settings.threads,
                              settings.runs)
     names = {f'final{i}': c for i, c in enumerate(finalists)}
     others = {f'parent{c.image_size}': c for c in _parent_sizes(parent, space)}
     ms = measure(dict({k: c.choice for k, c in names.items()}, parent=parent, **others))
-    search_target, target = target, settings.latency_target or settings.target_ratio * ms['parent']
+    search_limit, limit_ms = limit_ms, settings.latency_ms or settings.latency_ratio * ms['parent']
     rows = [_row(space, c, measured_ms=ms[k]) for k, c in names.items()]
-    fits = [r for r in rows if r['measured_ms'] <= target] or sorted(
+    fits = [r for r in rows if r['measured_ms'] <= limit_ms] or sorted(
         rows, key=lambda r: r['measured_ms'])[:1]
     chosen = max(fits, key=lambda r: (r['mAP'], -r['measured_ms']))
     scored = {c.choice: c for c in history}
     parent_row = _row(space, scored[parent], measured_ms=ms['parent'], measured_ms_search=parent_ms)
     parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
-                           search_target, [parent_row] + parent_sizes, out_dir,
+                           search_limit, [parent_row] + parent_sizes, out_dir,
                            settings.finetune_epochs)
-    return SearchResult(settings.path, target, search_target, parent_row, parent_sizes, table_error,
-                        [_row(space, c) for c in history], [_row(space, c) for c in front], rows,
-                        chosen, files)
+    return SearchResult(settings.inference_path, limit_ms, search_limit, parent_row, parent_sizes,
+                        table_error, [_row(space, c) for c in history],
+                        [_row(space, c) for c in front], rows, chosen, files)
 
 
 def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],
-                   front: Sequence[Candidate], target: float, parents: List[Dict], out_dir: str,
+                   front: Sequence[Candidate], limit_ms: float, parents: List[Dict], out_dir: str,
                    finetune_epochs: int) -> Dict[str, str]:
     """The chosen sub-network's config (its schedule set to
     ``finetune_epochs``) + checkpoint (BN recalibrated) and the Pareto
@@ -366,5 +370,5 @@ def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candid
     config_file = osp.join(out_dir, 'subnet_config.py')
     atomic_write(config_file, sub.pretty_text)
     plot = osp.join(out_dir, 'pareto.png')
-    plot_pareto(history, front, target, parents, plot)
+    plot_pareto(history, front, limit_ms, parents, plot)
     return dict(config=config_file, checkpoint=ckpt, plot=plot)

@@ -1,6 +1,7 @@
 """Command-line entry points: a user's mistake is one line, not a traceback."""
 from __future__ import annotations
 import argparse
+import functools
 import json
 import sys
 from typing import Callable, Optional, Tuple, Type
@@ -139,3 +140,55 @@ def cfg_options_action():
             super().__call__(parser, namespace, values, option_string)
 
     return CfgOptionsAction
+
+
+class DeprecatedFlag(argparse.Action):
+    """A hidden old spelling of a flag: stores into the new flag's ``dest``
+    and prints one line saying which flag to use."""
+
+    def __init__(self, option_strings, dest, replacement: str = '', **kwargs) -> None:
+        self.replacement = replacement
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(
+            f'warning: {option_string} is deprecated and will be removed; use '
+            f'{self.replacement}',
+            file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def deprecated_flag(replacement: str):
+    """argparse ``action`` of a hidden old spelling replaced by ``replacement``."""
+    return functools.partial(DeprecatedFlag, replacement=replacement)
+
+
+def add_target_argument(parser: argparse.ArgumentParser,
+                        many: bool = False,
+                        old: Tuple[str, ...] = (),
+                        **kwargs) -> None:
+    """The one flag that names an inference path (eager, fused or a
+    deployment target ``<runtime>-<precision>``): ``--target``, or
+    ``--targets`` with ``many``. ``old`` spellings (``--path``,
+    ``--backends``) still work, hidden, with a one-line deprecation.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> add_target_argument(parser, old=('--path', ), default='eager')
+        >>> parser.parse_args(['--target', 'ov-int8']).target
+        'ov-int8'
+    """
+    flag = '--targets' if many else '--target'
+    dest = flag[2:]
+    if many:
+        kwargs.setdefault('nargs', '+')
+    kwargs.setdefault('metavar', 'TARGET')
+    parser.add_argument(flag, dest=dest, **kwargs)
+    for spelling in old:
+        parser.add_argument(
+            spelling,
+            dest=dest,
+            action=deprecated_flag(flag),
+            nargs=kwargs.get('nargs'),
+            choices=kwargs.get('choices'),
+            help=argparse.SUPPRESS)

@@ -9,7 +9,7 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
-from mmdet_efficientdet.deployment import DeployedModelError, load_backend
+from mmdet_efficientdet.deployment import DeployedModelError, open_deployed
 from ..conftest import REPO
 from ..process import tool_error, tool_output
 
@@ -40,7 +40,7 @@ def _pytorch(config, ckpt):
 @pytest.mark.parametrize('name', FILES)
 def test_every_backend_runs_the_raw_outputs(deployed, name):
     config, ckpt, out_dir, _ = deployed
-    backend = load_backend(osp.join(out_dir, name))
+    backend = open_deployed(osp.join(out_dir, name))
     x = torch.randn(2, 3, 128, 128)
     with torch.no_grad():
         cls_scores, bbox_preds = _pytorch(config, ckpt)._forward(x)
@@ -82,18 +82,18 @@ def test_fp32_deployment_gives_the_pytorch_coco_numbers(deployed, tmp_path):
 def test_bad_inputs_are_named(deployed, tmp_path, capsys):
     config, ckpt, out_dir, _ = deployed
     with pytest.raises(DeployedModelError, match='not found'):
-        load_backend(str(tmp_path / 'none.onnx'))
+        open_deployed(str(tmp_path / 'none.onnx'))
     bogus = tmp_path / 'bogus.onnx'
     bogus.write_bytes(b'not onnx')
     with pytest.raises(DeployedModelError, match='not a loadable ONNX model'):
-        load_backend(str(bogus))
+        open_deployed(str(bogus))
     # an IR without its .bin: the reason, not OpenVINO's source location
     import shutil
     shutil.copy(osp.join(out_dir, 'model_fp32.xml'), tmp_path / 'alone.xml')
     with pytest.raises(DeployedModelError, match='bin file') as err:
-        load_backend(str(tmp_path / 'alone.xml'))
+        open_deployed(str(tmp_path / 'alone.xml'))
     assert 'Exception from' not in str(err.value)
-    backend = load_backend(osp.join(out_dir, 'model_fp32.onnx'))
+    backend = open_deployed(osp.join(out_dir, 'model_fp32.onnx'))
     with pytest.raises(DeployedModelError, match='takes 128x128 inputs'):
         backend(torch.zeros(1, 3, 256, 256))
     # a model of another config: 2 classes instead of 3
@@ -121,16 +121,14 @@ def test_deploy_never_overwrites_without_asking(deployed, capsys):
 
     # refusals, in this process (no interpreter start each)
     tool = f'{REPO}/tools/deployment/deploy.py'
-    again = tool_error(tool, [config, ckpt, '--out-dir', out_dir, '--backends', 'ort-fp32'], capsys)
+    again = tool_error(tool, [config, ckpt, '--out-dir', out_dir, '--targets', 'ort-fp32'], capsys)
     assert 'already exist' in again and '--overwrite' in again
-    for args, message in [
-        (['--backends', 'ort-int8', '--keep-float', 'no_such_node',
-          '--overwrite'], "no node named ['no_such_node']"),
-        (['--calib-images', '0'], '0 must be >= 1'),
-        (['--image-size', '100', '128'], 'must be divisible by 128')
-    ]:
+    for args, message in [(['--targets', 'ort-int8', '--keep-float', 'no_such_node',
+                            '--overwrite'], "no node named ['no_such_node']"),
+                          (['--calib-images', '0'], '0 must be >= 1'),
+                          (['--image-size', '100', '128'], 'must be divisible by 128')]:
         assert message in tool_error(tool, [config, ckpt, '--out-dir', out_dir, *args], capsys)
-    tool_output(tool, [config, ckpt, '--out-dir', out_dir, '--backends', 'ort-fp32', '--overwrite'])
+    tool_output(tool, [config, ckpt, '--out-dir', out_dir, '--targets', 'ort-fp32', '--overwrite'])
     manifest = json.load(open(osp.join(out_dir, 'manifest.json')))
     assert manifest['files'] == ['model_fp32.onnx']
     for name in FILES[1:]:  # the other backends' files are untouched

@@ -71,10 +71,10 @@ def test_the_ort_target_searches_by_default_and_leaves_only_its_file(tmp_path):
     """``keep_float=['auto']`` (deploy.py's default): the searched
     candidates are the stem and the two prediction convs, the table and the
     chosen nodes are logged, the search's measured file is the target's."""
-    from mmdet_efficientdet.deployment.onnxruntime_backend import OnnxRuntimeBackend
+    from mmdet_efficientdet.deployment.ort_runtime import OrtRuntime
     fp32 = _export(tmp_path)
     lines = []
-    out = OnnxRuntimeBackend.export('int8', fp32, str(tmp_path), BATCHES, ['auto'], lines.append)
+    out = OrtRuntime.export('int8', fp32, str(tmp_path), BATCHES, ['auto'], lines.append)
     assert out == str(tmp_path / 'model_int8.onnx')
     table = lines[0].splitlines()
     assert table[0].startswith('output error, all int8: ')

@@ -4,13 +4,13 @@ import pytest
 import torch
 
 from mmdet_efficientdet.errors import UserError
-from mmdet_efficientdet.measure import PATHS, measure_latencies, path_runners
+from mmdet_efficientdet.measure import INFERENCE_PATHS, inference_runners, measure_latencies
 from mmdet_efficientdet.models.trained import load_trained
 
 
 def test_fused_and_ort_fp32_runners_equal_the_eager_model(trained, tmp_path):
     _, model = load_trained(*trained)
-    runners = path_runners(model, (128, 128), ['eager', 'fused', 'ort-fp32'], str(tmp_path), 1)
+    runners = inference_runners(model, (128, 128), ['eager', 'fused', 'ort-fp32'], str(tmp_path), 1)
     assert list(runners) == ['eager', 'fused', 'ort-fp32']
     x = torch.randn(2, 3, 128, 128)
     with torch.no_grad():
@@ -23,9 +23,9 @@ def test_fused_and_ort_fp32_runners_equal_the_eager_model(trained, tmp_path):
 
 
 def test_paths_and_refusals(trained, tmp_path):
-    assert PATHS[:2] == ('eager', 'fused') and 'ov-int8' in PATHS
+    assert INFERENCE_PATHS[:2] == ('eager', 'fused') and 'ov-int8' in INFERENCE_PATHS
     _, model = load_trained(*trained)
     ms = measure_latencies({'a': (model, 128), 'b': (model, 256)}, 'fused', str(tmp_path), 1, 2)
     assert set(ms) == {'a', 'b'} and all(v > 0 for v in ms.values())
-    with pytest.raises(UserError, match="--path 'trt': choose from"):
-        path_runners(model, (128, 128), ['trt'], str(tmp_path))
+    with pytest.raises(UserError, match="--target 'trt': choose from"):
+        inference_runners(model, (128, 128), ['trt'], str(tmp_path))

@@ -24,7 +24,7 @@ def test_a_trained_checkpoint_against_effdet_with_map_and_peak_share(tmp_path, t
     # both runtimes, both precisions (the rest: tests/test_deployment, et: its own test)
     paths = ['eager', 'fused', 'ort-fp32', 'ov-int8']
     printed = _benchmark('--config', config, '--checkpoint', ckpt, '--compare-effdet', 'd0',
-                         '--map', '--paths', *paths, '--calib-images', '2', '--json', str(out))
+                         '--map', '--targets', *paths, '--calib-images', '2', '--json', str(out))
     assert 'ratios ours/effdet: eager latency' in printed
     assert 'peer: effdet tf_efficientdet_d0 at 512x512' in printed
     report = json.loads(out.read_text())

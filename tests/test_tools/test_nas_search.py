@@ -8,6 +8,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 
+from mmdet_efficientdet.measure import INFERENCE_PATHS
 from tests.conftest import REPO
 from tests.process import tool_error, tool_output
 
@@ -45,7 +46,7 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     table.write_text(json.dumps(hand.to_dict()))
     out = str(tmp_path / 'search')
     stdout = tool_output(TOOL, [
-        supernet_config, supernet_ckpt, '--out-dir', out, '--target-ratio', '1.5', '--path',
+        supernet_config, supernet_ckpt, '--out-dir', out, '--latency-ratio', '1.5', '--target',
         'eager', '--cycles', '2', '--population', '3', '--check-subnets', '2', '--runs', '1',
         '--calib-batches', '1', '--latency-table',
         str(table), '--finetune-epochs', '7'
@@ -58,8 +59,8 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     assert 'scaled by the reference measured in the same run' in stdout
     # the finalists are held to R x the parent measured in their own run,
     # the evolution to R x the parent's prediction
-    assert result['target_ms'] == pytest.approx(1.5 * result['parent']['measured_ms'])
-    assert result['search_target_ms'] == pytest.approx(1.5 * result['parent']['predicted_ms'])
+    assert result['limit_ms'] == pytest.approx(1.5 * result['parent']['measured_ms'])
+    assert result['search_limit_ms'] == pytest.approx(1.5 * result['parent']['predicted_ms'])
     assert [r['choice']['image_size'] for r in result['parent_sizes']] == [96]  # Lite0 at 96
     # every phase's wall time, the reused table's ~0
     assert list(result['seconds']) == ['latency_table', 'direct_check', 'evolution', 'finalists']
@@ -102,20 +103,19 @@ def test_refusals_are_one_line(supernet_config, supernet_ckpt, tmp_path, capsys)
     older = tmp_path / 'older.json'
     older.write_text(json.dumps(dict(path='ort-fp32', reference={'96': 1.0}, added={'96': {}})))
     args = [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path / 'new')]
-    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'tpu'], capsys) == \
-        "error: --path 'tpu': choose from " + str(
-            list(__import__('mmdet_efficientdet.measure', fromlist=['PATHS']).PATHS))
+    assert tool_error(TOOL, args + ['--latency-ms', '5', '--target', 'tpu'], capsys) == \
+        "error: --target 'tpu': choose from " + str(list(INFERENCE_PATHS))
     assert tool_error(TOOL, [supernet_config, supernet_ckpt, '--out-dir', str(tmp_path),
-                             '--latency-target', '5'], capsys) == \
+                             '--latency-ms', '5'], capsys) == \
         f'error: --out-dir {tmp_path}: exists; give a new folder (nothing is overwritten)'
-    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+    assert tool_error(TOOL, args + ['--latency-ms', '5', '--target', 'ort-fp32',
                                     '--latency-table', str(table)], capsys) == \
         "error: latency target 5.00 ms is below the smallest sub-network's 50.00 ms on ort-fp32"
-    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+    assert tool_error(TOOL, args + ['--latency-ms', '5', '--target', 'ort-fp32',
                                     '--latency-table', str(other)], capsys) == \
         f'error: --latency-table {other}: its blocks are not those of this search space; ' \
         f'measure it again'
-    assert tool_error(TOOL, args + ['--latency-target', '5', '--path', 'ort-fp32',
+    assert tool_error(TOOL, args + ['--latency-ms', '5', '--target', 'ort-fp32',
                                     '--latency-table', str(older)], capsys) == \
         f"error: --latency-table {older}: latency table: expected the keys path, reference, " \
         f"base, costs; got ['added', 'path', 'reference'] (an older table: measure it again)"

@@ -45,7 +45,8 @@ import argparse
 import os.path as osp
 import sys
 
-from mmdet_efficientdet.utils.cli import add_image_size, add_overwrite, add_threads, positive_int
+from mmdet_efficientdet.utils.cli import (add_image_size, add_overwrite, add_target_argument,
+                                          add_threads, positive_int)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -79,8 +80,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--no-memory', action='store_true', help='skip the peak-memory subprocesses')
     parser.add_argument('--no-deployed', action='store_true', help='only eager, fused and ort-fp32')
-    parser.add_argument(
-        '--paths', nargs='+', default=None, metavar='PATH', help='only these inference paths')
+    add_target_argument(
+        parser,
+        many=True,
+        old=('--paths', ),
+        default=None,
+        help='only these inference paths (eager, fused, targets)')
     parser.add_argument('--no-peak', action='store_true', help='skip the attainable-peak probe')
     parser.add_argument(
         '--calib-images', type=positive_int, default=8, help='int8 calibration images')
@@ -108,7 +113,7 @@ def main(argv=None) -> int:
     from mmdet_efficientdet.fileio import plan_outputs, write_json
     request = benchmark_request(REPO, args.level, args.config, args.checkpoint, args.image_size,
                                 args.compare_effdet, not args.no_deployed, args.map,
-                                args.map_config, args.map_checkpoint, args.paths)
+                                args.map_config, args.map_checkpoint, args.targets)
     if args.json:
         plan_outputs([args.json], request.inputs, args.overwrite)
     result = run_benchmark(

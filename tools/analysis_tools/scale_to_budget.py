@@ -2,11 +2,11 @@
 """The largest EfficientDet that fits a budget on this machine.
 
     python tools/analysis_tools/scale_to_budget.py --budget 40 \
-        --metric latency --path ov-int8 --out-dir work_dirs/budget \
+        --metric latency --target ov-int8 --out-dir work_dirs/budget \
         [--families d lite v2] [--phi-step 0.25] [--batch 2] [--runs 10]
 
 Budgets: ``gflops`` (G multiply-adds, counted), ``params`` (millions),
-``latency`` (ms at batch 1, *measured* on ``--path``: eager, ort-fp32,
+``latency`` (ms at batch 1, *measured* on ``--target``: eager, ort-fp32,
 ort-int8, ov-fp32, ov-int8) or ``memory`` (MB peak RSS of training at
 ``--batch``, measured in a fresh process). Candidates: D0-D7x with the
 paper's rule at every fractional phi between them (``--phi-step``),
@@ -23,8 +23,9 @@ import os.path as osp
 import sys
 
 from mmdet_efficientdet.budget import FAMILIES, METRICS
-from mmdet_efficientdet.measure import PATHS
-from mmdet_efficientdet.utils.cli import add_overwrite, add_threads, positive_int
+from mmdet_efficientdet.measure import INFERENCE_PATHS
+from mmdet_efficientdet.utils.cli import (add_overwrite, add_target_argument, add_threads,
+                                          positive_int)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_CONFIG = osp.join(REPO, 'configs', 'efficientdet', 'efficientdet_d0_8xb16-300e_coco.py')
@@ -37,8 +38,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog=__doc__)
     parser.add_argument('--budget', type=float, required=True)
     parser.add_argument('--metric', choices=list(METRICS), required=True)
-    parser.add_argument(
-        '--path', choices=PATHS, default=None, help='inference path of a latency budget')
+    add_target_argument(
+        parser,
+        old=('--path', ),
+        choices=INFERENCE_PATHS,
+        default=None,
+        help='inference path of a latency budget (eager, fused or a target)')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--families', nargs='+', choices=FAMILIES, default=list(FAMILIES))
     parser.add_argument('--phi-step', type=float, default=0.25)
@@ -54,7 +59,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.budget import scale_to_budget
-    result = scale_to_budget(args.budget, args.metric, BASE_CONFIG, args.out_dir, args.path,
+    result = scale_to_budget(args.budget, args.metric, BASE_CONFIG, args.out_dir, args.target,
                              args.families, args.phi_step, args.max_phi, args.batch, args.threads,
                              args.runs, args.overwrite)
     print(result.summary())

@@ -3,7 +3,7 @@
 fp32 and int8.
 
     .venv/bin/python tools/deployment/deploy.py CONFIG CKPT --out-dir deploy/ \
-        [--backends ort-fp32 ort-int8 ov-fp32 ov-int8] [--calib-images 32] \
+        [--targets ort-fp32 ort-int8 ov-fp32 ov-int8] [--calib-images 32] \
         [--keep-float auto]
 
 Writes ``model_fp32.onnx`` (raw head outputs, dynamic batch, TF SAME pads
@@ -20,7 +20,8 @@ import argparse
 import sys
 
 from mmdet_efficientdet.deployment import default_targets, deploy_targets
-from mmdet_efficientdet.utils.cli import add_image_size, add_model_args, add_overwrite, positive_int
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
+                                          add_target_argument, positive_int)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,8 +32,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_model_args(parser)
     parser.add_argument('--out-dir', required=True)
     add_image_size(parser)
-    parser.add_argument(
-        '--backends', nargs='+', default=list(default_targets()), choices=deploy_targets())
+    add_target_argument(
+        parser,
+        many=True,
+        old=('--backends', ),
+        default=list(default_targets()),
+        choices=deploy_targets(),
+        help='deployment targets <runtime>-<precision> (default: %(default)s)')
     parser.add_argument('--calib-images', type=positive_int, default=32)
     add_overwrite(parser)
     parser.add_argument(
@@ -46,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import mmdet_efficientdet  # noqa: F401
-    from mmdet_efficientdet.deployment import calibration_batches, deploy_model
+    from mmdet_efficientdet.deployment import calibration_batches, deploy_model, get_inference_path
     from mmdet_efficientdet.errors import UserError
     from mmdet_efficientdet.models.trained import load_trained
     from mmdet_efficientdet.utils.cli import image_size
@@ -56,7 +62,7 @@ def main(argv=None) -> int:
         raise UserError(f'--image-size {size[0]} {size[1]} must be divisible '
                         f'by {model.size_divisor}')
     batches = []
-    if any(target.endswith('-int8') for target in args.backends):
+    if any(get_inference_path(target).needs_calibration for target in args.targets):
         batches = calibration_batches(cfg, args.calib_images)
         print(f'calibration: {len(batches)} training images through the '
               f'test pipeline')
@@ -64,7 +70,7 @@ def main(argv=None) -> int:
         model,
         args.out_dir,
         size,
-        args.backends,
+        args.targets,
         batches,
         args.keep_float,
         overwrite=args.overwrite,

@@ -3,16 +3,16 @@
 latency target on an inference path; write it as a plain config + checkpoint.
 
     .venv/bin/python tools/nas/search.py CONFIG SUPERNET_CKPT --out-dir DIR \
-        (--latency-target MS | --target-ratio R) [--path ov-int8] \
+        (--latency-ms MS | --latency-ratio R) [--target ov-int8] \
         [--cycles 48] [--population 16] [--latency-table TABLE.json]
 
 CONFIG is a supernet config (``model.type='EfficientDetSupernet'``, e.g.
 ``configs/efficientdet/nas/efficientdet_lite0_supernet_raccoon.py``) trained
 with ``tools/train.py``. The latency of each sub-network comes from a
 per-block table fitted once to ``--table-subnets`` sub-networks measured on
-``--path`` (written as ``DIR/latency_table.json``; pass it back with
+``--target`` (written as ``DIR/latency_table.json``; pass it back with
 ``--latency-table`` to skip measuring) and checked against direct
-measurement of ``--check-subnets`` other random sub-networks; ``--target-ratio R``
+measurement of ``--check-subnets`` other random sub-networks; ``--latency-ratio R``
 sets the target to R times the parent network's (e.g. Lite0's) latency
 measured in the same run. Accuracy is COCO mAP on the config's val split
 with the supernet's weights after BN recalibration. Regularised evolution
@@ -27,7 +27,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import add_threads, positive_int
+from mmdet_efficientdet.utils.cli import (add_target_argument, add_threads, deprecated_flag,
+                                          positive_int)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,11 +39,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='supernet config')
     parser.add_argument('checkpoint', help='trained supernet checkpoint')
     parser.add_argument('--out-dir', required=True, help='a new folder for the results')
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument('--latency-target', type=float, help='milliseconds on --path')
-    target.add_argument(
-        '--target-ratio', type=float, help="times the parent network's latency (same run)")
-    parser.add_argument('--path', default='ov-int8', help='inference path (default ov-int8)')
+    goal = parser.add_mutually_exclusive_group(required=True)
+    goal.add_argument('--latency-ms', type=float, help='milliseconds on --target')
+    goal.add_argument(
+        '--latency-ratio', type=float, help="times the parent network's latency (same run)")
+    for old, new in (('--latency-target', '--latency-ms'), ('--target-ratio', '--latency-ratio')):
+        goal.add_argument(
+            old,
+            dest=new[2:].replace('-', '_'),
+            type=float,
+            action=deprecated_flag(new),
+            help=argparse.SUPPRESS)
+    add_target_argument(
+        parser, old=('--path', ), default='ov-int8', help='inference path (default ov-int8)')
     parser.add_argument('--cycles', type=positive_int, default=48)
     parser.add_argument('--population', type=positive_int, default=16)
     parser.add_argument('--calib-batches', type=positive_int, default=4)
@@ -69,9 +78,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from mmdet_efficientdet.nas import SearchSettings, search_architecture
     settings = SearchSettings(
-        path=args.path,
-        latency_target=args.latency_target,
-        target_ratio=args.target_ratio,
+        inference_path=args.target,
+        latency_ms=args.latency_ms,
+        latency_ratio=args.latency_ratio,
         cycles=args.cycles,
         population=args.population,
         calib_batches=args.calib_batches,

@@ -6,7 +6,7 @@
 #   .venv/bin/python tools/train.py configs/efficientdet/nas/efficientdet_lite0_supernet_raccoon.py
 # then searched on the deploy path:
 #   .venv/bin/python tools/nas/search.py CONFIG work_dirs/.../epoch_N.pth \
-#       --latency-target MS --path ov-int8 --out-dir work_dirs/nas_raccoon
+#       --latency-ms MS --target ov-int8 --out-dir work_dirs/nas_raccoon
 # Every sub-network is an ordinary Lite0-like config (block strings, BiFPN
 # repeats, head depth, input size); search.py writes the chosen one.
 _base_ = '../custom/efficientdet_lite0_finetune_raccoon.py'

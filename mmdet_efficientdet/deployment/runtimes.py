@@ -18,10 +18,10 @@ import torch
 from ..errors import UserError
 
 #: The registered backend classes by short name, in registration order.
-_REGISTERED: Dict[str, Type['DeployedBackend']] = {}
+_REGISTERED: Dict[str, Type['Runtime']] = {}
 
 
-def register_backend(cls: Type['DeployedBackend']) -> Type['DeployedBackend']:
+def register_runtime(cls: Type['Runtime']) -> Type['Runtime']:
     """Class decorator: make a backend known to deployment, loading,
     benchmarking and profiling (its ``name`` and ``suffix`` must be new)."""
     for other in _REGISTERED.values():
@@ -32,7 +32,7 @@ def register_backend(cls: Type['DeployedBackend']) -> Type['DeployedBackend']:
     return cls
 
 
-def backend_classes() -> List[Type['DeployedBackend']]:
+def runtime_classes() -> List[Type['Runtime']]:
     """The registered backends, in registration order."""
     return list(_REGISTERED.values())
 
@@ -40,17 +40,17 @@ def backend_classes() -> List[Type['DeployedBackend']]:
 def deploy_targets() -> Tuple[str, ...]:
     """Every deployment target whose runtime is installed,
     ``<backend>-<precision>`` (``ort-fp32`` ...)."""
-    return tuple(f'{cls.name}-{p}' for cls in backend_classes() if cls.available()
+    return tuple(f'{cls.name}-{p}' for cls in runtime_classes() if cls.available()
                  for p in cls.precisions)
 
 
 def default_targets() -> Tuple[str, ...]:
     """The targets ``deploy.py`` builds when none are named: those of the
     backends deployed by default (an optional edge runtime only on request)."""
-    return tuple(t for t in deploy_targets() if target_backend(t)[0].by_default)
+    return tuple(t for t in deploy_targets() if target_runtime(t)[0].by_default)
 
 
-def target_backend(target: str) -> Tuple[Type['DeployedBackend'], str]:
+def target_runtime(target: str) -> Tuple[Type['Runtime'], str]:
     """``(backend class, precision)`` of a target name.
 
     Raises:
@@ -71,13 +71,13 @@ def target_backend(target: str) -> Tuple[Type['DeployedBackend'], str]:
 _NOISE = re.compile(r'^(Exception from \S+:\d+:?|\[ ?[A-Z_]* ?\]|Check .* failed at \S+:\d+:?)$')
 
 
-def backend_reason(err: BaseException, limit: int = 600) -> str:
+def runtime_reason(err: BaseException, limit: int = 600) -> str:
     """A backend's error message on one line, without the source-location
     lines ONNX Runtime / OpenVINO put first (their first line alone often
     says nothing: ``Exception from src/inference/src/cpp/core.cpp:92:``).
 
     Example:
-        >>> backend_reason(RuntimeError('Exception from src/core.cpp:92:\\n'
+        >>> runtime_reason(RuntimeError('Exception from src/core.cpp:92:\\n'
         ...                             'Weights file m.bin cannot be opened!'))
         'Weights file m.bin cannot be opened!'
     """
@@ -91,20 +91,20 @@ class DeployedModelError(UserError, ValueError):
     """A deployed model file is missing, unreadable or does not fit."""
 
 
-class DeployedBackend:
+class Runtime:
     """Base of a backend: one class holds everything of one runtime.
 
-    A subclass (registered with :func:`register_backend`, one file each:
-    ``onnxruntime_backend.py``, ``openvino_backend.py``) gives its short
+    A subclass (registered with :func:`register_runtime`, one file each:
+    ``ort_runtime.py``, ``openvino_runtime.py``) gives its short
     ``name`` (targets are ``<name>-<precision>``: ``ort-int8``), the file
     ``suffix`` (and ``companions``, e.g. OpenVINO's ``.bin``), the
     ``precisions`` it deploys, how a target's file is made from the exported
     fp32 ONNX graph (:meth:`export`), how a file is opened (``__init__``:
     session options, threads, profiling), run (:meth:`run`) and profiled
-    (:meth:`op_times`). :func:`deploy_model`, :func:`load_backend`, the
+    (:meth:`op_times`). :func:`deploy_model`, :func:`open_deployed`, the
     benchmark, the budget tool, ``test_deployed.py`` and
     ``profile_deployed.py`` reach backends only through the registry. An
-    optional runtime (``executorch_backend.py``) says whether it is
+    optional runtime (``executorch_runtime.py``) says whether it is
     installed (:meth:`available`).
 
     Attributes:
@@ -186,10 +186,10 @@ class DeployedBackend:
         return [torch.from_numpy(np.ascontiguousarray(o)) for o in self.run(array)]
 
 
-def load_backend(path: str,
-                 threads: Optional[int] = None,
-                 profile: Optional[str] = None,
-                 raw: bool = True) -> DeployedBackend:
+def open_deployed(path: str,
+                  threads: Optional[int] = None,
+                  profile: Optional[str] = None,
+                  raw: bool = True) -> Runtime:
     """Open a deployed model with the registered backend of its suffix
     (``.onnx``: ONNX Runtime, ``.xml``: OpenVINO, ...).
 
@@ -210,7 +210,7 @@ def load_backend(path: str,
     if not osp.isfile(path):
         raise DeployedModelError(f'deployed model {path!r} not found')
     suffix = osp.splitext(path)[1].lower()
-    by_suffix = {cls.suffix: cls for cls in backend_classes()}
+    by_suffix = {cls.suffix: cls for cls in runtime_classes()}
     if suffix not in by_suffix:
         raise DeployedModelError(f'{path}: unknown model format {suffix!r}; expected one of '
                                  f'{sorted(by_suffix)}')

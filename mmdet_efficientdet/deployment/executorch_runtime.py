@@ -17,8 +17,8 @@ import torch
 
 from ..errors import UserError
 from ..models.layers.weighted_fusion import WeightedFusion
-from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
 from .bn_folding import fold_bn_into_convs
+from .runtimes import DeployedModelError, Runtime, register_runtime, runtime_reason
 from .unshared_head import unshare_head
 
 #: Where the optional runtime is pinned.
@@ -94,8 +94,8 @@ def _rank4_fusions(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
-@register_backend
-class ExecuTorchBackend(DeployedBackend):
+@register_runtime
+class ExecuTorchRuntime(Runtime):
     """An ExecuTorch program lowered to XNNPACK, run by the ExecuTorch
     runtime (what ships to phones and boards).
 
@@ -120,7 +120,7 @@ class ExecuTorchBackend(DeployedBackend):
     suffix = '.pte'
     precisions = ('fp32', 'int8')
     needs_model = True
-    by_default = False  # an edge file on request: deploy.py --backends et-fp32
+    by_default = False  # an edge file on request: deploy.py --targets et-fp32
 
     @classmethod
     def available(cls) -> bool:
@@ -143,7 +143,7 @@ class ExecuTorchBackend(DeployedBackend):
             self.method = program.load_method('forward')
         except Exception as err:  # noqa: BLE001 - the runtime raises its own types
             raise DeployedModelError(f'{path}: not a loadable ExecuTorch program: '
-                                     f'{backend_reason(err)}') from None
+                                     f'{runtime_reason(err)}') from None
         meta = self.method.metadata
         shape = meta.input_tensor_meta(0).sizes()
         self.path, self.threads = path, threads
@@ -229,7 +229,7 @@ def _check_runs(path: str, image: torch.Tensor, target: str) -> None:
         Runtime.get().load_program(path).load_method('forward').execute([image])
     except Exception as err:  # noqa: BLE001 - the runtime raises its own types
         raise UserError(f'{target}: the ExecuTorch runtime cannot run the program XNNPACK '
-                        f'lowered ({backend_reason(err)}); deploy et-fp32 or an ONNX Runtime '
+                        f'lowered ({runtime_reason(err)}); deploy et-fp32 or an ONNX Runtime '
                         f'/ OpenVINO target instead') from None
 
 

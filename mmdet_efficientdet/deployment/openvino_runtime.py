@@ -6,12 +6,12 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
 from .openvino import export_openvino, quantize_openvino_int8
+from .runtimes import DeployedModelError, Runtime, register_runtime, runtime_reason
 
 
-@register_backend
-class OpenVINOBackend(DeployedBackend):
+@register_runtime
+class OpenVINORuntime(Runtime):
     """OpenVINO (CPU) compiled model of an IR ``.xml`` (+ ``.bin``).
 
     Float layers run in float32 (``INFERENCE_PRECISION_HINT=f32``): on CPUs
@@ -49,7 +49,7 @@ class OpenVINOBackend(DeployedBackend):
             self.compiled = core.compile_model(model, 'CPU', config)
         except Exception as err:  # noqa: BLE001 - OpenVINO's own types
             raise DeployedModelError(f'{path}: not a loadable OpenVINO IR: '
-                                     f'{backend_reason(err)}') from None
+                                     f'{runtime_reason(err)}') from None
         self.path = path
         shape = model.inputs[0].get_partial_shape()
         self.input_hw = (shape[2].get_length(), shape[3].get_length())

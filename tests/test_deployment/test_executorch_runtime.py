@@ -4,13 +4,13 @@ asking for one is one line."""
 import pytest
 import torch
 
-from mmdet_efficientdet.deployment import (ExecuTorchBackend, deploy_model, deploy_targets,
-                                           load_backend, target_backend)
+from mmdet_efficientdet.deployment import (ExecuTorchRuntime, deploy_model, deploy_targets,
+                                           open_deployed, target_runtime)
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.models.trained import load_trained
 
 requires_executorch = pytest.mark.skipif(
-    not ExecuTorchBackend.available(), reason='ExecuTorch missing: make edge')
+    not ExecuTorchRuntime.available(), reason='ExecuTorch missing: make edge')
 
 #: EfficientDet-Lite0's stages with one block each, a 1-stage 16-channel
 #: BiFPN and a 1-conv head: the detector's graph (fusions, per-level head,
@@ -54,7 +54,7 @@ def test_fp32_program_equals_the_pytorch_model(edge_detector, tmp_path):
     # 256 px: XNNPACK needs the coarsest map (P7) to be at least 2x2
     files = deploy_model(model, str(tmp_path), (256, 256), ['et-fp32'], log=lambda line: None)
     assert files == {'et-fp32': str(tmp_path / 'model_fp32.pte')}
-    backend = load_backend(files['et-fp32'])
+    backend = open_deployed(files['et-fp32'])
     assert backend.input_hw == (256, 256)
     assert backend.output_names == [f'cls_{i}' for i in range(5)] + [f'box_{i}' for i in range(5)]
     x = torch.randn(2, 3, 256, 256)  # a batch of 2 runs image by image
@@ -68,14 +68,14 @@ def test_fp32_program_equals_the_pytorch_model(edge_detector, tmp_path):
 
 
 def test_without_executorch_its_targets_are_not_offered(monkeypatch):
-    monkeypatch.setattr(ExecuTorchBackend, 'available', classmethod(lambda cls: False))
+    monkeypatch.setattr(ExecuTorchRuntime, 'available', classmethod(lambda cls: False))
     assert not any(t.startswith('et-') for t in deploy_targets())
     with pytest.raises(UserError, match='pip install -r requirements/edge.txt'):
-        target_backend('et-fp32')
+        target_runtime('et-fp32')
 
 
 def test_exported_copy_gets_rank4_fusion_weights_with_the_same_outputs():
-    from mmdet_efficientdet.deployment.executorch_backend import _rank4_fusions, _Rank4Fusion
+    from mmdet_efficientdet.deployment.executorch_runtime import _rank4_fusions, _Rank4Fusion
     from mmdet_efficientdet.models.layers.weighted_fusion import WeightedFusion
     neck = torch.nn.ModuleDict(
         dict(
@@ -156,7 +156,7 @@ def test_int8_program_runs_close_to_the_pytorch_model(tmp_path):
     images = torch.rand(6, 3, 32, 32) * 4 - 2
     batches = [images[i:i + 2].numpy() for i in range(0, 6, 2)]
     lines = []
-    path = ExecuTorchBackend.export(
+    path = ExecuTorchRuntime.export(
         'int8',
         _tiny_onnx(net, tmp_path / 'net.onnx'),
         str(tmp_path),
@@ -165,7 +165,7 @@ def test_int8_program_runs_close_to_the_pytorch_model(tmp_path):
         model=net)
     assert path == str(tmp_path / 'model_int8.pte')
     assert lines[0].startswith('et-int8: lowered to XNNPACK in ')
-    backend = load_backend(path)
+    backend = open_deployed(path)
     with torch.no_grad():
         want = net(images)
     got = backend(images)
@@ -189,7 +189,7 @@ def test_a_program_the_runtime_cannot_run_is_refused(tmp_path, monkeypatch):
             UserError,
             match=r'^et-fp32: the ExecuTorch runtime cannot run the '
             r'program XNNPACK lowered \(Failed to load method forward'):
-        ExecuTorchBackend.export(
+        ExecuTorchRuntime.export(
             'fp32',
             _tiny_onnx(net, tmp_path / 'net.onnx'),
             str(tmp_path), [], [],

@@ -10,12 +10,12 @@ import onnx
 
 from ..errors import UserError
 from ..utils.cpu_isa import ort_int8_scheme
-from .backends import DeployedBackend, DeployedModelError, backend_reason, register_backend
 from .ort_quantize import quantize_onnx_int8, select_float_nodes
+from .runtimes import DeployedModelError, Runtime, register_runtime, runtime_reason
 
 
-@register_backend
-class OnnxRuntimeBackend(DeployedBackend):
+@register_runtime
+class OrtRuntime(Runtime):
     """ONNX Runtime (CPU) session of a ``.onnx`` file (fp32 or int8 QDQ).
 
     int8: static QDQ quantization calibrated on real images, with float nodes
@@ -50,7 +50,7 @@ class OnnxRuntimeBackend(DeployedBackend):
             self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
             raise DeployedModelError(f'{path}: not a loadable ONNX model: '
-                                     f'{backend_reason(err)}') from None
+                                     f'{runtime_reason(err)}') from None
         self.path, self.threads, self.profile = path, threads, profile
         shape = self.session.get_inputs()[0].shape
         self.input_hw = (int(shape[2]), int(shape[3]))
