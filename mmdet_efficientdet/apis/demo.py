@@ -114,7 +114,7 @@ def output_names(images: Sequence[str]) -> Dict[str, str]:
 
 class Detector:
     """A config + checkpoint, or a config + deployed file (``.onnx``,
-    ``.xml``, ``.pte``: run by its backend inside the config's pre- and
+    ``.xml``, ``.pte``: run by its runtime inside the config's pre- and
     post-processing), behind mmdet's ``DetInferencer``: arrays in, drawings
     and detections out."""
 
@@ -198,7 +198,7 @@ def drop_below_threshold(cfg, score_thr: float) -> None:
 
 
 def is_deployed_file(path: str) -> bool:
-    """Whether ``path`` is a deployed model (a registered backend's suffix)."""
+    """Whether ``path`` is a deployed model (a registered runtime's suffix)."""
     return osp.splitext(path)[1].lower() in {cls.suffix for cls in runtime_classes()}
 
 

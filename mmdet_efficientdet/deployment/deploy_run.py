@@ -1,4 +1,4 @@
-"""The deployment run: every requested backend file from one trained
+"""The deployment run: every requested runtime file from one trained
 detector, staged and moved into place complete (the files
 ``tools/deployment/deploy.py`` and the benchmark build)."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .runtimes import default_targets, deploy_targets, target_runtime
 
 def size_problems(model, size: ImageSize, targets: Sequence[str]) -> Dict[str, str]:
     """Targets whose runtime cannot run ``model`` at input ``size``, with
-    the reason (:meth:`~.backends.Runtime.size_problem`)."""
+    the reason (:meth:`~.runtimes.Runtime.size_problem`)."""
 
     with torch.no_grad():
         cls_scores, _ = model._forward(torch.zeros(1, 3, *size))
@@ -33,7 +33,7 @@ def size_problems(model, size: ImageSize, targets: Sequence[str]) -> Dict[str, s
 def deploy_model(model,
                  out_dir: str,
                  size: ImageSize,
-                 backends: Optional[Sequence[str]] = None,
+                 runtimes: Optional[Sequence[str]] = None,
                  batches: Sequence[np.ndarray] = (),
                  keep_float: Sequence[str] = ('auto', ),
                  log: Callable[[str], None] = print,
@@ -42,7 +42,7 @@ def deploy_model(model,
     """Write the deployment files of an eval-mode detector.
 
     The detector is exported once to an fp32 ONNX graph; each requested
-    target's registered backend (:func:`~.backends.target_runtime`) makes its
+    target's registered runtime (:func:`~.runtimes.target_runtime`) makes its
     file from it. Everything is built in a staging folder inside ``out_dir``
     and moved into place only when every file is complete (a killed run
     leaves the earlier files as they were); files of an earlier run are
@@ -55,9 +55,9 @@ def deploy_model(model,
         out_dir (str): Folder for the files (``model_fp32.onnx``,
             ``model_int8.onnx``, ``model_fp32.xml`` + ``.bin`` ...).
         size (tuple[int, int]): Export input ``(H, W)``.
-        backends (Sequence[str], optional): Targets, any of
-            :func:`~.backends.deploy_targets` (default:
-            :func:`~.backends.default_targets`).
+        runtimes (Sequence[str], optional): Targets, any of
+            :func:`~.runtimes.deploy_targets` (default:
+            :func:`~.runtimes.default_targets`).
         batches: int8 calibration inputs ``(1, 3, H, W)``
             (:func:`calibration_batches`); needed for the int8 targets.
         keep_float (Sequence[str]): ORT int8: ``['auto']`` (measured),
@@ -71,8 +71,8 @@ def deploy_model(model,
         dict: target name -> file written.
     """
 
-    requested = [t for t in deploy_targets() if t in set(backends or default_targets())]
-    for target in backends or ():
+    requested = [t for t in deploy_targets() if t in set(runtimes or default_targets())]
+    for target in runtimes or ():
         target_runtime(target)  # an unknown name is one line listing the targets
     if any(get_inference_path(t).needs_calibration for t in requested) and not batches:
         raise UserError('int8 targets need calibration batches')
@@ -98,7 +98,7 @@ def deploy_model(model,
         for name in wanted:  # every file complete: move them into place
             written.append(commit_file(osp.join(stage, name), osp.join(out_dir, name)))
         write_manifest(
-            out_dir, written, backends=requested, input_size=list(size), inputs=list(inputs))
+            out_dir, written, runtimes=requested, input_size=list(size), inputs=list(inputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return {t: osp.join(out_dir, names[t][0]) for t in requested}

@@ -39,19 +39,19 @@ class DeployedEfficientDet(BaseDetector):
         head = copy.deepcopy(detector['bbox_head'])
         head.update(train_cfg=detector.get('train_cfg'), test_cfg=detector.get('test_cfg'))
         self.bbox_head = MODELS.build(head)
-        self.backend = open_deployed(deployed, threads)
+        self.runtime = open_deployed(deployed, threads)
         self._check_outputs()
 
     def _check_outputs(self) -> None:
         """The file's outputs must fit this config's head (classes, levels)."""
         head = self.bbox_head
-        levels = len(self.backend.output_names) // 2
-        height, width = self.backend.input_hw
+        levels = len(self.runtime.output_names) // 2
+        height, width = self.runtime.input_hw
         with torch.no_grad():
-            outs = self.backend(torch.zeros(1, 3, height, width))
+            outs = self.runtime(torch.zeros(1, 3, height, width))
         expected = head.num_base_priors * head.cls_out_channels
         if levels != head.num_levels or outs[0].shape[1] != expected:
-            raise DeployedModelError(f'{self.backend.path} does not fit this config: it has '
+            raise DeployedModelError(f'{self.runtime.path} does not fit this config: it has '
                                      f'{levels} levels and {outs[0].shape[1]} class channels, the '
                                      f'config\'s head {head.num_levels} levels and {expected} '
                                      f'({head.num_base_priors} anchors x {head.cls_out_channels} '
@@ -59,7 +59,7 @@ class DeployedEfficientDet(BaseDetector):
 
     def _forward(self, batch_inputs: torch.Tensor, batch_data_samples: Optional[SampleList] = None):
         """Raw outputs ``(cls_scores, bbox_preds)`` of the deployed graph."""
-        outs = self.backend(batch_inputs)
+        outs = self.runtime(batch_inputs)
         levels = len(outs) // 2
         return outs[:levels], outs[levels:]
 

@@ -137,9 +137,9 @@ class ExecuTorchRuntime(Runtime):
         if not self.available():
             raise UserError(f'{path}: {self.missing_reason()}')
         # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
-        from executorch.runtime import Runtime
+        from executorch import runtime as et_runtime
         try:
-            program = Runtime.get().load_program(path)
+            program = et_runtime.Runtime.get().load_program(path)
             self.method = program.load_method('forward')
         except Exception as err:  # noqa: BLE001 - the runtime raises its own types
             raise DeployedModelError(f'{path}: not a loadable ExecuTorch program: '
@@ -224,9 +224,9 @@ def _check_runs(path: str, image: torch.Tensor, target: str) -> None:
     runtime cannot run is refused here (one line), before anything is
     written, not when a user's benchmark or demo reaches it."""
     # ExecuTorch is optional (requirements/edge.txt) and heavy: loaded on use
-    from executorch.runtime import Runtime
+    from executorch import runtime as et_runtime
     try:
-        Runtime.get().load_program(path).load_method('forward').execute([image])
+        et_runtime.Runtime.get().load_program(path).load_method('forward').execute([image])
     except Exception as err:  # noqa: BLE001 - the runtime raises its own types
         raise UserError(f'{target}: the ExecuTorch runtime cannot run the program XNNPACK '
                         f'lowered ({runtime_reason(err)}); deploy et-fp32 or an ONNX Runtime '

@@ -11,7 +11,7 @@ from ..utils.cpu_isa import ort_int8_scheme
 
 def export_openvino(onnx_path: str, xml_path: str) -> str:
     """ONNX (fp32, dynamic batch, folded SAME pads) -> OpenVINO IR, fp32."""
-    # OpenVINO / NNCF take seconds to import: loaded only for their backend
+    # OpenVINO / NNCF take seconds to import: loaded only for their runtime
     import openvino as ov
     model = ov.convert_model(onnx_path)
     os.makedirs(osp.dirname(osp.abspath(xml_path)), exist_ok=True)
@@ -27,7 +27,7 @@ def quantize_openvino_int8(xml_path: str, out_path: str, batches: Sequence[np.nd
     fix (7-bit weights) is then applied to every layer, not only the first
     (its default).
     """
-    # OpenVINO / NNCF take seconds to import: loaded only for their backend
+    # OpenVINO / NNCF take seconds to import: loaded only for their runtime
     import nncf
     import openvino as ov
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix

@@ -36,7 +36,7 @@ class OpenVINORuntime(Runtime):
                  path: str,
                  threads: Optional[int] = None,
                  profile: Optional[str] = None) -> None:
-        # OpenVINO / NNCF take seconds to import: loaded only for their backend
+        # OpenVINO / NNCF take seconds to import: loaded only for their runtime
         import openvino as ov
         core = ov.Core()
         config = {'INFERENCE_PRECISION_HINT': 'f32'}

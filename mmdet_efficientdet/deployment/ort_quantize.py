@@ -55,7 +55,7 @@ def quantize_onnx_int8(fp32_path: str,
     Returns:
         str: ``out_path``.
     """
-    # ONNX Runtime loads only when its backend runs (heavy runtime)
+    # ONNX Runtime loads only when its runtime runs (heavy runtime)
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -83,8 +83,8 @@ def quantize_onnx_int8(fp32_path: str,
 
 
 def _outputs(path: str, batches: Sequence[np.ndarray]) -> List[np.ndarray]:
-    backend = open_deployed(path)
-    return [np.concatenate([o.reshape(o.shape[0], -1) for o in backend.run(b)], 1) for b in batches]
+    runtime = open_deployed(path)
+    return [np.concatenate([o.reshape(o.shape[0], -1) for o in runtime.run(b)], 1) for b in batches]
 
 
 def output_error(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:

@@ -37,7 +37,7 @@ class OrtRuntime(Runtime):
                  path: str,
                  threads: Optional[int] = None,
                  profile: Optional[str] = None) -> None:
-        # ONNX Runtime loads only when its backend runs (heavy runtime)
+        # ONNX Runtime loads only when its runtime runs (heavy runtime)
         import onnxruntime as ort
         options = ort.SessionOptions()
         if threads:

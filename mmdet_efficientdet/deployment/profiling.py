@@ -45,17 +45,17 @@ class OpProfile:
         return '\n'.join(lines)
 
 
-def _input(backend) -> np.ndarray:
+def _input(runtime) -> np.ndarray:
     rng = np.random.default_rng(0)
-    return rng.standard_normal((1, 3, *backend.input_hw)).astype(np.float32)
+    return rng.standard_normal((1, 3, *runtime.input_hw)).astype(np.float32)
 
 
 def profile_deployed(path: str, runs: int = 20, threads: int = 2, warmup: int = 3) -> OpProfile:
-    """Profile batch-1 inference of a deployed file with its backend's own
-    profiler (:meth:`~.backends.Runtime.op_times`: ONNX Runtime's
+    """Profile batch-1 inference of a deployed file with its runtime's own
+    profiler (:meth:`~.runtimes.Runtime.op_times`: ONNX Runtime's
     kernel time per node type, OpenVINO's performance counters per op type
     and kernel, e.g. ``Convolution [jit_avx2_I8]``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        backend = open_deployed(path, threads, profile=osp.join(tmp, 'trace'), raw=False)
-        ms, nodes = backend.op_times(_input(backend), runs, warmup)
+        runtime = open_deployed(path, threads, profile=osp.join(tmp, 'trace'), raw=False)
+        ms, nodes = runtime.op_times(_input(runtime), runs, warmup)
     return OpProfile(path, runs, threads, ms, nodes)

@@ -1,8 +1,8 @@
-"""Deployed-model backends: one registered class per runtime, same interface.
+"""Deployed-model runtimes: one registered class per runtime, same interface.
 
 Every exported EfficientDet graph (``export_onnx``, raw outputs) takes the
 normalised image batch ``(N, 3, H, W)`` at the export size and returns
-``cls_0 .. cls_{L-1}``, ``box_0 .. box_{L-1}``. A backend runs such a file and
+``cls_0 .. cls_{L-1}``, ``box_0 .. box_{L-1}``. A runtime runs such a file and
 gives those outputs back as torch tensors, so mmdet's post-processing
 (``bbox_head.predict_by_feat``: decoding, NMS) runs on them exactly as on the
 PyTorch model's.
@@ -17,41 +17,41 @@ import torch
 
 from ..errors import UserError
 
-#: The registered backend classes by short name, in registration order.
+#: The registered runtime classes by short name, in registration order.
 _REGISTERED: Dict[str, Type['Runtime']] = {}
 
 
 def register_runtime(cls: Type['Runtime']) -> Type['Runtime']:
-    """Class decorator: make a backend known to deployment, loading,
+    """Class decorator: make a runtime known to deployment, loading,
     benchmarking and profiling (its ``name`` and ``suffix`` must be new)."""
     for other in _REGISTERED.values():
         if other is not cls and (other.name == cls.name or other.suffix == cls.suffix):
-            raise ValueError(f'backend {cls.__name__}: name {cls.name!r} or suffix '
+            raise ValueError(f'runtime {cls.__name__}: name {cls.name!r} or suffix '
                              f'{cls.suffix!r} is taken by {other.__name__}')
     _REGISTERED[cls.name] = cls
     return cls
 
 
 def runtime_classes() -> List[Type['Runtime']]:
-    """The registered backends, in registration order."""
+    """The registered runtimes, in registration order."""
     return list(_REGISTERED.values())
 
 
 def deploy_targets() -> Tuple[str, ...]:
     """Every deployment target whose runtime is installed,
-    ``<backend>-<precision>`` (``ort-fp32`` ...)."""
+    ``<runtime>-<precision>`` (``ort-fp32`` ...)."""
     return tuple(f'{cls.name}-{p}' for cls in runtime_classes() if cls.available()
                  for p in cls.precisions)
 
 
 def default_targets() -> Tuple[str, ...]:
     """The targets ``deploy.py`` builds when none are named: those of the
-    backends deployed by default (an optional edge runtime only on request)."""
+    runtimes deployed by default (an optional edge runtime only on request)."""
     return tuple(t for t in deploy_targets() if target_runtime(t)[0].by_default)
 
 
 def target_runtime(target: str) -> Tuple[Type['Runtime'], str]:
-    """``(backend class, precision)`` of a target name.
+    """``(runtime class, precision)`` of a target name.
 
     Raises:
         UserError: an unknown target (the message lists them), or one whose
@@ -67,12 +67,12 @@ def target_runtime(target: str) -> Tuple[Type['Runtime'], str]:
     return cls, precision
 
 
-#: Lines of a backend's message that locate its C++ source, not the problem.
+#: Lines of a runtime's message that locate its C++ source, not the problem.
 _NOISE = re.compile(r'^(Exception from \S+:\d+:?|\[ ?[A-Z_]* ?\]|Check .* failed at \S+:\d+:?)$')
 
 
 def runtime_reason(err: BaseException, limit: int = 600) -> str:
-    """A backend's error message on one line, without the source-location
+    """A runtime's error message on one line, without the source-location
     lines ONNX Runtime / OpenVINO put first (their first line alone often
     says nothing: ``Exception from src/inference/src/cpp/core.cpp:92:``).
 
@@ -92,7 +92,7 @@ class DeployedModelError(UserError, ValueError):
 
 
 class Runtime:
-    """Base of a backend: one class holds everything of one runtime.
+    """Base of a runtime: one class holds everything of one runtime.
 
     A subclass (registered with :func:`register_runtime`, one file each:
     ``ort_runtime.py``, ``openvino_runtime.py``) gives its short
@@ -103,7 +103,7 @@ class Runtime:
     session options, threads, profiling), run (:meth:`run`) and profiled
     (:meth:`op_times`). :func:`deploy_model`, :func:`open_deployed`, the
     benchmark, the budget tool, ``test_deployed.py`` and
-    ``profile_deployed.py`` reach backends only through the registry. An
+    ``profile_deployed.py`` reach runtimes only through the registry. An
     optional runtime (``executorch_runtime.py``) says whether it is
     installed (:meth:`available`).
 
@@ -135,7 +135,7 @@ class Runtime:
 
     @classmethod
     def available(cls) -> bool:
-        """Whether this backend's runtime is installed (optional runtimes
+        """Whether this runtime's runtime is installed (optional runtimes
         are left out of :func:`deploy_targets` without it)."""
         return True
 
@@ -158,9 +158,9 @@ class Runtime:
     @classmethod
     def export(cls, precision: str, onnx_fp32: str, stage: str, batches: Sequence[np.ndarray],
                keep_float: Sequence[str], log: Callable[[str], None]) -> str:
-        """Make the ``precision`` file of this backend in ``stage`` from the
+        """Make the ``precision`` file of this runtime in ``stage`` from the
         exported fp32 ONNX graph ``onnx_fp32`` (int8: calibrated on
-        ``batches``); returns its path (:meth:`file_names`). A backend with
+        ``batches``); returns its path (:meth:`file_names`). A runtime with
         ``needs_model`` also takes ``model=`` (images -> tuple of outputs)."""
         raise NotImplementedError
 
@@ -190,7 +190,7 @@ def open_deployed(path: str,
                   threads: Optional[int] = None,
                   profile: Optional[str] = None,
                   raw: bool = True) -> Runtime:
-    """Open a deployed model with the registered backend of its suffix
+    """Open a deployed model with the registered runtime of its suffix
     (``.onnx``: ONNX Runtime, ``.xml``: OpenVINO, ...).
 
     Every runtime session of the package is made here.
@@ -214,13 +214,13 @@ def open_deployed(path: str,
     if suffix not in by_suffix:
         raise DeployedModelError(f'{path}: unknown model format {suffix!r}; expected one of '
                                  f'{sorted(by_suffix)}')
-    backend = by_suffix[suffix](path, threads, profile)
+    runtime = by_suffix[suffix](path, threads, profile)
     if not raw:
-        return backend
-    names = backend.output_names
+        return runtime
+    names = runtime.output_names
     levels = len(names) // 2
     if len(names) < 2 or len(names) % 2 or names != [f'cls_{i}' for i in range(levels)
                                                      ] + [f'box_{i}' for i in range(levels)]:
         raise DeployedModelError(f'{path}: outputs {names} are not raw head outputs cls_0.., '
                                  f'box_0..: export without --decode')
-    return backend
+    return runtime

@@ -67,9 +67,9 @@ def inference_runners(model: torch.nn.Module,
             ``fused`` (a BN-folded copy), or targets whose files
             :func:`~mmdet_efficientdet.deployment.deploy_model` builds in
             ``folder`` in one export (every int8 node quantized) and the
-            registered backend runs.
+            registered runtime runs.
         folder: A folder for the deployed files (kept while they run).
-        threads: Intra-op threads of the backends.
+        threads: Intra-op threads of the runtimes.
         calibration: int8 calibration inputs (default:
             :func:`random_calibration`).
 
@@ -99,14 +99,14 @@ def inference_runners(model: torch.nn.Module,
             keep_float=['none'],
             log=lambda line: None)
         for target in targets:
-            backend = open_deployed(files[target], threads)
-            runners[target] = functools.partial(_run_deployed, backend)
+            runtime = open_deployed(files[target], threads)
+            runners[target] = functools.partial(_run_deployed, runtime)
     return {path: runners[path] for path in paths}
 
 
-def _run_deployed(backend, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
-    """A backend's outputs ``cls_0.., box_0..`` as ``(class maps, box maps)``."""
-    outputs = backend.run(images.numpy())
+def _run_deployed(runtime, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
+    """A runtime's outputs ``cls_0.., box_0..`` as ``(class maps, box maps)``."""
+    outputs = runtime.run(images.numpy())
     levels = len(outputs) // 2
     return outputs[:levels], outputs[levels:]
 

@@ -2,7 +2,7 @@
 
 A model's achieved GFLOP/s means little alone: :func:`attainable_peak` times
 what the same runtimes reach on work they run best - one large matrix
-product (fp32 and int8, each made into a file by every registered backend
+product (fp32 and int8, each made into a file by every registered runtime
 exactly as a detector's file is made) - and a large memory copy for the
 bandwidth. :func:`peak_share` then puts a path's achieved rate against the
 peak of its own runtime and precision.
@@ -63,7 +63,7 @@ def peak_share(achieved_gflops: float, path: str, peak: Peak) -> Optional[float]
 
 def _gemm_onnx(path: str) -> np.ndarray:
     """Write the probe: ``y = x @ W`` with ``x (1, 1, M, K)`` (a 4-D input, as
-    the backends expect an image batch) and a constant ``W (K, N)``; returns
+    the runtimes expect an image batch) and a constant ``W (K, N)``; returns
     ``W``."""
     weight = np.random.default_rng(0).standard_normal((GEMM_K, GEMM_N)).astype(np.float32)
     graph = helper.make_graph(
@@ -79,7 +79,7 @@ def _gemm_onnx(path: str) -> np.ndarray:
 
 
 class _Gemm(torch.nn.Module):
-    """The probe as a PyTorch module (for backends exporting from one)."""
+    """The probe as a PyTorch module (for runtimes exporting from one)."""
 
     def __init__(self, weight: np.ndarray) -> None:
         super().__init__()
@@ -134,7 +134,7 @@ def attainable_peak(threads: int = 2, runs: int = 5, targets=None) -> Peak:
             cls, precision = target_runtime(target)
             extra = dict(model=_Gemm(weight)) if cls.needs_model else {}
             file = cls.export(precision, source, stage, [x], ['none'], lambda line: None, **extra)
-            backend = open_deployed(file, threads, raw=False)
-            peak.gflops[target] = flops / _best_seconds(lambda: backend.run(x), runs) / 1e9
+            runtime = open_deployed(file, threads, raw=False)
+            peak.gflops[target] = flops / _best_seconds(lambda: runtime.run(x), runs) / 1e9
     peak.copy_gb_s = copy_bandwidth(runs)
     return peak

@@ -5,9 +5,9 @@ import shutil
 import numpy as np
 import pytest
 
-from mmdet_efficientdet.deployment import (ExecuTorchRuntime, OrtRuntime, backends, deploy_model,
+from mmdet_efficientdet.deployment import (ExecuTorchRuntime, OrtRuntime, deploy_model,
                                            deploy_targets, open_deployed, register_runtime,
-                                           target_runtime)
+                                           runtimes, target_runtime)
 from mmdet_efficientdet.errors import UserError
 from mmdet_efficientdet.measure import INFERENCE_PATHS
 from mmdet_efficientdet.models.trained import load_trained
@@ -28,7 +28,7 @@ def test_targets_come_from_the_registered_classes():
 def test_a_new_runtime_is_one_class(trained, tmp_path, monkeypatch):
     """Registering one class makes its target deployable and its files
     loadable, with nothing else edited."""
-    monkeypatch.setattr(backends, '_REGISTERED', dict(backends._REGISTERED))
+    monkeypatch.setattr(runtimes, "_REGISTERED", dict(runtimes._REGISTERED))
 
     @register_runtime
     class CopiedOnnx(OrtRuntime):

@@ -6,7 +6,6 @@ import torch
 from mmcv.cnn import DepthwiseSeparableConvModule, build_activation_layer, build_norm_layer
 from mmdet.models.dense_heads import AnchorHead
 from mmdet.registry import MODELS
-from mmengine.model import bias_init_with_prob, normal_init
 from torch import nn
 
 from ..layers.tf_norm import TF_BN
@@ -36,6 +35,9 @@ class EfficientDetSepBNHead(AnchorHead):
         act_cfg (dict): Activation config. Defaults to SiLU (swish).
         prior_prob (float): Class prior used to initialise the class bias to
             ``-log((1 - p) / p)``. Defaults to 0.01.
+        init_cfg (dict, optional): Defaults to automl's: every conv
+            ``Normal(0, 0.01)`` with zero bias, then the class prediction's
+            bias from ``prior_prob`` (``PriorProbBias``, its weights kept).
         anchor_generator (dict): 9 anchors per location: octave scales
             ``2**(0, 1/3, 2/3)`` x ratios ``(0.5, 1, 2)``, anchor scale 4 x stride,
             centred in each cell.
@@ -106,6 +108,12 @@ class EfficientDetSepBNHead(AnchorHead):
         self.prior_prob = prior_prob
         self.loss_normalizer = loss_normalizer
         self.mask_zero_box_targets = mask_zero_box_targets
+        if init_cfg is None:
+            init_cfg = dict(
+                type='Normal',
+                layer='Conv2d',
+                std=0.01,
+                override=dict(type='PriorProbBias', name='cls_pred', prior_prob=prior_prob))
         super().__init__(
             num_classes=num_classes,
             in_channels=in_channels,
@@ -148,15 +156,6 @@ class EfficientDetSepBNHead(AnchorHead):
                                         self.num_base_priors * self.cls_out_channels, True)
         self.reg_pred = self._separable(self.feat_channels, self.num_base_priors * 4, True)
 
-    def init_weights(self) -> None:
-        """Normal(0, 0.01) convs, zero biases, class bias from ``prior_prob``."""
-        super().init_weights()
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                normal_init(module, std=0.01)
-        nn.init.constant_(self.cls_pred.pointwise_conv.conv.bias,
-                          bias_init_with_prob(self.prior_prob))
-
     def _run_branch(self, x: torch.Tensor, level: int, convs: nn.ModuleList, bns: nn.ModuleList,
                     pred: nn.Module) -> torch.Tensor:
         for conv, level_bns in zip(convs, bns):
@@ -187,18 +186,18 @@ class EfficientDetSepBNHead(AnchorHead):
             bbox_targets_list, bbox_weights_list, avg_factor, ...)``, each list
             per level ``(N, A_l[, 4])``.
         """
-        targets = list(super().get_targets(*args, **kwargs))
-        labels_list, _, bbox_targets_list, bbox_weights_list = targets[:4]
+        (labels_list, label_weights_list, bbox_targets_list, bbox_weights_list, avg_factor,
+         *rest) = super().get_targets(*args, **kwargs)
         if self.loss_normalizer == 'automl':
-            positives = sum(
+            avg_factor = 1 + sum(
                 int(((labels >= 0) & (labels < self.num_classes)).sum()) for labels in labels_list)
-            targets[4] = positives + 1
         if self.mask_zero_box_targets:
-            targets[3] = [
+            bbox_weights_list = [
                 weights * (bbox_targets != 0).to(weights.dtype)
                 for weights, bbox_targets in zip(bbox_weights_list, bbox_targets_list)
             ]
-        return tuple(targets)
+        return (labels_list, label_weights_list, bbox_targets_list, bbox_weights_list, avg_factor,
+                *rest)
 
     def forward(self, x: Tuple[torch.Tensor, ...]) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """Forward all levels.

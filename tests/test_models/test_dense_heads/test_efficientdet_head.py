@@ -194,3 +194,28 @@ def test_gaussian_soft_nms_matches_the_formula():
     got = sorted(dets[labels == 0, 4].tolist(), reverse=True)
     assert got == pytest.approx(sorted(expected, reverse=True), abs=1e-6)
     assert dets[labels == 1, 4].tolist() == pytest.approx([0.5])
+
+
+def test_init_goes_through_init_cfg_as_automl():
+    head = EfficientDetSepBNHead(num_classes=3, in_channels=16, prior_prob=0.05)
+    assert head.init_cfg == dict(
+        type='Normal',
+        layer='Conv2d',
+        std=0.01,
+        override=dict(type='PriorProbBias', name='cls_pred', prior_prob=0.05))
+    torch.manual_seed(0)
+    head.init_weights()
+    convs = [m for m in head.modules() if isinstance(m, torch.nn.Conv2d)]
+    weights = torch.cat([c.weight.flatten() for c in convs])
+    assert abs(float(weights.std()) - 0.01) < 0.001 and abs(float(weights.mean())) < 0.001
+    assert float(head.reg_pred.pointwise_conv.conv.bias.abs().max()) == 0.0
+    torch.testing.assert_close(head.cls_pred.pointwise_conv.conv.bias,
+                               torch.full((27, ), -math.log(0.95 / 0.05)))
+    # the prior sets the bias only: the class prediction's weights are the
+    # same draw as with a plain Normal init from the same seed
+    plain = EfficientDetSepBNHead(
+        num_classes=3, in_channels=16, init_cfg=dict(type='Normal', layer='Conv2d', std=0.01))
+    torch.manual_seed(0)
+    plain.init_weights()
+    assert torch.equal(plain.cls_pred.pointwise_conv.conv.weight,
+                       head.cls_pred.pointwise_conv.conv.weight)
