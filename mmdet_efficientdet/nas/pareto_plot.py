@@ -1,4 +1,4 @@
-"""The search's PNG: every scored sub-network, the Pareto front, the target
+"""The search's PNG: every scored sub-network, the Pareto front, the latency limit
 and the parent network."""
 from __future__ import annotations
 import io
@@ -9,11 +9,11 @@ from ..utils.plotting import pyplot
 from .evolution import Candidate
 
 
-def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target: float,
+def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], limit_ms: float,
                 parents: Sequence[Dict], out_file: str) -> None:
     """mAP against the latency table's prediction (ms), one scale for every
     point: grey dots every scored sub-network, the front as a line, the
-    search's target as a vertical line, the parent network (e.g. Lite0) at
+    search's latency limit as a vertical line, the parent network (e.g. Lite0) at
     each input size (direct measurements are in ``search.json``)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -25,7 +25,7 @@ def plot_pareto(history: Sequence[Candidate], front: Sequence[Candidate], target
             'o-',
             c='C0',
             label='Pareto front')
-    ax.axvline(target, ls='--', c='C3', label=f'target {target:.1f} ms')
+    ax.axvline(limit_ms, ls='--', c='C3', label=f'limit {limit_ms:.1f} ms')
     for i, parent in enumerate(parents):
         ax.scatter([parent['predicted_ms']], [parent['mAP']],
                    marker='*',

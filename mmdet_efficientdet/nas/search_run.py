@@ -30,7 +30,7 @@ from mmengine.runner import Runner
 from ..config_utils import set_config_epochs
 from ..errors import UserError
 from ..evaluation import DetectionEvaluator
-from ..fileio import atomic_write
+from ..fileio import atomic_write, commit_folder, temp_path
 from ..measure import check_inference_paths
 from ..models.backbones.efficientnet import network_def
 from ..models.layers.block_string import parse_block_string
@@ -287,8 +287,11 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
     lap('latency_table')
     if settings.latency_ms is not None:
         _check_limit(table, space, settings.latency_ms, settings.inference_path)
-    os.makedirs(out_dir)
-    atomic_write(osp.join(out_dir, 'latency_table.json'), json.dumps(table.to_dict(), indent=1))
+    # staged beside out_dir and committed whole at the end, like a deploy; a
+    # killed search leaves its table in the stage (.OUT.tmp-PID/) to reuse
+    stage = temp_path(out_dir)
+    os.makedirs(stage)
+    atomic_write(osp.join(stage, 'latency_table.json'), json.dumps(table.to_dict(), indent=1))
     rng = random.Random(settings.seed)
     parent = parent_choice(cfg, space)
     parent_ms, table_error = _direct_check(cfg, space, table, settings, parent, rng, work)
@@ -314,15 +317,16 @@ def search_architecture(config: str, checkpoint: str, out_dir: str,
         seeds=[parent, space.smallest()] + _parent_sizes(parent, space))
     lap('evolution')
     result = _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, table_error,
-                     settings, out_dir)
+                     settings, (out_dir, stage))
     lap('finalists')
     result.seconds = seconds
-    atomic_write(osp.join(out_dir, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
+    atomic_write(osp.join(stage, 'search.json'), json.dumps(dataclasses.asdict(result), indent=1))
+    commit_folder(stage, out_dir)
     return result
 
 
 def _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, table_error,
-            settings, out_dir) -> SearchResult:
+            settings, folders: Tuple[str, str]) -> SearchResult:
     """Measure the finalists directly, choose, write the files."""
     front = pareto_front(history)
     under = [c for c in front if c.latency <= limit_ms * 1.1]
@@ -341,7 +345,7 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, t
     parent_row = _row(space, scored[parent], measured_ms=ms['parent'], measured_ms_search=parent_ms)
     parent_sizes = [_row(space, scored[c], measured_ms=ms[k]) for k, c in others.items()]
     files = _write_outputs(cfg, supernet, SubnetChoice.from_dict(chosen['choice']), history, front,
-                           search_limit, [parent_row] + parent_sizes, out_dir,
+                           search_limit, [parent_row] + parent_sizes, folders,
                            settings.finetune_epochs)
     return SearchResult(settings.inference_path, limit_ms, search_limit, parent_row, parent_sizes,
                         table_error, [_row(space, c) for c in history],
@@ -349,11 +353,13 @@ def _finish(cfg, supernet, space, table, history, parent, parent_ms, limit_ms, t
 
 
 def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candidate],
-                   front: Sequence[Candidate], limit_ms: float, parents: List[Dict], out_dir: str,
-                   finetune_epochs: int) -> Dict[str, str]:
+                   front: Sequence[Candidate], limit_ms: float, parents: List[Dict],
+                   folders: Tuple[str, str], finetune_epochs: int) -> Dict[str, str]:
     """The chosen sub-network's config (its schedule set to
     ``finetune_epochs``) + checkpoint (BN recalibrated) and the Pareto
-    plot."""
+    plot, written into the stage of ``folders = (out_dir, stage)``; the
+    returned paths and the config's ``load_from`` are those in ``out_dir``."""
+    out_dir, stage = folders
 
     sub = subnet_config(cfg, choice)
     set_config_epochs(sub, finetune_epochs)
@@ -366,9 +372,11 @@ def _write_outputs(cfg, supernet, choice: SubnetChoice, history: Sequence[Candid
     state = extract_subnet(supernet, choice, plain)
     buffer = io.BytesIO()
     torch.save(dict(state_dict=state, meta=dict(search_choice=choice.to_dict())), buffer)
-    atomic_write(ckpt, buffer.getvalue())
-    config_file = osp.join(out_dir, 'subnet_config.py')
-    atomic_write(config_file, sub.pretty_text)
-    plot = osp.join(out_dir, 'pareto.png')
-    plot_pareto(history, front, limit_ms, parents, plot)
-    return dict(config=config_file, checkpoint=ckpt, plot=plot)
+    atomic_write(osp.join(stage, 'subnet.pth'), buffer.getvalue())
+    atomic_write(osp.join(stage, 'subnet_config.py'), sub.pretty_text)
+    plot_pareto(history, front, limit_ms, parents, osp.join(stage, 'pareto.png'))
+    return {
+        key: osp.join(out_dir, name)
+        for key, name in (('config', 'subnet_config.py'), ('checkpoint', 'subnet.pth'),
+                          ('plot', 'pareto.png'))
+    }

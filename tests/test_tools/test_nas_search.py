@@ -1,6 +1,7 @@
 """tools/nas/search.py: a tiny supernet searched on the eager path end to
 end; refusals are one line before any work."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -69,6 +70,8 @@ def test_search_writes_a_plain_config_and_checkpoint(supernet_config, supernet_c
     assert all(
         osp.isfile(osp.join(out, f))
         for f in ('latency_table.json', 'pareto.png', 'subnet_config.py', 'subnet.pth'))
+    # staged and committed as one folder: nothing is left beside it
+    assert sorted(os.listdir(tmp_path)) == ['search', 'table.json']
     sub = Config.fromfile(osp.join(out, 'subnet_config.py'))
     assert sub.model.type == 'EfficientDet' and sub.load_from == osp.join(out, 'subnet.pth')
     # written for the fine-tune asked for (the schedule's shape: test_config_utils.py)
