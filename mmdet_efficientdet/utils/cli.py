@@ -192,3 +192,12 @@ def add_target_argument(parser: argparse.ArgumentParser,
             nargs=kwargs.get('nargs'),
             choices=kwargs.get('choices'),
             help=argparse.SUPPRESS)
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose``: let the runtimes' own output through
+    (:func:`~mmdet_efficientdet.utils.quiet.quiet_runtimes`)."""
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="also print the runtimes' own output (NNCF progress bars, exporter notes)")

@@ -52,14 +52,19 @@ KNOWN_WARNINGS = (
 
 class FilteredStream:
     """A text stream that drops writes matching ``patterns`` (a logging
-    record or a warning is one write) and passes everything else on."""
+    record or a warning is one write; a printed line and its line end are
+    two) and passes everything else on."""
 
     def __init__(self, stream: TextIO, patterns: Sequence[Pattern]) -> None:
         self._stream = stream
         self._patterns = patterns
+        self._dropped = False
 
     def write(self, text: str) -> int:
-        if any(p.search(text) for p in self._patterns):
+        # print() writes its line end separately: it goes with a dropped line
+        dropped = any(p.search(text) for p in self._patterns) or (self._dropped and text == '\n')
+        self._dropped = dropped and text != '\n'
+        if dropped:
             return len(text)
         return self._stream.write(text)
 
@@ -74,16 +79,50 @@ def _warning_category(name: str) -> type:
     return getattr(builtins, name)
 
 
+#: What the runtimes print while a tool exports and quantizes many models
+#: (the NAS search, the budget tools, pruning sensitivity, the benchmark):
+#: NNCF's progress bars (rich's bar character), torch's ONNX constant-folding
+#: note and ONNX Runtime's quantizer chatter. Dropped unless ``--verbose``
+#: (:func:`quiet_runtimes`).
+RUNTIME_CHATTER: Sequence[Pattern] = (
+    re.compile('\u2501'),  # rich's progress bar: NNCF's statistics / bias-correction bars
+    re.compile(r'Constant folding - Only steps=1 can be constant folded'),
+    re.compile(r'Please consider to run pre-processing before quantization'),
+)
+#: Python warnings (category name, message regex) of the same chatter.
+RUNTIME_WARNINGS = (('UserWarning', r'Constant folding - Only steps=1 can be constant folded'), )
+
+
+@contextmanager
+def quiet_runtimes(verbose: bool = False) -> Iterator[None]:
+    """Unless ``verbose``, drop :data:`RUNTIME_CHATTER` and
+    :data:`RUNTIME_WARNINGS` while the block runs, so a tool that times many
+    deployed models prints its own lines only."""
+    if verbose:
+        yield
+        return
+    with _filtered(RUNTIME_CHATTER, RUNTIME_WARNINGS):
+        yield
+
+
 @contextmanager
 def quiet_known_noise() -> Iterator[None]:
     """Drop :data:`KNOWN_LOG_NOISE` from stdout/stderr and
     :data:`KNOWN_WARNINGS` while the block runs; both are restored after."""
+    with _filtered(KNOWN_LOG_NOISE, KNOWN_WARNINGS):
+        yield
+
+
+@contextmanager
+def _filtered(patterns: Sequence[Pattern], warning_filters: Sequence) -> Iterator[None]:
+    """stdout/stderr without writes matching ``patterns`` and without the
+    warnings ``(category name, message regex)``, restored after."""
     stdout, stderr = sys.stdout, sys.stderr
     with warnings.catch_warnings():
-        for category, message in KNOWN_WARNINGS:
+        for category, message in warning_filters:
             warnings.filterwarnings('ignore', message=message, category=_warning_category(category))
-        sys.stdout = FilteredStream(stdout, KNOWN_LOG_NOISE)
-        sys.stderr = FilteredStream(stderr, KNOWN_LOG_NOISE)
+        sys.stdout = FilteredStream(stdout, patterns)
+        sys.stderr = FilteredStream(stderr, patterns)
         try:
             yield
         finally:

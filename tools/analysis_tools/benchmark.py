@@ -46,7 +46,8 @@ import os.path as osp
 import sys
 
 from mmdet_efficientdet.utils.cli import (add_image_size, add_overwrite, add_target_argument,
-                                          add_threads, positive_int)
+                                          add_threads, add_verbose, positive_int)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -104,11 +105,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(for tools/deployment/profile_deployed.py)')
     parser.add_argument('--json', default=None, help='also write results here')
     add_overwrite(parser)
+    add_verbose(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.benchmarking import benchmark_request, run_benchmark
     from mmdet_efficientdet.fileio import plan_outputs, write_json
     request = benchmark_request(REPO, args.level, args.config, args.checkpoint, args.image_size,

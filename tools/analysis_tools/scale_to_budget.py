@@ -25,7 +25,8 @@ import sys
 from mmdet_efficientdet.budget import FAMILIES, METRICS
 from mmdet_efficientdet.measure import INFERENCE_PATHS
 from mmdet_efficientdet.utils.cli import (add_overwrite, add_target_argument, add_threads,
-                                          positive_int)
+                                          add_verbose, positive_int)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE_CONFIG = osp.join(REPO, 'configs', 'efficientdet', 'efficientdet_d0_8xb16-300e_coco.py')
@@ -53,11 +54,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
     add_overwrite(parser)
+    add_verbose(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.budget import scale_to_budget
     result = scale_to_budget(args.budget, args.metric, BASE_CONFIG, args.out_dir, args.target,
                              args.families, args.phi_step, args.max_phi, args.batch, args.threads,

@@ -26,7 +26,8 @@ import sys
 
 from mmdet_efficientdet.measure import INFERENCE_PATHS
 from mmdet_efficientdet.utils.cli import (add_overwrite, add_target_argument, add_threads,
-                                          cfg_options_action, positive_int)
+                                          add_verbose, cfg_options_action, positive_int)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -63,6 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action())
     add_overwrite(parser)
+    add_verbose(parser)
     args = parser.parse_args(argv)
     try:  # the old `--target N` was the FLOPs factor
         args.flops_factor, args.target = float(args.target), 'eager'
@@ -77,6 +79,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.budget import search_coefficients
     result = search_coefficients(args.config, args.out_dir, args.epochs, args.alphas, args.betas,
                                  args.gammas, args.bifpn_factors, args.flops_factor, args.tolerance,

@@ -27,8 +27,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_target_argument, add_threads, deprecated_flag,
-                                          positive_int)
+from mmdet_efficientdet.utils.cli import (add_target_argument, add_threads, add_verbose,
+                                          deprecated_flag, positive_int)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -71,11 +72,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="epochs subnet_config.py trains (default 40, the Lite0 template's; the "
         "supernet's own schedule is shorter)")
     add_threads(parser)
+    add_verbose(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.nas import SearchSettings, search_architecture
     settings = SearchSettings(
         inference_path=args.target,

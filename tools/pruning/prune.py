@@ -29,7 +29,8 @@ import argparse
 import sys
 
 from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
-                                          add_threads, positive_int, round_to_type)
+                                          add_threads, add_verbose, positive_int, round_to_type)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -72,11 +73,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='write this schedule length into the config')
     add_overwrite(parser)
+    add_verbose(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.pruning import prune_to_budget
     from mmdet_efficientdet.utils.cli import square_size
     result = prune_to_budget(

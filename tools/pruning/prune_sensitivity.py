@@ -23,7 +23,8 @@ import argparse
 import sys
 
 from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
-                                          add_threads, positive_int, round_to_type)
+                                          add_threads, add_verbose, positive_int, round_to_type)
+from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -54,11 +55,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_threads(parser)
     parser.add_argument('--runs', type=positive_int, default=10)
     add_overwrite(parser)
+    add_verbose(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with quiet_runtimes(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from mmdet_efficientdet.pruning import run_sensitivity
     from mmdet_efficientdet.utils.cli import square_size
     result = run_sensitivity(args.config, args.checkpoint,

@@ -32,7 +32,7 @@
 #     Every layer but the class conv then starts trained (mmengine logs the
 #     class conv's "size mismatch" and starts it afresh), and the input
 #     normalisation becomes the one those weights were trained with.
-_base_ = '../efficientdet_lite0_8xb16-300e_coco.py'
+_base_ = ['../efficientdet_lite0_8xb16-300e_coco.py', '../_base_/schedules/cpu_finetune_adamw.py']
 from mmdet_efficientdet.config_utils import effdet_input_norm  # noqa: E402
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402
 
@@ -97,26 +97,12 @@ val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')  # a
 test_evaluator = val_evaluator
 
 max_epochs = 40
-base_lr = 2e-3
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=base_lr, weight_decay=1e-4),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=10.0, norm_type=2))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        T_max=max_epochs,
-        convert_to_iter_based=True),
-]
-auto_scale_lr = dict(enable=False, base_batch_size=8)
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
+# the CPU fine-tune recipe, its one home: ../_base_/schedules/cpu_finetune_adamw.py
+base_lr = _base_.cpu_base_lr
+optim_wrapper = dict(_base_.cpu_optim_wrapper, _delete_=True)
+param_scheduler = _base_.cpu_param_scheduler  # warm-up, cosine to 0 at max_epochs
+auto_scale_lr = _base_.cpu_auto_scale_lr
 custom_hooks = []  # no EMA (see above)
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
-log_processor = dict(window_size=10)
+default_hooks = _base_.cpu_default_hooks
+log_processor = _base_.cpu_log_processor

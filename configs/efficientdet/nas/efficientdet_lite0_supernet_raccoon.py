@@ -34,18 +34,8 @@ model = dict(
     distill_weight=0.0)  # in-place distillation off (on: e.g. 1.0)
 
 # 20 epochs (the template's 40 is ~3x longer with three sub-networks a step
-# on 2 cores); the chosen sub-network's config keeps this schedule's shape
-# over search.py's --finetune-epochs (default 40)
+# on 2 cores); the recipe's cosine ends with the train loop, and the chosen
+# sub-network's config keeps this schedule's shape over search.py's
+# --finetune-epochs (default 40)
 max_epochs = 20
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        T_max=max_epochs,
-        convert_to_iter_based=True),
-]
