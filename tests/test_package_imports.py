@@ -204,3 +204,16 @@ def test_no_private_name_imported_across_subpackages():
              for n in names
              if n.startswith('_') and not n.startswith('__') and _layer(t) != _layer(m)]
     assert wrong == []
+
+
+def test_measurements_read_the_one_clock():
+    """Every latency or step time goes through ``utils.timing`` (a phase's
+    wall time in a log or a report may read the clock itself)."""
+    allowed = {
+        'mmdet_efficientdet.utils.timing', 'mmdet_efficientdet.nas.search_run',
+        'mmdet_efficientdet.deployment.executorch_runtime', 'mmdet_efficientdet.apis.shapes_demo',
+        'mmdet_efficientdet.benchmarking.model_table', 'mmdet_efficientdet.budget.grid_search'
+    }
+    readers = sorted(m for m, path in _modules().items()
+                     if 'perf_counter()' in open(path).read() and m not in allowed)
+    assert readers == []

@@ -10,7 +10,6 @@ decoded is named in the result and the run goes on with the rest.
 from __future__ import annotations
 import os
 import os.path as osp
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -25,6 +24,7 @@ from ..errors import UserError
 from ..fileio import atomic_write, commit_file, plan_outputs, temp_path, write_manifest
 from ..models.trained import build_for_checkpoint
 from ..utils.config_loader import load_config
+from ..utils.timing import timed
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
@@ -155,15 +155,15 @@ class Detector:
         """Detect in RGB images; returns ``(drawing RGB, detections)`` each.
         The detection time (pre-processing, network, post-processing) is
         added to ``detect_seconds``; drawing is not."""
-        start = time.perf_counter()
-        result = self.inferencer(
+        result, seconds = timed(
+            self.inferencer,
             images_rgb,
             batch_size=len(images_rgb),
             return_vis=False,
             pred_score_thr=self.score_thr,
             no_save_vis=True,
             no_save_pred=True)
-        self.detect_seconds += time.perf_counter() - start
+        self.detect_seconds += seconds
         self.detected_images += len(images_rgb)
         out = []
         for image, pred in zip(images_rgb, result['predictions']):

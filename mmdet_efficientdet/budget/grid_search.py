@@ -25,6 +25,7 @@ from ..measure.complexity import count_params, measure_complexity
 from ..measure.latency import INFERENCE_PATHS, measure_latencies
 from ..scaling import get_efficientdet_scale
 from ..utils.config_loader import load_config
+from ..utils.timing import timed
 from .coefficients import Coefficients, coefficient_grid, scaled_level
 
 #: Columns of the table (one row per coefficient set).
@@ -234,9 +235,7 @@ def _train_point(cfg, coeffs, level: dict, epochs: int, seed: int, out_dir: str,
     log(f'    input {level["image_size"]}, backbone width {level["backbone"]["width"]:g} depth '
         f'{level["backbone"]["depth"]:g}, BiFPN {level["bifpn_channels"]}x'
         f'{level["bifpn_repeats"]}')
-    start = time.perf_counter()
-    metrics, model = train_and_evaluate(cand)
-    train_s = time.perf_counter() - start
+    (metrics, model), train_s = timed(train_and_evaluate, cand)
     gmacs, params = _counted(model, level['image_size'])
     row = GridRow(coeffs, level, gmacs, params, float('nan'),
                   metrics.get('coco/bbox_mAP', float('nan')),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os.path as osp
+import statistics
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,7 @@ import torch
 
 from ..errors import UserError
 from ..models.layers.weighted_fusion import WeightedFusion
+from ..utils.timing import interleaved_times
 from .bn_folding import fold_bn_into_convs
 from .runtimes import DeployedModelError, Runtime, register_runtime, runtime_reason
 from .unshared_head import unshare_head
@@ -187,7 +189,7 @@ class ExecuTorchRuntime(Runtime):
         fold_bn_into_convs(module)
         example = (torch.zeros(_onnx_input_shape(onnx_fp32)), )
         path = osp.join(stage, cls.file_names(precision)[0])
-        start = time.perf_counter()
+        start = time.perf_counter()  # a log line's duration, not a measurement
         with torch.no_grad():
             if precision == 'int8':
                 module = _quantized(module, example, batches)
@@ -207,16 +209,8 @@ class ExecuTorchRuntime(Runtime):
                  warmup: int) -> Tuple[Dict[str, float], Dict[str, int]]:
         """The whole program's ms (one row: the runtime keeps no per-op
         profile without an ETDump build)."""
-        for _ in range(warmup):
-            self.run(images)
-        start = time.perf_counter()
-        for _ in range(runs):
-            self.run(images)
-        return {
-            'program [xnnpack]': (time.perf_counter() - start) * 1e3 / runs
-        }, {
-            'program [xnnpack]': 1
-        }
+        times = interleaved_times({'program': lambda: self.run(images)}, runs, warmup)['program']
+        return {'program [xnnpack]': statistics.mean(times) * 1e3}, {'program [xnnpack]': 1}
 
 
 def _check_runs(path: str, image: torch.Tensor, target: str) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 import copy
 import statistics
-import time
 from typing import FrozenSet, Optional
 
 import torch
@@ -15,6 +14,7 @@ from mmengine.runner import Runner
 from ..errors import UserError
 from ..utils.config_loader import load_config
 from ..utils.cpu_isa import cpu_flags, cpu_model
+from ..utils.timing import timed
 
 #: CPU flags whose presence makes bf16 autocast fast (native bf16 dot products).
 BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
@@ -97,9 +97,8 @@ def compare_amp_steps(config: str, steps: int = 20, rounds: int = 2, threads: in
             wrapper = build_optim_wrapper(model, dict(copy.deepcopy(cfg.optim_wrapper), type=kind))
             times, losses = [], []
             for batch in batches:
-                tick = time.perf_counter()
-                log = model.train_step(batch, wrapper)
-                times.append(time.perf_counter() - tick)
+                log, seconds = timed(model.train_step, batch, wrapper)
+                times.append(seconds)
                 losses.append(float(sum(v for k, v in log.items() if 'loss' in k)))
             result[key].append(
                 dict(

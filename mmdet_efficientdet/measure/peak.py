@@ -10,7 +10,6 @@ peak of its own runtime and precision.
 from __future__ import annotations
 import os.path as osp
 import tempfile
-import time
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
@@ -20,6 +19,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from ..deployment import deploy_targets, get_inference_path, open_deployed, target_runtime
+from ..utils.timing import timed
 
 #: The probe's matrix product: ``(1, 1, M, K) @ (K, N)``.
 GEMM_M, GEMM_K, GEMM_N = 1024, 1024, 1024
@@ -96,9 +96,7 @@ def _best_seconds(fn, runs: int) -> float:
     fn()
     best = float('inf')
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, timed(fn)[1])
     return best
 
 

@@ -2,10 +2,25 @@
 from __future__ import annotations
 import statistics
 import time
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 #: Untimed pause after each timed call (see :func:`interleaved_times`).
 SETTLE_S = 0.05
+
+
+def timed(fn: Callable[..., Any], *args, **kwargs) -> Tuple[Any, float]:
+    """``(fn(*args, **kwargs), wall seconds)``: the one clock every timing
+    of the package reads (this loop's, the AMP check's steps, a runtime's
+    whole-program time).
+
+    Example:
+        >>> result, seconds = timed(sum, [1, 2, 3])
+        >>> result, seconds >= 0
+        (6, True)
+    """
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
 
 
 def interleaved_times(fns: Dict[str, Callable[[], object]], runs: int,
@@ -24,9 +39,7 @@ def interleaved_times(fns: Dict[str, Callable[[], object]], runs: int,
     times: Dict[str, List[float]] = {name: [] for name in fns}
     for _ in range(runs):
         for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(timed(fn)[1])
             time.sleep(SETTLE_S)
     return times
 

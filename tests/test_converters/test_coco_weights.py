@@ -57,8 +57,7 @@ def test_random_effdet_lite0_loads_into_the_template_but_the_class_conv(tmp_path
             assert torch.equal(value, converted[key]), key
     assert cfg.load_from is None  # the template's default start: ImageNet
     text = open(TEMPLATE).read().replace('load_from = None', f'load_from = {str(out)!r}')
-    (tmp_path / 'coco_start.py').write_text(
-        text.replace("'../", f"'{CONFIG_DIR}/"))
+    (tmp_path / 'coco_start.py').write_text(text.replace("'../", f"'{CONFIG_DIR}/"))
     coco_start = Config.fromfile(str(tmp_path / 'coco_start.py'))
     assert coco_start.model.data_preprocessor.mean == [127.5] * 3
     assert coco_start.model.backbone.init_cfg is None
