@@ -17,9 +17,12 @@ from .conftest import CONFIG_DIR
 LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) + list(EFFICIENTDET_LITE_SCALES))
 ALL_CONFIGS = sorted(
     osp.relpath(p, CONFIG_DIR)
-    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True))
+    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if not osp.relpath(p, CONFIG_DIR).startswith('_base_'))  # pieces, not configs
 #: Configs trained/evaluated at another input size than their level's row
 #: (the demo: 128x128 generated images, said in its header).
+#: The CPU fine-tune recipe (a schedule piece, not a complete config).
+CPU_RECIPE = Config.fromfile(osp.join(CONFIG_DIR, '_base_', 'schedules', 'cpu_finetune_adamw.py'))
 OWN_INPUT_SIZE = {
     'demo/efficientdet_d0_shapes_demo.py',
     # the D0 fine-tuning recipe checked on 128 px shapes
@@ -108,6 +111,8 @@ def _check_top_level(name, cfg):
             ends = [s['end'] for s in epoch_based if 'end' in s]
             # an epoch-based scheduler without `end` ends with the train loop (mmengine)
             assert epoch_based and (max(ends) == value if ends else True)
+        elif key.startswith('cpu_'):  # the CPU recipe's values, taken by name, never altered
+            assert value == CPU_RECIPE[key]
         elif key == 'base_lr':
             assert cfg.optim_wrapper.optimizer.lr == value
         elif key == 'dataset_type':
