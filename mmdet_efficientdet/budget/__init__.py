@@ -6,8 +6,8 @@ from .budget_run import BudgetResult, scale_to_budget
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
 from .coefficients import Coefficients, coefficient_grid, scaled_level
 from .costs import METRICS, CostMeter
+from .family_choice import FamilySearch, largest_under_budget
 from .grid_search import GridResult, search_coefficients
-from .search import FamilySearch, largest_under_budget
 
 __all__ = [
     'FAMILIES', 'Candidate', 'candidate_config', 'family_candidates', 'METRICS', 'CostMeter',

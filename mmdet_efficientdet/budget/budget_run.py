@@ -10,8 +10,8 @@ from ..errors import UserError
 from ..fileio import plan_outputs, write_outputs
 from .candidates import FAMILIES, Candidate, candidate_config, family_candidates
 from .costs import CostMeter
+from .family_choice import FamilySearch, largest_under_budget
 from .report import budget_files
-from .search import FamilySearch, largest_under_budget
 
 
 @dataclass

@@ -39,8 +39,8 @@ class PruneResult:
         winner_rates (dict): block -> activation-mask winner rate.
         image_size (int): Square input of the counts and latency.
         params (int), gmacs, base_gmacs, effective_gmacs (float): Counts.
-        metric (str, optional): ``'latency'`` or ``'flops'`` for a target.
-        target (float, optional): The budget ratio asked for.
+        metric (str, optional): ``'latency'`` or ``'flops'`` for a goal.
+        goal (float, optional): The budget ratio asked for.
         measured_ratio (float, optional): The ratio the budget search
             measured for the chosen ratios (the one measurement reported).
         ort_ms, base_ort_ms (float, optional): That latency measurement.
@@ -60,7 +60,7 @@ class PruneResult:
     base_gmacs: float
     effective_gmacs: float
     metric: Optional[str] = None
-    target: Optional[float] = None
+    goal: Optional[float] = None
     measured_ratio: Optional[float] = None
     ort_ms: Optional[float] = None
     base_ort_ms: Optional[float] = None
@@ -82,10 +82,10 @@ class PruneResult:
                 f'{self.gmacs:.3f} ({self.macs_ratio:.2f}x)')
         if self.metric == 'latency':
             line += (f', ONNX Runtime latency {self.measured_ratio:.2f}x '
-                     f'({self.ort_ms:.1f} / {self.base_ort_ms:.1f} ms; target '
-                     f'{self.target})')
+                     f'({self.ort_ms:.1f} / {self.base_ort_ms:.1f} ms; goal '
+                     f'{self.goal})')
         elif self.metric == 'flops':
-            line += f' (target {self.target})'
+            line += f' (goal {self.goal})'
         lines += [
             line, f'config: {self.config}', f'checkpoint: {self.checkpoint}',
             f'report: {self.report}'
@@ -93,35 +93,35 @@ class PruneResult:
         return '\n'.join(lines)
 
 
-def _check_targets(target_latency: Optional[float], target_flops: Optional[float],
-                   ratios: Optional[Sequence[str]], sensitivity: Optional[str],
-                   activation_sensitivity: Optional[str]) -> Optional[float]:
+def _check_goal(latency_ratio: Optional[float], flops_ratio: Optional[float],
+                ratios: Optional[Sequence[str]], sensitivity: Optional[str],
+                activation_sensitivity: Optional[str]) -> Optional[float]:
     """The one budget asked for (or None for ``--ratios`` / masks only).
 
     Raises:
-        PruningError: no target, several, one outside ``(0, 1)``, or a
-            target without a sensitivity table.
+        PruningError: no goal, several, one outside ``(0, 1)``, or a
+            goal without a sensitivity table.
     """
-    if ratios is None and target_latency is None and target_flops is None \
+    if ratios is None and latency_ratio is None and flops_ratio is None \
             and not activation_sensitivity:
-        raise PruningError('give a target: --target-latency, --target-flops, '
+        raise PruningError('give a goal: --latency-ratio, --flops-ratio, '
                            '--ratios, or --activation-sensitivity')
-    if sum(x is not None for x in (target_latency, target_flops, ratios)) > 1:
-        raise PruningError('give one of --target-latency, --target-flops, '
+    if sum(x is not None for x in (latency_ratio, flops_ratio, ratios)) > 1:
+        raise PruningError('give one of --latency-ratio, --flops-ratio, '
                            '--ratios')
-    check_ratio('target-latency', target_latency)
-    check_ratio('target-flops', target_flops)
-    target = target_latency if target_latency is not None else target_flops
-    if target is not None and not sensitivity:
-        raise PruningError('a target needs --sensitivity TABLE.json '
+    check_ratio('latency-ratio', latency_ratio)
+    check_ratio('flops-ratio', flops_ratio)
+    goal = latency_ratio if latency_ratio is not None else flops_ratio
+    if goal is not None and not sensitivity:
+        raise PruningError('a goal needs --sensitivity TABLE.json '
                            '(tools/pruning/prune_sensitivity.py)')
-    return target
+    return goal
 
 
-def _search_ratios(base, table: dict, metric: str, target: float, size: int, threads: int,
+def _search_ratios(base, table: dict, metric: str, goal: float, size: int, threads: int,
                    round_to: int, log: Log) -> Tuple[Dict[str, float], dict]:
     """The shortest greedy prefix of ``table`` whose measured ratio (ONNX
-    Runtime latency or MACs of the pruned copy / ``base``) meets ``target``.
+    Runtime latency or MACs of the pruned copy / ``base``) meets ``goal``.
 
     Returns:
         ``(ratios, result fields)``: the chosen group ratios and the
@@ -140,8 +140,8 @@ def _search_ratios(base, table: dict, metric: str, target: float, size: int, thr
         measured[id(candidate)] = (ms, base_ms)
         return ms / base_ms
 
-    chosen, achieved = search_budget(greedy_steps(table, metric), measure, target, log=log)
-    extra = dict(metric=metric, target=target, measured_ratio=achieved)
+    chosen, achieved = search_budget(greedy_steps(table, metric), measure, goal, log=log)
+    extra = dict(metric=metric, goal=goal, measured_ratio=achieved)
     if timer is not None:
         extra['ort_ms'], extra['base_ort_ms'] = measured[id(chosen)]
     return chosen, extra
@@ -221,8 +221,8 @@ def prune_to_budget(config: str,
                     checkpoint: str,
                     out_dir: str,
                     *,
-                    target_latency: Optional[float] = None,
-                    target_flops: Optional[float] = None,
+                    latency_ratio: Optional[float] = None,
+                    flops_ratio: Optional[float] = None,
                     ratios: Optional[Sequence[str]] = None,
                     sensitivity: Optional[str] = None,
                     activation_sensitivity: Optional[str] = None,
@@ -235,9 +235,9 @@ def prune_to_budget(config: str,
                     log: Log = print) -> PruneResult:
     """Prune a trained EfficientDet to a budget; write config + checkpoint.
 
-    With a target, the sensitivity table gives the greedy order (least mAP
+    With a goal, the sensitivity table gives the greedy order (least mAP
     drop per unit of saving first) and the shortest prefix whose *measured*
-    ONNX Runtime latency (or MAC) ratio meets the target is found by
+    ONNX Runtime latency (or MAC) ratio meets the goal is found by
     bisection (:func:`~.schedule.search_budget`); that measurement is the one
     reported. With ``ratios`` (``GROUP=R``) those are pruned as given.
 
@@ -246,12 +246,11 @@ def prune_to_budget(config: str,
     ``out_dir/prune_report.json`` and ``out_dir/manifest.json``.
 
     Raises:
-        PruningError: no target, a ratio/target outside ``(0, 1)``, a
+        PruningError: no goal, a ratio/goal outside ``(0, 1)``, a
             malformed or foreign sensitivity table, an output that exists
             (without ``overwrite``) or is an input.
     """
-    target = _check_targets(target_latency, target_flops, ratios, sensitivity,
-                            activation_sensitivity)
+    goal = _check_goal(latency_ratio, flops_ratio, ratios, sensitivity, activation_sensitivity)
     if finetune_epochs is not None:
         check_epochs(finetune_epochs)
     round_to = resolve_round_to(round_to)
@@ -265,12 +264,12 @@ def prune_to_budget(config: str,
         activation_sensitivity,
         kind='activation') if activation_sensitivity else None
     chosen, extra, winner_rates = explicit, {}, {}
-    if target is not None:
+    if goal is not None:
         table = check_table(
             read_json(sensitivity, 'sensitivity table'), sensitivity,
             list(build_group_graph(base).groups), 'channel')
-        metric = 'latency' if target_latency is not None else 'flops'
-        chosen, extra = _search_ratios(base, table, metric, target, size, threads, round_to, log)
+        metric = 'latency' if latency_ratio is not None else 'flops'
+        chosen, extra = _search_ratios(base, table, metric, goal, size, threads, round_to, log)
     model = copy.deepcopy(base)
     changes = prune_detector(model, chosen, round_to)
     out_cfg = copy.deepcopy(cfg)

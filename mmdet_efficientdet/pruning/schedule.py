@@ -26,7 +26,7 @@ def greedy_steps(rows: List[dict],
         if not rows[0].get('base_latency_ms'):
             raise PruningError('the sensitivity table has no latency: run it '
                                'with latency measurement, or use a FLOPs '
-                               'target')
+                               'goal')
     elif metric == 'flops':
         key = 'gmacs_saved'
     else:
@@ -62,19 +62,19 @@ def greedy_steps(rows: List[dict],
 
 
 def choose_ratios(rows: List[dict],
-                  target: float,
+                  goal: float,
                   metric: str = 'latency',
                   max_drop: Optional[float] = None) -> Dict[str, float]:
-    """Per-group ratios whose *tabulated* savings reach ``target`` of the
+    """Per-group ratios whose *tabulated* savings reach ``goal`` of the
     base (savings assumed additive across groups; :func:`search_budget`
     measures instead).
 
     Raises:
-        PruningError: a target outside ``(0, 1)``, a table without the
-            metric, or one whose savings cannot reach the target.
+        PruningError: a goal outside ``(0, 1)``, a table without the
+            metric, or one whose savings cannot reach the goal.
     """
-    if not 0 < target < 1:
-        raise PruningError(f'target ratio {target} must be in (0, 1)')
+    if not 0 < goal < 1:
+        raise PruningError(f'goal ratio {goal} must be in (0, 1)')
     key, total = (('latency_saved_ms', rows[0].get('base_latency_ms')) if metric == 'latency' else
                   ('gmacs_saved', rows[0]['gmacs']))
     saved_by = {row['group']: {} for row in rows[1:]}
@@ -82,29 +82,29 @@ def choose_ratios(rows: List[dict],
         saved_by[row['group']][row['ratio']] = row[key]
     for ratios in greedy_steps(rows, metric, max_drop):
         saved = sum(saved_by[g][r] for g, r in ratios.items())
-        if saved >= (1 - target) * total:
+        if saved >= (1 - goal) * total:
             return ratios
-    raise PruningError(f'the table\'s savings cannot reach {1 - target:.2f} of the base '
+    raise PruningError(f'the table\'s savings cannot reach {1 - goal:.2f} of the base '
                        f'{metric}: add larger ratios to the sensitivity run')
 
 
 def search_budget(sequence: List[Dict[str, float]],
                   measure: Callable[[Dict[str, float]], float],
-                  target: float,
+                  goal: float,
                   log: Callable[[str], None] = print) -> Tuple[Dict[str, float], float]:
     """The shortest prefix of the greedy ``sequence`` whose *measured* ratio
     (``measure(ratios)``: pruned / unpruned latency or MACs) is at most
-    ``target``, by bisection (a handful of measurements).
+    ``goal``, by bisection (a handful of measurements).
 
     Returns:
         tuple: (ratios, measured ratio).
 
     Raises:
-        PruningError: even the whole sequence stays above the target (the
+        PruningError: even the whole sequence stays above the goal (the
             measured ratio is given).
     """
-    if not 0 < target < 1:
-        raise PruningError(f'target ratio {target} must be in (0, 1)')
+    if not 0 < goal < 1:
+        raise PruningError(f'goal ratio {goal} must be in (0, 1)')
     if not sequence:
         raise PruningError('the sensitivity table has no step that saves '
                            'anything')
@@ -116,13 +116,13 @@ def search_budget(sequence: List[Dict[str, float]],
             log(f'{n}/{len(sequence)} steps: measured ratio {cache[n]:.3f}')
         return cache[n]
 
-    if at(len(sequence)) > target:
+    if at(len(sequence)) > goal:
         raise PruningError(f'pruning every tabulated step gives a measured ratio of '
-                           f'{cache[len(sequence)]:.3f}, above the target {target}: add '
+                           f'{cache[len(sequence)]:.3f}, above the goal {goal}: add '
                            f'larger ratios or more groups to the sensitivity run')
 
-    # no step (the unpruned model, ratio 1) is above the target, all steps within it
-    high = bisect_boundary(lambda n: at(n) <= target, 0, len(sequence))
+    # no step (the unpruned model, ratio 1) is above the goal, all steps within it
+    high = bisect_boundary(lambda n: at(n) <= goal, 0, len(sequence))
     return sequence[high - 1], cache[high]
 
 

@@ -125,10 +125,10 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path, error):
     out = tmp_path / 'budget'
     stdout = _run([
         f'{REPO}/tools/pruning/prune.py', config, ckpt, '--out-dir',
-        str(out), '--target-flops', '0.9', '--sensitivity', prefix + '.json', '--round-to', '8'
+        str(out), '--flops-ratio', '0.9', '--sensitivity', prefix + '.json', '--round-to', '8'
     ])
     report = json.loads(open(out / 'prune_report.json').read())
-    assert report['metric'] == 'flops' and report['target'] == 0.9
+    assert report['metric'] == 'flops' and report['goal'] == 0.9
     # the reported ratio is the search's own measurement, stored once
     assert report['measured_ratio'] == pytest.approx(report['macs_ratio'])
     assert report['measured_ratio'] <= 0.9 and '(target 0.9)' in stdout
@@ -148,13 +148,13 @@ def test_bad_targets_are_one_line_errors(trained, tmp_path, error):
     tool = f'{REPO}/tools/pruning/prune.py'
     common = [config, ckpt, '--out-dir', str(tmp_path)]
     assert 'must be in (0, 1)' in error([tool] + common +
-                                        ['--target-latency', '0', '--sensitivity', config])
+                                        ['--latency-ratio', '0', '--sensitivity', config])
     assert 'must be in (0, 1)' in error([tool] + common +
-                                        ['--target-flops', '1.0', '--sensitivity', config])
+                                        ['--flops-ratio', '1.0', '--sensitivity', config])
     assert 'pruning ratio 1.0 must be in [0, 1)' in error([tool] + common +
                                                           ['--ratios', 'head=1.0'])
     assert "unknown channel group 's9.out'" in error([tool] + common + ['--ratios', 's9.out=0.5'])
-    assert 'needs --sensitivity' in error([tool] + common + ['--target-latency', '0.5'])
+    assert 'needs --sensitivity' in error([tool] + common + ['--latency-ratio', '0.5'])
     assert "expected GROUP=RATIO" in error([tool] + common + ['--ratios', 'head'])
 
 
@@ -221,7 +221,7 @@ def test_prune_refuses_an_earlier_run_and_bad_inputs(pruned, tmp_path, error):
     ])
     common = [
         tool, config, ckpt, '--out-dir',
-        str(tmp_path / 'o'), '--target-flops', '0.5', '--sensitivity'
+        str(tmp_path / 'o'), '--flops-ratio', '0.5', '--sensitivity'
     ]
     broken = tmp_path / 'broken.json'
     broken.write_text('[{"group": ')

@@ -2,7 +2,7 @@
 """Prune a trained EfficientDet to a budget; write a config + checkpoint.
 
     .venv/bin/python tools/pruning/prune.py CONFIG CKPT --out-dir DIR \
-        (--target-latency 0.6 | --target-flops 0.5 | --ratios GROUP=R ...) \
+        (--latency-ratio 0.6 | --flops-ratio 0.5 | --ratios GROUP=R ...) \
         [--sensitivity TABLE.json] [--round-to auto|N] [--image-size S] \
         [--finetune-epochs N] [--overwrite]
 
@@ -29,7 +29,8 @@ import argparse
 import sys
 
 from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
-                                          add_threads, add_verbose, positive_int, round_to_type)
+                                          add_threads, add_verbose, deprecated_flag, positive_int,
+                                          round_to_type)
 from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
@@ -40,12 +41,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog=__doc__)
     add_model_args(parser)
     parser.add_argument('--out-dir', required=True)
-    target = parser.add_mutually_exclusive_group()
-    target.add_argument(
-        '--target-latency', type=float, help='ONNX Runtime latency ratio to the unpruned model')
-    target.add_argument(
-        '--target-flops', type=float, help='multiply-add ratio to the unpruned model')
-    target.add_argument(
+    goal = parser.add_mutually_exclusive_group()
+    goal.add_argument(
+        '--latency-ratio', type=float, help='ONNX Runtime latency ratio to the unpruned model')
+    goal.add_argument('--flops-ratio', type=float, help='multiply-add ratio to the unpruned model')
+    for old, new in (('--target-latency', '--latency-ratio'), ('--target-flops', '--flops-ratio')):
+        goal.add_argument(
+            old,
+            dest=new[2:].replace('-', '_'),
+            type=float,
+            action=deprecated_flag(new),
+            help=argparse.SUPPRESS)
+    goal.add_argument(
         '--ratios', nargs='+', metavar='GROUP=R', help='explicit ratios (fnmatch patterns allowed)')
     parser.add_argument(
         '--sensitivity', default=None, help='sensitivity table (.json) for a target')
@@ -90,8 +97,8 @@ def _run(args: argparse.Namespace) -> int:
         args.config,
         args.checkpoint,
         args.out_dir,
-        target_latency=args.target_latency,
-        target_flops=args.target_flops,
+        latency_ratio=args.latency_ratio,
+        flops_ratio=args.flops_ratio,
         ratios=args.ratios,
         sensitivity=args.sensitivity,
         activation_sensitivity=args.activation_sensitivity,
