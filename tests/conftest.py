@@ -45,6 +45,7 @@ requires_refenv = pytest.mark.skipif(
 
 #: Real photos for tests (../shared beside the repository; never copied in).
 RACCOON_ROOT = osp.join(osp.dirname(REPO), 'shared', 'data', 'raccoon')
+AERIAL_ROOT = osp.join(osp.dirname(REPO), 'shared', 'data', 'aerial_cars')
 
 
 @pytest.fixture(scope='session')
@@ -54,6 +55,16 @@ def raccoon_root() -> str:
         pytest.skip(f'real photos not found at {RACCOON_ROOT} (../shared/data/'
                     f'raccoon beside the repository)')
     return RACCOON_ROOT
+
+
+@pytest.fixture(scope='session')
+def aerial_root() -> str:
+    """The aerial photos (122 real photos, YOLO txt labels, CC-BY / CC-BY-SA);
+    skips when absent."""
+    if not osp.isdir(osp.join(AERIAL_ROOT, 'labels')):
+        pytest.skip(f'aerial photos not found at {AERIAL_ROOT} (../shared/data/aerial_cars '
+                    f'beside the repository)')
+    return AERIAL_ROOT
 
 
 @pytest.fixture(scope='session')

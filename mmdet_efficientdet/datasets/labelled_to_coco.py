@@ -1,7 +1,9 @@
-"""A labelled folder (labelImg / Pascal VOC xml, or the common CSV) -> COCO json.
+"""A labelled folder (labelImg / Pascal VOC xml, the common CSV, or YOLO txt) -> COCO json.
 
 What users have is a folder of photos labelled with labelImg (one Pascal VOC
-xml per image) or a CSV ``filename,width,height,class,xmin,ymin,xmax,ymax``.
+xml per image), a CSV ``filename,width,height,class,xmin,ymin,xmax,ymax``, or
+YOLO txt labels with a names file (Ultralytics, Roboflow exports:
+:mod:`.yolo_labels`).
 :func:`convert_labelled_folder` turns it into COCO ``instances_train.json`` /
 ``instances_val.json`` that ``CheckedCocoDataset`` reads, and reports every
 problem per file instead of stopping at the first:
@@ -13,7 +15,9 @@ problem per file instead of stopping at the first:
   entirely outside the image, are dropped (reported);
 - an unparsable xml, a missing or undecodable image (e.g. a truncated JPEG
   that OpenCV cannot read) drop that file (reported);
-- the split is seeded (``val_fraction``) or given as lists of file names.
+- the split is seeded (``val_fraction``), given as lists of file names, or
+  by group (``group_regex`` / ``group_list``: whole groups such as video
+  sequences go to val, :mod:`.group_split`).
 
 The images are not copied: ``file_name`` is relative to the image folder,
 which the config's ``data_prefix`` points at.
@@ -33,24 +37,11 @@ import numpy as np
 
 from ..errors import UserError
 from ..fileio import atomic_write, plan_outputs, write_manifest
+from .group_split import image_groups, split_by_group
+from .labelled_image import LabelledImage
+from .yolo_labels import read_class_names, read_yolo_folder
 
 SPLITS = ('train', 'val')
-
-
-@dataclass
-class LabelledImage:
-    """One image and its boxes as the labelling tool wrote them.
-
-    Attributes:
-        file_name (str): Path relative to the image folder.
-        size (tuple, optional): ``(width, height)`` the label file claims.
-        boxes (list): ``(class name, x1, y1, x2, y2)`` in pixels.
-        source (str): The label file (xml, or ``csv:line``) for messages.
-    """
-    file_name: str
-    size: Optional[Tuple[int, int]]
-    boxes: List[Tuple[str, float, float, float, float]] = field(default_factory=list)
-    source: str = ''
 
 
 @dataclass
@@ -65,6 +56,7 @@ class ConversionResult:
         clipped (list[str]): Boxes clipped to their image.
         dropped_boxes (list[str]): Degenerate / outside boxes dropped.
         size_fixed (list[str]): Images whose label file states another size.
+        groups (dict): Split -> its groups, for a split by group.
         files (dict): Split -> json written; ``manifest`` too.
     """
     classes: List[str]
@@ -74,6 +66,7 @@ class ConversionResult:
     clipped: List[str] = field(default_factory=list)
     dropped_boxes: List[str] = field(default_factory=list)
     size_fixed: List[str] = field(default_factory=list)
+    groups: Dict[str, List[str]] = field(default_factory=dict)
     files: Dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -82,6 +75,8 @@ class ConversionResult:
         for split in self.images:
             lines.append(f'{split}: {self.images[split]} images, '
                          f'{self.boxes[split]} boxes -> {self.files[split]}')
+            if self.groups:
+                lines.append(f'{split} groups: {", ".join(self.groups[split])}')
         lines.append(f'{len(self.problems)} file(s) left out, '
                      f'{len(self.dropped_boxes)} box(es) dropped, '
                      f'{len(self.clipped)} clipped, {len(self.size_fixed)} '
@@ -262,7 +257,7 @@ def _clean_boxes(item: LabelledImage, width: int, height: int,
     """Clip to the image; drop boxes with no area left. Pixel corners as
     labelImg writes them (``xmax`` inclusive is treated as the edge)."""
     kept = []
-    for label, x1, y1, x2, y2 in item.boxes:
+    for label, x1, y1, x2, y2 in item.pixel_boxes(width, height):
         where = f'{item.file_name} {label} ({x1:g}, {y1:g}, {x2:g}, {y2:g})'
         cx1, cy1 = min(max(x1, 0.0), width), min(max(y1, 0.0), height)
         cx2, cy2 = min(max(x2, 0.0), width), min(max(y2, 0.0), height)
@@ -280,18 +275,50 @@ def _clean_boxes(item: LabelledImage, width: int, height: int,
     return kept
 
 
-def _read_labels(ann_dir: Optional[str], csv_files: Sequence[str], problems: List[str],
+@dataclass
+class LabelSources:
+    """Where the labels are: any of an xml folder, CSV files and a YOLO txt
+    folder (with its names file; YOLO boxes are scaled by the images in
+    ``image_dir``)."""
+    ann_dir: Optional[str] = None
+    csv_files: Sequence[str] = ()
+    yolo_dir: Optional[str] = None
+    names_file: Optional[str] = None
+
+    def check(self) -> None:
+        """Raise :class:`UserError` for no source or a missing folder."""
+        if self.ann_dir is None and not self.csv_files and self.yolo_dir is None:
+            raise UserError('give a folder of xml labels, CSV label files, or a folder of '
+                            'YOLO txt labels with its names file')
+        for flag, folder in (('label', self.ann_dir), ('YOLO label', self.yolo_dir)):
+            if folder is not None and not osp.isdir(folder):
+                raise UserError(f'{flag} folder {folder} not found')
+        if bool(self.yolo_dir) != bool(self.names_file):
+            raise UserError('YOLO labels (--yolo) go with their names file (--names), one '
+                            'class name per line or a data.yaml')
+
+    def inputs(self) -> List[str]:
+        """The label files and folders (never written)."""
+        return [p
+                for p in (self.ann_dir, self.yolo_dir, self.names_file) if p] + list(self.csv_files)
+
+
+def _read_labels(sources: LabelSources, image_dir: str, problems: List[str],
                  left_out: Set[str]) -> Dict[str, LabelledImage]:
-    """Every labelled image of the xml folder and CSV files by file name
-    (boxes of one image from several sources merged); images with an
-    unreadable label are left out (named in ``left_out``)."""
-    sources = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
+    """Every labelled image of the sources by file name (boxes of one image
+    from several sources merged); images with an unreadable label are left
+    out (named in ``left_out``)."""
+    ann_dir, csv_files = sources.ann_dir, sources.csv_files
+    sources_read = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
+    if sources.yolo_dir:
+        sources_read += read_yolo_folder(sources.yolo_dir, image_dir,
+                                         read_class_names(sources.names_file), problems, left_out)
     for path in csv_files:
         if not osp.isfile(path):
             raise UserError(f'CSV label file {path} not found')
-        sources += read_csv_labels(path, problems, left_out)
+        sources_read += read_csv_labels(path, problems, left_out)
     items: Dict[str, LabelledImage] = {}
-    for item in sources:
+    for item in sources_read:
         if item.file_name in left_out:
             continue
         if item.file_name in items:
@@ -336,6 +363,40 @@ def _coco_document(items: Sequence[LabelledImage], image_dir: str, class_ids: Di
         categories=[dict(id=i, name=n) for n, i in class_ids.items()])
 
 
+def _default_classes(items: Dict[str, LabelledImage], sources: LabelSources) -> List[str]:
+    """A YOLO names file's order (its indices), then any other name sorted."""
+    first = read_class_names(sources.names_file) if sources.names_file else []
+    found = sorted({b[0] for it in items.values() for b in it.boxes} - set(first))
+    return first + found
+
+
+@dataclass
+class SplitRequest:
+    """How to split: ``train_list``/``val_list`` files, or whole groups
+    (``group_regex`` on file names / a ``group_list`` file), or a seeded
+    shuffle; ``val_fraction`` of the images (by group: at least) in val."""
+    val_fraction: float = 0.2
+    seed: int = 0
+    train_list: Optional[str] = None
+    val_list: Optional[str] = None
+    group_regex: Optional[str] = None
+    group_list: Optional[str] = None
+
+
+def _split(items: Dict[str, LabelledImage], split: SplitRequest, left_out: Set[str],
+           result: ConversionResult) -> Split:
+    """Train/val names by group, by lists, or by a seeded shuffle."""
+    if split.group_regex or split.group_list:
+        if split.train_list or split.val_list:
+            raise UserError('split by lists or by group (--group-regex / --groups), not both')
+        groups = image_groups(sorted(items), split.group_regex, split.group_list)
+        names = split_by_group(groups, split.val_fraction, split.seed)
+        result.groups = {k: sorted({groups[n] for n in v}) for k, v in names.items()}
+        return names
+    return split_names(
+        list(items), split.val_fraction, split.seed, split.train_list, split.val_list, left_out)
+
+
 def convert_labelled_folder(out_dir: str,
                             image_dir: str,
                             ann_dir: Optional[str] = None,
@@ -345,7 +406,11 @@ def convert_labelled_folder(out_dir: str,
                             train_list: Optional[str] = None,
                             val_list: Optional[str] = None,
                             classes: Optional[Sequence[str]] = None,
-                            overwrite: bool = False) -> ConversionResult:
+                            overwrite: bool = False,
+                            yolo_dir: Optional[str] = None,
+                            names_file: Optional[str] = None,
+                            group_regex: Optional[str] = None,
+                            group_list: Optional[str] = None) -> ConversionResult:
     """Convert a labelled folder to COCO train/val json.
 
     Args:
@@ -355,13 +420,20 @@ def convert_labelled_folder(out_dir: str,
         ann_dir: Folder of Pascal VOC / labelImg xml files.
         csv_files: CSV label files (``filename,width,height,class,xmin,ymin,
             xmax,ymax``), instead of or besides ``ann_dir``.
-        val_fraction: Share of images in val for a seeded split.
+        val_fraction: Share of images in val (by group: at least this).
         seed: Seed of the split.
         train_list, val_list: Files naming the images of each split (a CSV
             with a ``filename`` column, or one name per line).
-        classes: Category names in id order; default: every name in the
-            labels, sorted. Boxes of other names are dropped (reported).
+        classes: Category names in id order; default: a YOLO names file's
+            order, then every other name in the labels, sorted. Boxes of
+            other names are dropped (reported).
         overwrite: Replace json files of an earlier run.
+        yolo_dir, names_file: A folder of YOLO txt labels (one per image of
+            ``image_dir``) and its class names (``classes.txt`` or a
+            ``data.yaml``).
+        group_regex, group_list: Split by group: a regular expression whose
+            first group (or match) in a file name is its group, or a file of
+            ``NAME,GROUP`` lines; no group is in both splits.
 
     Returns:
         ConversionResult
@@ -371,31 +443,28 @@ def convert_labelled_folder(out_dir: str,
     """
     if not osp.isdir(image_dir):
         raise UserError(f'image folder {image_dir} not found')
-    if ann_dir is None and not csv_files:
-        raise UserError('give a folder of xml labels or CSV label files')
-    if ann_dir is not None and not osp.isdir(ann_dir):
-        raise UserError(f'label folder {ann_dir} not found')
+    sources = LabelSources(ann_dir, csv_files, yolo_dir, names_file)
+    sources.check()
     problems: List[str] = []
     left_out: Set[str] = set()
-    items = _read_labels(ann_dir, csv_files, problems, left_out)
+    items = _read_labels(sources, image_dir, problems, left_out)
     if not items:
-        raise UserError(f'no labelled images found in '
-                        f'{ann_dir or ", ".join(csv_files)}')
-    names = sorted({b[0] for it in items.values() for b in it.boxes})
-    classes = list(classes) if classes else names
+        raise UserError(f'no labelled images found in {", ".join(sources.inputs())}')
+    classes = list(classes) if classes else _default_classes(items, sources)
     if len(set(classes)) != len(classes):
         raise UserError(f'classes {classes} name a class twice')
-    split = split_names(list(items), val_fraction, seed, train_list, val_list, left_out)
+    result = ConversionResult(classes=classes, problems=problems)
+    split = _split(items,
+                   SplitRequest(val_fraction, seed, train_list, val_list, group_regex, group_list),
+                   left_out, result)
     listed = set(split['train']) | set(split['val'])
     problems += [
         f'{name}: labelled but in neither --train-list nor --val-list'
         for name in sorted(set(items) - listed)
     ]
     paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json') for s in SPLITS}
-    inputs = [image_dir] + ([ann_dir] if ann_dir else []) + list(csv_files)
+    inputs = [image_dir] + sources.inputs()
     plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')], inputs, overwrite)
-
-    result = ConversionResult(classes=classes, problems=problems)
     class_ids = {name: i + 1 for i, name in enumerate(classes)}
     documents = {
         key: _coco_document([items[n] for n in split[key]], image_dir, class_ids, result)
@@ -404,12 +473,12 @@ def convert_labelled_folder(out_dir: str,
     for key in SPLITS:
         result.images[key] = len(documents[key]['images'])
         result.boxes[key] = len(documents[key]['annotations'])
-    for key in SPLITS:
         atomic_write(paths[key], json.dumps(documents[key]))
         result.files[key] = paths[key]
     result.files['manifest'] = write_manifest(
         out_dir, [paths[s] for s in SPLITS],
         image_dir=osp.abspath(image_dir),
         classes=classes,
+        groups=result.groups,
         problems=result.problems)
     return result

@@ -187,3 +187,70 @@ def test_tool_prints_summary_and_one_line_errors(raccoon_root, tmp_path, capsys)
           str(tmp_path / 'q')], 'label folder'),
     ]:
         assert message in tool_error(tool, ['--images', str(images), *args], capsys)
+
+
+AERIAL = ('DJI_0013-0023', 'DJI_0013-0028', 'MOS74', 'MOS75', 'MunichStreet02-MOS74',
+          'MunichStreet02-MOS75')
+
+
+def _aerial_folder(aerial_root, tmp_path, names=AERIAL):
+    """A copy of a few aerial photos of three sequences (jpg + YOLO txt)."""
+    for sub in ('images', 'labels'):
+        (tmp_path / sub).mkdir()
+    for name in names:
+        shutil.copy(osp.join(aerial_root, 'images', f'{name}.jpg'), tmp_path / 'images')
+        shutil.copy(osp.join(aerial_root, 'labels', f'{name}.txt'), tmp_path / 'labels')
+    return tmp_path / 'images', tmp_path / 'labels'
+
+
+def test_yolo_labels_split_by_sequence(aerial_root, tmp_path):
+    images, labels = _aerial_folder(aerial_root, tmp_path)
+    result = convert_labelled_folder(
+        str(tmp_path / 'coco'),
+        str(images),
+        yolo_dir=str(labels),
+        names_file=osp.join(aerial_root, 'classes.txt'),
+        group_regex=r'^(.*?)-?\d+\.\w+$',
+        val_fraction=0.3)
+    assert result.classes == ['car', 'truck', 'bus', 'minibus', 'cyclist']  # the file's order
+    assert set(result.groups) == {'train', 'val'} and len(result.groups['val']) == 1
+    assert not set(result.groups['train']) & set(result.groups['val'])
+    assert result.problems == [] and result.images['val'] == 2
+    doc = json.load(open(result.files['train']))
+    first = sorted(doc['images'], key=lambda i: i['file_name'])[0]
+    name = first['file_name']
+    rows = [r.split() for r in open(labels / name.replace('.jpg', '.txt')).read().splitlines()]
+    w, h = first['width'], first['height']
+    cls, xc, yc, bw, bh = int(rows[0][0]), *map(float, rows[0][1:])
+    expected = [(xc - bw / 2) * w, (yc - bh / 2) * h, bw * w, bh * h]
+    box = [a for a in doc['annotations'] if a['image_id'] == first['id']][0]
+    assert box['category_id'] == cls + 1
+    assert box['bbox'] == pytest.approx(expected)
+    assert sum(a['image_id'] == first['id'] for a in doc['annotations']) == len(rows)
+    assert json.load(open(result.files['manifest']))['groups'] == result.groups
+
+
+def test_a_bad_yolo_row_leaves_its_image_out(aerial_root, tmp_path):
+    images, labels = _aerial_folder(aerial_root, tmp_path)
+    with open(labels / 'MOS75.txt', 'a') as f:
+        f.write('9 0.5 0.5 0.1 0.1\n')
+    result = convert_labelled_folder(
+        str(tmp_path / 'coco'),
+        str(images),
+        yolo_dir=str(labels),
+        names_file=osp.join(aerial_root, 'classes.txt'),
+        seed=1)
+    assert len(result.problems) == 1 and result.problems[0].endswith(
+        "bad row (class '9' is not an index of the 5 names); image MOS75.jpg left out")
+    assert result.images['train'] + result.images['val'] == len(AERIAL) - 1
+    with pytest.raises(UserError, match='--yolo\\) go with their names file'):
+        convert_labelled_folder(str(tmp_path / 'x'), str(images), yolo_dir=str(labels))
+    with pytest.raises(UserError, match='not both'):
+        convert_labelled_folder(
+            str(tmp_path / 'y'),
+            str(images),
+            yolo_dir=str(labels),
+            names_file=osp.join(aerial_root, 'classes.txt'),
+            group_regex='MOS',
+            train_list='a',
+            val_list='b')

@@ -1,4 +1,4 @@
-"""Convert a labelled photo folder (labelImg / Pascal VOC xml, or CSV) to COCO json.
+r"""Convert a labelled photo folder (labelImg / Pascal VOC xml, CSV, or YOLO txt) to COCO json.
 
     .venv/bin/python tools/dataset_converters/labelled_to_coco.py \
         --images ../shared/data/raccoon/images \
@@ -11,7 +11,16 @@ writes ``OUT/annotations/instances_{train,val}.json`` (``file_name`` relative
 to ``--images``; the images are not copied) and ``OUT/manifest.json``. Image
 sizes come from the decoded images; boxes are clipped; every file or box left
 out is listed with the reason. Without lists, ``--val-fraction`` of the
-images (seeded by ``--seed``) go to val.
+images (seeded by ``--seed``) go to val; with ``--group-regex`` or
+``--groups`` whole groups do (e.g. the sequences of video frames, which are
+near-duplicates), so no group is in both splits. YOLO txt labels (Ultralytics,
+Roboflow) come with their names file::
+
+    .venv/bin/python tools/dataset_converters/labelled_to_coco.py \
+        --images ../shared/data/aerial_cars/images \
+        --yolo ../shared/data/aerial_cars/labels \
+        --names ../shared/data/aerial_cars/classes.txt \
+        --group-regex '^(.*?)-?\d+\.\w+$' --val-fraction 0.25 --out data/aerial_coco
 """
 from __future__ import annotations
 import argparse
@@ -28,6 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[],
         help='CSV label files: filename,width,height,class,'
         'xmin,ymin,xmax,ymax')
+    parser.add_argument('--yolo', help='folder of YOLO txt labels (one per image, normalised)')
+    parser.add_argument('--names', help='class names of --yolo: classes.txt or a data.yaml')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
         '--val-fraction', type=float, default=0.2, help='share of images in val (seeded split)')
@@ -37,6 +48,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='images of train (CSV with a '
         'filename column, or one name per line)')
     parser.add_argument('--val-list', help='images of val (same forms)')
+    parser.add_argument(
+        '--group-regex',
+        help='split by group: its first group (or match) in a file name names the group')
+    parser.add_argument('--groups', help='split by group: a file of NAME,GROUP lines')
     parser.add_argument(
         '--classes',
         nargs='+',
@@ -60,7 +75,11 @@ def main(argv=None) -> int:
         train_list=args.train_list,
         val_list=args.val_list,
         classes=args.classes,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite,
+        yolo_dir=args.yolo,
+        names_file=args.names,
+        group_regex=args.group_regex,
+        group_list=args.groups)
     print(result.summary())
     return 0
 
