@@ -7,7 +7,7 @@ takes its input size and its model numbers from it (:func:`level_image_size`,
 from __future__ import annotations
 import copy
 import math
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .models.backbones.efficientnet import efficientnet_feature_channels
 from .models.backbones.imagenet_init import imagenet_checkpoint
@@ -15,8 +15,18 @@ from .models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
 from .scaling import (IMAGENET_MEAN, backbone_data, efficientdet_drop_path_rate, efficientnet_scale,
                       get_efficientdet_scale)
 
-#: Backbone feature levels feeding the BiFPN (P3-P5: strides 8, 16, 32).
-BACKBONE_OUT_INDICES = (2, 3, 4)
+
+def backbone_out_indices(min_level: int = 3) -> Tuple[int, ...]:
+    """Backbone stages feeding the BiFPN: P_min..P5 (stage ``i`` has stride
+    ``2 ** (i + 1)``; P3-P5 are stages 2-4, a P2 level adds stage 1).
+
+    Example:
+        >>> backbone_out_indices(3), backbone_out_indices(2)
+        ((2, 3, 4), (1, 2, 3, 4))
+    """
+    if not 2 <= min_level <= 5:
+        raise ValueError(f'min_level={min_level}: the BiFPN takes P2 to P5 from the backbone')
+    return tuple(range(min_level - 1, 5))
 
 
 def level_image_size(level: Union[str, Mapping]) -> int:
@@ -66,7 +76,8 @@ def scaled_model(level: Union[str, Mapping]) -> Dict[str, Any]:
         data_preprocessor=dict(pad_size_divisor=level_size_divisor(level)),
         backbone=dict(arch=backbone_data(s.backbone)),
         neck=dict(
-            in_channels=efficientnet_feature_channels(s.backbone, BACKBONE_OUT_INDICES),
+            in_channels=efficientnet_feature_channels(s.backbone,
+                                                      backbone_out_indices(s.min_level)),
             out_channels=s.bifpn_channels,
             num_stages=s.bifpn_repeats),
         bbox_head=dict(in_channels=s.bifpn_channels, stacked_convs=s.head_repeats))
@@ -97,7 +108,7 @@ def level_model(level: Union[str, Mapping]) -> Dict[str, Any]:
         dict(
             data_preprocessor=dict(mean=list(s.pixel_mean), std=list(s.pixel_std)),
             backbone=dict(
-                out_indices=BACKBONE_OUT_INDICES,
+                out_indices=backbone_out_indices(s.min_level),
                 drop_path_rate=efficientdet_drop_path_rate(s.backbone),
                 init_cfg=dict(type='ImageNetPretrained', checkpoint=imagenet_checkpoint(imagenet))
                 if imagenet else None),

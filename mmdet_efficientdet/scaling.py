@@ -11,6 +11,7 @@ pure functions. The official table (google/automl ``efficientdet/hparams_config.
 departs from the rule at D5–D7x, and the table wins.
 """
 from __future__ import annotations
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -307,6 +308,17 @@ EFFICIENTDET_LITE_SCALES: Dict[str, EfficientDetScale] = {
     }.items()
 }
 
+#: Small objects: D0 and Lite0 with a stride-4 P2 level, P2-P7 (Ultralytics'
+#: ``yolov8-p2.yaml`` idea): the same rows with ``min_level=2``, so the
+#: backbone's stride-4 stage feeds the BiFPN, whose node list grows by two
+#: nodes a layer, and the head gets a sixth level of anchors (16 px at stride
+#: 4 with anchor scale 4). No published numbers.
+EFFICIENTDET_P2_SCALES: Dict[str, EfficientDetScale] = {
+    f'{name}-p2': dataclasses.replace(row, min_level=2, params_m=None, flops_g=None)
+    for name, row in (('d0', EFFICIENTDET_SCALES['d0']), ('lite0',
+                                                          EFFICIENTDET_LITE_SCALES['lite0']))
+}
+
 
 def efficientdet_drop_path_rate(backbone: str) -> float:
     """Backbone stochastic-depth rate automl trains EfficientDet with.
@@ -537,7 +549,12 @@ def get_efficientdet_scale(name: Union[str, Mapping]) -> EfficientDetScale:
                              f'backbone, bifpn_channels, bifpn_repeats, '
                              f'head_repeats, image_size ({err})') from None
     key = name.lower()
-    table = {**EFFICIENTDET_SCALES, **EFFICIENTDET_V2_SCALES, **EFFICIENTDET_LITE_SCALES}
+    table = {
+        **EFFICIENTDET_SCALES,
+        **EFFICIENTDET_V2_SCALES,
+        **EFFICIENTDET_LITE_SCALES,
+        **EFFICIENTDET_P2_SCALES
+    }
     if key not in table:
         raise KeyError(f'unknown EfficientDet level {name!r}; '
                        f'expected one of {sorted(table)}')

@@ -10,11 +10,14 @@ from mmengine.config import Config
 
 from mmdet_efficientdet.measure.complexity import measure_complexity
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
-from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES,
-                                        EFFICIENTDET_V2_SCALES, get_efficientdet_scale)
+from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_P2_SCALES,
+                                        EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
+                                        get_efficientdet_scale)
 from .conftest import CONFIG_DIR
 
-LEVELS = (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) + list(EFFICIENTDET_LITE_SCALES))
+LEVELS = (
+    list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) + list(EFFICIENTDET_LITE_SCALES) +
+    list(EFFICIENTDET_P2_SCALES))
 ALL_CONFIGS = sorted(
     osp.relpath(p, CONFIG_DIR)
     for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)

@@ -9,8 +9,8 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 
 from ..measure.complexity import measure_complexity
-from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
-                       get_efficientdet_scale)
+from ..scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_P2_SCALES, EFFICIENTDET_SCALES,
+                       EFFICIENTDET_V2_SCALES, get_efficientdet_scale)
 from ..utils.config_loader import level_config, load_config
 
 #: Allowed relative difference from the published params / FLOPs.
@@ -27,7 +27,8 @@ class ModelRow:
         arch (str): Backbone variant.
         bifpn_channels, bifpn_repeats, head_repeats (int): W, D, D_class.
         fusion (str): BiFPN fusion.
-        max_level (int): Highest pyramid level (P7, P8).
+        min_level, max_level (int): Lowest (P3, P2) and highest pyramid
+            level (P7, P8).
         anchor_scale (float): Anchor octave base scale.
         params_m, gflops (float): Measured params (M) and multiply-adds (G).
         paper_params_m, paper_gflops (float, optional): Published numbers.
@@ -40,6 +41,7 @@ class ModelRow:
     bifpn_repeats: int
     head_repeats: int
     fusion: str
+    min_level: int
     max_level: int
     anchor_scale: float
     params_m: float
@@ -76,10 +78,10 @@ class ModelRow:
                 f'{"-":>{spec.split(".")[0].lstrip("+>")}}'
 
         ok = {None: '-', True: 'yes', False: 'NO'}[self.ok]
-        return (f'{self.level.upper():5} {self.image_size:>5} {self.arch:>5} '
+        return (f'{self.level.upper():8} {self.image_size:>5} {self.arch:>5} '
                 f'{self.bifpn_channels:>4} {self.bifpn_repeats:>2} '
                 f'{self.head_repeats:>3} {self.fusion:>6} '
-                f'{"P3-P" + str(self.max_level):>6} {self.anchor_scale:>3} | '
+                f'{f"P{self.min_level}-P{self.max_level}":>6} {self.anchor_scale:>3} | '
                 f'{self.params_m:>9.3f} {num(self.paper_params_m, ">6.2f")} '
                 f'{num(self.params_diff, "+6.1%")} | {self.gflops:>7.2f} '
                 f'{num(self.paper_gflops, ">6.4g")} '
@@ -87,7 +89,7 @@ class ModelRow:
                 f'({self.seconds:.0f}s)')
 
 
-HEADER = (f'{"model":5} {"input":>5} {"bb":>5} {"W":>4} {"D":>2} {"Dc":>3} '
+HEADER = (f'{"model":8} {"input":>5} {"bb":>5} {"W":>4} {"D":>2} {"Dc":>3} '
           f'{"fusion":>6} {"levels":>6} {"anc":>3} | {"params(M)":>9} '
           f'{"paper":>6} {"diff":>6} | {"GFLOPs":>7} {"paper":>6} '
           f'{"diff":>6} | ok')
@@ -106,9 +108,9 @@ def measure_level(config_dir: str, level: str, num_classes: int = 90) -> ModelRo
     m = cfg.model
     strides = m.bbox_head.anchor_generator.strides
     return ModelRow(level, size, str(m.backbone.arch), m.neck.out_channels, m.neck.num_stages,
-                    m.bbox_head.stacked_convs, m.neck.fusion, strides[-1].bit_length() - 1,
-                    m.bbox_head.anchor_generator.octave_base_scale, cx.params / 1e6, cx.flops / 1e9,
-                    ref.params_m, ref.flops_g,
+                    m.bbox_head.stacked_convs, m.neck.fusion, strides[0].bit_length() - 1,
+                    strides[-1].bit_length() - 1, m.bbox_head.anchor_generator.octave_base_scale,
+                    cx.params / 1e6, cx.flops / 1e9, ref.params_m, ref.flops_g,
                     time.time() - start)
 
 
@@ -121,7 +123,7 @@ def model_table(config_dir: str,
 
     register_all_modules()
     levels = levels or (list(EFFICIENTDET_SCALES) + list(EFFICIENTDET_V2_SCALES) +
-                        list(EFFICIENTDET_LITE_SCALES))
+                        list(EFFICIENTDET_LITE_SCALES) + list(EFFICIENTDET_P2_SCALES))
     rows = []
     for level in levels:
         rows.append(measure_level(config_dir, level, num_classes))

@@ -4,7 +4,7 @@ from ..conftest import CONFIG_DIR
 
 
 def _row(params_m, gflops, paper_params, paper_gflops):
-    return ModelRow('d1', 640, 'b1', 88, 4, 3, 'fast', 7, 4.0, params_m, gflops, paper_params,
+    return ModelRow('d1', 640, 'b1', 88, 4, 3, 'fast', 3, 7, 4.0, params_m, gflops, paper_params,
                     paper_gflops, 3.0)
 
 
@@ -26,3 +26,10 @@ def test_lite0_is_counted_from_its_config():
     row = measure_level(CONFIG_DIR, 'lite0')
     assert (row.image_size, row.arch, row.bifpn_channels, row.max_level) == (320, 'lite0', 64, 7)
     assert round(row.params_m, 3) == 3.241 and row.ok is True
+
+
+def test_a_p2_row_is_counted_with_its_levels():
+    row = measure_level(CONFIG_DIR, 'lite0-p2')
+    assert (row.min_level, row.max_level, row.paper_params_m, row.ok) == (2, 7, None, None)
+    assert round(row.params_m, 3) == 3.275 and round(row.gflops, 2) == 1.67
+    assert 'P2-P7' in row.format()
