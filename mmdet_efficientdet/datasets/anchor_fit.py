@@ -30,9 +30,12 @@ from mmdet.registry import DATASETS, TASK_UTILS
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import register_all_modules
 
+from ..config_utils import backbone_out_indices
 from ..errors import UserError
 from ..fileio import atomic_write
+from ..models.backbones.efficientnet import efficientnet_feature_channels
 from ..models.task_modules.tf_anchor_generator import TF_ASPECT_RATIOS
+from ..scaling import EFFICIENTDET_P2_SCALES
 from ..utils.plotting import pyplot
 
 #: Candidate ``octave_base_scale`` values of the search.
@@ -84,6 +87,10 @@ class FitReport:
         searched (list[AnchorSetting]): Every setting tried.
         too_small (float): Share of boxes under half the smallest anchor's
             side at the finest level (no anchor setting reaches them).
+        below_anchor (float): Share of boxes smaller than the config's
+            smallest anchor (``octave_base_scale`` x the finest stride) at
+            the input size.
+        smallest_anchor (float): That anchor's side in input pixels.
         advice (list[str]): What to change, in words.
         sides (list[float]) / aspects (list[float]): Per box, for plots.
     """
@@ -98,6 +105,8 @@ class FitReport:
     best: AnchorSetting
     searched: List[AnchorSetting] = field(default_factory=list)
     too_small: float = 0.0
+    below_anchor: float = 0.0
+    smallest_anchor: float = 0.0
     advice: List[str] = field(default_factory=list)
     sides: List[float] = field(default_factory=list, repr=False)
     aspects: List[float] = field(default_factory=list, repr=False)
@@ -111,6 +120,8 @@ class FitReport:
             f'box side sqrt(wh) px: {pct(self.side_percentiles, ".1f")}',
             f'aspect w/h: {pct(self.aspect_percentiles, ".2f")}',
             'best-anchor level: ' + ', '.join(f'{k} {v}' for k, v in self.level_counts.items()),
+            f'{self.below_anchor:.1%} of boxes are smaller than the smallest anchor '
+            f'({self.smallest_anchor:g} px)',
         ]
         settings = [('current', self.current)]
         if self.best != self.current:
@@ -235,6 +246,58 @@ def _config_aspects(anchor_cfg: dict) -> List[Tuple[float, float]]:
     return [(1 / math.sqrt(r), math.sqrt(r)) for r in anchor_cfg.get('ratios', (0.5, 1.0, 2.0))]
 
 
+def finer_level_options(model_cfg, min_level: int = 2) -> str:
+    """The ``--cfg-options`` that give a config's model pyramid levels from
+    ``P{min_level}`` (P2: stride 4) up to its highest: the backbone stages
+    that feed the BiFPN, its levels and inputs, and the head's levels and
+    anchor strides (the same model the ``*-p2`` configs build).
+
+    Example:
+        >>> from mmengine.config import ConfigDict
+        >>> m = ConfigDict(backbone=dict(arch='b0'),
+        ...                bbox_head=dict(anchor_generator=dict(strides=[8, 16, 32, 64, 128])))
+        >>> print(finer_level_options(m).replace(' model', chr(10) + 'model'))
+        model.backbone.out_indices="(1,2,3,4)"
+        model.neck.min_level=2
+        model.neck.num_outs=6
+        model.neck.in_channels="[24,40,112,320]"
+        model.bbox_head.num_levels=6
+        model.bbox_head.anchor_generator.strides="[4,8,16,32,64,128]"
+    """
+    top = int(round(math.log2(model_cfg.bbox_head.anchor_generator.strides[-1])))
+    indices = backbone_out_indices(min_level)
+    channels = efficientnet_feature_channels(model_cfg.backbone.arch, indices)
+    strides = [2**level for level in range(min_level, top + 1)]
+
+    def text(values):
+        return ','.join(str(v) for v in values)
+
+    return (f'model.backbone.out_indices="({text(indices)})" model.neck.min_level={min_level} '
+            f'model.neck.num_outs={len(strides)} model.neck.in_channels="[{text(channels)}]" '
+            f'model.bbox_head.num_levels={len(strides)} '
+            f'model.bbox_head.anchor_generator.strides="[{text(strides)}]"')
+
+
+def _small_box_advice(cfg, below: float, smallest: float, min_level: int,
+                      image_size: int) -> List[str]:
+    """P2 (with its config or ``--cfg-options``) and a larger input, when a
+    tenth of the boxes or more are smaller than the smallest anchor."""
+    if below < 0.1 or min_level <= 2:
+        return []
+    advice = [
+        f'{below:.0%} of boxes are smaller than the smallest anchor ({smallest:g} px at '
+        f'P{min_level}, input {image_size}): add a stride-4 P2 level'
+    ]
+    level = cfg.get('level')
+    if isinstance(level, str) and f'{level}-p2' in EFFICIENTDET_P2_SCALES:
+        advice.append(f'  P2: inherit configs/efficientdet/efficientdet_{level}-p2_8xb16-300e_'
+                      f'coco.py (level {level!r} with min_level=2), or')
+    advice.append(f'  P2: --cfg-options {finer_level_options(cfg.model, 2)}')
+    advice.append(f'  or train and test at a larger input (image_size {image_size * 2}: '
+                  f'4x the compute)')
+    return advice
+
+
 def _advice(too_small: float, smallest: float, min_level: int, image_size: int, keep: bool,
             top: AnchorSetting) -> List[str]:
     """What the report tells the user to change (or keep)."""
@@ -299,6 +362,8 @@ def fit_anchors(cfg,
     # the smallest anchor any searched setting has, at the finest level
     smallest = min(scales) * strides[0]
     too_small = float((sides < 0.5 * smallest).mean())
+    smallest_anchor = float(anchor_cfg['octave_base_scale']) * strides[0]
+    below_anchor = float((sides < smallest_anchor).mean())
     return FitReport(
         image_size=image_size,
         num_images=len(per_image),
@@ -314,7 +379,10 @@ def fit_anchors(cfg,
         best=best,
         searched=searched,
         too_small=too_small,
-        advice=_advice(too_small, smallest, min_level, image_size, best is current, top),
+        below_anchor=below_anchor,
+        smallest_anchor=smallest_anchor,
+        advice=_small_box_advice(cfg, below_anchor, smallest_anchor, min_level, image_size) +
+        _advice(too_small, smallest, min_level, image_size, best is current, top),
         sides=[float(v) for v in sides],
         aspects=[float(v) for v in aspects])
 

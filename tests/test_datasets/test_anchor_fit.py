@@ -3,12 +3,14 @@ finds a better setting when there is one, and advice when none helps."""
 import json
 import os
 import os.path as osp
+import shlex
 
 import numpy as np
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
-from mmdet_efficientdet.datasets.anchor_fit import data_aspects, fit_anchors
-from ..conftest import REPO
+from mmdet_efficientdet.datasets.anchor_fit import data_aspects, finer_level_options, fit_anchors
+from mmdet_efficientdet.utils.config_loader import load_config
+from ..conftest import CONFIG_DIR, REPO
 from ..process import tool_error, tool_output
 
 
@@ -55,6 +57,23 @@ def test_tiny_boxes_point_at_the_input_size(make_tiny_config):
     report = fit_anchors(cfg)
     assert report.too_small > 0.1
     assert any('larger input' in a and 'min_level 2' in a for a in report.advice)
+    # every box is under D0's smallest anchor (4 x 8 px): P2 with the options that set it
+    assert (report.smallest_anchor, report.below_anchor) == (32.0, 1.0)
+    assert '100.0% of boxes are smaller than the smallest anchor (32 px)' in report.summary()
+    options = [a for a in report.advice if a.startswith('  P2: --cfg-options ')]
+    assert options == ['  P2: --cfg-options ' + finer_level_options(cfg.model)]
+
+
+def test_the_p2_options_build_the_p2_config():
+    """The --cfg-options dataset_fit prints turn D0 into the d0-p2 config's model."""
+    d0 = load_config(osp.join(CONFIG_DIR, 'efficientdet_d0_8xb16-300e_coco.py'))
+    p2 = load_config(osp.join(CONFIG_DIR, 'efficientdet_d0-p2_8xb16-300e_coco.py'))
+    parsed = {}
+    for item in shlex.split(finer_level_options(d0.model)):
+        key, _, value = item.partition('=')
+        parsed[key] = DictAction._parse_iterable(value)
+    d0.merge_from_dict(parsed)
+    assert d0.model.to_dict() == p2.model.to_dict()
 
 
 def test_data_aspects_follow_the_boxes():
