@@ -8,6 +8,8 @@ from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 
+from ..models.detectors.efficientdet import slice_settings
+from ..models.inference.sliced_inference import sliced_predict
 from .runtimes import DeployedModelError, open_deployed
 
 
@@ -41,6 +43,11 @@ class DeployedEfficientDet(BaseDetector):
         self.bbox_head = MODELS.build(head)
         self.runtime = open_deployed(deployed, threads)
         self._check_outputs()
+        self.slicing = slice_settings(detector.get('test_cfg'), 1)
+        if self.slicing is not None and self.slicing.tile != tuple(self.runtime.input_hw):
+            raise DeployedModelError(f'model.test_cfg.slice.tile={self.slicing.tile} but '
+                                     f'{self.runtime.path} takes {tuple(self.runtime.input_hw)}: '
+                                     f'deploy at the tile size (--image-size)')
 
     def _check_outputs(self) -> None:
         """The file's outputs must fit this config's head (classes, levels)."""
@@ -67,9 +74,14 @@ class DeployedEfficientDet(BaseDetector):
                 batch_inputs: torch.Tensor,
                 batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:
-        """Detections through the head's own post-processing."""
-        cls_scores, bbox_preds = self._forward(batch_inputs)
+        """Detections through the head's own post-processing (sliced with
+        ``test_cfg.slice``: the file runs the tiles)."""
         metas = [s.metainfo for s in batch_data_samples]
+        if self.slicing is not None:
+            results = sliced_predict(self._forward, self.bbox_head, batch_inputs, metas,
+                                     self.slicing, rescale)
+            return self.add_pred_to_datasample(batch_data_samples, results)
+        cls_scores, bbox_preds = self._forward(batch_inputs)
         results = self.bbox_head.predict_by_feat(
             cls_scores, bbox_preds, batch_img_metas=metas, rescale=rescale)
         return self.add_pred_to_datasample(batch_data_samples, results)

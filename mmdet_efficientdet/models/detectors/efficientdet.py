@@ -1,13 +1,15 @@
 """EfficientDet detector."""
 from __future__ import annotations
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmdet.models.detectors import SingleStageDetector
 from mmdet.registry import MODELS
+from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 
 from ...errors import UserError
+from ..inference.sliced_inference import SliceSettings, sliced_predict
 
 #: Mismatched tensors a :class:`CheckpointShapeError` names.
 MAX_NAMED = 3
@@ -15,6 +17,23 @@ MAX_NAMED = 3
 
 class CheckpointShapeError(UserError, ValueError):
     """A checkpoint's tensors do not fit the model (another architecture)."""
+
+
+def slice_settings(test_cfg: OptConfigType, size_divisor: int) -> Optional[SliceSettings]:
+    """``test_cfg.slice`` checked (None without it).
+
+    Raises:
+        ValueError: a bad key, or a tile side that is not a multiple of the
+            model's ``size_divisor``.
+    """
+    cfg = (test_cfg or {}).get('slice')
+    if not cfg:
+        return None
+    settings = SliceSettings.from_cfg(cfg)
+    if any(side % size_divisor for side in settings.tile):
+        raise ValueError(f'model.test_cfg.slice.tile={settings.tile}: each side must be a '
+                         f'multiple of {size_divisor} (the pad_size_divisor)')
+    return settings
 
 
 @MODELS.register_module()
@@ -25,6 +44,8 @@ class EfficientDet(SingleStageDetector):
     must be divisible by the data preprocessor's ``pad_size_divisor`` (the
     coarsest pyramid stride: 128 for P3–P7, 256 for D7x's P8; 64 for Lite0 and
     Lite2, see :func:`~mmdet_efficientdet.config_utils.level_size_divisor`).
+    With ``test_cfg.slice`` it predicts by sliced inference
+    (:mod:`~mmdet_efficientdet.models.inference.sliced_inference`).
 
     Args:
         backbone, neck, bbox_head, train_cfg, test_cfg, data_preprocessor,
@@ -57,6 +78,18 @@ class EfficientDet(SingleStageDetector):
         self.channels_last = channels_last
         if channels_last:
             self.to(memory_format=torch.channels_last)
+        self.slicing = slice_settings(test_cfg, self.size_divisor)
+
+    def predict(self,
+                batch_inputs: torch.Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """mmdet's prediction, or sliced inference with ``test_cfg.slice``."""
+        if self.slicing is None:
+            return super().predict(batch_inputs, batch_data_samples, rescale)
+        results = sliced_predict(self._forward, self.bbox_head, batch_inputs,
+                                 [s.metainfo for s in batch_data_samples], self.slicing, rescale)
+        return self.add_pred_to_datasample(batch_data_samples, results)
 
     def _load_from_state_dict(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args,
                               **kwargs) -> None:
