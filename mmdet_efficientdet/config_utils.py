@@ -148,6 +148,29 @@ def with_scaled_model(model: Dict[str, Any], level: Union[str, dict]) -> Dict[st
 SIZE_KEYS = ('scale', 'crop_size', 'size')
 
 
+def sliced_test_pipeline(pipeline: Sequence[dict], scale_factor: float = 1.0) -> List[dict]:
+    """Copy of a test ``pipeline`` for sliced inference
+    (``model.test_cfg.slice``): the image keeps its resolution (``Resize``
+    by ``scale_factor``, 1.0: unchanged) and is not padded to a fixed size
+    (the data preprocessor pads to its divisor; the detector cuts tiles).
+
+    Example:
+        >>> sliced_test_pipeline([dict(type='Resize', scale=(512, 512), keep_ratio=True),
+        ...                       dict(type='Pad', size=(512, 512))])
+        [{'type': 'Resize', 'scale_factor': 1.0, 'keep_ratio': True}]
+    """
+    result = []
+    for transform in pipeline:
+        transform = copy.deepcopy(dict(transform))
+        if transform['type'] == 'Pad' and 'size' in transform:
+            continue
+        if transform['type'] == 'Resize':
+            transform.pop('scale', None)
+            transform = dict(type='Resize', scale_factor=float(scale_factor), keep_ratio=True)
+        result.append(transform)
+    return result
+
+
 def with_image_size(pipeline: Sequence[dict], image_size: int) -> List[dict]:
     """Copy of ``pipeline`` with every input-size argument set to ``image_size``.
 
