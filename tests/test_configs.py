@@ -10,6 +10,7 @@ from mmengine.config import Config
 
 from mmdet_efficientdet.measure.complexity import measure_complexity
 from mmdet_efficientdet.models.backbones import EfficientNetBackbone
+from mmdet_efficientdet.models.inference import SliceSettings
 from mmdet_efficientdet.scaling import (EFFICIENTDET_LITE_SCALES, EFFICIENTDET_P2_SCALES,
                                         EFFICIENTDET_SCALES, EFFICIENTDET_V2_SCALES,
                                         get_efficientdet_scale)
@@ -104,8 +105,14 @@ def _check_top_level(name, cfg):
                 ref.backbone, out_indices=m.backbone.out_indices).out_channels == m.neck.in_channels
         elif key == 'image_size':
             size = {(value, value)}
+            slicing = cfg.model.get('test_cfg', {}).get('slice')
             for loader in _dataloaders(cfg):
-                assert _pipeline_sizes(loader.dataset.pipeline) == size
+                sizes = _pipeline_sizes(loader.dataset.pipeline)
+                if slicing and not sizes and loader is not cfg.train_dataloader:
+                    # sliced inference keeps the resolution; the tile is the network's size
+                    assert SliceSettings.from_cfg(slicing).tile == (value, value)
+                else:
+                    assert sizes == size
             if name not in OWN_INPUT_SIZE:
                 assert value == get_efficientdet_scale(cfg.level).image_size
         elif key == 'max_epochs':
