@@ -462,14 +462,21 @@ def convert_labelled_folder(out_dir: str,
         f'{name}: labelled but in neither --train-list nor --val-list'
         for name in sorted(set(items) - listed)
     ]
+    _write_documents(out_dir, image_dir, [image_dir] + sources.inputs(),
+                     {k: [items[n] for n in split[k]]
+                      for k in SPLITS}, result, overwrite)
+    return result
+
+
+def _write_documents(out_dir: str, image_dir: str, inputs: List[str],
+                     split: Dict[str, List[LabelledImage]], result: ConversionResult,
+                     overwrite: bool) -> None:
+    """Plan, build and write each split's COCO json and the manifest; the
+    counts and files go into ``result``."""
     paths = {s: osp.join(out_dir, 'annotations', f'instances_{s}.json') for s in SPLITS}
-    inputs = [image_dir] + sources.inputs()
     plan_outputs(list(paths.values()) + [osp.join(out_dir, 'manifest.json')], inputs, overwrite)
-    class_ids = {name: i + 1 for i, name in enumerate(classes)}
-    documents = {
-        key: _coco_document([items[n] for n in split[key]], image_dir, class_ids, result)
-        for key in SPLITS
-    }
+    class_ids = {name: i + 1 for i, name in enumerate(result.classes)}
+    documents = {key: _coco_document(split[key], image_dir, class_ids, result) for key in SPLITS}
     for key in SPLITS:
         result.images[key] = len(documents[key]['images'])
         result.boxes[key] = len(documents[key]['annotations'])
@@ -478,7 +485,6 @@ def convert_labelled_folder(out_dir: str,
     result.files['manifest'] = write_manifest(
         out_dir, [paths[s] for s in SPLITS],
         image_dir=osp.abspath(image_dir),
-        classes=classes,
+        classes=result.classes,
         groups=result.groups,
         problems=result.problems)
-    return result
