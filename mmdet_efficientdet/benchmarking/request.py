@@ -36,14 +36,14 @@ class BenchmarkRequest:
     Attributes:
         subject (Subject): The model measured.
         peer (PeerSpec, optional): effdet next to it.
-        paths (list[str], optional): Inference paths (None: all).
+        inference_names (list[str], optional): Inference paths (None: all).
         map_files (tuple[str, str], optional): ``(config, checkpoint)``
             scored on the config's val set.
         inputs (list[str]): The user's files (never overwritten).
     """
     subject: Subject
     peer: Optional[PeerSpec] = None
-    paths: Optional[List[str]] = None
+    inference_names: Optional[List[str]] = None
     map_files: Optional[Tuple[str, str]] = None
     inputs: List[str] = field(default_factory=list)
 
@@ -58,7 +58,7 @@ def benchmark_request(repo: str,
                       map_paths: bool = False,
                       map_config: Optional[str] = None,
                       map_checkpoint: Optional[str] = None,
-                      paths: Optional[Sequence[str]] = None) -> BenchmarkRequest:
+                      inference_names: Optional[Sequence[str]] = None) -> BenchmarkRequest:
     """Check the tool's arguments and build the model they name.
 
     Args:
@@ -70,7 +70,7 @@ def benchmark_request(repo: str,
         deployed: Also the int8 and OpenVINO paths.
         map_paths: Score every path of ``config``/``checkpoint``.
         map_config, map_checkpoint: Score these (with ``level``).
-        paths: Only these inference paths (overrides ``deployed``).
+        inference_names: Only these inference paths (overrides ``deployed``).
 
     Raises:
         UserError: a missing or contradictory argument, an unknown level.
@@ -85,7 +85,7 @@ def benchmark_request(repo: str,
         raise UserError('--map needs --config and --checkpoint')
     if compare_effdet == '' and config:
         raise UserError('--compare-effdet needs a LEVEL with --config (e.g. --compare-effdet d0)')
-    check_inference_paths(paths or ())
+    check_inference_paths(inference_names or ())
     inputs = [p for p in (config, checkpoint, map_config, map_checkpoint) if p]
     for path in inputs:
         if not osp.isfile(path):
@@ -108,8 +108,8 @@ def benchmark_request(repo: str,
             EFFDET_FACTORY, peer_level, subject.size[0]
             if peer_level == level else get_efficientdet_scale(peer_level).image_size,
             ported_config(repo, peer_level, '--compare-effdet'))
-    if paths:
-        chosen: Optional[List[str]] = list(paths)
+    if inference_names:
+        chosen: Optional[List[str]] = list(inference_names)
     else:
         chosen = None if deployed else list(UNDEPLOYED_PATHS)
     return BenchmarkRequest(subject, peer, chosen, (config, checkpoint) if map_paths else

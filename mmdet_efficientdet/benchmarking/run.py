@@ -224,9 +224,9 @@ def evaluate_paths(config: str,
     return scores
 
 
-def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: Sequence[str],
-                  threads: int, keep_files: Optional[str], timing: Tuple[int, int, int],
-                  gmacs: float, step) -> Tuple[Dict, Dict, float]:
+def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj,
+                  inference_names: Sequence[str], threads: int, keep_files: Optional[str],
+                  timing: Tuple[int, int, int], gmacs: float, step) -> Tuple[Dict, Dict, float]:
     """Every path of ours (and the peer's eager) timed in one interleaved
     run, and the outputs of each compared with ours eager.
 
@@ -235,7 +235,7 @@ def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: S
     """
     model, size = subject.model, subject.size
     with tempfile.TemporaryDirectory() as tmp:
-        runners = inference_runners(model, size, paths, keep_files or tmp, threads)
+        runners = inference_runners(model, size, inference_names, keep_files or tmp, threads)
         entries = {f'ours {p}': (runner, size, gmacs) for p, runner in runners.items()}
         step('built and exported')
         compared = {k: v[0] for k, v in entries.items() if k != 'ours eager'}
@@ -249,12 +249,12 @@ def _latency_rows(subject: Subject, peer: Optional[PeerSpec], peer_obj, paths: S
     return results, diffs, floor
 
 
-def _peak_and_map(results: Dict, paths: Sequence[str], threads: int, peak: bool,
+def _peak_and_map(results: Dict, inference_names: Sequence[str], threads: int, peak: bool,
                   map_files: Optional[Tuple[str, str]], calib_images: int, step):
     """Add each deployed path's share of the attainable peak and, with
     ``map_files``, every path's mAP to ``results``; returns the peak probe
     (None without ``peak``)."""
-    deployed = [p for p in paths if get_inference_path(p).deployed]
+    deployed = [p for p in inference_names if get_inference_path(p).deployed]
     probe = attainable_peak(threads, targets=deployed) if peak else None
     if probe is not None:
         _add_peak_shares(results, probe)
@@ -276,7 +276,7 @@ def run_benchmark(subject: Subject,
                   train_batch: int = 2,
                   train_runs: int = 5,
                   memory_batch: Optional[int] = 8,
-                  paths: Optional[Sequence[str]] = None,
+                  inference_names: Optional[Sequence[str]] = None,
                   map_files: Optional[Tuple[str, str]] = None,
                   calib_images: int = 8,
                   keep_files: Optional[str] = None,
@@ -296,7 +296,7 @@ def run_benchmark(subject: Subject,
     Args:
         subject: The model (:func:`level_subject`, :func:`trained_subject`).
         memory_batch: Batch of the peak-memory runs (None: skip them).
-        paths: Inference paths (default: every one of
+        inference_names: Inference paths (default: every one of
             :data:`~mmdet_efficientdet.measure.INFERENCE_PATHS`).
         map_files: ``(config, checkpoint)`` whose every path is rebuilt and
             scored on the config's val set.
@@ -313,20 +313,20 @@ def run_benchmark(subject: Subject,
         BenchmarkResult: every number, measured once.
     """
     sys.path[:0] = [entry for entry in extra_path if entry not in sys.path]
-    paths = list(paths or INFERENCE_PATHS)
-    check_inference_paths(paths)
+    inference_names = list(inference_names or INFERENCE_PATHS)
+    check_inference_paths(inference_names)
     torch.set_num_threads(threads)
     gmacs = measure_complexity(subject.model, *subject.size).flops / 1e9
     bar = _Progress(4 + bool(memory_batch) + bool(map_files) + peak) if progress else None
     step = bar.step if bar else (lambda label: None)
     peer_obj = _make_peer(subject, peer) if peer else None
-    results, diffs, floor = _latency_rows(subject, peer, peer_obj, paths, threads, keep_files,
-                                          (batch, runs, warmup), gmacs, step)
+    results, diffs, floor = _latency_rows(subject, peer, peer_obj, inference_names, threads,
+                                          keep_files, (batch, runs, warmup), gmacs, step)
     for name, values in _train_rows(subject, peer_obj, peer, train_batch, train_runs, memory_batch,
                                     threads, extra_path).items():
         results[name].update(values)
     step('train step and memory')
-    probe = _peak_and_map(results, paths, threads, peak, map_files, calib_images, step)
+    probe = _peak_and_map(results, inference_names, threads, peak, map_files, calib_images, step)
     step('done')
     return BenchmarkResult(
         subject=subject.name,

@@ -36,13 +36,14 @@ Runner = Callable[[torch.Tensor], Tuple[Sequence, Sequence]]
 
 def measure_latency(model: torch.nn.Module,
                     size: ImageSizeLike,
-                    path: str,
+                    inference_path: str,
                     work_dir: str,
                     threads: int = 2,
                     runs: int = 10) -> float:
     """Median batch-1 latency (ms) of one model on an inference path
     (:func:`measure_latencies` of one)."""
-    return measure_latencies({'model': (model, size)}, path, work_dir, threads, runs)['model']
+    return measure_latencies({'model': (model, size)}, inference_path, work_dir, threads,
+                             runs)['model']
 
 
 def random_calibration(size: ImageSize, count: int = 4) -> List[np.ndarray]:
@@ -54,7 +55,7 @@ def random_calibration(size: ImageSize, count: int = 4) -> List[np.ndarray]:
 
 def inference_runners(model: torch.nn.Module,
                       size: ImageSize,
-                      paths: Sequence[str],
+                      inference_names: Sequence[str],
                       folder: str,
                       threads: int = 2,
                       calibration: Optional[Sequence[np.ndarray]] = None) -> Dict[str, Runner]:
@@ -63,7 +64,7 @@ def inference_runners(model: torch.nn.Module,
     Args:
         model: An eval-mode detector (left unchanged).
         size: ``(H, W)`` input of the deployed files.
-        paths: Any of :data:`INFERENCE_PATHS`: ``eager`` (``model._forward``),
+        inference_names: Any of :data:`INFERENCE_PATHS`: ``eager`` (``model._forward``),
             ``fused`` (a BN-folded copy), or targets whose files
             :func:`~mmdet_efficientdet.deployment.deploy_model` builds in
             ``folder`` in one export (every int8 node quantized) and the
@@ -80,14 +81,14 @@ def inference_runners(model: torch.nn.Module,
     Raises:
         UserError: an unknown path.
     """
-    check_inference_paths(paths)
+    check_inference_paths(inference_names)
     runners: Dict[str, Runner] = {}
-    for path in paths:
-        spec = get_inference_path(path)
+    for inference_path in inference_names:
+        spec = get_inference_path(inference_path)
         if not spec.deployed:
-            runners[path] = (fold_bn_into_convs(copy.deepcopy(model))
-                             if spec.fold_bn else model)._forward
-    targets = [p for p in paths if p not in runners]
+            runners[inference_path] = (fold_bn_into_convs(copy.deepcopy(model))
+                                       if spec.fold_bn else model)._forward
+    targets = [p for p in inference_names if p not in runners]
     if targets:
         calibration = calibration or random_calibration(size)
         files = deploy_model(
@@ -101,7 +102,7 @@ def inference_runners(model: torch.nn.Module,
         for target in targets:
             runtime = open_deployed(files[target], threads)
             runners[target] = functools.partial(_run_deployed, runtime)
-    return {path: runners[path] for path in paths}
+    return {inference_path: runners[inference_path] for inference_path in inference_names}
 
 
 def _run_deployed(runtime, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
@@ -113,18 +114,18 @@ def _run_deployed(runtime, images: torch.Tensor) -> Tuple[Sequence, Sequence]:
 
 def inference_call(model: torch.nn.Module,
                    size: ImageSize,
-                   path: str,
+                   inference_path: str,
                    folder: str,
                    threads: int = 2) -> Callable[[], object]:
     """One batch-1 call of ``model`` on an inference path, on a fixed random
     input, ready to time (:func:`inference_runners` of one path)."""
-    runner = inference_runners(model, size, [path], folder, threads)[path]
+    runner = inference_runners(model, size, [inference_path], folder, threads)[inference_path]
     x = torch.randn(1, 3, *size)
     return lambda: runner(x)
 
 
 def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, ImageSizeLike]],
-                      path: str,
+                      inference_path: str,
                       work_dir: str,
                       threads: int = 2,
                       runs: int = 10) -> Dict[str, float]:
@@ -133,18 +134,19 @@ def measure_latencies(models: Dict[str, Tuple[torch.nn.Module, ImageSizeLike]],
 
     Args:
         models: name -> (detector, input size: a square side or ``(H, W)``).
-        path: One of :data:`INFERENCE_PATHS` (:func:`inference_call`).
+        inference_path: One of :data:`INFERENCE_PATHS` (:func:`inference_call`).
         work_dir: Where the temporary deployed files go.
         threads: Intra-op threads.
         runs: Timed calls of each (after :data:`WARMUP_CALLS` warm-up calls).
     """
 
-    check_inference_paths([path])
+    check_inference_paths([inference_path])
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         calls = {
             name:
-            inference_call(model.eval(), to_image_size(size), path, osp.join(tmp, str(i)), threads)
+            inference_call(model.eval(), to_image_size(size), inference_path, osp.join(tmp, str(i)),
+                           threads)
             for i, (name, (model, size)) in enumerate(models.items())
         }
         with torch.no_grad():

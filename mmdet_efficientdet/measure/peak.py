@@ -44,20 +44,21 @@ class Peak:
     gemm: tuple = (GEMM_M, GEMM_K, GEMM_N)
     threads: int = 2
 
-    def for_path(self, path: str) -> Optional[float]:
+    def for_inference_path(self, inference_path: str) -> Optional[float]:
         """The peak a path is measured against: its own target's, ``fused``
         against ``eager``; None if not probed."""
-        return self.gflops.get(path if get_inference_path(path).deployed else 'eager')
+        return self.gflops.get(
+            inference_path if get_inference_path(inference_path).deployed else 'eager')
 
 
-def peak_share(achieved_gflops: float, path: str, peak: Peak) -> Optional[float]:
+def peak_share(achieved_gflops: float, inference_path: str, peak: Peak) -> Optional[float]:
     """``achieved / attainable`` for a path (None without a probe for it).
 
     Example:
         >>> peak_share(50.0, 'ort-int8', Peak(gflops={'ort-int8': 200.0}))
         0.25
     """
-    best = peak.for_path(path)
+    best = peak.for_inference_path(inference_path)
     return achieved_gflops / best if best else None
 
 

@@ -101,13 +101,13 @@ def measure_variants(variants: Dict[str, nn.Module],
                 params=size_.params,
                 nonzero_params=nonzero_params(model),
                 gmacs=(macs(model) if macs else size_.flops) / 1e9)
-            for path, key in (('eager', 'eager'), ('ort-fp32', 'ort')):
-                fns[(name, key)] = inference_call(model, size, path, osp.join(tmp, f'{i}-{key}'),
-                                                  threads)
+            for inference_path, key in (('eager', 'eager'), ('ort-fp32', 'ort')):
+                fns[(name, key)] = inference_call(model, size, inference_path,
+                                                  osp.join(tmp, f'{i}-{key}'), threads)
         with torch.no_grad():
             times = interleaved_times(fns, runs, WARMUP_CALLS)
-    for (name, path), values in times.items():
-        rows[name][f'{path}_ms'] = statistics.median(values) * 1e3
+    for (name, inference_path), values in times.items():
+        rows[name][f'{inference_path}_ms'] = statistics.median(values) * 1e3
     first = next(iter(rows.values()))
     for row in rows.values():
         row['eager_x'] = row['eager_ms'] / first['eager_ms']

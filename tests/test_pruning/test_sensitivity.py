@@ -77,7 +77,7 @@ def test_choose_ratios_from_tabulated_savings():
     assert choose_ratios(TABLE, 0.75, 'flops') == {'a': 0.5, 'b': 0.5}
     with pytest.raises(PruningError, match='cannot reach'):
         choose_ratios(TABLE, 0.2, 'latency')
-    with pytest.raises(PruningError, match=r'target ratio 1.0 must be in'):
+    with pytest.raises(PruningError, match=r'goal ratio 1.0 must be in'):
         choose_ratios(TABLE, 1.0, 'latency')
     no_latency = [dict(BASE, base_latency_ms=None)] + TABLE[1:]
     with pytest.raises(PruningError, match='no latency'):
@@ -97,7 +97,7 @@ def test_search_budget_bisects_on_the_measurement():
     assert ratios == {'a': 0.5, 'b': 0.5, 'c': 0.25}  # 1 - 0.5 * 0.52
     assert achieved == pytest.approx(0.74)
     assert len(measured) <= 4  # whole sequence + bisection
-    with pytest.raises(PruningError, match='above the target 0.5'):
+    with pytest.raises(PruningError, match='above the goal 0.5'):
         search_budget(steps, measure, 0.5, log=lambda _: None)
 
 

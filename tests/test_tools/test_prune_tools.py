@@ -131,7 +131,7 @@ def test_sensitivity_table_and_a_budget_from_it(trained, tmp_path, error):
     assert report['metric'] == 'flops' and report['goal'] == 0.9
     # the reported ratio is the search's own measurement, stored once
     assert report['measured_ratio'] == pytest.approx(report['macs_ratio'])
-    assert report['measured_ratio'] <= 0.9 and '(target 0.9)' in stdout
+    assert report['measured_ratio'] <= 0.9 and '(goal 0.9)' in stdout
     # the same table again into the same prefix: refused, nothing replaced
     before = open(prefix + '.json').read()
     assert 'already exist' in error([

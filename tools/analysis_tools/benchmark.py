@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
         args.train_batch,
         args.train_runs,
         None if args.no_memory else args.memory_batch,
-        request.paths,
+        request.inference_names,
         request.map_files,
         args.calib_images,
         args.keep_files,
