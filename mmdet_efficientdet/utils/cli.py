@@ -4,7 +4,7 @@ import argparse
 import functools
 import json
 import sys
-from typing import Callable, Optional, Tuple, Type
+from typing import Callable, Dict, Optional, Tuple, Type
 
 from mmengine.config import DictAction
 
@@ -163,6 +163,27 @@ def deprecated_flag(replacement: str):
     return functools.partial(DeprecatedFlag, replacement=replacement)
 
 
+def add_old_spellings(parser, renamed: Dict[str, str], **kwargs) -> None:
+    """Hidden old spellings (``{old: new}``) of flags ``parser`` (or a group)
+    already has: each stores into the new flag's ``dest`` and prints one
+    deprecation line; ``kwargs`` as the new flag's (``type``, ``nargs``).
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> _ = parser.add_argument('--latency-ms', type=float)
+        >>> add_old_spellings(parser, {'--latency-target': '--latency-ms'}, type=float)
+        >>> parser.parse_args(['--latency-target', '9']).latency_ms  # prints the warning
+        9.0
+    """
+    for old, new in renamed.items():
+        parser.add_argument(
+            old,
+            dest=new[2:].replace('-', '_'),
+            action=deprecated_flag(new),
+            help=argparse.SUPPRESS,
+            **kwargs)
+
+
 def add_target_argument(parser: argparse.ArgumentParser,
                         many: bool = False,
                         old: Tuple[str, ...] = (),
@@ -184,14 +205,11 @@ def add_target_argument(parser: argparse.ArgumentParser,
         kwargs.setdefault('nargs', '+')
     kwargs.setdefault('metavar', 'TARGET')
     parser.add_argument(flag, dest=dest, **kwargs)
-    for spelling in old:
-        parser.add_argument(
-            spelling,
-            dest=dest,
-            action=deprecated_flag(flag),
-            nargs=kwargs.get('nargs'),
-            choices=kwargs.get('choices'),
-            help=argparse.SUPPRESS)
+    add_old_spellings(
+        parser, {spelling: flag
+                 for spelling in old},
+        nargs=kwargs.get('nargs'),
+        choices=kwargs.get('choices'))
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:

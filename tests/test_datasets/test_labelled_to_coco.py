@@ -16,14 +16,19 @@ from ..process import tool_error
 NAMES = ['raccoon-1', 'raccoon-10', 'raccoon-100', 'raccoon-101', 'raccoon-102', 'raccoon-103']
 
 
-def _small_folder(raccoon_root, tmp_path, names=NAMES):
-    """A copy of a few labelled photos (xml + jpg)."""
-    for sub in ('images', 'annotations'):
+def _copy_folder(root, tmp_path, names, parts):
+    """A copy of a few labelled photos: ``parts`` = ``(folder, suffix)`` pairs."""
+    for sub, _ in parts:
         (tmp_path / sub).mkdir()
     for name in names:
-        shutil.copy(osp.join(raccoon_root, 'images', f'{name}.jpg'), tmp_path / 'images')
-        shutil.copy(osp.join(raccoon_root, 'annotations', f'{name}.xml'), tmp_path / 'annotations')
-    return tmp_path / 'images', tmp_path / 'annotations'
+        for sub, suffix in parts:
+            shutil.copy(osp.join(root, sub, f'{name}.{suffix}'), tmp_path / sub)
+    return tuple(tmp_path / sub for sub, _ in parts)
+
+
+def _small_folder(raccoon_root, tmp_path, names=NAMES):
+    """A copy of a few labelled photos (xml + jpg)."""
+    return _copy_folder(raccoon_root, tmp_path, names, (('images', 'jpg'), ('annotations', 'xml')))
 
 
 def test_author_split_of_all_200_photos(raccoon_root, tmp_path):
@@ -195,12 +200,7 @@ AERIAL = ('DJI_0013-0023', 'DJI_0013-0028', 'MOS74', 'MOS75', 'MunichStreet02-MO
 
 def _aerial_folder(aerial_root, tmp_path, names=AERIAL):
     """A copy of a few aerial photos of three sequences (jpg + YOLO txt)."""
-    for sub in ('images', 'labels'):
-        (tmp_path / sub).mkdir()
-    for name in names:
-        shutil.copy(osp.join(aerial_root, 'images', f'{name}.jpg'), tmp_path / 'images')
-        shutil.copy(osp.join(aerial_root, 'labels', f'{name}.txt'), tmp_path / 'labels')
-    return tmp_path / 'images', tmp_path / 'labels'
+    return _copy_folder(aerial_root, tmp_path, names, (('images', 'jpg'), ('labels', 'txt')))
 
 
 def test_yolo_labels_split_by_sequence(aerial_root, tmp_path):

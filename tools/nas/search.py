@@ -27,8 +27,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_target_argument, add_threads, add_verbose,
-                                          deprecated_flag, positive_int)
+from mmdet_efficientdet.utils.cli import (add_old_spellings, add_target_argument, add_threads,
+                                          add_verbose, positive_int)
 from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
 
@@ -44,13 +44,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     goal.add_argument('--latency-ms', type=float, help='milliseconds on --target')
     goal.add_argument(
         '--latency-ratio', type=float, help="times the parent network's latency (same run)")
-    for old, new in (('--latency-target', '--latency-ms'), ('--target-ratio', '--latency-ratio')):
-        goal.add_argument(
-            old,
-            dest=new[2:].replace('-', '_'),
-            type=float,
-            action=deprecated_flag(new),
-            help=argparse.SUPPRESS)
+    add_old_spellings(
+        goal, {
+            '--latency-target': '--latency-ms',
+            '--target-ratio': '--latency-ratio'
+        }, type=float)
     add_target_argument(
         parser, old=('--path', ), default='ov-int8', help='inference path (default ov-int8)')
     parser.add_argument('--cycles', type=positive_int, default=48)

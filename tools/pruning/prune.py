@@ -28,8 +28,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_overwrite,
-                                          add_threads, add_verbose, deprecated_flag, positive_int,
+from mmdet_efficientdet.utils.cli import (add_image_size, add_model_args, add_old_spellings,
+                                          add_overwrite, add_threads, add_verbose, positive_int,
                                           round_to_type)
 from mmdet_efficientdet.utils.quiet import quiet_runtimes
 
@@ -45,13 +45,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     goal.add_argument(
         '--latency-ratio', type=float, help='ONNX Runtime latency ratio to the unpruned model')
     goal.add_argument('--flops-ratio', type=float, help='multiply-add ratio to the unpruned model')
-    for old, new in (('--target-latency', '--latency-ratio'), ('--target-flops', '--flops-ratio')):
-        goal.add_argument(
-            old,
-            dest=new[2:].replace('-', '_'),
-            type=float,
-            action=deprecated_flag(new),
-            help=argparse.SUPPRESS)
+    add_old_spellings(
+        goal, {
+            '--target-latency': '--latency-ratio',
+            '--target-flops': '--flops-ratio'
+        },
+        type=float)
     goal.add_argument(
         '--ratios', nargs='+', metavar='GROUP=R', help='explicit ratios (fnmatch patterns allowed)')
     parser.add_argument(
