@@ -32,6 +32,12 @@
 #     Every layer but the class conv then starts trained (mmengine logs the
 #     class conv's "size mismatch" and starts it afresh), and the input
 #     normalisation becomes the one those weights were trained with.
+#
+# Small objects in large images (drone, pole, inspection photos: 10-50 px
+# objects in 1080p-4K frames): configs/efficientdet/small_objects/ adds to this
+# template a P2 level (level 'lite0-p2'), tiled training (ObjectTileCrop in
+# the train pipeline) and sliced inference (model.test_cfg.slice with
+# sliced_test_pipeline); docs/small_objects.md.
 _base_ = ['../efficientdet_lite0_8xb16-300e_coco.py', '../_base_/schedules/cpu_finetune_adamw.py']
 from mmdet_efficientdet.config_utils import effdet_input_norm  # noqa: E402
 from mmdet_efficientdet.models.layers import tf_bn_cfg  # noqa: E402

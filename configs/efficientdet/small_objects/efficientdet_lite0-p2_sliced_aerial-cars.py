@@ -16,8 +16,13 @@
 # resolution (sliced_test_pipeline) and is cut into 320 px tiles overlapping
 # by 20 %, run as one batch with the whole image resized to one more tile (the
 # large objects), the views merged greedily by intersection-over-smaller
-# (SAHI's GREEDYNMM). Training here is on whole images resized to 320 (the
-# template's pipeline); tiled training is not built yet.
+# (SAHI's GREEDYNMM).
+#
+# Tiled training (train_dataloader's pipeline below): each step cuts a 320 px
+# window from an image at its own resolution (ObjectTileCrop: 80 % of windows
+# on an object, the rest anywhere, mostly background; a box cut by the window
+# edge is kept when half of it is inside). Set train_pipeline =
+# _base_.train_pipeline to train on whole images resized to 320 instead.
 _base_ = '../custom/efficientdet_lite0_finetune_custom-coco.py'
 from mmdet_efficientdet.config_utils import level_model, sliced_test_pipeline  # noqa: E402
 
@@ -44,8 +49,17 @@ model = dict(
             match_metric='ios',
             full_image=True)))
 test_pipeline = sliced_test_pipeline(_base_.test_pipeline)
+train_pipeline = [  # whole images resized to 320 instead: _base_.train_pipeline
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='ObjectTileCrop', tile=320, object_prob=0.8, min_visible=0.5),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='Pad', size=(320, 320), pad_val=_base_.train_pipeline[-2].pad_val),
+    dict(type='PackDetInputs')
+]
 train_dataloader = dict(
     dataset=dict(
+        pipeline=train_pipeline,
         metainfo=metainfo,
         ann_file=data_root + 'annotations/instances_train.json',
         data_prefix=dict(img=image_dir)))
