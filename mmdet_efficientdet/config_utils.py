@@ -165,7 +165,6 @@ def sliced_test_pipeline(pipeline: Sequence[dict], scale_factor: float = 1.0) ->
         if transform['type'] == 'Pad' and 'size' in transform:
             continue
         if transform['type'] == 'Resize':
-            transform.pop('scale', None)
             transform = dict(type='Resize', scale_factor=float(scale_factor), keep_ratio=True)
         result.append(transform)
     return result

@@ -24,6 +24,7 @@ which the config's ``data_prefix`` points at.
 """
 from __future__ import annotations
 import csv
+import functools
 import json
 import os
 import os.path as osp
@@ -285,6 +286,11 @@ class LabelSources:
     yolo_dir: Optional[str] = None
     names_file: Optional[str] = None
 
+    @functools.cached_property
+    def class_names(self) -> List[str]:
+        """The names file's classes by index (read once; none without it)."""
+        return read_class_names(self.names_file) if self.names_file else []
+
     def check(self) -> None:
         """Raise :class:`UserError` for no source or a missing folder."""
         if self.ann_dir is None and not self.csv_files and self.yolo_dir is None:
@@ -311,8 +317,8 @@ def _read_labels(sources: LabelSources, image_dir: str, problems: List[str],
     ann_dir, csv_files = sources.ann_dir, sources.csv_files
     sources_read = read_voc_folder(ann_dir, problems, left_out) if ann_dir else []
     if sources.yolo_dir:
-        sources_read += read_yolo_folder(sources.yolo_dir, image_dir,
-                                         read_class_names(sources.names_file), problems, left_out)
+        sources_read += read_yolo_folder(sources.yolo_dir, image_dir, sources.class_names, problems,
+                                         left_out)
     for path in csv_files:
         if not osp.isfile(path):
             raise UserError(f'CSV label file {path} not found')
@@ -365,9 +371,8 @@ def _coco_document(items: Sequence[LabelledImage], image_dir: str, class_ids: Di
 
 def _default_classes(items: Dict[str, LabelledImage], sources: LabelSources) -> List[str]:
     """A YOLO names file's order (its indices), then any other name sorted."""
-    first = read_class_names(sources.names_file) if sources.names_file else []
-    found = sorted({b[0] for it in items.values() for b in it.boxes} - set(first))
-    return first + found
+    found = sorted({b[0] for it in items.values() for b in it.boxes} - set(sources.class_names))
+    return sources.class_names + found
 
 
 @dataclass

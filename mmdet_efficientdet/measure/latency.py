@@ -81,10 +81,9 @@ def inference_runners(model: torch.nn.Module,
     Raises:
         UserError: an unknown path.
     """
-    check_inference_paths(inference_names)
     runners: Dict[str, Runner] = {}
     for inference_path in inference_names:
-        spec = get_inference_path(inference_path)
+        spec = get_inference_path(inference_path)  # an unknown name is a UserError
         if not spec.deployed:
             runners[inference_path] = (fold_bn_into_convs(copy.deepcopy(model))
                                        if spec.fold_bn else model)._forward
